@@ -1,0 +1,5 @@
+package io.lloco;
+
+import org.opensearch.plugins.Plugin;
+
+public class LlocoPlugin extends Plugin {}
