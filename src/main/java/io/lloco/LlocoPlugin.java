@@ -1,5 +1,94 @@
 package io.lloco;
 
-import org.opensearch.plugins.Plugin;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
 
-public class LlocoPlugin extends Plugin {}
+import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
+import org.opensearch.cluster.node.DiscoveryNodeRole;
+import org.opensearch.cluster.node.DiscoveryNodes;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.settings.ClusterSettings;
+import org.opensearch.common.settings.IndexScopedSettings;
+import org.opensearch.common.settings.Setting;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.common.settings.SettingsFilter;
+import org.opensearch.core.action.ActionResponse;
+import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.env.Environment;
+import org.opensearch.env.NodeEnvironment;
+import org.opensearch.plugins.ActionPlugin;
+import org.opensearch.plugins.Plugin;
+import org.opensearch.repositories.RepositoriesService;
+import org.opensearch.rest.RestController;
+import org.opensearch.rest.RestHandler;
+import org.opensearch.script.ScriptService;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.client.Client;
+import org.opensearch.watcher.ResourceWatcherService;
+
+import io.lloco.common.LlocoSettings;
+import io.lloco.engine.EngineService;
+import io.lloco.engine.ModelRegistry;
+import io.lloco.info.LlocoInfoAction;
+import io.lloco.info.LlocoInfoTransportAction;
+import io.lloco.rest.RestLlocoInfoAction;
+import io.lloco.routing.LlocoNodeRole;
+import io.lloco.runtime.DjlBootstrap;
+
+/** LLoCO for OpenSearch. Only wires: every service is built here, per node, and handed to whoever needs it. */
+public class LlocoPlugin extends Plugin implements ActionPlugin {
+
+    @Override
+    public List<Setting<?>> getSettings() {
+        return LlocoSettings.all();
+    }
+
+    @Override
+    public Set<DiscoveryNodeRole> getRoles() {
+        return Set.of(LlocoNodeRole.INSTANCE);
+    }
+
+    @Override
+    public Collection<Object> createComponents(
+        Client client,
+        ClusterService clusterService,
+        ThreadPool threadPool,
+        ResourceWatcherService resourceWatcherService,
+        ScriptService scriptService,
+        NamedXContentRegistry xContentRegistry,
+        Environment environment,
+        NodeEnvironment nodeEnvironment,
+        NamedWriteableRegistry namedWriteableRegistry,
+        IndexNameExpressionResolver indexNameExpressionResolver,
+        Supplier<RepositoriesService> repositoriesServiceSupplier
+    ) {
+        LlocoSettings settings = new LlocoSettings(environment.settings(), clusterService);
+        Path cacheDir = environment.dataFiles()[0].resolve("lloco").resolve("djl");
+        ModelRegistry models = new ModelRegistry();
+        EngineService engine = new EngineService(settings, new DjlBootstrap(), cacheDir, models);
+        engine.start();
+        return List.of(settings, models, engine);
+    }
+
+    @Override
+    public List<ActionHandler<? extends org.opensearch.action.ActionRequest, ? extends ActionResponse>> getActions() {
+        return List.of(new ActionHandler<>(LlocoInfoAction.INSTANCE, LlocoInfoTransportAction.class));
+    }
+
+    @Override
+    public List<RestHandler> getRestHandlers(
+        Settings settings,
+        RestController restController,
+        ClusterSettings clusterSettings,
+        IndexScopedSettings indexScopedSettings,
+        SettingsFilter settingsFilter,
+        IndexNameExpressionResolver indexNameExpressionResolver,
+        Supplier<DiscoveryNodes> nodesInCluster
+    ) {
+        return List.of(new RestLlocoInfoAction());
+    }
+}

@@ -1,0 +1,110 @@
+package io.lloco.info;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.opensearch.Version;
+import org.opensearch.action.FailedNodeException;
+import org.opensearch.action.support.ActionFilters;
+import org.opensearch.action.support.nodes.TransportNodesAction;
+import org.opensearch.cluster.node.DiscoveryNode;
+import org.opensearch.cluster.node.DiscoveryNodeRole;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.inject.Inject;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.TransportService;
+
+import io.lloco.common.LlocoSettings;
+import io.lloco.common.PluginInfo;
+import io.lloco.engine.EngineService;
+import io.lloco.engine.ModelRegistry;
+import io.lloco.routing.LlocoNodeRole;
+
+/** Collects {@link LlocoInfoNodeResponse}s from the addressed nodes. */
+public class LlocoInfoTransportAction extends TransportNodesAction<
+    LlocoInfoRequest,
+    LlocoInfoResponse,
+    LlocoInfoNodeRequest,
+    LlocoInfoNodeResponse> {
+
+    private final EngineService engine;
+    private final LlocoSettings settings;
+
+    /** Injected by the node. */
+    @Inject
+    public LlocoInfoTransportAction(
+        ThreadPool threadPool,
+        ClusterService clusterService,
+        TransportService transportService,
+        ActionFilters actionFilters,
+        EngineService engine,
+        LlocoSettings settings
+    ) {
+        super(
+            LlocoInfoAction.NAME,
+            threadPool,
+            clusterService,
+            transportService,
+            actionFilters,
+            LlocoInfoRequest::new,
+            LlocoInfoNodeRequest::new,
+            ThreadPool.Names.MANAGEMENT,
+            LlocoInfoNodeResponse.class
+        );
+        this.engine = engine;
+        this.settings = settings;
+    }
+
+    @Override
+    protected LlocoInfoResponse newResponse(
+        LlocoInfoRequest request,
+        List<LlocoInfoNodeResponse> responses,
+        List<FailedNodeException> failures
+    ) {
+        return new LlocoInfoResponse(clusterService.getClusterName(), responses, failures);
+    }
+
+    @Override
+    protected LlocoInfoNodeRequest newNodeRequest(LlocoInfoRequest request) {
+        return new LlocoInfoNodeRequest();
+    }
+
+    @Override
+    protected LlocoInfoNodeResponse newNodeResponse(StreamInput in) throws IOException {
+        return new LlocoInfoNodeResponse(in);
+    }
+
+    @Override
+    protected LlocoInfoNodeResponse nodeOperation(LlocoInfoNodeRequest request) {
+        DiscoveryNode node = clusterService.localNode();
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("name", node.getName());
+        info.put("node_id", node.getId());
+        info.put("roles", node.getRoles().stream().map(DiscoveryNodeRole::roleName).sorted().toList());
+        info.put("lloco_role", LlocoNodeRole.has(node));
+        Map<String, Object> plugin = new LinkedHashMap<>();
+        plugin.put("name", PluginInfo.NAME);
+        plugin.put("version", PluginInfo.version());
+        info.put("plugin", plugin);
+        info.put("opensearch_version", Version.CURRENT.toString());
+        info.put("engine", engine.describe(settings.infoSelfTest()));
+        info.put("models", describe(engine.models().models()));
+        info.put("adapters", describe(engine.models().adapters()));
+        return new LlocoInfoNodeResponse(node, info);
+    }
+
+    private static List<Map<String, Object>> describe(List<ModelRegistry.Loaded> loaded) {
+        return loaded.stream().map(l -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", l.id());
+            m.put("kind", l.kind());
+            m.put("path", l.path());
+            m.put("parameters", l.parameters());
+            m.put("bytes", l.bytes());
+            return m;
+        }).toList();
+    }
+}

@@ -1,0 +1,16 @@
+package io.lloco.rest;
+
+/** Every REST path of the plugin, in one place. */
+public final class LlocoPaths {
+
+    /** Root of the plugin's own APIs. */
+    public static final String BASE = "/_plugins/lloco";
+    /** Info of the node that receives the request. */
+    public static final String INFO = BASE;
+    /** Info of every node, or of the nodes named in {@code {node_id}}. */
+    public static final String NODES_INFO = BASE + "/_nodes";
+    /** Info of selected nodes. */
+    public static final String NODES_INFO_FILTERED = BASE + "/_nodes/{node_id}";
+
+    private LlocoPaths() {}
+}

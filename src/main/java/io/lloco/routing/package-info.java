@@ -1,0 +1,2 @@
+/** Node role, node choice, inference queue and batching. */
+package io.lloco.routing;

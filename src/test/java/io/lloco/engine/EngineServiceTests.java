@@ -1,0 +1,44 @@
+package io.lloco.engine;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.opensearch.common.settings.Settings;
+import org.opensearch.test.OpenSearchTestCase;
+
+import io.lloco.common.LlocoSettings;
+import io.lloco.runtime.DjlBootstrap;
+
+public class EngineServiceTests extends OpenSearchTestCase {
+
+    public void testDeviceNames() {
+        assertEquals("cpu", EngineService.deviceName("cpu()"));
+        assertEquals("gpu:0", EngineService.deviceName("gpu(0)"));
+        assertEquals("gpu:12", EngineService.deviceName("gpu(12)"));
+    }
+
+    public void testDescribeRunsSelfTestThroughLibtorch() {
+        Path cache = Path.of(System.getProperty("DJL_CACHE_DIR"));
+        EngineService e = new EngineService(new LlocoSettings(Settings.EMPTY, null), new DjlBootstrap(Map.of()), cache, new ModelRegistry());
+        e.start();
+        Map<String, Object> d = e.describe(true);
+        assertEquals("started", d.get("status"));
+        assertEquals("2.7.1", d.get("pytorch_version"));
+        assertEquals(true, d.get("offline"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> t = (Map<String, Object>) d.get("self_test");
+        assertEquals(List.of(21f, 43f), t.get("result"));
+        assertEquals(true, t.get("ok"));
+    }
+
+    public void testDisabledEngineSaysWhichSetting() {
+        LlocoSettings s = new LlocoSettings(Settings.builder().put("plugins.lloco.engine.enabled", false).build(), null);
+        EngineService e = new EngineService(s, new DjlBootstrap(Map.of()), createTempDir(), new ModelRegistry());
+        assertNull(e.start());
+        Map<String, Object> d = e.describe(true);
+        assertEquals("disabled", d.get("status"));
+        assertTrue(d.get("reason").toString().contains("plugins.lloco.engine.enabled"));
+        assertNull(d.get("self_test"));
+    }
+}
