@@ -1,0 +1,160 @@
+package io.lloco.runtime.checkpoint;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Opens the weights of a Hugging Face model directory as one {@link TensorSource}, whatever the layout:
+ * {@code model.safetensors}, sharded {@code model.safetensors.index.json}, {@code pytorch_model.bin} or
+ * sharded {@code pytorch_model.bin.index.json}.
+ */
+public final class Checkpoints {
+
+    /** Single-file safetensors. */
+    public static final String SAFETENSORS = "model.safetensors";
+    /** Sharded safetensors index. */
+    public static final String SAFETENSORS_INDEX = "model.safetensors.index.json";
+    /** Single-file PyTorch pickle. */
+    public static final String TORCH_BIN = "pytorch_model.bin";
+    /** Sharded PyTorch pickle index. */
+    public static final String TORCH_BIN_INDEX = "pytorch_model.bin.index.json";
+    /** Model config. */
+    public static final String CONFIG = "config.json";
+
+    /** Opens one checkpoint file. */
+    @FunctionalInterface
+    interface ShardOpener {
+        TensorSource open(Path file) throws IOException;
+    }
+
+    private Checkpoints() {}
+
+    /** Reads {@code config.json} of a model directory. */
+    public static LlamaConfig config(Path modelDir) throws IOException {
+        requireDir(modelDir);
+        return LlamaConfig.load(modelDir.resolve(CONFIG));
+    }
+
+    /** Opens the model's weights (see the class comment for the layouts tried, in order). */
+    public static TensorSource open(Path modelDir) throws IOException {
+        requireDir(modelDir);
+        if (Files.isRegularFile(modelDir.resolve(SAFETENSORS))) {
+            return SafeTensorsReader.open(modelDir.resolve(SAFETENSORS));
+        }
+        if (Files.isRegularFile(modelDir.resolve(SAFETENSORS_INDEX))) {
+            return openIndex(modelDir.resolve(SAFETENSORS_INDEX), SafeTensorsReader::open);
+        }
+        if (Files.isRegularFile(modelDir.resolve(TORCH_BIN))) {
+            return TorchBinReader.open(modelDir.resolve(TORCH_BIN));
+        }
+        if (Files.isRegularFile(modelDir.resolve(TORCH_BIN_INDEX))) {
+            return openIndex(modelDir.resolve(TORCH_BIN_INDEX), TorchBinReader::open);
+        }
+        throw new CheckpointException(
+            String.format(
+                Locale.ROOT,
+                "model directory [%s] has no weights: expected one of %s, %s, %s, %s",
+                modelDir,
+                SAFETENSORS,
+                SAFETENSORS_INDEX,
+                TORCH_BIN,
+                TORCH_BIN_INDEX
+            )
+        );
+    }
+
+    private static void requireDir(Path modelDir) throws CheckpointException {
+        if (Files.isDirectory(modelDir) == false) {
+            throw new CheckpointException(
+                String.format(
+                    Locale.ROOT,
+                    "model directory [%s] %s",
+                    modelDir,
+                    Files.exists(modelDir) ? "is not a directory" : "does not exist"
+                )
+            );
+        }
+    }
+
+    static TensorSource openIndex(Path index, ShardOpener opener) throws IOException {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(Files.readAllBytes(index));
+        } catch (JsonProcessingException e) {
+            throw new CheckpointException(String.format(Locale.ROOT, "checkpoint index [%s] is not valid JSON: %s", index, e.getOriginalMessage()));
+        }
+        JsonNode map = root == null ? null : root.get("weight_map");
+        if (map == null || map.isObject() == false || map.isEmpty()) {
+            throw new CheckpointException(String.format(Locale.ROOT, "checkpoint index [%s] has no 'weight_map' object", index));
+        }
+        Map<String, String> weightMap = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : map.properties()) {
+            if (e.getValue().isTextual() == false) {
+                throw new CheckpointException(
+                    String.format(Locale.ROOT, "checkpoint index [%s]: weight_map entry [%s] is not a file name", index, e.getKey())
+                );
+            }
+            String shard = e.getValue().textValue();
+            if (shard.contains("/") || shard.contains("\\") || shard.equals("..")) {
+                throw new CheckpointException(
+                    String.format(Locale.ROOT, "checkpoint index [%s]: shard name [%s] must be a plain file name", index, shard)
+                );
+            }
+            weightMap.put(e.getKey(), shard);
+        }
+        Path dir = index.toAbsolutePath().getParent();
+        Map<String, TensorSource> shards = new TreeMap<>();
+        List<TensorSource> opened = new ArrayList<>();
+        try {
+            for (String shard : new TreeSet<>(weightMap.values())) {
+                Path f = dir.resolve(shard);
+                if (Files.isRegularFile(f) == false) {
+                    throw new CheckpointException(
+                        String.format(Locale.ROOT, "checkpoint index [%s] lists shard [%s], which does not exist", index, f)
+                    );
+                }
+                TensorSource s = opener.open(f);
+                opened.add(s);
+                shards.put(shard, s);
+            }
+            Map<String, TensorSource> byName = new LinkedHashMap<>();
+            for (Map.Entry<String, String> e : weightMap.entrySet()) {
+                TensorSource s = shards.get(e.getValue());
+                if (s.names().contains(e.getKey()) == false) {
+                    throw new CheckpointException(
+                        String.format(
+                            Locale.ROOT,
+                            "checkpoint index [%s] maps tensor [%s] to shard [%s], which does not contain it",
+                            index,
+                            e.getKey(),
+                            e.getValue()
+                        )
+                    );
+                }
+                byName.put(e.getKey(), s);
+            }
+            return new ShardedTensorSource(index.toString(), byName, opened);
+        } catch (IOException | RuntimeException e) {
+            for (TensorSource s : opened) {
+                try {
+                    s.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+}

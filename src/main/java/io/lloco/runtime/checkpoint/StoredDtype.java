@@ -1,0 +1,116 @@
+package io.lloco.runtime.checkpoint;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Locale;
+
+/**
+ * Dtypes a checkpoint may store, with their widths and the conversion to float32.
+ *
+ * <p>BF16 is widened here in Java ({@code bits << 16}) because handing BFLOAT16 to DJL aborts the JVM.
+ */
+public enum StoredDtype {
+    /** IEEE float64. */
+    F64(8, true),
+    /** IEEE float32. */
+    F32(4, true),
+    /** IEEE float16. */
+    F16(2, true),
+    /** bfloat16 (upper half of a float32). */
+    BF16(2, true),
+    /** 64-bit signed integer. */
+    I64(8, false),
+    /** 32-bit signed integer. */
+    I32(4, false),
+    /** 16-bit signed integer. */
+    I16(2, false),
+    /** 8-bit signed integer. */
+    I8(1, false),
+    /** 8-bit unsigned integer. */
+    U8(1, false),
+    /** boolean stored as a byte. */
+    BOOL(1, false);
+
+    private final int bytes;
+    private final boolean floating;
+
+    StoredDtype(int bytes, boolean floating) {
+        this.bytes = bytes;
+        this.floating = floating;
+    }
+
+    /** Bytes per element. */
+    public int bytes() {
+        return bytes;
+    }
+
+    /** Whether the runtime can widen it to float32 weights. */
+    public boolean isFloating() {
+        return floating;
+    }
+
+    /** Parses a safetensors dtype name; null when unknown. */
+    public static StoredDtype fromSafetensors(String name) {
+        if (name == null) {
+            return null;
+        }
+        for (StoredDtype d : values()) {
+            if (d.name().equals(name)) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Converts {@code numel} elements read from {@code src} (little-endian, from its position) to a fresh
+     * float32 little-endian direct buffer. For F32 the caller may use the source bytes directly instead.
+     */
+    public ByteBuffer toFloat32(ByteBuffer src, int numel) {
+        if (floating == false) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "dtype %s is not a floating-point type", this));
+        }
+        ByteBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int base = in.position();
+        ByteBuffer out = ByteBuffer.allocateDirect(Math.multiplyExact(numel, 4)).order(ByteOrder.LITTLE_ENDIAN);
+        switch (this) {
+            case F32 -> {
+                for (int i = 0; i < numel; i++) {
+                    out.putInt(i * 4, in.getInt(base + i * 4));
+                }
+            }
+            case F64 -> {
+                for (int i = 0; i < numel; i++) {
+                    out.putFloat(i * 4, (float) in.getDouble(base + i * 8));
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < numel; i++) {
+                    out.putFloat(i * 4, Float.float16ToFloat(in.getShort(base + i * 2)));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < numel; i++) {
+                    out.putInt(i * 4, (in.getShort(base + i * 2) & 0xFFFF) << 16);
+                }
+            }
+            default -> throw new IllegalStateException(name());
+        }
+        return out;
+    }
+
+    /** Rounds a float32 to bfloat16 bits, round-to-nearest-even (NaN stays NaN). */
+    public static short floatToBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+            return (short) ((bits >>> 16) | 0x0040);
+        }
+        int rounding = 0x7FFF + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
+    }
+
+    /** Widens bfloat16 bits to float32. */
+    public static float bf16ToFloat(short bits) {
+        return Float.intBitsToFloat((bits & 0xFFFF) << 16);
+    }
+}
