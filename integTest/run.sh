@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds nothing: installs target/lloco-*.zip into a real 2-node 3.6.0 cluster (a data node and a lloco-only
+# node), runs the REST suite (*RestIT under integTest/java) against it, and always stops the nodes.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd); cd "$ROOT"
+export NODES=${NODES:-"data-0:cluster_manager,data,ingest lloco-0:lloco"}
+export OS_BASE=${OS_BASE:-/tmp/lloco-integ}
+n=$(echo $NODES | wc -w)
+hosts=$(seq 0 $((n - 1)) | sed 's/.*/127.0.0.1:\$((9200+&))/' | while read -r l; do eval echo "$l"; done | paste -sd, -)
+trap 'integTest/cluster.sh stop' EXIT
+integTest/cluster.sh setup
+integTest/cluster.sh start
+./mvnw -B -Preal-node test -Dtests.rest.cluster="$hosts" -Dtests.expected.nodes="$n" "$@"
