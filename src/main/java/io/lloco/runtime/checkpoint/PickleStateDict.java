@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.checkpoint;
 
 import java.math.BigInteger;
@@ -26,10 +30,12 @@ import java.util.Set;
 final class PickleStateDict {
 
     /** A storage named by a persistent id: {@code ('storage', torch.XStorage, key, location, numel)}. */
-    record StorageRef(String key, StoredDtype dtype, long numel) {}
+    record StorageRef(String key, StoredDtype dtype, long numel) {
+    }
 
     /** A tensor view of a storage (offset and strides in elements). */
     record TensorRef(StorageRef storage, long offset, long[] shape, long[] stride) {
+
         long numel() {
             long n = 1;
             for (long d : shape) {
@@ -39,11 +45,14 @@ final class PickleStateDict {
         }
     }
 
-    private record Global(String module, String name) {}
+    private record Global(String module, String name) {
+    }
 
-    private record Tuple(List<Object> items) {}
+    private record Tuple(List<Object> items) {
+    }
 
     private static final Object NONE = new Object() {
+
         @Override
         public String toString() {
             return "None";
@@ -59,16 +68,26 @@ final class PickleStateDict {
     );
 
     private static final Map<String, StoredDtype> STORAGES = Map.of(
-        "FloatStorage", StoredDtype.F32,
-        "HalfStorage", StoredDtype.F16,
-        "BFloat16Storage", StoredDtype.BF16,
-        "DoubleStorage", StoredDtype.F64,
-        "LongStorage", StoredDtype.I64,
-        "IntStorage", StoredDtype.I32,
-        "ShortStorage", StoredDtype.I16,
-        "CharStorage", StoredDtype.I8,
-        "ByteStorage", StoredDtype.U8,
-        "BoolStorage", StoredDtype.BOOL
+        "FloatStorage",
+        StoredDtype.F32,
+        "HalfStorage",
+        StoredDtype.F16,
+        "BFloat16Storage",
+        StoredDtype.BF16,
+        "DoubleStorage",
+        StoredDtype.F64,
+        "LongStorage",
+        StoredDtype.I64,
+        "IntStorage",
+        StoredDtype.I32,
+        "ShortStorage",
+        StoredDtype.I16,
+        "CharStorage",
+        StoredDtype.I8,
+        "ByteStorage",
+        StoredDtype.U8,
+        "BoolStorage",
+        StoredDtype.BOOL
     );
 
     private static final int MAX_DEPTH = 1_000_000;
@@ -106,7 +125,8 @@ final class PickleStateDict {
             }
             String k = (String) e.getKey();
             if (e.getValue() instanceof TensorRef == false) {
-                throw p.fail("entry [" + k + "] is " + describe(e.getValue()) + ", not a tensor: only flat tensor state dicts are supported");
+                throw p
+                    .fail("entry [" + k + "] is " + describe(e.getValue()) + ", not a tensor: only flat tensor state dicts are supported");
             }
             out.put(k, (TensorRef) e.getValue());
         }
@@ -213,7 +233,14 @@ final class PickleStateDict {
                         throw fail("BUILD on " + describe(target) + " is not supported: only tensor state dicts are supported");
                     }
                 }
-                default -> throw fail(String.format(Locale.ROOT, "refuses pickle opcode 0x%02x at byte %d: only the binary subset written by torch.save is supported", op, in.position() - 1));
+                default -> throw fail(
+                    String.format(
+                        Locale.ROOT,
+                        "refuses pickle opcode 0x%02x at byte %d: only the binary subset written by torch.save is supported",
+                        op,
+                        in.position() - 1
+                    )
+                );
             }
             if (stack.size() > MAX_DEPTH) {
                 throw fail("data.pkl nests too deeply");
@@ -329,7 +356,8 @@ final class PickleStateDict {
     }
 
     private Object key(Object k) throws CheckpointException {
-        if (k instanceof String || k instanceof Long || k instanceof Boolean || k instanceof Double || k == NONE || k instanceof BigInteger) {
+        if (k instanceof String || k instanceof Long || k instanceof Boolean || k instanceof Double || k == NONE
+            || k instanceof BigInteger) {
             return k;
         }
         throw fail("dict key " + describe(k) + " is not supported");

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.checkpoint;
 
 import java.io.IOException;
@@ -23,7 +27,9 @@ final class TorchBinFile implements TensorSource {
     private final Map<String, TorchBinZip.Entry> storages;
     private final Set<String> names;
 
-    private TorchBinFile(Path file, FileChannel channel, Map<String, PickleStateDict.TensorRef> tensors, Map<String, TorchBinZip.Entry> storages) {
+    private TorchBinFile(
+        Path file, FileChannel channel, Map<String, PickleStateDict.TensorRef> tensors, Map<String, TorchBinZip.Entry> storages
+    ) {
         this.file = file;
         this.channel = channel;
         this.tensors = tensors;
@@ -50,15 +56,19 @@ final class TorchBinFile implements TensorSource {
         if (ch.size() >= 2) {
             ByteBuffer head = TorchBinZip.read(ch, 0, 2);
             if ((head.get(0) & 0xFF) == 0x80) {
-                throw TorchBinZip.bad(file, "uses the legacy (PyTorch < 1.6) non-zip torch.save format, which is not supported: "
-                    + "re-save it with a current torch.save or convert it to safetensors");
+                throw TorchBinZip.bad(
+                    file,
+                    "uses the legacy (PyTorch < 1.6) non-zip torch.save format, which is not supported: "
+                        + "re-save it with a current torch.save or convert it to safetensors"
+                );
             }
         }
         Map<String, TorchBinZip.Entry> entries = TorchBinZip.readEntries(file, ch);
         TorchBinZip.Entry pkl = null;
         for (TorchBinZip.Entry e : entries.values()) {
             String n = e.name();
-            if (n.endsWith("data.pkl") && (n.equals("data.pkl") || (n.endsWith("/data.pkl") && n.indexOf('/') == n.length() - "/data.pkl".length()))) {
+            if (n.endsWith("data.pkl")
+                && (n.equals("data.pkl") || (n.endsWith("/data.pkl") && n.indexOf('/') == n.length() - "/data.pkl".length()))) {
                 if (pkl != null) {
                     throw TorchBinZip.bad(file, "holds more than one data.pkl (" + pkl.name() + ", " + n + ")");
                 }
@@ -84,14 +94,38 @@ final class TorchBinFile implements TensorSource {
             PickleStateDict.StorageRef s = ref.storage();
             TorchBinZip.Entry data = entries.get(prefix + "data/" + s.key());
             if (data == null) {
-                throw TorchBinZip.bad(file, String.format(Locale.ROOT, "tensor [%s] refers to storage [%s], but entry [%sdata/%s] is missing", t.getKey(), s.key(), prefix, s.key()));
+                throw TorchBinZip.bad(
+                    file,
+                    String.format(
+                        Locale.ROOT,
+                        "tensor [%s] refers to storage [%s], but entry [%sdata/%s] is missing",
+                        t.getKey(),
+                        s.key(),
+                        prefix,
+                        s.key()
+                    )
+                );
             }
             if (data.method() != 0) {
-                throw TorchBinZip.bad(file, String.format(Locale.ROOT, "storage entry [%s] is compressed; torch.save stores tensor data uncompressed", data.name()));
+                throw TorchBinZip.bad(
+                    file,
+                    String.format(Locale.ROOT, "storage entry [%s] is compressed; torch.save stores tensor data uncompressed", data.name())
+                );
             }
             long storageBytes = Math.multiplyExact(s.numel(), (long) s.dtype().bytes());
             if (data.size() < storageBytes) {
-                throw TorchBinZip.bad(file, String.format(Locale.ROOT, "storage entry [%s] has %d bytes but its %s storage declares %d elements (%d bytes)", data.name(), data.size(), s.dtype(), s.numel(), storageBytes));
+                throw TorchBinZip.bad(
+                    file,
+                    String.format(
+                        Locale.ROOT,
+                        "storage entry [%s] has %d bytes but its %s storage declares %d elements (%d bytes)",
+                        data.name(),
+                        data.size(),
+                        s.dtype(),
+                        s.numel(),
+                        storageBytes
+                    )
+                );
             }
             long numel = ref.numel();
             if (numel > 0) {
@@ -100,7 +134,19 @@ final class TorchBinFile implements TensorSource {
                     last = Math.addExact(last, Math.multiplyExact(ref.shape()[i] - 1, ref.stride()[i]));
                 }
                 if (last >= s.numel()) {
-                    throw TorchBinZip.bad(file, String.format(Locale.ROOT, "tensor [%s] (offset %d, size %s, stride %s) reaches element %d of a storage of %d elements", t.getKey(), ref.offset(), java.util.Arrays.toString(ref.shape()), java.util.Arrays.toString(ref.stride()), last, s.numel()));
+                    throw TorchBinZip.bad(
+                        file,
+                        String.format(
+                            Locale.ROOT,
+                            "tensor [%s] (offset %d, size %s, stride %s) reaches element %d of a storage of %d elements",
+                            t.getKey(),
+                            ref.offset(),
+                            java.util.Arrays.toString(ref.shape()),
+                            java.util.Arrays.toString(ref.stride()),
+                            last,
+                            s.numel()
+                        )
+                    );
                 }
             }
             storages.put(s.key(), data);
@@ -147,10 +193,14 @@ final class TorchBinFile implements TensorSource {
             }
             long bytes = (span + 1) * dtype.bytes();
             if (bytes > Integer.MAX_VALUE) {
-                throw TorchBinZip.bad(file, String.format(Locale.ROOT, "tensor [%s] spans %d bytes of its storage; views over 2 GiB are not supported", name, bytes));
+                throw TorchBinZip.bad(
+                    file,
+                    String.format(Locale.ROOT, "tensor [%s] spans %d bytes of its storage; views over 2 GiB are not supported", name, bytes)
+                );
             }
             TorchBinZip.Entry data = storages.get(r.storage().key());
-            ByteBuffer src = channel.map(FileChannel.MapMode.READ_ONLY, data.dataOffset() + r.offset() * dtype.bytes(), bytes).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer src = channel.map(FileChannel.MapMode.READ_ONLY, data.dataOffset() + r.offset() * dtype.bytes(), bytes)
+                .order(ByteOrder.LITTLE_ENDIAN);
             if (rank == 0) {
                 convert(dtype, src, 0, 1, out, 0, 1);
             } else if (isContiguous(shape, stride)) {

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.checkpoint;
 
 import java.io.IOException;
@@ -38,7 +42,8 @@ public final class TorchBinReader {
     /** A {@code data.pkl} larger than this is refused as not-a-state-dict (a 7B state dict's is ~50 KB). */
     public static final long MAX_PICKLE_BYTES = 64L * 1024 * 1024;
 
-    private TorchBinReader() {}
+    private TorchBinReader() {
+    }
 
     /**
      * Opens one {@code torch.save} zip file ({@code .bin}, {@code .pt}, {@code .pth}). If {@code file}'s name
@@ -68,11 +73,15 @@ public final class TorchBinReader {
             if (e instanceof CheckpointException ce) {
                 throw ce;
             }
-            throw new CheckpointException(String.format(Locale.ROOT, "PyTorch shard index [%s] is not valid JSON: %s", indexJson, e.getMessage()), e);
+            throw new CheckpointException(
+                String.format(Locale.ROOT, "PyTorch shard index [%s] is not valid JSON: %s", indexJson, e.getMessage()), e
+            );
         }
         JsonNode map = root == null ? null : root.get("weight_map");
         if (map == null || map.isObject() == false || map.isEmpty()) {
-            throw new CheckpointException(String.format(Locale.ROOT, "PyTorch shard index [%s] has no \"weight_map\" object of tensor name -> shard file", indexJson));
+            throw new CheckpointException(
+                String.format(Locale.ROOT, "PyTorch shard index [%s] has no \"weight_map\" object of tensor name -> shard file", indexJson)
+            );
         }
         Path dir = indexJson.toAbsolutePath().getParent();
         Map<String, String> weightMap = new LinkedHashMap<>();
@@ -83,12 +92,22 @@ public final class TorchBinReader {
             while (fields.hasNext()) {
                 var f = fields.next();
                 if (f.getValue().isTextual() == false) {
-                    throw new CheckpointException(String.format(Locale.ROOT, "PyTorch shard index [%s]: weight_map[%s] is not a file name", indexJson, f.getKey()));
+                    throw new CheckpointException(
+                        String.format(Locale.ROOT, "PyTorch shard index [%s]: weight_map[%s] is not a file name", indexJson, f.getKey())
+                    );
                 }
                 String shardName = f.getValue().asText();
                 Path shard = dir.resolve(shardName).normalize();
                 if (shard.startsWith(dir) == false || shard.equals(dir)) {
-                    throw new CheckpointException(String.format(Locale.ROOT, "PyTorch shard index [%s]: shard [%s] of tensor [%s] is outside the checkpoint directory", indexJson, shardName, f.getKey()));
+                    throw new CheckpointException(
+                        String.format(
+                            Locale.ROOT,
+                            "PyTorch shard index [%s]: shard [%s] of tensor [%s] is outside the checkpoint directory",
+                            indexJson,
+                            shardName,
+                            f.getKey()
+                        )
+                    );
                 }
                 if (shards.containsKey(shardName) == false) {
                     TorchBinFile tf = TorchBinFile.open(shard);
@@ -96,7 +115,15 @@ public final class TorchBinReader {
                     shards.put(shardName, tf);
                 }
                 if (shards.get(shardName).names().contains(f.getKey()) == false) {
-                    throw new CheckpointException(String.format(Locale.ROOT, "PyTorch shard index [%s] puts tensor [%s] in shard [%s], which does not contain it", indexJson, f.getKey(), shardName));
+                    throw new CheckpointException(
+                        String.format(
+                            Locale.ROOT,
+                            "PyTorch shard index [%s] puts tensor [%s] in shard [%s], which does not contain it",
+                            indexJson,
+                            f.getKey(),
+                            shardName
+                        )
+                    );
                 }
                 weightMap.put(f.getKey(), shardName);
             }
@@ -115,6 +142,7 @@ public final class TorchBinReader {
 
     /** A sharded checkpoint: names from the index, data from the shard that holds each tensor. */
     private static final class Sharded implements TensorSource {
+
         private final Path index;
         private final Map<String, String> weightMap;
         private final Map<String, TorchBinFile> shards;
@@ -173,7 +201,15 @@ public final class TorchBinReader {
     /** Float32 little-endian direct buffer of {@code numel} elements (package-private helper). */
     static ByteBuffer allocateFloats(long numel, Path file, String name) throws CheckpointException {
         if (numel > Integer.MAX_VALUE / 4) {
-            throw new CheckpointException(String.format(Locale.ROOT, "PyTorch checkpoint [%s]: tensor [%s] has %d elements, more than a 2 GiB float32 buffer holds", file, name, numel));
+            throw new CheckpointException(
+                String.format(
+                    Locale.ROOT,
+                    "PyTorch checkpoint [%s]: tensor [%s] has %d elements, more than a 2 GiB float32 buffer holds",
+                    file,
+                    name,
+                    numel
+                )
+            );
         }
         return ByteBuffer.allocateDirect((int) numel * 4).order(ByteOrder.LITTLE_ENDIAN);
     }

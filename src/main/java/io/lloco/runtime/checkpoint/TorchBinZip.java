@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.checkpoint;
 
 import java.io.IOException;
@@ -22,7 +26,8 @@ import java.util.zip.Inflater;
 final class TorchBinZip {
 
     /** One entry: name, compression method, sizes, CRC and the absolute offset of its data. */
-    record Entry(String name, int method, long compressedSize, long size, long crc, long dataOffset) {}
+    record Entry(String name, int method, long compressedSize, long size, long crc, long dataOffset) {
+    }
 
     private static final int EOCD_SIG = 0x06054b50;
     private static final int ZIP64_LOCATOR_SIG = 0x07064b50;
@@ -31,7 +36,8 @@ final class TorchBinZip {
     private static final int LOC_SIG = 0x04034b50;
     private static final int MAX_ENTRIES = 1_000_000;
 
-    private TorchBinZip() {}
+    private TorchBinZip() {
+    }
 
     /** Reads the central directory; entries keep archive order. */
     static Map<String, Entry> readEntries(Path file, FileChannel ch) throws IOException {
@@ -84,7 +90,16 @@ final class TorchBinZip {
             cdOffset = rec.getLong(48);
         }
         if (count < 0 || count > MAX_ENTRIES || cdSize < 0 || cdOffset < 0 || cdOffset + cdSize > size || cdSize > Integer.MAX_VALUE) {
-            throw bad(file, String.format(Locale.ROOT, "has a central directory outside the file (offset %d, size %d, file %d bytes): truncated?", cdOffset, cdSize, size));
+            throw bad(
+                file,
+                String.format(
+                    Locale.ROOT,
+                    "has a central directory outside the file (offset %d, size %d, file %d bytes): truncated?",
+                    cdOffset,
+                    cdSize,
+                    size
+                )
+            );
         }
         ByteBuffer cd = read(ch, cdOffset, (int) cdSize);
         Map<String, Entry> entries = new LinkedHashMap<>();
@@ -140,7 +155,16 @@ final class TorchBinZip {
             }
             long dataOffset = localOffset + 30 + (lh.getShort(26) & 0xFFFF) + (lh.getShort(28) & 0xFFFF);
             if (csize < 0 || usize < 0 || dataOffset + csize > size) {
-                throw bad(file, String.format(Locale.ROOT, "entry [%s] ends at byte %d, past the end of the file (%d bytes): the file is truncated", name, dataOffset + csize, size));
+                throw bad(
+                    file,
+                    String.format(
+                        Locale.ROOT,
+                        "entry [%s] ends at byte %d, past the end of the file (%d bytes): the file is truncated",
+                        name,
+                        dataOffset + csize,
+                        size
+                    )
+                );
             }
             if (method != 0 && method != 8) {
                 throw bad(file, "entry [" + name + "] uses unsupported zip compression method " + method + " (only stored and deflate)");
@@ -154,7 +178,10 @@ final class TorchBinZip {
     /** Reads a small entry fully (inflating if needed) and checks its CRC-32. */
     static byte[] readSmall(Path file, FileChannel ch, Entry entry, long maxBytes) throws IOException {
         if (entry.size() > maxBytes || entry.compressedSize() > Integer.MAX_VALUE) {
-            throw bad(file, String.format(Locale.ROOT, "entry [%s] is %d bytes, more than the %d allowed", entry.name(), entry.size(), maxBytes));
+            throw bad(
+                file,
+                String.format(Locale.ROOT, "entry [%s] is %d bytes, more than the %d allowed", entry.name(), entry.size(), maxBytes)
+            );
         }
         ByteBuffer raw = read(ch, entry.dataOffset(), (int) entry.compressedSize());
         byte[] out = new byte[(int) entry.size()];
@@ -171,7 +198,10 @@ final class TorchBinZip {
                     throw bad(file, "entry [" + entry.name() + "] inflates to fewer bytes than its declared size");
                 }
             } catch (DataFormatException ex) {
-                throw new CheckpointException(String.format(Locale.ROOT, "PyTorch checkpoint [%s]: entry [%s] is corrupt: %s", file, entry.name(), ex.getMessage()), ex);
+                throw new CheckpointException(
+                    String.format(Locale.ROOT, "PyTorch checkpoint [%s]: entry [%s] is corrupt: %s", file, entry.name(), ex.getMessage()),
+                    ex
+                );
             } finally {
                 inf.end();
             }

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.checkpoint;
 
 import java.io.IOException;
@@ -13,10 +17,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.opensearch.test.OpenSearchTestCase;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
-import org.opensearch.test.OpenSearchTestCase;
 
 /**
  * Checks {@link TorchBinReader} against files written by real {@code torch.save} (Debian's python3-torch
@@ -30,7 +34,8 @@ public class TorchBinReaderTests extends OpenSearchTestCase {
     }
 
     /** Expected tensors: name -> (shape, float32 values, stored dtype), in file order. */
-    private record Expected(long[] shape, float[] values, String dtype) {}
+    private record Expected(long[] shape, float[] values, String dtype) {
+    }
 
     private static Map<String, Expected> expected(Path file) throws IOException {
         byte[] all = Files.readAllBytes(file);
@@ -41,7 +46,7 @@ public class TorchBinReaderTests extends OpenSearchTestCase {
         List<String[]> order = new ArrayList<>();
         header.fields().forEachRemaining(e -> {
             if (e.getKey().equals("__metadata__") == false) {
-                order.add(new String[] { e.getKey(), String.valueOf(e.getValue().get("data_offsets").get(0).asLong()) });
+                order.add(new String[]{e.getKey(), String.valueOf(e.getValue().get("data_offsets").get(0).asLong())});
             }
         });
         order.sort((x, y) -> Long.compare(Long.parseLong(x[1]), Long.parseLong(y[1])));
@@ -121,7 +126,7 @@ public class TorchBinReaderTests extends OpenSearchTestCase {
             assertEquals(16777216f, src.get("i32").data().getFloat(8), 0f);
             assertEquals(255f, src.get("u8").data().getFloat(8), 0f);
             assertEquals(0, src.get("empty").data().limit());
-            assertArrayEquals(new long[] { 0, 4 }, src.shape("empty"));
+            assertArrayEquals(new long[]{0, 4}, src.shape("empty"));
         }
     }
 
@@ -164,11 +169,24 @@ public class TorchBinReaderTests extends OpenSearchTestCase {
     }
 
     public void testShardIndexErrors() {
-        CheckpointException wrong = expectThrows(CheckpointException.class, () -> TorchBinReader.openIndex(dir().resolve("sharded/wrong_shard.index.json")));
-        assertTrue(wrong.getMessage(), wrong.getMessage().contains("puts tensor [model.norm.weight] in shard [pytorch_model-00001-of-00002.bin], which does not contain it"));
-        CheckpointException escape = expectThrows(CheckpointException.class, () -> TorchBinReader.openIndex(dir().resolve("sharded/escape.index.json")));
+        CheckpointException wrong = expectThrows(
+            CheckpointException.class,
+            () -> TorchBinReader.openIndex(dir().resolve("sharded/wrong_shard.index.json"))
+        );
+        assertTrue(
+            wrong.getMessage(),
+            wrong.getMessage()
+                .contains("puts tensor [model.norm.weight] in shard [pytorch_model-00001-of-00002.bin], which does not contain it")
+        );
+        CheckpointException escape = expectThrows(
+            CheckpointException.class,
+            () -> TorchBinReader.openIndex(dir().resolve("sharded/escape.index.json"))
+        );
         assertTrue(escape.getMessage(), escape.getMessage().contains("outside the checkpoint directory"));
-        CheckpointException missing = expectThrows(CheckpointException.class, () -> TorchBinReader.openIndex(dir().resolve("sharded/nope.index.json")));
+        CheckpointException missing = expectThrows(
+            CheckpointException.class,
+            () -> TorchBinReader.openIndex(dir().resolve("sharded/nope.index.json"))
+        );
         assertTrue(missing.getMessage(), missing.getMessage().contains("does not exist"));
     }
 
@@ -191,7 +209,10 @@ public class TorchBinReaderTests extends OpenSearchTestCase {
     }
 
     public void testRefusesNestedTorchLoad() {
-        CheckpointException e = expectThrows(CheckpointException.class, () -> TorchBinReader.open(dir().resolve("malicious_load_from_bytes.bin")));
+        CheckpointException e = expectThrows(
+            CheckpointException.class,
+            () -> TorchBinReader.open(dir().resolve("malicious_load_from_bytes.bin"))
+        );
         assertTrue(e.getMessage(), e.getMessage().contains("refuses pickle global torch.storage._load_from_bytes"));
     }
 
@@ -207,7 +228,7 @@ public class TorchBinReaderTests extends OpenSearchTestCase {
     public void testTruncatedFilesAreRefused() throws IOException {
         byte[] full = Files.readAllBytes(dir().resolve("f32.bin"));
         Path tmp = createTempDir();
-        for (int len : new int[] { 0, 10, 100, full.length / 2, full.length - 30, full.length - 1 }) {
+        for (int len : new int[]{0, 10, 100, full.length / 2, full.length - 30, full.length - 1}) {
             Path cut = tmp.resolve("cut" + len + ".bin");
             Files.write(cut, Arrays.copyOf(full, len));
             CheckpointException e = expectThrows(CheckpointException.class, () -> TorchBinReader.open(cut));
@@ -235,8 +256,7 @@ public class TorchBinReaderTests extends OpenSearchTestCase {
     }
 
     private static int indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
+        outer : for (int i = 0; i + needle.length <= hay.length; i++) {
             for (int j = 0; j < needle.length; j++) {
                 if (hay[i + j] != needle[j]) {
                     continue outer;
