@@ -9,6 +9,8 @@ holding every tensor as F32 (the exact widened values, contiguous, row-major) wi
 `dtype:<tensor>` = the stored dtype (F32/F16/BF16/F64/I64/...). Files that must be refused have no
 companion. Deterministic (fixed seed), but torch's zip writer output is what it is: regenerated files
 may differ in bytes from the committed ones if torch's version changes.
+
+`--large PATH` instead writes a ~5 GiB file for the opt-in TorchBinLargeFileTests (not committed).
 """
 import collections
 import io
@@ -227,5 +229,20 @@ def main():
             print("%6d %s" % (os.path.getsize(os.path.join(dp, fn)), os.path.relpath(os.path.join(dp, fn), OUT)))
 
 
+def make_large(path, n_tensors=76, numel=32 * 1024 * 1024):
+    """Not a committed fixture: a > 4 GiB BF16 state dict (torch writes ZIP64) for the manual test
+    TorchBinLargeFileTests (-Dlloco.torchbin.large=PATH). Tensor k holds ((i + k) % 256) - 128."""
+    sd = collections.OrderedDict()
+    base = torch.arange(numel, dtype=torch.int64)
+    for k in range(n_tensors):
+        sd["layers.%d.weight" % k] = ((base + k) % 256 - 128).to(torch.bfloat16).view(4096, numel // 4096)
+    sd["tail.transposed"] = torch.arange(12, dtype=torch.float32).view(3, 4).t()
+    torch.save(sd, path)
+    print(path, os.path.getsize(path), "bytes")
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--large":
+        make_large(sys.argv[2])
+    else:
+        main()
