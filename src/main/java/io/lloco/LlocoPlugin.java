@@ -1,8 +1,10 @@
 package io.lloco;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -20,17 +22,27 @@ import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
+import org.opensearch.ingest.Processor;
 import org.opensearch.plugins.ActionPlugin;
+import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
 import org.opensearch.script.ScriptService;
+import org.opensearch.threadpool.ExecutorBuilder;
+import org.opensearch.threadpool.FixedExecutorBuilder;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.client.Client;
 import org.opensearch.watcher.ResourceWatcherService;
 
 import io.lloco.common.LlocoSettings;
+import io.lloco.engine.ModelService;
+import io.lloco.engine.RuntimeModel;
+import io.lloco.ingest.CompressService;
+import io.lloco.ingest.LlocoCompressProcessor;
+import io.lloco.ingest.LlocoCompressProcessorFactory;
+import io.lloco.ingest.LocalCompressService;
 import io.lloco.engine.EngineService;
 import io.lloco.engine.ModelRegistry;
 import io.lloco.info.LlocoInfoAction;
@@ -40,7 +52,17 @@ import io.lloco.routing.LlocoNodeRole;
 import io.lloco.runtime.DjlBootstrap;
 
 /** LLoCO for OpenSearch. Only wires: every service is built here, per node, and handed to whoever needs it. */
-public class LlocoPlugin extends Plugin implements ActionPlugin {
+public class LlocoPlugin extends Plugin implements ActionPlugin, IngestPlugin {
+
+    /** Thread pool that runs compression (ingest) off the write threads. */
+    public static final String COMPRESS_POOL = "lloco_compress";
+
+    // Set in createComponents; processors are built earlier and read them through suppliers.
+    private volatile LlocoSettings settings;
+    private volatile ModelService models;
+    private volatile CompressService compressService;
+    private volatile ThreadPool threadPool;
+
 
     @Override
     public List<Setting<?>> getSettings() {
@@ -66,12 +88,39 @@ public class LlocoPlugin extends Plugin implements ActionPlugin {
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<RepositoriesService> repositoriesServiceSupplier
     ) {
-        LlocoSettings settings = new LlocoSettings(environment.settings(), clusterService);
-        Path cacheDir = environment.dataFiles()[0].resolve("lloco").resolve("djl");
-        ModelRegistry models = new ModelRegistry();
-        EngineService engine = new EngineService(settings, new DjlBootstrap(), cacheDir, models);
+        this.threadPool = threadPool;
+        this.settings = new LlocoSettings(environment.settings(), clusterService);
+        Path dataDir = environment.dataFiles()[0].resolve("lloco");
+        ModelRegistry registry = new ModelRegistry();
+        EngineService engine = new EngineService(settings, new DjlBootstrap(), dataDir.resolve("djl"), registry);
         engine.start();
-        return List.of(settings, models, engine);
+        this.models = new ModelService(environment.configDir(), dataDir, RuntimeModel::load, registry);
+        this.compressService = new LocalCompressService(models);
+        return List.of(settings, registry, engine, models);
+    }
+
+    @Override
+    public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
+        return List.of(new FixedExecutorBuilder(settings, COMPRESS_POOL, 1, 10_000, "thread_pool." + COMPRESS_POOL));
+    }
+
+    @Override
+    public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
+        return Map.of(
+            LlocoCompressProcessor.TYPE,
+            new LlocoCompressProcessorFactory(
+                () -> compressService,
+                () -> threadPool.executor(COMPRESS_POOL),
+                () -> settings == null ? LlocoSettings.INGEST_MAX_TOKENS.getDefault(Settings.EMPTY) : settings.ingestMaxTokens()
+            )
+        );
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (models != null) {
+            models.close();
+        }
     }
 
     @Override

@@ -46,21 +46,34 @@ public final class LlocoSettings {
         Property.Dynamic
     );
 
+    /** Upper bound on the tokens of one document the {@code lloco_compress} processor accepts (a processor may set less). */
+    public static final Setting<Integer> INGEST_MAX_TOKENS = Setting.intSetting(
+        PREFIX + "ingest.max_tokens",
+        131_072,
+        1,
+        1_048_576,
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
     private volatile boolean infoSelfTest;
+    private volatile int ingestMaxTokens;
     private final Settings nodeSettings;
 
     /** Reads node settings and follows dynamic updates. */
     public LlocoSettings(Settings nodeSettings, ClusterService clusterService) {
         this.nodeSettings = nodeSettings;
         this.infoSelfTest = INFO_SELF_TEST.get(nodeSettings);
+        this.ingestMaxTokens = INGEST_MAX_TOKENS.get(nodeSettings);
         if (clusterService != null) {
             clusterService.getClusterSettings().addSettingsUpdateConsumer(INFO_SELF_TEST, v -> infoSelfTest = v);
+            clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_MAX_TOKENS, v -> ingestMaxTokens = v);
         }
     }
 
     /** All settings to register with the node. */
     public static List<Setting<?>> all() {
-        return List.of(ENGINE_ENABLED, ENGINE_NUM_THREADS, ENGINE_NUM_INTEROP_THREADS, INFO_SELF_TEST);
+        return List.of(ENGINE_ENABLED, ENGINE_NUM_THREADS, ENGINE_NUM_INTEROP_THREADS, INFO_SELF_TEST, INGEST_MAX_TOKENS);
     }
 
     /** {@link #ENGINE_ENABLED}. */
@@ -76,6 +89,11 @@ public final class LlocoSettings {
     /** {@link #ENGINE_NUM_INTEROP_THREADS}. */
     public int engineNumInteropThreads() {
         return ENGINE_NUM_INTEROP_THREADS.get(nodeSettings);
+    }
+
+    /** Live value of {@link #INGEST_MAX_TOKENS}. */
+    public int ingestMaxTokens() {
+        return ingestMaxTokens;
     }
 
     /** Live value of {@link #INFO_SELF_TEST}. */

@@ -1,0 +1,188 @@
+package io.lloco.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import ai.djl.ndarray.NDManager;
+import io.lloco.runtime.DjlBootstrap;
+import io.lloco.runtime.checkpoint.CheckpointException;
+import io.lloco.runtime.compress.AutoCompressor;
+import io.lloco.runtime.model.Embeddings;
+import io.lloco.runtime.model.LlamaModel;
+import io.lloco.runtime.model.LlamaWeights;
+
+/**
+ * A Hugging Face checkpoint loaded through the runtime: tokenizer, Llama weights, AutoCompressor. The node's bridge
+ * between OpenSearch-facing services and the OpenSearch-free runtime.
+ */
+public final class RuntimeModel implements ModelService.LoadedModel {
+
+    /** Segment length when neither the request nor {@code lloco.json} sets one (LLoCO's 1,536). */
+    public static final int DEFAULT_SEGMENT_TOKENS = 1536;
+
+    /** Rows per batched forward during compression. */
+    private static final int MAX_ROWS = 8;
+
+    private final ModelInfo info;
+    private final NDManager manager;
+    private final LlamaWeights weights;
+    private final LlamaModel model;
+    private final AutoCompressor compressor;
+    private final HuggingFaceTokenizer tokenizer;
+
+    private RuntimeModel(ModelInfo info, NDManager manager, LlamaWeights weights, HuggingFaceTokenizer tokenizer) {
+        this.info = info;
+        this.manager = manager;
+        this.weights = weights;
+        this.model = new LlamaModel(weights);
+        this.compressor = new AutoCompressor(model);
+        this.tokenizer = tokenizer;
+    }
+
+    /** Loads {@code dir}: config.json, weights, tokenizer.json, optional lloco.json ({@code segment_tokens}). */
+    public static RuntimeModel load(String id, Path dir, String fingerprint) throws IOException {
+        Path tok = dir.resolve("tokenizer.json");
+        if (Files.isRegularFile(tok) == false) {
+            throw new CheckpointException("model [" + id + "] has no tokenizer.json in [" + dir + "]");
+        }
+        int segmentTokens = DEFAULT_SEGMENT_TOKENS;
+        Path lloco = dir.resolve("lloco.json");
+        if (Files.isRegularFile(lloco)) {
+            JsonNode n = new ObjectMapper().readTree(lloco.toFile());
+            segmentTokens = n.path("segment_tokens").asInt(DEFAULT_SEGMENT_TOKENS);
+        }
+        NDManager manager = DjlBootstrap.withRuntimeClassLoader(NDManager::newBaseManager);
+        try {
+            LlamaWeights weights = LlamaWeights.load(dir, manager);
+            if (weights.config().isAutoCompressor() == false) {
+                throw new CheckpointException("model [" + id + "] is not an AutoCompressor: config.json has no summary_length");
+            }
+            HuggingFaceTokenizer tokenizer = DjlBootstrap.withRuntimeClassLoader(() -> {
+                try {
+                    return HuggingFaceTokenizer.newInstance(
+                        tok,
+                        Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false", "modelMaxLength", "100000000")
+                    );
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            var c = weights.config();
+            ModelInfo info = new ModelInfo(
+                id,
+                fingerprint,
+                c.hiddenSize(),
+                c.summaryLength(),
+                segmentTokens,
+                c.maxPositionEmbeddings(),
+                c.vocabSize()
+            );
+            return new RuntimeModel(info, manager, weights, tokenizer);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public ModelInfo info() {
+        return info;
+    }
+
+    /** The Llama model (for decoding). */
+    public LlamaModel model() {
+        return model;
+    }
+
+    /** The tokenizer. */
+    public HuggingFaceTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public long parameters() {
+        return weights.parameterCount();
+    }
+
+    /** Token ids of {@code text}, no special tokens. */
+    public int[] tokenize(String text) {
+        long[] ids = tokenizer.encode(text, false, false).getIds();
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = (int) ids[i];
+        }
+        return out;
+    }
+
+    @Override
+    public int countTokens(String text) {
+        return tokenizer.encode(text, false, false).getIds().length;
+    }
+
+    @Override
+    public List<Encoded> encode(List<String> texts, int segmentTokens, boolean independent) {
+        List<int[]> docs = new ArrayList<>(texts.size());
+        List<CharSpan[]> spans = new ArrayList<>(texts.size());
+        for (String t : texts) {
+            Encoding e = tokenizer.encode(t, false, false);
+            long[] ids = e.getIds();
+            int[] iids = new int[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                iids[i] = (int) ids[i];
+            }
+            docs.add(iids);
+            spans.add(e.getCharTokenSpans());
+        }
+        List<Embeddings> out = compressor.compressBatch(docs, segmentTokens, independent, MAX_ROWS);
+        List<Encoded> result = new ArrayList<>(texts.size());
+        int l = info.summaryLength();
+        int h = info.hidden();
+        for (int d = 0; d < texts.size(); d++) {
+            int n = docs.get(d).length;
+            int[] lengths = AutoCompressor.segmentLengths(n, segmentTokens);
+            float[] all = out.get(d).data();
+            List<Segment> segs = new ArrayList<>(lengths.length);
+            int tokenAt = 0;
+            int charAt = 0;
+            String text = texts.get(d);
+            for (int k = 0; k < lengths.length; k++) {
+                int last = tokenAt + lengths[k] - 1;
+                int end = k == lengths.length - 1 ? text.length() : spanEnd(spans.get(d), last, charAt, text.length());
+                float[] block = new float[l * h];
+                System.arraycopy(all, k * l * h, block, 0, l * h);
+                segs.add(new Segment(charAt, end, lengths[k], block));
+                charAt = end;
+                tokenAt += lengths[k];
+            }
+            result.add(new Encoded(n, segs));
+        }
+        return result;
+    }
+
+    private static int spanEnd(CharSpan[] spans, int token, int floor, int max) {
+        for (int t = token; t >= 0; t--) {
+            if (spans[t] != null) {
+                return Math.min(max, Math.max(floor, spans[t].getEnd()));
+            }
+        }
+        return floor;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+        model.close();
+        weights.close();
+        manager.close();
+    }
+}

@@ -1,0 +1,25 @@
+package io.lloco.engine;
+
+import java.util.List;
+
+/** Turns texts into per-segment summary embeddings (the AutoCompressor side of a model). */
+public interface SummaryEncoder {
+
+    /** One segment of a compressed document. */
+    record Segment(int startChar, int endChar, int tokens, float[] summaries) {}
+
+    /** A compressed document: its token count and segments in order. */
+    record Encoded(int tokens, List<Segment> segments) {}
+
+    /** The model behind this encoder. */
+    ModelInfo info();
+
+    /** Token count of a text under the model's tokenizer (no special tokens). */
+    int countTokens(String text);
+
+    /**
+     * Compresses several texts (one model call batch). Each segment carries its character span in the text and its
+     * {@code summaryLength * hidden} summary values, row-major.
+     */
+    List<Encoded> encode(List<String> texts, int segmentTokens, boolean independent);
+}

@@ -1,0 +1,122 @@
+package io.lloco.ingest;
+
+import static org.opensearch.ingest.ConfigurationUtils.newConfigurationException;
+import static org.opensearch.ingest.ConfigurationUtils.readBooleanProperty;
+import static org.opensearch.ingest.ConfigurationUtils.readOptionalStringProperty;
+import static org.opensearch.ingest.ConfigurationUtils.readStringProperty;
+
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+
+import org.opensearch.ingest.AbstractBatchingProcessor;
+import org.opensearch.ingest.ConfigurationUtils;
+
+import io.lloco.common.LlocoSettings;
+import io.lloco.engine.ModelService;
+
+/**
+ * Parses {@code lloco_compress} configs with {@link ConfigurationUtils} (each read removes its key; core rejects
+ * leftovers as unknown). Services arrive through suppliers because processors are built before the plugin's
+ * components.
+ */
+public final class LlocoCompressProcessorFactory extends AbstractBatchingProcessor.Factory {
+
+    /** Largest segment length accepted. */
+    public static final int MAX_SEGMENT_TOKENS = 8192;
+
+    private final Supplier<CompressService> compressor;
+    private final Supplier<Executor> executor;
+    private final IntSupplier nodeMaxTokens;
+
+    /** A factory over late-bound services. */
+    public LlocoCompressProcessorFactory(Supplier<CompressService> compressor, Supplier<Executor> executor, IntSupplier nodeMaxTokens) {
+        super(LlocoCompressProcessor.TYPE);
+        this.compressor = compressor;
+        this.executor = executor;
+        this.nodeMaxTokens = nodeMaxTokens;
+    }
+
+    @Override
+    protected AbstractBatchingProcessor newProcessor(String tag, String description, int batchSize, Map<String, Object> config) {
+        String type = LlocoCompressProcessor.TYPE;
+        String field = readStringProperty(type, tag, config, "field");
+        String targetField = readStringProperty(type, tag, config, "target_field", "lloco");
+        if (targetField.isBlank()) {
+            throw newConfigurationException(type, tag, "target_field", "must not be empty");
+        }
+        if (targetField.equals(field)) {
+            throw newConfigurationException(type, tag, "target_field", "must differ from [field]: the text would be overwritten");
+        }
+        String model = readStringProperty(type, tag, config, "model", ModelService.EMBEDDED_MODEL);
+        CompressService service = compressor.get();
+        if (service == null) {
+            throw newConfigurationException(type, tag, "model", "the lloco plugin is not initialised on this node yet; retry");
+        }
+        if (service.knows(model) == false) {
+            throw newConfigurationException(
+                type,
+                tag,
+                "model",
+                "unknown model [" + model + "]; models on this node: " + service.knownModels() + " (add one under config/lloco/models/<id>/)"
+            );
+        }
+        Integer segmentTokens = readOptionalInt(type, tag, config, "segment_tokens", 16, MAX_SEGMENT_TOKENS);
+        LlocoCompressProcessor.Mode mode;
+        try {
+            mode = LlocoCompressProcessor.Mode.parse(readStringProperty(type, tag, config, "mode", "accumulate"));
+        } catch (IllegalArgumentException e) {
+            throw newConfigurationException(type, tag, "mode", e.getMessage());
+        }
+        SummaryCodec.Dtype storage;
+        try {
+            storage = SummaryCodec.Dtype.parse(readStringProperty(type, tag, config, "storage", "float16"));
+        } catch (IllegalArgumentException e) {
+            throw newConfigurationException(type, tag, "storage", e.getMessage());
+        }
+        int nodeMax = nodeMaxTokens.getAsInt();
+        Integer maxTokens = readOptionalInt(type, tag, config, "max_tokens", 1, Integer.MAX_VALUE);
+        if (maxTokens != null && maxTokens > nodeMax) {
+            throw newConfigurationException(
+                type,
+                tag,
+                "max_tokens",
+                "[" + maxTokens + "] is over the node limit " + nodeMax + " set by [" + LlocoSettings.INGEST_MAX_TOKENS.getKey() + "]"
+            );
+        }
+        boolean ignoreMissing = readBooleanProperty(type, tag, config, "ignore_missing", false);
+        return new LlocoCompressProcessor(
+            tag,
+            description,
+            batchSize,
+            new LlocoCompressProcessor.Config(field, targetField, model, segmentTokens, mode, storage, maxTokens, ignoreMissing),
+            service,
+            executor.get(),
+            nodeMaxTokens
+        );
+    }
+
+    private static Integer readOptionalInt(String type, String tag, Map<String, Object> config, String key, int min, int max) {
+        Object raw = config.remove(key);
+        if (raw == null) {
+            return null;
+        }
+        int v;
+        if (raw instanceof Integer i) {
+            v = i;
+        } else if (raw instanceof String s) {
+            try {
+                v = Integer.parseInt(s.trim());
+            } catch (NumberFormatException e) {
+                throw newConfigurationException(type, tag, key, "must be an integer, got [" + s + "]");
+            }
+        } else {
+            throw newConfigurationException(type, tag, key, "must be an integer, got [" + raw + "]");
+        }
+        if (v < min || v > max) {
+            throw newConfigurationException(type, tag, key, "must be between " + min + " and " + max + ", got [" + v + "]");
+        }
+        return v;
+    }
+}
