@@ -1,0 +1,301 @@
+package io.lloco.runtime.compress;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import io.lloco.runtime.checkpoint.LlamaConfig;
+import io.lloco.runtime.model.Embeddings;
+import io.lloco.runtime.model.GradMode;
+import io.lloco.runtime.model.LlamaModel;
+import io.lloco.runtime.model.SequenceLayout;
+
+/**
+ * AutoCompressor summaries, exactly as LLOCO-SPEC §1.3-1.5: a document of N tokens is split into
+ * ceil(N / segmentTokens) segments (the last shorter); segment k's input is
+ * {@code [softprompt_k ; embed(tokens_k) ; embed_summary[0..L-1]]} with contiguous RoPE positions from 0 and
+ * plain causal attention; its summary is the final-normed last-layer hidden states at the last L positions.
+ * With accumulation {@code softprompt_{k+1} = cat(softprompt_k, summary_k)}; independent segments get an
+ * empty softprompt. The result concatenates every segment's summary: [segments * L, hidden]. No LoRA.
+ *
+ * <p>{@link #compress(NDArray, int, boolean)} and {@link #forwardSegment(NDArray, NDArray)} are the
+ * differentiable core (no in-place ops): a trainer runs them under a gradient collector so gradients flow
+ * through the summary vectors across segments. The {@code int[]} entry points run without gradients in a
+ * request manager of their own and return heap copies.
+ */
+public final class AutoCompressor {
+
+    /** What one segment's forward produced. */
+    public record SegmentOutput(NDArray hidden, NDArray summary) {}
+
+    private final LlamaModel model;
+    private final LlamaConfig config;
+    private final int summaryLength;
+
+    /** A compressor over an AutoCompressor model (one with {@code summary_length > 0} and {@code embed_summary.weight}). */
+    public AutoCompressor(LlamaModel model) {
+        this.model = model;
+        this.config = model.config();
+        if (config.isAutoCompressor() == false || model.weights().embedSummary() == null) {
+            throw new IllegalArgumentException(
+                "model is not an AutoCompressor: config.json has no summary_length > 0 (or the weights lack embed_summary.weight)"
+            );
+        }
+        this.summaryLength = config.summaryLength();
+    }
+
+    /** Summary vectors per segment (L). */
+    public int summaryLength() {
+        return summaryLength;
+    }
+
+    /** The model. */
+    public LlamaModel model() {
+        return model;
+    }
+
+    /** Segment lengths for {@code n} tokens: ceil(n / segmentTokens) segments, the last one shorter. */
+    public static int[] segmentLengths(int n, int segmentTokens) {
+        if (segmentTokens <= 0) {
+            throw new IllegalArgumentException("segment length must be > 0, got " + segmentTokens);
+        }
+        if (n <= 0) {
+            throw new IllegalArgumentException("cannot compress an empty document (0 tokens)");
+        }
+        int count = (n + segmentTokens - 1) / segmentTokens;
+        int[] out = new int[count];
+        for (int k = 0; k < count; k++) {
+            out[k] = Math.min(segmentTokens, n - k * segmentTokens);
+        }
+        return out;
+    }
+
+    /** Summaries of one document: [segments * L, hidden] float32. */
+    public Embeddings compress(int[] ids, int segmentTokens, boolean independent) {
+        segmentLengths(ids.length, segmentTokens);
+        model.checkIds(ids);
+        try (GradMode g = GradMode.disabled(); NDManager req = model.newRequestManager()) {
+            NDArray tokens = model.embed(req, ids);
+            return Embeddings.of(compress(tokens, segmentTokens, independent == false));
+        }
+    }
+
+    /**
+     * Differentiable compression of one document.
+     *
+     * @param tokenEmbeds embedded tokens [N, hidden]
+     * @param accumulate whether summaries accumulate across segments (false: independent segments)
+     * @return [segments * L, hidden] in the manager of {@code tokenEmbeds}
+     */
+    public NDArray compress(NDArray tokenEmbeds, int segmentTokens, boolean accumulate) {
+        int n = (int) tokenEmbeds.getShape().get(0);
+        int[] lengths = segmentLengths(n, segmentTokens);
+        boolean eager = GradMode.isEnabled() == false;
+        NDArray softprompt = null;
+        boolean ownSoftprompt = false; // a concatenation we made (not one of the summaries)
+        List<NDArray> summaries = new ArrayList<>();
+        int start = 0;
+        for (int len : lengths) {
+            NDArray seg = tokenEmbeds.get(new NDIndex("{}:{}", start, start + len));
+            start += len;
+            SegmentOutput out = forwardSegment(accumulate ? softprompt : null, seg);
+            summaries.add(out.summary());
+            if (eager) {
+                out.hidden().close();
+                seg.close();
+            }
+            if (accumulate) {
+                NDArray next = softprompt == null ? out.summary() : softprompt.concat(out.summary(), 0);
+                if (eager && ownSoftprompt) {
+                    softprompt.close();
+                }
+                ownSoftprompt = softprompt != null;
+                softprompt = next;
+            }
+        }
+        NDArray result = NDArrays.concat(new NDList(summaries), 0);
+        if (eager) {
+            if (ownSoftprompt) {
+                softprompt.close();
+            }
+            for (NDArray s : summaries) {
+                s.close();
+            }
+        }
+        return result;
+    }
+
+    /**
+     * One segment: input {@code [softprompt ; tokens ; embed_summary]}, positions from 0.
+     *
+     * @param softprompt earlier summaries [P, hidden], or null
+     * @param tokenEmbeds the segment's embedded tokens [n, hidden]
+     * @return final-normed hidden states of all P + n + L positions, and the last L of them (the new summary)
+     */
+    public SegmentOutput forwardSegment(NDArray softprompt, NDArray tokenEmbeds) {
+        NDList parts = new NDList();
+        if (softprompt != null) {
+            parts.add(softprompt);
+        }
+        parts.add(tokenEmbeds);
+        parts.add(model.weights().embedSummary());
+        NDArray joined = NDArrays.concat(parts, 0);
+        NDArray input = joined.expandDims(0);
+        NDArray batched = model.forward(input, SequenceLayout.unpadded(1), null, null);
+        NDArray hidden = batched.squeeze(0);
+        if (GradMode.isEnabled() == false) {
+            joined.close();
+            input.close();
+            batched.close();
+        }
+        long total = hidden.getShape().get(0);
+        NDArray summary = hidden.get(new NDIndex("{}:", total - summaryLength));
+        return new SegmentOutput(hidden, summary);
+    }
+
+    /**
+     * Summaries of several documents, batching segments across documents (left padding): with accumulation
+     * the documents advance segment by segment in lockstep (softprompts have equal length at equal k); without
+     * it every segment of every document is an independent row. Same result as {@link #compress(int[], int, boolean)}
+     * per document, up to float rounding.
+     *
+     * @param maxRows at most this many rows per forward
+     */
+    public List<Embeddings> compressBatch(List<int[]> docs, int segmentTokens, boolean independent, int maxRows) {
+        if (maxRows <= 0) {
+            throw new IllegalArgumentException("maxRows must be > 0, got " + maxRows);
+        }
+        int[][] lengths = new int[docs.size()][];
+        for (int d = 0; d < docs.size(); d++) {
+            try {
+                lengths[d] = segmentLengths(docs.get(d).length, segmentTokens);
+                model.checkIds(docs.get(d));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "document %d: %s", d, e.getMessage()), e);
+            }
+        }
+        float[][][] out = new float[docs.size()][][];
+        for (int d = 0; d < docs.size(); d++) {
+            out[d] = new float[lengths[d].length][];
+        }
+        try (GradMode g = GradMode.disabled()) {
+            if (independent) {
+                List<int[]> rows = new ArrayList<>(); // {doc, segment}
+                for (int d = 0; d < docs.size(); d++) {
+                    for (int k = 0; k < lengths[d].length; k++) {
+                        rows.add(new int[] { d, k });
+                    }
+                }
+                rows.sort(Comparator.comparingInt(r -> lengths[r[0]][r[1]]));
+                for (int from = 0; from < rows.size(); from += maxRows) {
+                    List<int[]> chunk = rows.subList(from, Math.min(rows.size(), from + maxRows));
+                    List<float[]> none = new ArrayList<>();
+                    List<int[]> segIds = new ArrayList<>();
+                    for (int[] r : chunk) {
+                        none.add(null);
+                        segIds.add(segmentIds(docs.get(r[0]), segmentTokens, r[1]));
+                    }
+                    List<float[]> res = forwardRows(none, 0, segIds);
+                    for (int i = 0; i < chunk.size(); i++) {
+                        out[chunk.get(i)[0]][chunk.get(i)[1]] = res.get(i);
+                    }
+                }
+            } else {
+                for (int from = 0; from < docs.size(); from += maxRows) {
+                    int to = Math.min(docs.size(), from + maxRows);
+                    float[][] softprompts = new float[docs.size()][];
+                    int maxSegments = 0;
+                    for (int d = from; d < to; d++) {
+                        maxSegments = Math.max(maxSegments, lengths[d].length);
+                        softprompts[d] = new float[0];
+                    }
+                    for (int k = 0; k < maxSegments; k++) {
+                        List<Integer> active = new ArrayList<>();
+                        List<float[]> sps = new ArrayList<>();
+                        List<int[]> segIds = new ArrayList<>();
+                        for (int d = from; d < to; d++) {
+                            if (k < lengths[d].length) {
+                                active.add(d);
+                                sps.add(softprompts[d]);
+                                segIds.add(segmentIds(docs.get(d), segmentTokens, k));
+                            }
+                        }
+                        List<float[]> res = forwardRows(sps, k * summaryLength, segIds);
+                        for (int i = 0; i < active.size(); i++) {
+                            int d = active.get(i);
+                            out[d][k] = res.get(i);
+                            float[] sp = new float[softprompts[d].length + res.get(i).length];
+                            System.arraycopy(softprompts[d], 0, sp, 0, softprompts[d].length);
+                            System.arraycopy(res.get(i), 0, sp, softprompts[d].length, res.get(i).length);
+                            softprompts[d] = sp;
+                        }
+                    }
+                }
+            }
+        }
+        List<Embeddings> result = new ArrayList<>();
+        int h = config.hiddenSize();
+        for (int d = 0; d < docs.size(); d++) {
+            List<Embeddings> parts = new ArrayList<>();
+            for (float[] s : out[d]) {
+                parts.add(new Embeddings(summaryLength, h, s));
+            }
+            result.add(Embeddings.concat(parts, h));
+        }
+        return result;
+    }
+
+    private static int[] segmentIds(int[] ids, int segmentTokens, int k) {
+        int from = k * segmentTokens;
+        return Arrays.copyOfRange(ids, from, Math.min(ids.length, from + segmentTokens));
+    }
+
+    /**
+     * One batched forward; row i is {@code [softprompts[i] (spRows rows, or none) ; embed(ids[i]) ; embed_summary]},
+     * left-padded to the longest row. Returns each row's new summary, [L * hidden].
+     */
+    private List<float[]> forwardRows(List<float[]> softprompts, int spRows, List<int[]> ids) {
+        int h = config.hiddenSize();
+        int rows = ids.size();
+        int maxTokens = 0;
+        for (int[] s : ids) {
+            maxTokens = Math.max(maxTokens, s.length);
+        }
+        int total = spRows + maxTokens + summaryLength;
+        int[] pads = new int[rows];
+        try (NDManager req = model.newRequestManager()) {
+            NDList stacked = new NDList();
+            for (int i = 0; i < rows; i++) {
+                pads[i] = maxTokens - ids.get(i).length;
+                NDList parts = new NDList();
+                if (pads[i] > 0) {
+                    parts.add(req.zeros(new Shape(pads[i], h), model.dataType()));
+                }
+                if (spRows > 0) {
+                    parts.add(new Embeddings(spRows, h, softprompts.get(i)).toNDArray(req, model.dataType()));
+                }
+                parts.add(model.embed(req, ids.get(i)));
+                parts.add(model.weights().embedSummary());
+                stacked.add(NDArrays.concat(parts, 0));
+            }
+            NDArray input = NDArrays.stack(stacked, 0);
+            NDArray hidden = model.forward(input, SequenceLayout.leftPadded(pads), null, null);
+            NDArray summary = hidden.get(new NDIndex(":, {}:", total - summaryLength));
+            float[] flat = Embeddings.of(summary).data();
+            List<float[]> out = new ArrayList<>();
+            int per = summaryLength * h;
+            for (int i = 0; i < rows; i++) {
+                out.add(Arrays.copyOfRange(flat, i * per, (i + 1) * per));
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,296 @@
+package io.lloco.runtime.generate;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import io.lloco.runtime.lora.LoraBatch;
+import io.lloco.runtime.lora.LoraWeights;
+import io.lloco.runtime.model.Embeddings;
+import io.lloco.runtime.model.GradMode;
+import io.lloco.runtime.model.KvCache;
+import io.lloco.runtime.model.LinearDelta;
+import io.lloco.runtime.model.LlamaModel;
+import io.lloco.runtime.model.SequenceLayout;
+import io.lloco.runtime.tokenizer.TokenCodec;
+
+/**
+ * Generation over one base model: several requests (each with its own prefix, prompt, adapter and
+ * decoding settings) run as one left-padded batch with one batched forward per step and a KV cache.
+ * Each call works in its own request NDManager, closed before returning, with gradients off.
+ * Thread-safe: calls share only the read-only weights.
+ */
+public final class Generator {
+
+    private final LlamaModel model;
+    private final TokenCodec tokenizer;
+
+    /**
+     * @param model the base model
+     * @param tokenizer for stop strings and output text; null: ids only
+     */
+    public Generator(LlamaModel model, TokenCodec tokenizer) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+    }
+
+    /** The model. */
+    public LlamaModel model() {
+        return model;
+    }
+
+    /** One request. */
+    public GenerationResult generate(GenerationRequest request) {
+        return generate(List.of(request)).get(0);
+    }
+
+    /** Several requests batched together; results in request order. */
+    public List<GenerationResult> generate(List<GenerationRequest> requests) {
+        if (requests.isEmpty()) {
+            return List.of();
+        }
+        for (int b = 0; b < requests.size(); b++) {
+            validate(requests.get(b), b);
+        }
+        int batch = requests.size();
+        int vocab = model.config().vocabSize();
+        Row[] rows = new Row[batch];
+        int maxLen = 0;
+        int maxNew = 0;
+        for (int b = 0; b < batch; b++) {
+            GenerationRequest r = requests.get(b);
+            rows[b] = new Row(r, eosIds(r));
+            maxLen = Math.max(maxLen, r.prefixRows() + r.promptIds().length);
+            maxNew = Math.max(maxNew, r.params().maxNewTokens());
+        }
+        if (maxNew == 0) {
+            List<GenerationResult> out = new ArrayList<>();
+            for (Row row : rows) {
+                out.add(row.result(tokenizer, 0, 0));
+            }
+            return out;
+        }
+        int[] pads = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            GenerationRequest r = requests.get(b);
+            pads[b] = maxLen - r.prefixRows() - r.promptIds().length;
+        }
+        SequenceLayout layout = SequenceLayout.leftPadded(pads);
+        long prefillNanos;
+        long decodeStart;
+        try (GradMode g = GradMode.disabled(); NDManager req = model.newRequestManager()) {
+            List<LoraWeights> adapters = new ArrayList<>();
+            for (GenerationRequest r : requests) {
+                adapters.add(r.adapter());
+            }
+            LinearDelta delta = LoraBatch.of(req, adapters, model.dataType());
+            KvCache cache = new KvCache(req, model.config().numHiddenLayers());
+            long start = System.nanoTime();
+            float[] logits;
+            try (NDManager step = req.newSubManager()) {
+                NDList inputs = new NDList();
+                for (int b = 0; b < batch; b++) {
+                    inputs.add(inputRow(step, requests.get(b), pads[b]));
+                }
+                NDArray embeds = NDArrays.stack(inputs, 0);
+                NDArray hidden = model.forward(embeds, layout, cache, delta);
+                logits = lastLogits(hidden);
+            }
+            for (int b = 0; b < batch; b++) {
+                rows[b].accept(logits, b * vocab, vocab, tokenizer);
+            }
+            prefillNanos = System.nanoTime() - start;
+            decodeStart = System.nanoTime();
+            while (anyActive(rows)) {
+                long[] next = new long[batch];
+                for (int b = 0; b < batch; b++) {
+                    next[b] = rows[b].lastToken();
+                }
+                try (NDManager step = req.newSubManager()) {
+                    NDArray ids = step.create(next, new Shape(batch, 1));
+                    NDArray hidden = model.forward(model.embed(ids), layout, cache, delta);
+                    logits = lastLogits(hidden);
+                }
+                for (int b = 0; b < batch; b++) {
+                    if (rows[b].finish == null) {
+                        rows[b].accept(logits, b * vocab, vocab, tokenizer);
+                    }
+                }
+            }
+        }
+        long decodeNanos = System.nanoTime() - decodeStart;
+        List<GenerationResult> out = new ArrayList<>();
+        for (Row row : rows) {
+            out.add(row.result(tokenizer, prefillNanos, decodeNanos));
+        }
+        return out;
+    }
+
+    /**
+     * Logits at every id position of {@code [prefix ; embed(ids)]}: row i holds the prediction after ids[i].
+     *
+     * @return [ids.length][vocab]
+     */
+    public float[][] logits(Embeddings prefix, int[] ids, LoraWeights adapter) {
+        GenerationRequest r = new GenerationRequest(prefix, ids, adapter, GenerationParams.greedy(0));
+        validate(r, 0);
+        if (ids.length == 0) {
+            return new float[0][];
+        }
+        int vocab = model.config().vocabSize();
+        int s = r.prefixRows();
+        try (GradMode g = GradMode.disabled(); NDManager req = model.newRequestManager()) {
+            NDArray embeds = inputRow(req, r, 0).expandDims(0);
+            NDArray hidden = model.forward(embeds, SequenceLayout.unpadded(1), null, adapter);
+            NDArray idRows = hidden.get(new NDIndex("0, {}:", s));
+            float[] flat = model.logits(idRows).toFloatArray();
+            float[][] out = new float[ids.length][];
+            for (int i = 0; i < ids.length; i++) {
+                out[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
+            }
+            return out;
+        }
+    }
+
+    private void validate(GenerationRequest r, int index) {
+        try {
+            model.checkIds(r.promptIds());
+            if (r.prefix() != null && r.prefix().dim() != model.config().hiddenSize()) {
+                throw new IllegalArgumentException(
+                    String.format(Locale.ROOT, "prefix vectors have width %d but the model's hidden size is %d", r.prefix().dim(), model.config().hiddenSize())
+                );
+            }
+            if (r.adapter() != null) {
+                r.adapter().checkFits(model.config());
+            }
+            if (r.params().stopStrings().isEmpty() == false && tokenizer == null) {
+                throw new IllegalArgumentException("stop strings need a tokenizer, and this generator has none");
+            }
+            for (int id : eosIds(r)) {
+                if (id < 0 || id >= model.config().vocabSize()) {
+                    throw new IllegalArgumentException("eos id " + id + " is outside the vocabulary");
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "request %d: %s", index, e.getMessage()), e);
+        }
+    }
+
+    private List<Integer> eosIds(GenerationRequest r) {
+        return r.params().eosIds() != null ? r.params().eosIds() : model.config().eosTokenIds();
+    }
+
+    /** [pad zeros ; prefix ; embed(prompt)] as [T, hidden] in {@code manager}. */
+    private NDArray inputRow(NDManager manager, GenerationRequest r, int pad) {
+        NDList parts = new NDList();
+        int h = model.config().hiddenSize();
+        if (pad > 0) {
+            parts.add(manager.zeros(new Shape(pad, h), model.dataType()));
+        }
+        if (r.prefixRows() > 0) {
+            parts.add(r.prefix().toNDArray(manager, model.dataType()));
+        }
+        if (r.promptIds().length > 0) {
+            parts.add(model.embed(manager, r.promptIds()));
+        }
+        return parts.size() == 1 ? parts.singletonOrThrow() : NDArrays.concat(parts, 0);
+    }
+
+    /** Logits of the last position of every row, [B * vocab] on the heap. */
+    private float[] lastLogits(NDArray hidden) {
+        long t = hidden.getShape().get(1);
+        NDArray last = hidden.get(new NDIndex(":, {}", t - 1));
+        return model.logits(last).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+    }
+
+    private static boolean anyActive(Row[] rows) {
+        for (Row r : rows) {
+            if (r.finish == null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Decoding state of one request. */
+    private static final class Row {
+        final GenerationRequest request;
+        final List<Integer> eos;
+        final Sampler sampler;
+        final int[] ids;
+        int count;
+        FinishReason finish;
+        String stoppedText;
+
+        Row(GenerationRequest request, List<Integer> eos) {
+            this.request = request;
+            this.eos = eos;
+            this.sampler = new Sampler(request.params());
+            this.ids = new int[request.params().maxNewTokens()];
+            if (request.params().maxNewTokens() == 0) {
+                finish = FinishReason.LENGTH;
+            }
+        }
+
+        long lastToken() {
+            return count == 0 ? 0 : ids[count - 1];
+        }
+
+        void accept(float[] logits, int offset, int vocab, TokenCodec tokenizer) {
+            int id = sampler.next(logits, offset, vocab);
+            ids[count++] = id;
+            if (eos.contains(id)) {
+                finish = FinishReason.EOS;
+                return;
+            }
+            List<String> stops = request.params().stopStrings();
+            if (stops.isEmpty() == false) {
+                String text = tokenizer.decode(Arrays.copyOf(ids, count));
+                int cut = -1;
+                for (String s : stops) {
+                    int at = text.indexOf(s);
+                    if (at >= 0 && (cut < 0 || at < cut)) {
+                        cut = at;
+                    }
+                }
+                if (cut >= 0) {
+                    finish = FinishReason.STOP_STRING;
+                    stoppedText = text.substring(0, cut);
+                    return;
+                }
+            }
+            if (count == ids.length) {
+                finish = FinishReason.LENGTH;
+            }
+        }
+
+        GenerationResult result(TokenCodec tokenizer, long prefillNanos, long decodeNanos) {
+            int[] out = Arrays.copyOf(ids, count);
+            String text = null;
+            if (tokenizer != null) {
+                if (stoppedText != null) {
+                    text = stoppedText;
+                } else {
+                    int n = finish == FinishReason.EOS ? count - 1 : count;
+                    text = tokenizer.decode(Arrays.copyOf(ids, n));
+                }
+            }
+            return new GenerationResult(
+                out,
+                text,
+                finish,
+                request.prefixRows(),
+                request.promptIds().length,
+                prefillNanos,
+                decodeNanos
+            );
+        }
+    }
+}
