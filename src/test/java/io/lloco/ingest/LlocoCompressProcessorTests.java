@@ -1,0 +1,196 @@
+package io.lloco.ingest;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.opensearch.OpenSearchException;
+import org.opensearch.ingest.IngestDocument;
+import org.opensearch.ingest.IngestDocumentWrapper;
+import org.opensearch.test.OpenSearchTestCase;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+
+import io.lloco.engine.ModelRegistry;
+import io.lloco.engine.ModelService;
+import io.lloco.engine.RuntimeModel;
+import io.lloco.engine.SummaryEncoder;
+import io.lloco.testing.TestModels;
+
+/** The processor over a real (random) AutoCompressor checkpoint loaded through the model service. */
+public class LlocoCompressProcessorTests extends OpenSearchTestCase {
+
+    private static Path home;
+    private static ModelService models;
+
+    @BeforeClass
+    public static void writeModel() throws Exception {
+        home = createTempDir();
+        TestModels.writeRandomAutoCompressor(home.resolve("config/lloco/models/test-ac"), 7, 16);
+        models = new ModelService(home.resolve("config"), home.resolve("data"), RuntimeModel::load, new ModelRegistry());
+    }
+
+    @AfterClass
+    public static void closeModels() {
+        models.close();
+        models = null;
+    }
+
+    private LlocoCompressProcessorFactory factory(int nodeMax) {
+        LocalCompressService service = new LocalCompressService(models);
+        return new LlocoCompressProcessorFactory(() -> service, () -> Runnable::run, () -> nodeMax);
+    }
+
+    private LlocoCompressProcessor processor(Map<String, Object> config, int nodeMax) throws Exception {
+        Map<String, Object> c = new HashMap<>(config);
+        LlocoCompressProcessor p = (LlocoCompressProcessor) factory(nodeMax).create(Map.of(), "t1", null, c);
+        assertTrue("every key consumed: " + c, c.isEmpty());
+        return p;
+    }
+
+    private static IngestDocument doc(Map<String, Object> source) {
+        return new IngestDocument("idx", "1", null, null, null, new HashMap<>(source));
+    }
+
+    private static String text(int sentences) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < sentences; i++) {
+            sb.append("Mara Quill lives in Tallowmere and owns ").append(i).append(" boats. ");
+        }
+        return sb.toString().trim();
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testStoresSegmentsThatTileTheTextWithDecodableSummaries() throws Exception {
+        LlocoCompressProcessor p = processor(Map.of("field", "body", "model", "test-ac", "storage", "float32"), 100_000);
+        String body = text(12);
+        IngestDocument d = doc(Map.of("body", body));
+        AtomicReference<Exception> err = new AtomicReference<>();
+        p.execute(d, (r, e) -> err.set(e));
+        assertNull(err.get());
+        Map<String, Object> lloco = d.getFieldValue("lloco", Map.class);
+        assertEquals("test-ac", lloco.get("model"));
+        assertTrue(lloco.get("fingerprint").toString().startsWith("sha256:"));
+        assertEquals("body", lloco.get("source_field"));
+        assertEquals("accumulate", lloco.get("mode"));
+        int tokens = (Integer) lloco.get("tokens");
+        assertEquals(models.get("test-ac").countTokens(body), tokens);
+        assertEquals(16, lloco.get("segment_tokens"));
+        List<Map<String, Object>> segs = (List<Map<String, Object>>) lloco.get("segments");
+        assertEquals((tokens + 15) / 16, segs.size());
+        assertEquals(segs.size(), lloco.get("segment_count"));
+        // segments tile the text: concatenating their text gives the text back
+        StringBuilder joined = new StringBuilder();
+        int at = 0;
+        int tokenSum = 0;
+        for (Map<String, Object> s : segs) {
+            assertEquals(at, s.get("start"));
+            at = (Integer) s.get("end");
+            joined.append(s.get("text"));
+            tokenSum += (Integer) s.get("tokens");
+        }
+        assertEquals(body, joined.toString());
+        assertEquals(tokens, tokenSum);
+        // stored summaries = what the model computes for the text (float32 storage: exact)
+        SummaryEncoder.Encoded direct = models.get("test-ac").encode(List.of(body), 16, false).get(0);
+        for (int k = 0; k < segs.size(); k++) {
+            float[] stored = SummaryCodec.decode((String) segs.get(k).get("summaries"), SummaryCodec.Dtype.FLOAT32);
+            assertEquals(4 * 32, stored.length);
+            assertArrayEquals(direct.segments().get(k).summaries(), stored, 1e-5f);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testAccumulateAndIndependentDifferAfterTheFirstSegment() throws Exception {
+        String body = text(8);
+        IngestDocument a = doc(Map.of("body", body));
+        IngestDocument i = doc(Map.of("body", body));
+        processor(Map.of("field", "body", "model", "test-ac", "storage", "float32"), 100_000).execute(a, (r, e) -> assertNull(e));
+        processor(Map.of("field", "body", "model", "test-ac", "storage", "float32", "mode", "independent"), 100_000).execute(
+            i,
+            (r, e) -> assertNull(e)
+        );
+        List<Map<String, Object>> sa = (List<Map<String, Object>>) a.getFieldValue("lloco.segments", List.class);
+        List<Map<String, Object>> si = (List<Map<String, Object>>) i.getFieldValue("lloco.segments", List.class);
+        assertTrue(sa.size() >= 2);
+        // segment 0 sees no earlier summaries in either mode (equal up to batching rounding); segment 1 differs
+        assertArrayEquals(f32(sa.get(0)), f32(si.get(0)), 1e-4f);
+        float[] a1 = f32(sa.get(1));
+        float[] i1 = f32(si.get(1));
+        double diff = 0;
+        for (int k = 0; k < a1.length; k++) {
+            diff = Math.max(diff, Math.abs(a1[k] - i1[k]));
+        }
+        assertTrue("accumulated summaries must differ from independent ones, max diff " + diff, diff > 1e-3);
+    }
+
+    private static float[] f32(Map<String, Object> segment) {
+        return SummaryCodec.decode((String) segment.get("summaries"), SummaryCodec.Dtype.FLOAT32);
+    }
+
+    public void testBadDocumentsFailAloneInABatch() throws Exception {
+        LlocoCompressProcessor p = processor(Map.of("field", "body", "model", "test-ac", "batch_size", 10, "max_tokens", 200), 100_000);
+        List<IngestDocumentWrapper> batch = new ArrayList<>();
+        batch.add(new IngestDocumentWrapper(0, 0, doc(Map.of("body", text(3))), null));
+        batch.add(new IngestDocumentWrapper(1, 0, doc(Map.of("other", "x")), null));
+        batch.add(new IngestDocumentWrapper(2, 0, doc(Map.of("body", 42)), null));
+        batch.add(new IngestDocumentWrapper(3, 0, doc(Map.of("body", "   ")), null));
+        batch.add(new IngestDocumentWrapper(4, 0, doc(Map.of("body", text(60))), null));
+        batch.add(new IngestDocumentWrapper(5, 0, doc(Map.of("body", text(4))), null));
+        CountDownLatch done = new CountDownLatch(1);
+        p.batchExecute(batch, r -> done.countDown());
+        assertTrue(done.await(30, TimeUnit.SECONDS));
+        assertNull(batch.get(0).getException());
+        assertTrue(batch.get(0).getIngestDocument().hasField("lloco.segments"));
+        assertEquals("field [body] not present as part of path [body]", batch.get(1).getException().getMessage());
+        assertTrue(batch.get(2).getException().getMessage(), batch.get(2).getException().getMessage().contains("must be a string"));
+        assertTrue(batch.get(3).getException().getMessage(), batch.get(3).getException().getMessage().contains("is empty"));
+        String over = batch.get(4).getException().getMessage();
+        assertTrue(over, over.contains("over the limit of 200") && over.contains("[max_tokens]") && over.contains("plugins.lloco.ingest.max_tokens"));
+        assertFalse(batch.get(4).getIngestDocument().hasField("lloco"));
+        assertNull(batch.get(5).getException());
+        assertTrue(batch.get(5).getIngestDocument().hasField("lloco.segments"));
+    }
+
+    public void testIgnoreMissingPassesTheDocumentThrough() throws Exception {
+        LlocoCompressProcessor p = processor(Map.of("field", "body", "model", "test-ac", "ignore_missing", true), 100_000);
+        IngestDocument d = doc(Map.of("title", "t"));
+        AtomicReference<IngestDocument> out = new AtomicReference<>();
+        p.execute(d, (r, e) -> {
+            assertNull(e);
+            out.set(r);
+        });
+        assertSame(d, out.get());
+        assertFalse(d.hasField("lloco"));
+    }
+
+    public void testConfigErrorsNameTheProperty() {
+        LlocoCompressProcessorFactory f = factory(1000);
+        assertConfigError(f, Map.of(), "field", "required property is missing");
+        assertConfigError(f, Map.of("field", "body", "model", "nope"), "model", "unknown model [nope]");
+        assertConfigError(f, Map.of("field", "body", "model", "test-ac", "mode", "sideways"), "mode", "[accumulate] or [independent]");
+        assertConfigError(f, Map.of("field", "body", "model", "test-ac", "storage", "int8"), "storage", "[float16] or [float32]");
+        assertConfigError(f, Map.of("field", "body", "model", "test-ac", "segment_tokens", 0), "segment_tokens", "between 16 and 8192");
+        assertConfigError(f, Map.of("field", "body", "model", "test-ac", "segment_tokens", "many"), "segment_tokens", "must be an integer");
+        assertConfigError(f, Map.of("field", "body", "model", "test-ac", "max_tokens", 5000), "max_tokens", "plugins.lloco.ingest.max_tokens");
+        assertConfigError(f, Map.of("field", "body", "target_field", "body", "model", "test-ac"), "target_field", "must differ");
+    }
+
+    public void testUnknownKeysAreLeftForCoreToReject() throws Exception {
+        Map<String, Object> c = new HashMap<>(Map.of("field", "body", "model", "test-ac", "colour", "blue"));
+        factory(1000).create(Map.of(), "t", null, c);
+        assertEquals(Map.of("colour", "blue"), c);
+    }
+
+    private static void assertConfigError(LlocoCompressProcessorFactory f, Map<String, Object> config, String property, String text) {
+        OpenSearchException e = expectThrows(OpenSearchException.class, () -> f.create(Map.of(), "tag1", null, new HashMap<>(config)));
+        assertTrue(e.getMessage(), e.getMessage().contains(text));
+        assertEquals(List.of(property), e.getMetadata("opensearch.property_name"));
+        assertEquals(List.of("lloco_compress"), e.getMetadata("opensearch.processor_type"));
+    }
+}
