@@ -1,0 +1,194 @@
+package io.lloco.routing;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+import org.opensearch.OpenSearchTimeoutException;
+import org.opensearch.action.ActionListenerResponseHandler;
+import org.opensearch.cluster.ClusterState;
+import org.opensearch.cluster.node.DiscoveryNode;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.common.io.stream.Writeable;
+import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
+import org.opensearch.core.rest.RestStatus;
+import org.opensearch.core.transport.TransportResponse;
+import org.opensearch.common.unit.TimeValue;
+import org.opensearch.transport.ConnectTransportException;
+import org.opensearch.transport.NodeDisconnectedException;
+import org.opensearch.transport.NodeNotConnectedException;
+import org.opensearch.transport.ReceiveTimeoutTransportException;
+import org.opensearch.transport.TransportRequest;
+import org.opensearch.transport.TransportRequestOptions;
+import org.opensearch.transport.TransportService;
+import org.opensearch.core.common.breaker.CircuitBreakingException;
+import org.opensearch.ExceptionsHelper;
+
+import io.lloco.common.LlocoException;
+
+/**
+ * Sends model work to a {@code lloco} node: the one with the least outstanding requests from this node (round robin
+ * on ties); on a node failure (left, disconnected, timeout, circuit breaker, queue full elsewhere) retries once on
+ * another {@code lloco} node. With no {@code lloco} node the work runs here when allowed, else 503 naming the
+ * setting. One instance per node.
+ */
+public class InferenceRouter {
+
+    /** Runs work on this node. */
+    @FunctionalInterface
+    public interface Local<Resp> {
+        /** Executes locally. */
+        void run(ActionListener<Resp> listener);
+    }
+
+    private final ClusterService clusterService;
+    private final TransportService transportService;
+    private final Map<String, AtomicInteger> outstanding = new ConcurrentHashMap<>();
+    private final AtomicLong roundRobin = new AtomicLong();
+
+    /** A router for this node. */
+    public InferenceRouter(ClusterService clusterService, TransportService transportService) {
+        this.clusterService = clusterService;
+        this.transportService = transportService;
+    }
+
+    /** The single eligibility rule: nodes with the {@code lloco} role, sorted by id. */
+    public static List<DiscoveryNode> eligible(ClusterState state) {
+        List<DiscoveryNode> out = new ArrayList<>();
+        for (DiscoveryNode n : state.nodes()) {
+            if (LlocoNodeRole.has(n)) {
+                out.add(n);
+            }
+        }
+        out.sort(Comparator.comparing(DiscoveryNode::getId));
+        return out;
+    }
+
+    /** Picks the candidate with the least outstanding work from this node, round robin among ties; null if none. */
+    public DiscoveryNode choose(List<DiscoveryNode> candidates, Set<String> exclude) {
+        List<DiscoveryNode> c = candidates.stream().filter(n -> exclude.contains(n.getId()) == false).toList();
+        if (c.isEmpty()) {
+            return null;
+        }
+        int min = Integer.MAX_VALUE;
+        List<DiscoveryNode> best = new ArrayList<>();
+        for (DiscoveryNode n : c) {
+            int o = outstanding(n.getId());
+            if (o < min) {
+                min = o;
+                best.clear();
+            }
+            if (o == min) {
+                best.add(n);
+            }
+        }
+        return best.get((int) Math.floorMod(roundRobin.getAndIncrement(), (long) best.size()));
+    }
+
+    /** Requests this node has in flight to {@code nodeId}. */
+    public int outstanding(String nodeId) {
+        AtomicInteger a = outstanding.get(nodeId);
+        return a == null ? 0 : a.get();
+    }
+
+    /**
+     * Runs {@code request} on a {@code lloco} node through {@code action} (whose handler must run it locally, because
+     * the request is marked routed), or locally when this node is a {@code lloco} node.
+     *
+     * @param allowLocal whether to run here when the cluster has no {@code lloco} node
+     * @param allowLocalSetting the setting to name in the 503
+     */
+    public <Resp extends TransportResponse> void route(
+        String action,
+        TransportRequest request,
+        Writeable.Reader<Resp> reader,
+        TimeValue timeout,
+        Local<Resp> local,
+        BooleanSupplier allowLocal,
+        String allowLocalSetting,
+        ActionListener<Resp> listener
+    ) {
+        DiscoveryNode self = clusterService.localNode();
+        if (LlocoNodeRole.has(self)) {
+            local.run(listener);
+            return;
+        }
+        List<DiscoveryNode> nodes = eligible(clusterService.state());
+        if (nodes.isEmpty()) {
+            if (allowLocal.getAsBoolean()) {
+                local.run(listener);
+            } else {
+                listener.onFailure(
+                    new LlocoException(
+                        "no node with the [lloco] role is in the cluster and [" + allowLocalSetting + "] is false; start a node with node.roles: [lloco] or set [" + allowLocalSetting + "] to true",
+                        RestStatus.SERVICE_UNAVAILABLE
+                    )
+                );
+            }
+            return;
+        }
+        send(action, request, reader, timeout, nodes, Set.of(), listener, true);
+    }
+
+    private <Resp extends TransportResponse> void send(
+        String action,
+        TransportRequest request,
+        Writeable.Reader<Resp> reader,
+        TimeValue timeout,
+        List<DiscoveryNode> nodes,
+        Set<String> exclude,
+        ActionListener<Resp> listener,
+        boolean mayRetry
+    ) {
+        DiscoveryNode target = choose(nodes, exclude);
+        if (target == null) {
+            listener.onFailure(new LlocoException("no other [lloco] node to retry on", RestStatus.SERVICE_UNAVAILABLE));
+            return;
+        }
+        AtomicInteger counter = outstanding.computeIfAbsent(target.getId(), k -> new AtomicInteger());
+        counter.incrementAndGet();
+        ActionListener<Resp> tracked = ActionListener.wrap(r -> {
+            counter.decrementAndGet();
+            listener.onResponse(r);
+        }, e -> {
+            counter.decrementAndGet();
+            if (mayRetry && retryable(e)) {
+                List<DiscoveryNode> now = eligible(clusterService.state());
+                Set<String> ex = new java.util.HashSet<>(exclude);
+                ex.add(target.getId());
+                if (choose(now, ex) != null) {
+                    send(action, request, reader, timeout, now, ex, listener, false);
+                    return;
+                }
+            }
+            listener.onFailure(e);
+        });
+        transportService.sendRequest(
+            target,
+            action,
+            request,
+            TransportRequestOptions.builder().withTimeout(timeout).build(),
+            new ActionListenerResponseHandler<>(tracked, reader)
+        );
+    }
+
+    /** Failures worth one retry on another node. */
+    static boolean retryable(Exception e) {
+        Throwable t = ExceptionsHelper.unwrapCause(e);
+        return t instanceof ConnectTransportException
+            || t instanceof NodeDisconnectedException
+            || t instanceof NodeNotConnectedException
+            || t instanceof ReceiveTimeoutTransportException
+            || t instanceof OpenSearchTimeoutException
+            || t instanceof CircuitBreakingException
+            || t instanceof OpenSearchRejectedExecutionException
+            || (t instanceof org.opensearch.node.NodeClosedException);
+    }
+}
