@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.prompt;
 
 import java.util.ArrayList;
@@ -99,19 +103,33 @@ public final class PromptTemplate {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "prompt template [%s]: missing placeholder %s", name, QUESTION));
         }
         if (questions > 1) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "prompt template [%s]: placeholder %s appears %d times; use it once", name, QUESTION, questions));
+            throw new IllegalArgumentException(
+                String.format(Locale.ROOT, "prompt template [%s]: placeholder %s appears %d times; use it once", name, QUESTION, questions)
+            );
         }
         if (choice && choices == 0) {
             throw new IllegalArgumentException(
-                String.format(Locale.ROOT, "prompt template [%s]: missing placeholder %s (needed by a multiple-choice template)", name, CHOICES)
+                String.format(
+                    Locale.ROOT,
+                    "prompt template [%s]: missing placeholder %s (needed by a multiple-choice template)",
+                    name,
+                    CHOICES
+                )
             );
         }
         if (choice && choices > 1) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "prompt template [%s]: placeholder %s appears %d times; use it once", name, CHOICES, choices));
+            throw new IllegalArgumentException(
+                String.format(Locale.ROOT, "prompt template [%s]: placeholder %s appears %d times; use it once", name, CHOICES, choices)
+            );
         }
         if (choice == false && choices > 0) {
             throw new IllegalArgumentException(
-                String.format(Locale.ROOT, "prompt template [%s]: placeholder %s is only allowed in a multiple-choice template", name, CHOICES)
+                String.format(
+                    Locale.ROOT,
+                    "prompt template [%s]: placeholder %s is only allowed in a multiple-choice template",
+                    name,
+                    CHOICES
+                )
             );
         }
     }

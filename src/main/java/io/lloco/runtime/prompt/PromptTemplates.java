@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.prompt;
 
 import java.util.ArrayList;
@@ -47,12 +51,14 @@ public final class PromptTemplates {
     public static final String ANSWER_SUFFIX = "\nAnswer:";
 
     /** QuALITY: system prompt + question block + choices + instruction, ending "Answer:\n". */
-    public static final String QUALITY = QUALITY_PROMPT + "Question:\n{question}\n\nChoices:\n{choices}\n" + QUALITY_INSTRUCTION + "\n\nAnswer:\n";
+    public static final String QUALITY = QUALITY_PROMPT + "Question:\n{question}\n\nChoices:\n{choices}\n" + QUALITY_INSTRUCTION
+        + "\n\nAnswer:\n";
 
     private final Map<String, PromptTemplate> templates = new LinkedHashMap<>();
 
     /** An empty registry. */
-    public PromptTemplates() {}
+    public PromptTemplates() {
+    }
 
     /** A registry with the paper's and the world's templates. */
     public static PromptTemplates defaults() {
@@ -103,7 +109,9 @@ public final class PromptTemplates {
     public PromptTemplate get(String name) {
         PromptTemplate t = templates.get(name);
         if (t == null) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "unknown prompt template [%s]; known templates: %s", name, names()));
+            throw new IllegalArgumentException(
+                String.format(Locale.ROOT, "unknown prompt template [%s]; known templates: %s", name, names())
+            );
         }
         return t;
     }

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.train.world;
 
 import java.util.List;
@@ -26,8 +30,7 @@ public record Document(
     int tokenCount,
     List<Person> cast,
     List<Fact> facts,
-    Needle needle
-) {
+    Needle needle) {
 
     /** Whether a needle was planted. */
     public boolean hasNeedle() {

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.train.world;
 
 import java.util.ArrayList;
@@ -12,7 +16,8 @@ import java.util.Set;
  */
 public final class EnglishLexicon {
 
-    private EnglishLexicon() {}
+    private EnglishLexicon() {
+    }
 
     private static final String WORDS = """
         the of and to a in is it you that he was for on are with as I his they be at one have this from or

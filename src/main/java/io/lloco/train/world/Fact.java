@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.train.world;
 
 /**
@@ -20,8 +24,7 @@ public record Fact(
     Person anchor,
     String sentence,
     int charOffset,
-    int tokenOffset
-) {
+    int tokenOffset) {
 
     /** A copy placed at the given offsets. */
     Fact at(int chars, int tokens) {

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.train.world;
 
 /**
@@ -20,5 +24,5 @@ public record Needle(
     double requestedDepth,
     double depth,
     int charOffset,
-    int tokenOffset
-) {}
+    int tokenOffset) {
+}

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.train.world;
 
 import java.util.List;
@@ -25,5 +29,5 @@ public record QaExample(
     String answer,
     String gold,
     double depth,
-    FactType factType
-) {}
+    FactType factType) {
+}

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.train.world;
 
 import java.util.Locale;
@@ -7,6 +11,7 @@ import java.util.Locale;
  * so two splits never produce the same document.
  */
 public enum Split {
+
     /** Language-model pretraining text. */
     PRETRAIN(0x5052455452414931L),
     /** Question-answering fine-tuning documents. */

@@ -1,9 +1,14 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.train.world;
 
 import java.util.Locale;
 
 /** The three question families, mirroring the paper's datasets. */
 public enum TaskFamily {
+
     /** Short free-form answers (NarrativeQA / Qasper-like); prompt template {@code lookup}. */
     LOOKUP,
     /** Four options A-D, one correct (QuALITY-like); target "{letter}. {option}"; prompt template {@code choice}. */

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.train.world;
 
 import java.io.IOException;
@@ -13,8 +17,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.function.Predicate;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -62,59 +66,60 @@ public final class TokenizerBuilder {
 
     /** Letter code point ranges (inclusive pairs): each letter here is a vocabulary entry and part of a word. */
     static final int[][] LETTER_RANGES = {
-        { 'A', 'Z' },
-        { 'a', 'z' },
-        { 0xAA, 0xAA },
-        { 0xB5, 0xB5 },
-        { 0xBA, 0xBA },
-        { 0xC0, 0xD6 },
-        { 0xD8, 0xF6 },
-        { 0xF8, 0x17F },
-        { 0x386, 0x386 },
-        { 0x388, 0x38A },
-        { 0x38C, 0x38C },
-        { 0x38E, 0x3A1 },
-        { 0x3A3, 0x3CE },
-        { 0x400, 0x45F } };
+        {'A', 'Z'},
+        {'a', 'z'},
+        {0xAA, 0xAA},
+        {0xB5, 0xB5},
+        {0xBA, 0xBA},
+        {0xC0, 0xD6},
+        {0xD8, 0xF6},
+        {0xF8, 0x17F},
+        {0x386, 0x386},
+        {0x388, 0x38A},
+        {0x38C, 0x38C},
+        {0x38E, 0x3A1},
+        {0x3A3, 0x3CE},
+        {0x400, 0x45F}};
 
     /** Whitespace other than the space (which becomes "▁"); runs of these form their own pieces. */
     static final int[][] WHITESPACE_RANGES = {
-        { 0x09, 0x0D },
-        { 0x85, 0x85 },
-        { 0xA0, 0xA0 },
-        { 0x1680, 0x1680 },
-        { 0x2000, 0x200A },
-        { 0x2028, 0x2029 },
-        { 0x202F, 0x202F },
-        { 0x205F, 0x205F },
-        { 0x3000, 0x3000 } };
+        {0x09, 0x0D},
+        {0x85, 0x85},
+        {0xA0, 0xA0},
+        {0x1680, 0x1680},
+        {0x2000, 0x200A},
+        {0x2028, 0x2029},
+        {0x202F, 0x202F},
+        {0x205F, 0x205F},
+        {0x3000, 0x3000}};
 
     /** Non-letter, non-digit, non-space characters with their own token. */
     static final int[][] OTHER_RANGES = {
-        { 0x21, 0x2F },
-        { 0x3A, 0x40 },
-        { 0x5B, 0x60 },
-        { 0x7B, 0x7E },
-        { 0xA1, 0xA9 },
-        { 0xAB, 0xB4 },
-        { 0xB6, 0xB9 },
-        { 0xBB, 0xBF },
-        { 0xD7, 0xD7 },
-        { 0xF7, 0xF7 },
-        { 0x200B, 0x200D },
-        { 0x2010, 0x2027 },
-        { 0x2030, 0x205E },
-        { 0x20AC, 0x20AC },
-        { 0x2122, 0x2122 },
-        { 0x2190, 0x2193 },
-        { 0x2212, 0x2212 },
-        { 0x221E, 0x221E },
-        { 0x2248, 0x2248 },
-        { 0x2260, 0x2260 },
-        { 0x2264, 0x2265 },
-        { 0xFEFF, 0xFEFF } };
+        {0x21, 0x2F},
+        {0x3A, 0x40},
+        {0x5B, 0x60},
+        {0x7B, 0x7E},
+        {0xA1, 0xA9},
+        {0xAB, 0xB4},
+        {0xB6, 0xB9},
+        {0xBB, 0xBF},
+        {0xD7, 0xD7},
+        {0xF7, 0xF7},
+        {0x200B, 0x200D},
+        {0x2010, 0x2027},
+        {0x2030, 0x205E},
+        {0x20AC, 0x20AC},
+        {0x2122, 0x2122},
+        {0x2190, 0x2193},
+        {0x2212, 0x2212},
+        {0x221E, 0x221E},
+        {0x2248, 0x2248},
+        {0x2260, 0x2260},
+        {0x2264, 0x2265},
+        {0xFEFF, 0xFEFF}};
 
-    private TokenizerBuilder() {}
+    private TokenizerBuilder() {
+    }
 
     /** Writes the tokenizer to {@code args[0]} (default: the committed resource path, relative to the working directory). */
     public static void main(String[] args) throws IOException {
@@ -122,7 +127,13 @@ public final class TokenizerBuilder {
         String json = buildJson();
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, json, StandardCharsets.UTF_8);
-        System.out.printf(Locale.ROOT, "wrote %s (%d vocabulary entries, %d bytes)%n", out, buildVocab().size(), json.getBytes(StandardCharsets.UTF_8).length);
+        System.out.printf(
+            Locale.ROOT,
+            "wrote %s (%d vocabulary entries, %d bytes)%n",
+            out,
+            buildVocab().size(),
+            json.getBytes(StandardCharsets.UTF_8).length
+        );
     }
 
     /** The tokenizer.json text (UTF-8, trailing newline). */
@@ -172,7 +183,10 @@ public final class TokenizerBuilder {
                 )
             )
         );
-        root.put("pre_tokenizer", ordered("type", "Split", "pattern", ordered("Regex", splitRegex()), "behavior", "Isolated", "invert", false));
+        root.put(
+            "pre_tokenizer",
+            ordered("type", "Split", "pattern", ordered("Regex", splitRegex()), "behavior", "Isolated", "invert", false)
+        );
         root.put("post_processor", null);
         root.put(
             "decoder",
@@ -251,7 +265,8 @@ public final class TokenizerBuilder {
                 vocab.add(s);
             }
         }
-        for (List<String> ends : List.of(WorldLexicon.FEMALE_ENDS, WorldLexicon.MALE_ENDS, WorldLexicon.SURNAME_ENDS, WorldLexicon.TOWN_ENDS)) {
+        for (List<String> ends : List
+            .of(WorldLexicon.FEMALE_ENDS, WorldLexicon.MALE_ENDS, WorldLexicon.SURNAME_ENDS, WorldLexicon.TOWN_ENDS)) {
             vocab.addAll(ends);
         }
         for (String w : WorldLexicon.allWords()) {
@@ -261,6 +276,11 @@ public final class TokenizerBuilder {
             String letters = piece.startsWith(MARK) ? piece.substring(1) : piece;
             if (names.contains(letters) == false) {
                 vocab.add(piece);
+                if (letters.codePoints().allMatch(Character::isLetter)) {
+                    // both forms: a template word may follow a newline in one place and a space in another
+                    vocab.add(MARK + letters);
+                    vocab.add(letters);
+                }
             }
         }
         int protectedSize = vocab.size();
@@ -317,6 +337,7 @@ public final class TokenizerBuilder {
     }
 
     private interface IntConsumer {
+
         void accept(int v);
     }
 
@@ -342,20 +363,20 @@ public final class TokenizerBuilder {
         List<String[]> out = new ArrayList<>();
         for (String s : WorldLexicon.FIRST_STARTS) {
             for (String e : WorldLexicon.FEMALE_ENDS) {
-                out.add(new String[] { s, e });
+                out.add(new String[]{s, e});
             }
             for (String e : WorldLexicon.MALE_ENDS) {
-                out.add(new String[] { s, e });
+                out.add(new String[]{s, e});
             }
         }
         for (String s : WorldLexicon.SURNAME_STARTS) {
             for (String e : WorldLexicon.SURNAME_ENDS) {
-                out.add(new String[] { s, e });
+                out.add(new String[]{s, e});
             }
         }
         for (String s : WorldLexicon.TOWN_STARTS) {
             for (String e : WorldLexicon.TOWN_ENDS) {
-                out.add(new String[] { s, e });
+                out.add(new String[]{s, e});
             }
         }
         return out;
@@ -531,6 +552,7 @@ public final class TokenizerBuilder {
     }
 
     private record Candidate(long key, long count, String merged) implements Comparable<Candidate> {
+
         @Override
         public int compareTo(Candidate o) {
             int c = Long.compare(o.count, count);

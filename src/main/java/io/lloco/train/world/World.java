@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.train.world;
 
 import java.util.ArrayList;
@@ -78,6 +82,7 @@ public final class World {
 
     /** The full cast pool of a document (its first k members are the cast), with sibling pairs. */
     private static final class Pool {
+
         final List<Person> people = new ArrayList<>();
         final List<String> towns = new ArrayList<>();
         final List<String> years = new ArrayList<>();
@@ -195,7 +200,8 @@ public final class World {
         for (Fact f : chosen) {
             String pattern = r.pick(WorldLexicon.factPatterns(f.type()));
             String sentence = switch (f.type()) {
-                case SIBLING -> fill(pattern, f.subject().fullName(), f.value(), null, null, f.subject().siblingWord(), f.anchor().fullName());
+                case SIBLING ->
+                    fill(pattern, f.subject().fullName(), f.value(), null, null, f.subject().siblingWord(), f.anchor().fullName());
                 case JOB -> fill(pattern, f.subject().fullName(), f.value(), null, article(f.value()), null, null);
                 default -> fill(pattern, f.subject().fullName(), f.value(), f.possession(), null, null, null);
             };
@@ -247,7 +253,8 @@ public final class World {
     // ------------------------------------------------------------------------------------------ layout
 
     /** One sentence in the layout. */
-    private record Item(String text, Fact fact, boolean needle) {}
+    private record Item(String text, Fact fact, boolean needle) {
+    }
 
     private Document build(Split split, long index, int targetTokens, double depth) {
         if (targetTokens < WorldConfig.MIN_TOKENS || targetTokens > WorldConfig.MAX_TOKENS) {
@@ -284,8 +291,9 @@ public final class World {
                     } while (used.contains(t));
                     yield t;
                 }
-                case SECRET_NUMBER -> Integer.toString(nr.nextInt(1000, 9999));
-                case HIDDEN_TREASURE -> nr.pick(WorldLexicon.POSSESSIONS);
+                // above every birth year and count, so the number occurs nowhere else
+                case SECRET_NUMBER -> Integer.toString(nr.nextInt(2000, 9999));
+                case MAGIC_ANIMAL -> nr.pick(WorldLexicon.NEEDLE_ANIMALS);
             };
             needleSentence = kind.pattern().replace("{V}", value);
             needleSpec = new Needle(kind, needleSentence, kind.question(), value, depth, Double.NaN, -1, -1);
@@ -466,7 +474,11 @@ public final class World {
             }
             if (n > 0) {
                 Needle nd = doc.needle();
-                out.add(new QaExample(doc.id() + "/needle/0", doc.id(), family, nd.question(), List.of(), nd.value(), nd.value(), nd.depth(), null));
+                out.add(
+                    new QaExample(
+                        doc.id() + "/needle/0", doc.id(), family, nd.question(), List.of(), nd.value(), nd.value(), nd.depth(), null
+                    )
+                );
             }
             return out;
         }
@@ -494,7 +506,11 @@ public final class World {
                 int correct = cr.nextInt(4);
                 options.add(correct, f.value());
                 String letter = String.valueOf((char) ('A' + correct));
-                out.add(new QaExample(qid, doc.id(), family, question, List.copyOf(options), letter + ". " + f.value(), letter, Double.NaN, f.type()));
+                out.add(
+                    new QaExample(
+                        qid, doc.id(), family, question, List.copyOf(options), letter + ". " + f.value(), letter, Double.NaN, f.type()
+                    )
+                );
             }
         }
         return out;

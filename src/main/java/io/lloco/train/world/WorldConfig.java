@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.train.world;
 
 import java.util.Locale;
@@ -22,8 +26,7 @@ public record WorldConfig(
     int maxCast,
     double castMentionRate,
     int minParagraph,
-    int maxParagraph
-) {
+    int maxParagraph) {
 
     /** Shortest document the generator accepts, in tokens. */
     public static final int MIN_TOKENS = 64;

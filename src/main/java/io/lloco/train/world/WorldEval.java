@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.train.world;
 
 import java.util.ArrayList;
@@ -20,7 +24,8 @@ public final class WorldEval {
     private static final Pattern ARTICLES = Pattern.compile("\\b(a|an|the)\\b");
     private static final String PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 
-    private WorldEval() {}
+    private WorldEval() {
+    }
 
     /** SQuAD-style normalisation: lower case, remove punctuation, remove articles, collapse whitespace. */
     public static String normalize(String s) {
@@ -101,6 +106,7 @@ public final class WorldEval {
 
     /** Mean headline score per task family, and exact match for LOOKUP. */
     public record Report(Map<TaskFamily, Double> meanScore, Map<TaskFamily, Integer> count, double lookupExactMatch) {
+
         /** One line per family, e.g. "lookup n=100 score=0.8123". */
         @Override
         public String toString() {
@@ -143,5 +149,4 @@ public final class WorldEval {
         }
         return new Report(mean, count, lookups == 0 ? Double.NaN : em / lookups);
     }
-
 }

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.train.world;
 
 import java.util.ArrayList;
@@ -16,14 +20,45 @@ import java.util.Set;
  */
 public final class WorldLexicon {
 
-    private WorldLexicon() {}
+    private WorldLexicon() {
+    }
 
     // ---------------------------------------------------------------- names (two sub-word pieces each)
 
     /** Capitalised first pieces of first names (word-start tokens). */
     public static final List<String> FIRST_STARTS = List.of(
-        "Ma", "Te", "Lo", "Bri", "Ka", "Do", "Fe", "Ri", "Sa", "Vo", "Ha", "Jo", "Ali", "Be", "Ce", "Da",
-        "Ga", "Ju", "Li", "Mi", "No", "Pe", "Ro", "Si", "Ta", "Wi", "Ze", "Ed", "Ar", "Is", "Ol", "Yo"
+        "Ma",
+        "Te",
+        "Lo",
+        "Bri",
+        "Ka",
+        "Do",
+        "Fe",
+        "Ri",
+        "Sa",
+        "Vo",
+        "Ha",
+        "Jo",
+        "Ali",
+        "Be",
+        "Ce",
+        "Da",
+        "Ga",
+        "Ju",
+        "Li",
+        "Mi",
+        "No",
+        "Pe",
+        "Ro",
+        "Si",
+        "Ta",
+        "Wi",
+        "Ze",
+        "Ed",
+        "Ar",
+        "Is",
+        "Ol",
+        "Yo"
     );
 
     /** Second pieces of female first names. */
@@ -34,46 +69,164 @@ public final class WorldLexicon {
 
     /** Capitalised first pieces of surnames. */
     public static final List<String> SURNAME_STARTS = List.of(
-        "Ash", "Bram", "Cor", "Dun", "El", "Fair", "Gold", "Hart", "Ire", "Kel", "Lang", "Mor",
-        "Nash", "Prat", "Quin", "Rad", "Stan", "Thorn", "Up", "Vane", "Whit", "Yar", "Brock", "Carr"
+        "Ash",
+        "Bram",
+        "Cor",
+        "Dun",
+        "El",
+        "Fair",
+        "Gold",
+        "Hart",
+        "Ire",
+        "Kel",
+        "Lang",
+        "Mor",
+        "Nash",
+        "Prat",
+        "Quin",
+        "Rad",
+        "Stan",
+        "Thorn",
+        "Up",
+        "Vane",
+        "Whit",
+        "Yar",
+        "Brock",
+        "Carr"
     );
 
     /** Second pieces of surnames. */
     public static final List<String> SURNAME_ENDS = List.of(
-        "wick", "ley", "ford", "well", "by", "ham", "wood", "field", "worth", "more", "ridge", "croft"
+        "wick",
+        "ley",
+        "ford",
+        "well",
+        "by",
+        "ham",
+        "wood",
+        "field",
+        "worth",
+        "more",
+        "ridge",
+        "croft"
     );
 
     /** Capitalised first pieces of town names. */
     public static final List<String> TOWN_STARTS = List.of(
-        "Tallow", "Orl", "Crag", "Cask", "Dray", "Ember", "Flint", "Glim", "Hollow", "Ivy", "Kest", "Lark",
-        "Mist", "Nettle", "Oak", "Pike", "Rook", "Salt", "Thistle", "Umber", "Vell", "Wren", "Yew", "Zinn"
+        "Tallow",
+        "Orl",
+        "Crag",
+        "Cask",
+        "Dray",
+        "Ember",
+        "Flint",
+        "Glim",
+        "Hollow",
+        "Ivy",
+        "Kest",
+        "Lark",
+        "Mist",
+        "Nettle",
+        "Oak",
+        "Pike",
+        "Rook",
+        "Salt",
+        "Thistle",
+        "Umber",
+        "Vell",
+        "Wren",
+        "Yew",
+        "Zinn"
     );
 
     /** Second pieces of town names. */
     public static final List<String> TOWN_ENDS = List.of(
-        "mere", "holt", "stead", "haven", "brook", "fell", "gate", "moor", "den", "mouth", "vale", "port"
+        "mere",
+        "holt",
+        "stead",
+        "haven",
+        "brook",
+        "fell",
+        "gate",
+        "moor",
+        "den",
+        "mouth",
+        "vale",
+        "port"
     );
 
     // ---------------------------------------------------------------- attribute values (one token each)
 
     /** Favourite colours. */
     public static final List<String> COLOURS = List.of(
-        "red", "blue", "green", "yellow", "purple", "orange", "white", "black",
-        "grey", "pink", "brown", "silver", "gold", "crimson", "violet", "teal"
+        "red",
+        "blue",
+        "green",
+        "yellow",
+        "purple",
+        "orange",
+        "white",
+        "black",
+        "grey",
+        "pink",
+        "brown",
+        "silver",
+        "gold",
+        "crimson",
+        "violet",
+        "teal"
     );
 
     /** Trades ("works as a ..."). */
     public static final List<String> JOBS = List.of(
-        "baker", "farmer", "teacher", "doctor", "sailor", "painter", "weaver", "miller",
-        "smith", "potter", "carpenter", "fisher", "tailor", "cook", "nurse", "judge",
-        "merchant", "hunter", "singer", "writer", "builder", "gardener", "shepherd", "clerk"
+        "baker",
+        "farmer",
+        "teacher",
+        "doctor",
+        "sailor",
+        "painter",
+        "weaver",
+        "miller",
+        "smith",
+        "potter",
+        "carpenter",
+        "fisher",
+        "tailor",
+        "cook",
+        "nurse",
+        "judge",
+        "merchant",
+        "hunter",
+        "singer",
+        "writer",
+        "builder",
+        "gardener",
+        "shepherd",
+        "clerk"
     );
 
     /** Countable possessions, plural ("owns 7 goats"). */
     public static final List<String> POSSESSIONS = List.of(
-        "goats", "horses", "cats", "dogs", "boats", "books", "lamps", "clocks",
-        "hats", "cows", "chairs", "kites", "hens", "drums", "rings", "maps"
+        "goats",
+        "horses",
+        "cats",
+        "dogs",
+        "boats",
+        "books",
+        "lamps",
+        "clocks",
+        "hats",
+        "cows",
+        "chairs",
+        "kites",
+        "hens",
+        "drums",
+        "rings",
+        "maps"
     );
+
+    /** Needle animals (MAGIC_ANIMAL); no other sentence of the world uses them. */
+    public static final List<String> NEEDLE_ANIMALS = List.of("owl", "fox", "badger", "otter", "heron", "wolf", "hare", "deer");
 
     /** Smallest count used in "owns N things". */
     public static final int MIN_COUNT = 2;
@@ -119,12 +272,13 @@ public final class WorldLexicon {
 
     /** Needle sentences: pattern with {V}, question, and the kind of value. */
     public enum NeedleKind {
+
         /** The paper's needle: "The magic city is {random city}". */
         MAGIC_CITY("The magic city is {V}.", "What is the magic city?"),
         /** A four-digit number. */
         SECRET_NUMBER("The secret number is {V}.", "What is the secret number?"),
-        /** A possession noun. */
-        HIDDEN_TREASURE("The hidden treasure is a box of {V}.", "What is the hidden treasure a box of?");
+        /** An animal word used nowhere else in the world. */
+        MAGIC_ANIMAL("The magic animal is the {V}.", "What is the magic animal?");
 
         private final String pattern;
         private final String question;
@@ -149,24 +303,70 @@ public final class WorldLexicon {
 
     /** Generic filler subjects (never a trade, colour or relative). */
     static final List<String> GENERIC_SUBJECTS = List.of(
-        "a stranger", "the old woman", "an old man", "the children", "the villagers", "a traveller",
-        "a young girl", "a small boy", "the neighbours", "the guests", "the mayor", "a quiet man",
-        "the twins", "a tall woman", "the old men", "the young people"
+        "a stranger",
+        "the old woman",
+        "an old man",
+        "the children",
+        "the villagers",
+        "a traveller",
+        "a young girl",
+        "a small boy",
+        "the neighbours",
+        "the guests",
+        "the mayor",
+        "a quiet man",
+        "the twins",
+        "a tall woman",
+        "the old men",
+        "the young people"
     );
 
     /** Filler places (common nouns only, never a town name). */
     static final List<String> PLACES = List.of(
-        "the market", "the river", "the old bridge", "the hill", "the square", "the harbour", "the forest",
-        "the chapel", "the inn", "the well", "the orchard", "the meadow", "the road", "the garden",
-        "the tower", "the lake", "the valley", "the station", "the kitchen", "the library", "the shore",
-        "the village", "the field", "the stable"
+        "the market",
+        "the river",
+        "the old bridge",
+        "the hill",
+        "the square",
+        "the harbour",
+        "the forest",
+        "the chapel",
+        "the inn",
+        "the well",
+        "the orchard",
+        "the meadow",
+        "the road",
+        "the garden",
+        "the tower",
+        "the lake",
+        "the valley",
+        "the station",
+        "the kitchen",
+        "the library",
+        "the shore",
+        "the village",
+        "the field",
+        "the stable"
     );
 
     /** Sentence-initial time phrases. */
     static final List<String> TIMES = List.of(
-        "In the morning", "At dawn", "After supper", "Later that day", "That evening", "In the spring",
-        "Before the storm", "Each winter", "On the third day", "At noon", "Long ago", "Once again",
-        "Some time later", "At night", "Early the next day", "During the summer"
+        "In the morning",
+        "At dawn",
+        "After supper",
+        "Later that day",
+        "That evening",
+        "In the spring",
+        "Before the storm",
+        "Each winter",
+        "On the third day",
+        "At noon",
+        "Long ago",
+        "Once again",
+        "Some time later",
+        "At night",
+        "Early the next day",
+        "During the summer"
     );
 
     /** Weather nouns. */
@@ -174,16 +374,58 @@ public final class WorldLexicon {
 
     /** Adjectives (no colour words). */
     static final List<String> ADJECTIVES = List.of(
-        "quiet", "cold", "bright", "dark", "warm", "narrow", "old", "wide", "empty", "busy", "calm",
-        "strange", "small", "large", "heavy", "soft", "long", "short", "still", "wet", "dry", "bitter",
-        "gentle", "loud"
+        "quiet",
+        "cold",
+        "bright",
+        "dark",
+        "warm",
+        "narrow",
+        "old",
+        "wide",
+        "empty",
+        "busy",
+        "calm",
+        "strange",
+        "small",
+        "large",
+        "heavy",
+        "soft",
+        "long",
+        "short",
+        "still",
+        "wet",
+        "dry",
+        "bitter",
+        "gentle",
+        "loud"
     );
 
     /** Singular things. */
     static final List<String> THINGS = List.of(
-        "basket", "letter", "candle", "lantern", "bell", "cart", "key", "blanket", "coat", "box", "bottle",
-        "stone", "rope", "ladder", "bucket", "feather", "shell", "coin", "cup", "flag", "bench", "door",
-        "window", "fence"
+        "basket",
+        "letter",
+        "candle",
+        "lantern",
+        "bell",
+        "cart",
+        "key",
+        "blanket",
+        "coat",
+        "box",
+        "bottle",
+        "stone",
+        "rope",
+        "ladder",
+        "bucket",
+        "feather",
+        "shell",
+        "coin",
+        "cup",
+        "flag",
+        "bench",
+        "door",
+        "window",
+        "fence"
     );
 
     /** Sounds and their sources. */
@@ -191,13 +433,32 @@ public final class WorldLexicon {
 
     /** Intransitive past-tense verb phrases. */
     static final List<String> ACTIONS = List.of(
-        "walked slowly", "smiled", "waited", "sang softly", "rested", "laughed", "listened", "sighed",
-        "nodded", "looked around", "stood still", "hurried on", "turned back", "kept walking"
+        "walked slowly",
+        "smiled",
+        "waited",
+        "sang softly",
+        "rested",
+        "laughed",
+        "listened",
+        "sighed",
+        "nodded",
+        "looked around",
+        "stood still",
+        "hurried on",
+        "turned back",
+        "kept walking"
     );
 
     /** Verbs of motion towards a place. */
     static final List<String> MOTIONS = List.of(
-        "walked to", "ran to", "went down to", "hurried to", "wandered to", "came back to", "rode to", "climbed up to"
+        "walked to",
+        "ran to",
+        "went down to",
+        "hurried to",
+        "wandered to",
+        "came back to",
+        "rode to",
+        "climbed up to"
     );
 
     /** Filler sentence templates. Slots: {S} subject, {S2} second subject, {L} place, {L2} second place,
@@ -243,9 +504,40 @@ public final class WorldLexicon {
 
     /** Words and phrases only the prompt and question side of the world uses, for tokenizer coverage. */
     static final List<String> EXTRA_WORDS = List.of(
-        "Where", "does", "live", "which", "town", "what", "year", "When", "What", "Which", "like", "best",
-        "work", "trade", "How", "many", "own", "keep", "Who", "is", "the", "of", "magic", "city", "secret",
-        "number", "hidden", "treasure", "a", "an", "box", "sister", "brother", "Question", "Answer", "Choices"
+        "Where",
+        "does",
+        "live",
+        "which",
+        "town",
+        "what",
+        "year",
+        "When",
+        "What",
+        "Which",
+        "like",
+        "best",
+        "work",
+        "trade",
+        "How",
+        "many",
+        "own",
+        "keep",
+        "Who",
+        "is",
+        "the",
+        "of",
+        "magic",
+        "city",
+        "secret",
+        "number",
+        "animal",
+        "a",
+        "an",
+        "sister",
+        "brother",
+        "Question",
+        "Answer",
+        "Choices"
     );
 
     /** Every lower- or mixed-case word the world's generator and questions can emit (not names, not digits). */
@@ -263,6 +555,7 @@ public final class WorldLexicon {
         phrases.addAll(COLOURS);
         phrases.addAll(JOBS);
         phrases.addAll(POSSESSIONS);
+        phrases.addAll(NEEDLE_ANIMALS);
         phrases.addAll(GENERIC_SUBJECTS);
         phrases.addAll(PLACES);
         phrases.addAll(TIMES);

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.train.world;
 
 import java.io.IOException;
@@ -62,7 +66,13 @@ public final class WorldTokenizer {
             int id = e.getValue();
             if (id < 0 || id >= byId.length || byId[id] != null) {
                 throw new IllegalArgumentException(
-                    String.format(Locale.ROOT, "%s: model.vocab ids must be 0..%d without gaps or repeats; bad id %d", source, byId.length - 1, id)
+                    String.format(
+                        Locale.ROOT,
+                        "%s: model.vocab ids must be 0..%d without gaps or repeats; bad id %d",
+                        source,
+                        byId.length - 1,
+                        id
+                    )
                 );
             }
             byId[id] = e.getKey();
@@ -103,10 +113,20 @@ public final class WorldTokenizer {
         require(source, "model.type", "WordPiece".equals(model.path("type").asText()), "must be WordPiece");
         require(source, "model.continuing_subword_prefix", model.path("continuing_subword_prefix").asText("x").isEmpty(), "must be empty");
         JsonNode norm = root.path("normalizer");
-        require(source, "normalizer", "Sequence".equals(norm.path("type").asText()) && norm.path("normalizers").size() == 3, "must be Sequence[NFC, Prepend, Replace]");
+        require(
+            source,
+            "normalizer",
+            "Sequence".equals(norm.path("type").asText()) && norm.path("normalizers").size() == 3,
+            "must be Sequence[NFC, Prepend, Replace]"
+        );
         require(source, "normalizer[0]", "NFC".equals(norm.path("normalizers").get(0).path("type").asText()), "must be NFC");
         JsonNode prepend = norm.path("normalizers").get(1);
-        require(source, "normalizer[1]", "Prepend".equals(prepend.path("type").asText()) && SPACE_MARK.equals(prepend.path("prepend").asText()), "must be Prepend ▁");
+        require(
+            source,
+            "normalizer[1]",
+            "Prepend".equals(prepend.path("type").asText()) && SPACE_MARK.equals(prepend.path("prepend").asText()),
+            "must be Prepend ▁"
+        );
         JsonNode replace = norm.path("normalizers").get(2);
         require(
             source,
@@ -117,7 +137,13 @@ public final class WorldTokenizer {
             "must be Replace ' ' -> ▁"
         );
         JsonNode pre = root.path("pre_tokenizer");
-        require(source, "pre_tokenizer", "Split".equals(pre.path("type").asText()) && "Isolated".equals(pre.path("behavior").asText()) && pre.path("invert").asBoolean(true) == false, "must be Split(Regex, Isolated, invert=false)");
+        require(
+            source,
+            "pre_tokenizer",
+            "Split".equals(pre.path("type").asText()) && "Isolated".equals(pre.path("behavior").asText())
+                && pre.path("invert").asBoolean(true) == false,
+            "must be Split(Regex, Isolated, invert=false)"
+        );
         String regex = pre.path("pattern").path("Regex").asText(null);
         require(source, "pre_tokenizer.pattern.Regex", regex != null, "missing");
         require(source, "added_tokens", root.path("added_tokens").size() == 0, "must be empty (special ids are plain vocabulary entries)");
@@ -126,13 +152,21 @@ public final class WorldTokenizer {
             vocab.put(e.getKey(), e.getValue().asInt());
         }
         require(source, "model.vocab", vocab.isEmpty() == false, "is empty");
-        return new WorldTokenizer(source, vocab, Pattern.compile(regex), model.path("unk_token").asText(), model.path("max_input_chars_per_word").asInt(100));
+        return new WorldTokenizer(
+            source, vocab, Pattern.compile(regex), model.path("unk_token").asText(), model.path("max_input_chars_per_word").asInt(100)
+        );
     }
 
     private static void require(String source, String field, boolean ok, String what) {
         if (ok == false) {
             throw new IllegalArgumentException(
-                String.format(Locale.ROOT, "%s: field %s %s; WorldTokenizer only reads the layout written by TokenizerBuilder", source, field, what)
+                String.format(
+                    Locale.ROOT,
+                    "%s: field %s %s; WorldTokenizer only reads the layout written by TokenizerBuilder",
+                    source,
+                    field,
+                    what
+                )
             );
         }
     }
@@ -296,6 +330,7 @@ public final class WorldTokenizer {
 
     /** A growable int array. */
     private static final class IntList {
+
         int[] data = new int[64];
         int size;
 
