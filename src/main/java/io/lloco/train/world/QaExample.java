@@ -6,6 +6,9 @@ package io.lloco.train.world;
 
 import java.util.List;
 
+import io.lloco.runtime.prompt.PromptTemplate;
+import io.lloco.runtime.prompt.PromptTemplates;
+
 /**
  * One question about a document.
  *
@@ -30,4 +33,13 @@ public record QaExample(
     String gold,
     double depth,
     FactType factType) {
+
+    /**
+     * The prompt for this question under the family's template ({@code lookup}, {@code choice} or
+     * {@code needle}) from {@code templates}; the model's target is {@link #answer()} followed by EOS.
+     */
+    public String prompt(PromptTemplates templates) {
+        PromptTemplate t = templates.get(task.templateName());
+        return t.kind() == PromptTemplate.Kind.MULTIPLE_CHOICE ? t.render(question, options) : t.render(question);
+    }
 }

@@ -73,6 +73,41 @@ public final class World {
         return document(Split.PRETRAIN, index, targetTokens).text();
     }
 
+    /**
+     * An endless stream of PRETRAIN documents starting at {@code startIndex}, each with a length drawn
+     * uniformly from [minTokens, maxTokens] (deterministic from the world seed and the index).
+     */
+    public java.util.Iterator<Document> lmStream(long startIndex, int minTokens, int maxTokens) {
+        if (minTokens < WorldConfig.MIN_TOKENS || maxTokens < minTokens || maxTokens > WorldConfig.MAX_TOKENS) {
+            throw new IllegalArgumentException(
+                String.format(
+                    Locale.ROOT,
+                    "need %d <= minTokens <= maxTokens <= %d, got %d..%d",
+                    WorldConfig.MIN_TOKENS,
+                    WorldConfig.MAX_TOKENS,
+                    minTokens,
+                    maxTokens
+                )
+            );
+        }
+        return new java.util.Iterator<>() {
+
+            private long index = startIndex;
+
+            @Override
+            public boolean hasNext() {
+                return true;
+            }
+
+            @Override
+            public Document next() {
+                long i = index++;
+                int tokens = minTokens + new Rng(Rng.seed(seed, Split.PRETRAIN.salt(), i, 7)).nextInt(maxTokens - minTokens + 1);
+                return document(Split.PRETRAIN, i, tokens);
+            }
+        };
+    }
+
     // ------------------------------------------------------------------------------------------ cast
 
     private static final int POOL = 20;

@@ -287,6 +287,51 @@ public class WorldTests extends OpenSearchTestCase {
         assertEquals(a, w.lmText(0, 500));
         assertNotEquals(a, w.lmText(1, 500));
         assertEquals(w.document(Split.PRETRAIN, 0, 500).text(), a);
+        java.util.Iterator<Document> stream = w.lmStream(10, 300, 600);
+        Set<Integer> lengths = new HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            Document d = stream.next();
+            assertEquals(Split.PRETRAIN, d.split());
+            assertEquals(10 + i, d.index());
+            assertTrue(d.targetTokens() >= 300 && d.targetTokens() <= 600);
+            lengths.add(d.targetTokens());
+        }
+        assertTrue(lengths.size() > 10);
+        assertEquals(w.lmStream(10, 300, 600).next(), w.lmStream(10, 300, 600).next());
+        expectThrows(IllegalArgumentException.class, () -> w.lmStream(0, 600, 300));
+    }
+
+    public void testPromptsAndDump() throws Exception {
+        World w = world(6);
+        Document d = w.needleDocument(Split.TEST, 0, 400, 0.5);
+        io.lloco.runtime.prompt.PromptTemplates templates = io.lloco.runtime.prompt.PromptTemplates.defaults();
+        QaExample lookup = w.questions(d, TaskFamily.LOOKUP, 1).get(0);
+        assertEquals(templates.get("narrativeqa").render(lookup.question()), lookup.prompt(templates));
+        QaExample choice = w.questions(d, TaskFamily.CHOICE, 1).get(0);
+        String prompt = choice.prompt(templates);
+        assertTrue(
+            prompt.endsWith(
+                "Question:\n" + choice.question() + "\n\nChoices:\nA. " + choice.options().get(0) + "\nB. "
+                    + choice.options().get(1) + "\nC. " + choice.options().get(2) + "\nD. " + choice.options().get(3)
+                    + "\nChoose the best answer by writing its corresponding letter (either A, B, C, or D).\n\nAnswer:\n"
+            )
+        );
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.PrintStream ps = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)) {
+            WorldDump.run(new String[]{"--seed", "6", "--split", "test", "--count", "2", "--tokens", "400", "--needle-depth", "0.5"}, ps);
+        }
+        String[] lines = bytes.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n");
+        assertEquals(2, lines.length);
+        com.fasterxml.jackson.databind.JsonNode first = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines[0]);
+        assertEquals(d.id(), first.get("id").asText());
+        assertEquals(d.text(), first.get("text").asText());
+        assertEquals(d.needle().value(), first.get("needle").get("value").asText());
+        assertEquals("needle", first.get("questions").get(0).get("task").asText());
+        IllegalArgumentException e = expectThrows(
+            IllegalArgumentException.class,
+            () -> WorldDump.run(new String[]{"--bogus", "1"}, System.out)
+        );
+        assertTrue(e.getMessage(), e.getMessage().contains("--bogus"));
     }
 
     private static Fact factFor(Document d, QaExample q) {
