@@ -6,6 +6,8 @@ import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Setting.Property;
 import org.opensearch.common.settings.Settings;
+import org.opensearch.common.unit.TimeValue;
+import org.opensearch.common.unit.TimeValue;
 
 /**
  * Every {@code plugins.lloco.*} setting: static declarations (bounded, documented in {@code docs/settings.md}) and, per
@@ -56,7 +58,55 @@ public final class LlocoSettings {
         Property.Dynamic
     );
 
+    /**
+     * Whether an ingest node compresses documents itself when the cluster has no {@code lloco} node. Off: such documents
+     * fail with 503 naming this setting.
+     */
+    public static final Setting<Boolean> INGEST_ALLOW_LOCAL = Setting.boolSetting(
+        PREFIX + "ingest.allow_local",
+        true,
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
+    /** How long an ingest node waits for a {@code lloco} node to compress one batch before retrying once elsewhere. */
+    public static final Setting<TimeValue> INGEST_TIMEOUT = Setting.timeSetting(
+        PREFIX + "ingest.timeout",
+        TimeValue.timeValueMinutes(10),
+        TimeValue.timeValueSeconds(1),
+        TimeValue.timeValueHours(1),
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
+    /** With no {@code lloco} node in the cluster, decode questions on the coordinating node. */
+    public static final Setting<Boolean> QA_ALLOW_LOCAL = Setting.boolSetting(PREFIX + "qa.allow_local", true, Property.NodeScope, Property.Dynamic);
+
+    /** Questions a {@code lloco} node queues before answering 429. */
+    public static final Setting<Integer> QA_QUEUE_SIZE = Setting.intSetting(PREFIX + "qa.queue_size", 64, 1, 10_000, Property.NodeScope, Property.Dynamic);
+
+    /** Questions decoded together in one batch. */
+    public static final Setting<Integer> QA_MAX_BATCH = Setting.intSetting(PREFIX + "qa.max_batch", 8, 1, 64, Property.NodeScope, Property.Dynamic);
+
+    /** How long a coordinating node waits for a {@code lloco} node's answer before retrying elsewhere. */
+    public static final Setting<TimeValue> QA_TIMEOUT = Setting.timeSetting(
+        PREFIX + "qa.timeout",
+        TimeValue.timeValueSeconds(120),
+        TimeValue.timeValueSeconds(1),
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
+    /** Per index: the LoRA adapter answering questions over it ({@code none}, or an adapter name; empty = the model's {@code default}). */
+    public static final Setting<String> INDEX_ADAPTER = Setting.simpleString("index.lloco.adapter", "", Property.IndexScope, Property.Dynamic);
+
+    private volatile boolean qaAllowLocal;
+    private volatile int qaQueueSize;
+    private volatile int qaMaxBatch;
+    private volatile TimeValue qaTimeout;
     private volatile boolean infoSelfTest;
+    private volatile boolean ingestAllowLocal;
+    private volatile TimeValue ingestTimeout;
     private volatile int ingestMaxTokens;
     private final Settings nodeSettings;
 
@@ -65,15 +115,27 @@ public final class LlocoSettings {
         this.nodeSettings = nodeSettings;
         this.infoSelfTest = INFO_SELF_TEST.get(nodeSettings);
         this.ingestMaxTokens = INGEST_MAX_TOKENS.get(nodeSettings);
+        this.ingestAllowLocal = INGEST_ALLOW_LOCAL.get(nodeSettings);
+        this.ingestTimeout = INGEST_TIMEOUT.get(nodeSettings);
+        this.qaAllowLocal = QA_ALLOW_LOCAL.get(nodeSettings);
+        this.qaQueueSize = QA_QUEUE_SIZE.get(nodeSettings);
+        this.qaMaxBatch = QA_MAX_BATCH.get(nodeSettings);
+        this.qaTimeout = QA_TIMEOUT.get(nodeSettings);
         if (clusterService != null) {
+            clusterService.getClusterSettings().addSettingsUpdateConsumer(QA_ALLOW_LOCAL, v -> qaAllowLocal = v);
+            clusterService.getClusterSettings().addSettingsUpdateConsumer(QA_QUEUE_SIZE, v -> qaQueueSize = v);
+            clusterService.getClusterSettings().addSettingsUpdateConsumer(QA_MAX_BATCH, v -> qaMaxBatch = v);
+            clusterService.getClusterSettings().addSettingsUpdateConsumer(QA_TIMEOUT, v -> qaTimeout = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(INFO_SELF_TEST, v -> infoSelfTest = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_MAX_TOKENS, v -> ingestMaxTokens = v);
+            clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_ALLOW_LOCAL, v -> ingestAllowLocal = v);
+            clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_TIMEOUT, v -> ingestTimeout = v);
         }
     }
 
     /** All settings to register with the node. */
     public static List<Setting<?>> all() {
-        return List.of(ENGINE_ENABLED, ENGINE_NUM_THREADS, ENGINE_NUM_INTEROP_THREADS, INFO_SELF_TEST, INGEST_MAX_TOKENS);
+        return List.of(ENGINE_ENABLED, ENGINE_NUM_THREADS, ENGINE_NUM_INTEROP_THREADS, INFO_SELF_TEST, INGEST_MAX_TOKENS, INGEST_ALLOW_LOCAL, INGEST_TIMEOUT, QA_ALLOW_LOCAL, QA_QUEUE_SIZE, QA_MAX_BATCH, QA_TIMEOUT, INDEX_ADAPTER);
     }
 
     /** {@link #ENGINE_ENABLED}. */
@@ -94,6 +156,36 @@ public final class LlocoSettings {
     /** Live value of {@link #INGEST_MAX_TOKENS}. */
     public int ingestMaxTokens() {
         return ingestMaxTokens;
+    }
+
+    /** Live value of {@link #INGEST_ALLOW_LOCAL}. */
+    public boolean ingestAllowLocal() {
+        return ingestAllowLocal;
+    }
+
+    /** Live value of {@link #INGEST_TIMEOUT}. */
+    public TimeValue ingestTimeout() {
+        return ingestTimeout;
+    }
+
+    /** Live value of {@link #QA_ALLOW_LOCAL}. */
+    public boolean qaAllowLocal() {
+        return qaAllowLocal;
+    }
+
+    /** Live value of {@link #QA_QUEUE_SIZE}. */
+    public int qaQueueSize() {
+        return qaQueueSize;
+    }
+
+    /** Live value of {@link #QA_MAX_BATCH}. */
+    public int qaMaxBatch() {
+        return qaMaxBatch;
+    }
+
+    /** Live value of {@link #QA_TIMEOUT}. */
+    public TimeValue qaTimeout() {
+        return qaTimeout;
     }
 
     /** Live value of {@link #INFO_SELF_TEST}. */

@@ -155,6 +155,11 @@ public class ModelService implements AutoCloseable {
         );
     }
 
+    /** Whether the model ships its own adapter {@code name} (under its {@code adapters/} folder). */
+    public boolean hasModelAdapter(String model, String name) {
+        return Files.isRegularFile(resolve(model).resolve("adapters").resolve(name).resolve("adapter_config.json"));
+    }
+
     /** Checkpoint directory of a model id; extracts the embedded model on first use. */
     public Path resolve(String id) {
         if (id.contains("/") || id.contains("\\") || id.contains("..")) {

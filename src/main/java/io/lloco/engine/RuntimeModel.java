@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,6 +18,11 @@ import ai.djl.ndarray.NDManager;
 import io.lloco.runtime.DjlBootstrap;
 import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.compress.AutoCompressor;
+import io.lloco.runtime.generate.GenerationRequest;
+import io.lloco.runtime.generate.GenerationResult;
+import io.lloco.runtime.generate.Generator;
+import io.lloco.runtime.lora.LoraWeights;
+import io.lloco.runtime.tokenizer.TokenCodec;
 import io.lloco.runtime.model.Embeddings;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
@@ -39,6 +45,8 @@ public final class RuntimeModel implements ModelService.LoadedModel {
     private final LlamaModel model;
     private final AutoCompressor compressor;
     private final HuggingFaceTokenizer tokenizer;
+    private final Generator generator;
+    private final Map<Path, LoraWeights> adapters = new ConcurrentHashMap<>();
 
     private RuntimeModel(ModelInfo info, NDManager manager, LlamaWeights weights, HuggingFaceTokenizer tokenizer) {
         this.info = info;
@@ -47,6 +55,42 @@ public final class RuntimeModel implements ModelService.LoadedModel {
         this.model = new LlamaModel(weights);
         this.compressor = new AutoCompressor(model);
         this.tokenizer = tokenizer;
+        this.generator = new Generator(model, new TokenCodec() {
+            @Override
+            public int[] encode(String text) {
+                return tokenize(text);
+            }
+
+            @Override
+            public String decode(int[] ids) {
+                long[] l = new long[ids.length];
+                for (int i = 0; i < ids.length; i++) {
+                    l[i] = ids[i];
+                }
+                return RuntimeModel.this.tokenizer.decode(l, true);
+            }
+        });
+    }
+
+    /** Batched generation over this model (per-request prefix and adapter). */
+    public List<GenerationResult> generate(List<GenerationRequest> requests) {
+        return generator.generate(requests);
+    }
+
+    /** A PEFT adapter for this model, loaded once per directory and kept. */
+    public LoraWeights adapter(Path dir) {
+        return adapters.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> {
+            try {
+                return LoraWeights.load(d, weights.config(), manager);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("adapter [" + d + "] does not fit model [" + info.id() + "]: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** Adapters loaded so far. */
+    public Map<Path, LoraWeights> loadedAdapters() {
+        return Map.copyOf(adapters);
     }
 
     /** Loads {@code dir}: config.json, weights, tokenizer.json, optional lloco.json ({@code segment_tokens}). */
@@ -180,6 +224,7 @@ public final class RuntimeModel implements ModelService.LoadedModel {
 
     @Override
     public void close() {
+        adapters.values().forEach(LoraWeights::close);
         tokenizer.close();
         model.close();
         weights.close();

@@ -12,5 +12,8 @@ public final class LlocoPaths {
     /** Info of selected nodes. */
     public static final String NODES_INFO_FILTERED = BASE + "/_nodes/{node_id}";
 
+    /** Question answering over an index (or indices, aliases, patterns). */
+    public static final String QA = "/{index}/_lloco_qa";
+
     private LlocoPaths() {}
 }

@@ -53,7 +53,8 @@ public class InferenceRouter {
     private final Map<String, AtomicInteger> outstanding = new ConcurrentHashMap<>();
     private final AtomicLong roundRobin = new AtomicLong();
 
-    /** A router for this node. */
+    /** A router for this node (one per node: bound as a singleton by the plugin). */
+    @org.opensearch.common.inject.Inject
     public InferenceRouter(ClusterService clusterService, TransportService transportService) {
         this.clusterService = clusterService;
         this.transportService = transportService;

@@ -24,7 +24,7 @@ public class LlocoSettingsTests extends OpenSearchTestCase {
 
     public void testAllSettingsUseThePluginPrefix() {
         for (var setting : LlocoSettings.all()) {
-            assertTrue(setting.getKey(), setting.getKey().startsWith("plugins.lloco."));
+            assertTrue(setting.getKey(), setting.getKey().startsWith("plugins.lloco.") || setting.getKey().startsWith("index.lloco."));
         }
     }
 

@@ -1,0 +1,294 @@
+package io.lloco.qa;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.rest.RestStatus;
+import org.opensearch.core.tasks.TaskCancelledException;
+import org.opensearch.tasks.CancellableTask;
+
+import io.lloco.common.LlocoException;
+import io.lloco.common.LlocoSettings;
+import io.lloco.engine.ModelInfo;
+import io.lloco.engine.ModelService;
+import io.lloco.engine.RuntimeModel;
+import io.lloco.runtime.generate.GenerationParams;
+import io.lloco.runtime.generate.GenerationRequest;
+import io.lloco.runtime.generate.GenerationResult;
+import io.lloco.runtime.lora.LoraWeights;
+import io.lloco.runtime.model.Embeddings;
+
+/**
+ * This node's decoder: a bounded queue (429 when full) drained by one worker that decodes up to
+ * {@code plugins.lloco.qa.max_batch} queued questions of the same model together, in shared batched decoding steps.
+ * Cancelled requests are dropped before they decode. One instance per node.
+ */
+public class DecodeService {
+
+    private static final Logger logger = LogManager.getLogger(DecodeService.class);
+
+    private record Pending(DecodeRequest request, CancellableTask task, ActionListener<DecodeResponse> listener, long enqueued) {}
+
+    private record Prepared(Pending pending, GenerationRequest generation, int summaryPositions, int contextTokens, int promptTokens, int sourcesUsed, String adapter) {}
+
+    private final ModelService models;
+    private final Executor executor;
+    private final IntSupplier queueSize;
+    private final IntSupplier maxBatch;
+    private final String nodeName;
+    private final Deque<Pending> queue = new ArrayDeque<>();
+    private boolean draining;
+    private final AtomicLong decoded = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong batches = new AtomicLong();
+
+    /** A decoder for this node. */
+    public DecodeService(ModelService models, Executor executor, IntSupplier queueSize, IntSupplier maxBatch, String nodeName) {
+        this.models = models;
+        this.executor = executor;
+        this.queueSize = queueSize;
+        this.maxBatch = maxBatch;
+        this.nodeName = nodeName;
+    }
+
+    /** Queues a request; 429 when the queue is full. */
+    public void submit(DecodeRequest request, CancellableTask task, ActionListener<DecodeResponse> listener) {
+        boolean start;
+        synchronized (this) {
+            if (queue.size() >= queueSize.getAsInt()) {
+                rejected.incrementAndGet();
+                listener.onFailure(
+                    new LlocoException(
+                        String.format(
+                            Locale.ROOT,
+                            "the decode queue of node [%s] is full (%d questions waiting); retry later, add [lloco] nodes, or raise [%s]",
+                            nodeName,
+                            queue.size(),
+                            LlocoSettings.QA_QUEUE_SIZE.getKey()
+                        ),
+                        RestStatus.TOO_MANY_REQUESTS
+                    )
+                );
+                return;
+            }
+            queue.add(new Pending(request, task, listener, System.nanoTime()));
+            start = draining == false;
+            draining = true;
+        }
+        if (start) {
+            try {
+                executor.execute(this::drain);
+            } catch (Exception e) {
+                synchronized (this) {
+                    draining = false;
+                }
+                failAll(e);
+            }
+        }
+    }
+
+    /** Questions waiting now. */
+    public synchronized int queued() {
+        return queue.size();
+    }
+
+    /** Counters: decoded, rejected, batches. */
+    public long[] counters() {
+        return new long[] { decoded.get(), rejected.get(), batches.get() };
+    }
+
+    private void failAll(Exception e) {
+        List<Pending> all;
+        synchronized (this) {
+            all = new ArrayList<>(queue);
+            queue.clear();
+        }
+        all.forEach(p -> p.listener().onFailure(e));
+    }
+
+    private void drain() {
+        while (true) {
+            List<Pending> batch = new ArrayList<>();
+            synchronized (this) {
+                if (queue.isEmpty()) {
+                    draining = false;
+                    return;
+                }
+                String model = queue.peekFirst().request().model();
+                Iterator<Pending> it = queue.iterator();
+                while (it.hasNext() && batch.size() < maxBatch.getAsInt()) {
+                    Pending p = it.next();
+                    if (p.request().model().equals(model)) {
+                        batch.add(p);
+                        it.remove();
+                    }
+                }
+            }
+            runBatch(batch);
+        }
+    }
+
+    private void runBatch(List<Pending> batch) {
+        long start = System.nanoTime();
+        List<Prepared> prepared = new ArrayList<>();
+        RuntimeModel model = null;
+        for (Pending p : batch) {
+            if (p.task() != null && p.task().isCancelled()) {
+                p.listener().onFailure(new TaskCancelledException("question cancelled before decoding: " + p.task().getReasonCancelled()));
+                continue;
+            }
+            try {
+                model = runtimeModel(p.request().model());
+                prepared.add(prepare(model, p));
+            } catch (Exception e) {
+                p.listener().onFailure(e);
+            }
+        }
+        if (prepared.isEmpty()) {
+            return;
+        }
+        List<GenerationResult> results;
+        try {
+            results = model.generate(prepared.stream().map(Prepared::generation).toList());
+        } catch (Exception e) {
+            logger.warn("decoding a batch of " + prepared.size() + " failed", e);
+            prepared.forEach(p -> p.pending().listener().onFailure(e));
+            return;
+        }
+        batches.incrementAndGet();
+        ModelInfo info = model.info();
+        for (int i = 0; i < prepared.size(); i++) {
+            Prepared p = prepared.get(i);
+            GenerationResult r = results.get(i);
+            decoded.incrementAndGet();
+            p.pending()
+                .listener()
+                .onResponse(
+                    new DecodeResponse(
+                        r.text() == null ? "" : r.text().strip(),
+                        r.finishReason().name().toLowerCase(Locale.ROOT),
+                        p.summaryPositions(),
+                        p.contextTokens(),
+                        p.promptTokens(),
+                        r.generatedTokens(),
+                        p.sourcesUsed(),
+                        start - p.pending().enqueued(),
+                        r.prefillNanos(),
+                        r.decodeNanos(),
+                        nodeName,
+                        p.adapter(),
+                        info.fingerprint(),
+                        prepared.size()
+                    )
+                );
+        }
+    }
+
+    private RuntimeModel runtimeModel(String id) {
+        ModelService.LoadedModel m = models.get(id);
+        if (m instanceof RuntimeModel rm) {
+            return rm;
+        }
+        throw new LlocoException("model [" + id + "] cannot decode on this node", RestStatus.BAD_REQUEST);
+    }
+
+    private Prepared prepare(RuntimeModel model, Pending p) {
+        DecodeRequest req = p.request();
+        QaOptions o = req.options();
+        ModelInfo info = model.info();
+        String adapterUsed = req.adapter();
+        if (LlocoQaTransportAction.MODEL_DEFAULT_ADAPTER.equals(adapterUsed)) {
+            adapterUsed = models.hasModelAdapter(req.model(), "default") ? "default" : null;
+        }
+        LoraWeights adapter = adapterUsed == null ? null : model.adapter(models.adapterDir(req.model(), adapterUsed));
+        int[] promptIds = model.tokenize(req.prompt());
+        int budget = info.maxPositions() - promptIds.length - o.maxNewTokens();
+        if (budget < 0) {
+            throw new LlocoException(
+                String.format(
+                    Locale.ROOT,
+                    "the prompt (%d tokens) plus [max_new_tokens] (%d) exceed the window of model [%s] (%d positions); shorten the question or lower [max_new_tokens]",
+                    promptIds.length,
+                    o.maxNewTokens(),
+                    info.id(),
+                    info.maxPositions()
+                ),
+                RestStatus.BAD_REQUEST
+            );
+        }
+        if (req.maxSummaryPositions() > 0) {
+            budget = Math.min(budget, req.maxSummaryPositions());
+        }
+        GenerationParams params = new GenerationParams(o.maxNewTokens(), o.temperature(), o.topP(), o.seed(), o.stop(), null);
+        int hidden = info.hidden();
+        final String adapterName = adapterUsed;
+        switch (o.mode()) {
+            case LLOCO: {
+                List<float[]> parts = new ArrayList<>();
+                int rows = 0;
+                int used = 0;
+                for (DecodeRequest.Source s : req.sources()) {
+                    int take = Math.min(s.rows(), budget - rows);
+                    take -= take % Math.max(1, info.summaryLength()); // whole segments: a contiguous prefix
+                    if (take <= 0) {
+                        break;
+                    }
+                    float[] block = s.summaries();
+                    if (take < s.rows()) {
+                        block = java.util.Arrays.copyOf(block, take * hidden);
+                    }
+                    parts.add(block);
+                    rows += take;
+                    used++;
+                    if (take < s.rows()) {
+                        break;
+                    }
+                }
+                float[] data = new float[rows * hidden];
+                int at = 0;
+                for (float[] b : parts) {
+                    System.arraycopy(b, 0, data, at, b.length);
+                    at += b.length;
+                }
+                GenerationRequest g = new GenerationRequest(new Embeddings(rows, hidden, data), promptIds, adapter, params);
+                return new Prepared(p, g, rows, 0, promptIds.length, used, adapterName);
+            }
+            case FULL_CONTEXT: {
+                StringBuilder text = new StringBuilder();
+                int used = 0;
+                for (DecodeRequest.Source s : req.sources()) {
+                    if (s.text() != null) {
+                        if (text.length() > 0) {
+                            text.append("\n\n");
+                        }
+                        text.append(s.text());
+                        used++;
+                    }
+                }
+                int[] ctx = model.tokenize(text.toString());
+                int[] sep = model.tokenize("\n\n");
+                int keep = Math.max(0, Math.min(ctx.length, budget - sep.length));
+                int[] ids = new int[keep + sep.length + promptIds.length];
+                System.arraycopy(ctx, 0, ids, 0, keep);
+                System.arraycopy(sep, 0, ids, keep, sep.length);
+                System.arraycopy(promptIds, 0, ids, keep + sep.length, promptIds.length);
+                GenerationRequest g = new GenerationRequest(Embeddings.empty(hidden), ids, adapter, params);
+                return new Prepared(p, g, 0, keep, promptIds.length, used, adapterName);
+            }
+            default: {
+                GenerationRequest g = new GenerationRequest(Embeddings.empty(hidden), promptIds, adapter, params);
+                return new Prepared(p, g, 0, 0, promptIds.length, 0, adapterName);
+            }
+        }
+    }
+}

@@ -1,0 +1,292 @@
+package io.lloco.qa;
+
+import static org.opensearch.action.ValidateActions.addValidationError;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.opensearch.action.ActionRequest;
+import org.opensearch.action.ActionRequestValidationException;
+import org.opensearch.action.IndicesRequest;
+import org.opensearch.action.support.IndicesOptions;
+import org.opensearch.core.ParseField;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.tasks.TaskId;
+import org.opensearch.core.xcontent.ObjectParser;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.index.query.AbstractQueryBuilder;
+import org.opensearch.index.query.QueryBuilder;
+import org.opensearch.tasks.CancellableTask;
+import org.opensearch.tasks.Task;
+
+/** {@code POST /{index}/_lloco_qa}: a question, how to select its sources, and decoding options. */
+public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Replaceable {
+
+    /** Retrieval granularity. */
+    public enum Granularity {
+        /** Every segment of the top documents. */
+        DOCUMENT,
+        /** Matching segments (independent mode) or the prefix through the last matching one (accumulate mode). */
+        SEGMENT;
+
+        /** Name as written in requests. */
+        public String value() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Default number of documents. */
+    public static final int DEFAULT_SIZE = 1;
+    /** Largest {@code size}. */
+    public static final int MAX_SIZE = 100;
+
+    private String[] indices;
+    private IndicesOptions indicesOptions = IndicesOptions.strictExpandOpenAndForbidClosed();
+    private String question;
+    private List<String> docIds = List.of();
+    private QueryBuilder query;
+    private int size = DEFAULT_SIZE;
+    private Granularity granularity = Granularity.DOCUMENT;
+    private Integer maxSummaryPositions;
+    private String targetField = "lloco";
+    private String template;
+    private List<String> choices = List.of();
+    private int maxNewTokens = QaOptions.DEFAULT_MAX_NEW_TOKENS;
+    private double temperature = 0;
+    private double topP = 1;
+    private long seed = 0;
+    private List<String> stop = List.of();
+    private String adapter;
+    private QaOptions.Mode mode = QaOptions.Mode.LLOCO;
+
+    private static final ObjectParser<LlocoQaRequest, Void> PARSER = new ObjectParser<>("lloco_qa", false, null);
+    static {
+        PARSER.declareString((r, v) -> r.question = v, new ParseField("question"));
+        PARSER.declareStringArray((r, v) -> r.docIds = v, new ParseField("doc_ids"));
+        PARSER.declareObject((r, v) -> r.query = v, (p, c) -> AbstractQueryBuilder.parseInnerQueryBuilder(p), new ParseField("query"));
+        PARSER.declareInt((r, v) -> r.size = v, new ParseField("size"));
+        PARSER.declareString((r, v) -> r.granularity = parseGranularity(v), new ParseField("granularity"));
+        PARSER.declareInt((r, v) -> r.maxSummaryPositions = v, new ParseField("max_summary_positions"));
+        PARSER.declareString((r, v) -> r.targetField = v, new ParseField("target_field"));
+        PARSER.declareString((r, v) -> r.template = v, new ParseField("template"));
+        PARSER.declareStringArray((r, v) -> r.choices = v, new ParseField("choices"));
+        PARSER.declareInt((r, v) -> r.maxNewTokens = v, new ParseField("max_new_tokens"));
+        PARSER.declareDouble((r, v) -> r.temperature = v, new ParseField("temperature"));
+        PARSER.declareDouble((r, v) -> r.topP = v, new ParseField("top_p"));
+        PARSER.declareLong((r, v) -> r.seed = v, new ParseField("seed"));
+        PARSER.declareStringArray((r, v) -> r.stop = v, new ParseField("stop"));
+        PARSER.declareString((r, v) -> r.adapter = v, new ParseField("adapter"));
+        PARSER.declareString((r, v) -> r.mode = QaOptions.Mode.parse(v), new ParseField("mode"));
+    }
+
+    /** An empty request for {@code indices}. */
+    public LlocoQaRequest(String... indices) {
+        this.indices = indices;
+    }
+
+    /** Parses a body strictly: unknown fields fail with 400 naming them. */
+    public static LlocoQaRequest parse(XContentParser parser, String... indices) throws IOException {
+        LlocoQaRequest r = new LlocoQaRequest(indices);
+        PARSER.parse(parser, r, null);
+        return r;
+    }
+
+    private static Granularity parseGranularity(String v) {
+        for (Granularity g : Granularity.values()) {
+            if (g.value().equals(v)) {
+                return g;
+            }
+        }
+        throw new IllegalArgumentException("[granularity] must be one of [document, segment], got [" + v + "]");
+    }
+
+    /** Wire constructor. */
+    public LlocoQaRequest(StreamInput in) throws IOException {
+        super(in);
+        indices = in.readStringArray();
+        indicesOptions = IndicesOptions.readIndicesOptions(in);
+        question = in.readOptionalString();
+        docIds = in.readStringList();
+        query = in.readOptionalNamedWriteable(QueryBuilder.class);
+        size = in.readVInt();
+        granularity = in.readEnum(Granularity.class);
+        maxSummaryPositions = in.readOptionalVInt();
+        targetField = in.readString();
+        QaOptions o = QaOptions.readFrom(in);
+        template = o.template();
+        choices = o.choices();
+        maxNewTokens = o.maxNewTokens();
+        temperature = o.temperature();
+        topP = o.topP();
+        seed = o.seed();
+        stop = o.stop();
+        adapter = o.adapter();
+        mode = o.mode();
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        super.writeTo(out);
+        out.writeStringArray(indices);
+        indicesOptions.writeIndicesOptions(out);
+        out.writeOptionalString(question);
+        out.writeStringCollection(docIds);
+        out.writeOptionalNamedWriteable(query);
+        out.writeVInt(size);
+        out.writeEnum(granularity);
+        out.writeOptionalVInt(maxSummaryPositions);
+        out.writeString(targetField);
+        options().writeTo(out);
+    }
+
+    @Override
+    public ActionRequestValidationException validate() {
+        ActionRequestValidationException e = null;
+        if (question == null || question.isBlank()) {
+            e = addValidationError("Field [question] is required and must not be empty", e);
+        }
+        if (indices == null || indices.length == 0) {
+            e = addValidationError("an index is required: POST /{index}/_lloco_qa", e);
+        }
+        if (size < 1 || size > MAX_SIZE) {
+            e = addValidationError("Field [size] must be between 1 and " + MAX_SIZE + ", got [" + size + "]", e);
+        }
+        if (docIds.isEmpty() == false && query != null) {
+            e = addValidationError("Fields [doc_ids] and [query] are mutually exclusive", e);
+        }
+        if (maxNewTokens < 1 || maxNewTokens > QaOptions.MAX_NEW_TOKENS_LIMIT) {
+            e = addValidationError(
+                "Field [max_new_tokens] must be between 1 and " + QaOptions.MAX_NEW_TOKENS_LIMIT + ", got [" + maxNewTokens + "]",
+                e
+            );
+        }
+        if (temperature < 0 || temperature > 10) {
+            e = addValidationError("Field [temperature] must be between 0 and 10, got [" + temperature + "]", e);
+        }
+        if ((topP > 0 && topP <= 1) == false) {
+            e = addValidationError("Field [top_p] must be in (0, 1], got [" + topP + "]", e);
+        }
+        if (maxSummaryPositions != null && maxSummaryPositions < 1) {
+            e = addValidationError("Field [max_summary_positions] must be positive, got [" + maxSummaryPositions + "]", e);
+        }
+        for (String s : stop) {
+            if (s.isEmpty()) {
+                e = addValidationError("Field [stop] must not contain empty strings", e);
+            }
+        }
+        return e;
+    }
+
+    @Override
+    public Task createTask(long id, String type, String action, TaskId parentTaskId, Map<String, String> headers) {
+        return new CancellableTask(id, type, action, "lloco_qa question[" + question + "]", parentTaskId, headers) {
+            @Override
+            public boolean shouldCancelChildrenOnCancellation() {
+                return true;
+            }
+        };
+    }
+
+    /** Decoding options. */
+    public QaOptions options() {
+        return new QaOptions(template, new ArrayList<>(choices), maxNewTokens, temperature, topP, seed, new ArrayList<>(stop), adapter, mode);
+    }
+
+    @Override
+    public String[] indices() {
+        return indices;
+    }
+
+    @Override
+    public LlocoQaRequest indices(String... indices) {
+        this.indices = indices;
+        return this;
+    }
+
+    @Override
+    public IndicesOptions indicesOptions() {
+        return indicesOptions;
+    }
+
+    /** The question. */
+    public String question() {
+        return question;
+    }
+
+    /** Sets the question. */
+    public LlocoQaRequest question(String q) {
+        this.question = q;
+        return this;
+    }
+
+    /** Explicit document ids (empty: use the query). */
+    public List<String> docIds() {
+        return docIds;
+    }
+
+    /** Sets explicit document ids. */
+    public LlocoQaRequest docIds(List<String> ids) {
+        this.docIds = ids;
+        return this;
+    }
+
+    /** The user's query, or null for the default match of the question over the segment text. */
+    public QueryBuilder query() {
+        return query;
+    }
+
+    /** Top documents. */
+    public int size() {
+        return size;
+    }
+
+    /** Sets top documents. */
+    public LlocoQaRequest size(int s) {
+        this.size = s;
+        return this;
+    }
+
+    /** Retrieval granularity. */
+    public Granularity granularity() {
+        return granularity;
+    }
+
+    /** Summary-position budget, or null for the default (window - prompt - max_new_tokens). */
+    public Integer maxSummaryPositions() {
+        return maxSummaryPositions;
+    }
+
+    /** The field under which documents keep their compressed form. */
+    public String targetField() {
+        return targetField;
+    }
+
+    /** Sets the decoding mode. */
+    public LlocoQaRequest mode(QaOptions.Mode m) {
+        this.mode = m;
+        return this;
+    }
+
+    /** Sets template and choices. */
+    public LlocoQaRequest template(String t, List<String> options) {
+        this.template = t;
+        this.choices = options == null ? List.of() : options;
+        return this;
+    }
+
+    /** Sets the adapter override ({@code none} disables). */
+    public LlocoQaRequest adapter(String a) {
+        this.adapter = a;
+        return this;
+    }
+
+    /** Sets max_new_tokens. */
+    public LlocoQaRequest maxNewTokens(int n) {
+        this.maxNewTokens = n;
+        return this;
+    }
+}

@@ -1,0 +1,358 @@
+package io.lloco.qa;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+import org.apache.lucene.search.join.ScoreMode;
+import org.opensearch.ExceptionsHelper;
+import org.opensearch.action.search.SearchRequest;
+import org.opensearch.action.search.SearchResponse;
+import org.opensearch.action.support.ActionFilters;
+import org.opensearch.action.support.HandledTransportAction;
+import org.opensearch.cluster.ClusterState;
+import org.opensearch.cluster.metadata.IndexMetadata;
+import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.inject.Inject;
+import org.opensearch.common.xcontent.support.XContentMapValues;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.rest.RestStatus;
+import org.opensearch.index.query.InnerHitBuilder;
+import org.opensearch.index.query.QueryBuilder;
+import org.opensearch.index.query.QueryBuilders;
+import org.opensearch.search.SearchHit;
+import org.opensearch.search.builder.SearchSourceBuilder;
+import org.opensearch.search.fetch.subphase.FetchSourceContext;
+import org.opensearch.tasks.CancellableTask;
+import org.opensearch.tasks.Task;
+import org.opensearch.transport.TransportService;
+import org.opensearch.transport.client.Client;
+
+import io.lloco.common.LlocoException;
+import io.lloco.common.LlocoSettings;
+import io.lloco.ingest.SummaryCodec;
+import io.lloco.routing.InferenceRouter;
+import io.lloco.runtime.prompt.PromptTemplate;
+import io.lloco.runtime.prompt.PromptTemplates;
+
+/**
+ * Coordinates {@code _lloco_qa}: retrieves documents as the calling user, takes their stored summaries (or text, for
+ * the baselines), renders the prompt, resolves the index's adapter, and has a {@code lloco} node decode.
+ */
+public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaRequest, LlocoQaResponse> {
+
+    /** Adapter marker: the model's bundled {@code default} adapter if it has one, else none. */
+    public static final String MODEL_DEFAULT_ADAPTER = "_default";
+
+    private final Client client;
+    private final ClusterService clusterService;
+    private final IndexNameExpressionResolver resolver;
+    private final InferenceRouter router;
+    private final DecodeService decoder;
+    private final LlocoSettings settings;
+    private final PromptTemplates templates = PromptTemplates.defaults();
+
+    /** Injected. */
+    @Inject
+    public LlocoQaTransportAction(
+        TransportService transportService,
+        ActionFilters actionFilters,
+        Client client,
+        ClusterService clusterService,
+        IndexNameExpressionResolver resolver,
+        InferenceRouter router,
+        DecodeService decoder,
+        LlocoSettings settings
+    ) {
+        super(LlocoQaAction.NAME, transportService, actionFilters, LlocoQaRequest::new);
+        this.client = client;
+        this.clusterService = clusterService;
+        this.resolver = resolver;
+        this.router = router;
+        this.decoder = decoder;
+        this.settings = settings;
+    }
+
+    @Override
+    protected void doExecute(Task task, LlocoQaRequest request, ActionListener<LlocoQaResponse> listener) {
+        long t0 = System.nanoTime();
+        final String prompt;
+        final String adapter;
+        try {
+            prompt = renderPrompt(request);
+            adapter = resolveAdapter(request);
+        } catch (Exception e) {
+            listener.onFailure(e);
+            return;
+        }
+        if (request.options().mode() == QaOptions.Mode.NO_CONTEXT && request.docIds().isEmpty() && request.query() == null) {
+            // baseline without context still reports which documents the lloco path would have used
+        }
+        SearchRequest search = searchRequest(request, true);
+        if (task != null) {
+            search.setParentTask(clusterService.localNode().getId(), task.getId());
+        }
+        client.search(search, ActionListener.wrap(r -> onHits(task, request, prompt, adapter, r, t0, listener), e -> {
+            Throwable cause = ExceptionsHelper.unwrapCause(e);
+            String msg = String.valueOf(cause.getMessage()) + " " + ExceptionsHelper.detailedMessage(e);
+            if (request.query() == null && request.docIds().isEmpty() && msg.contains("nested")) {
+                // the index maps segments as plain objects: match over them without segment-level hits
+                SearchRequest flat = searchRequest(request, false);
+                if (task != null) {
+                    flat.setParentTask(clusterService.localNode().getId(), task.getId());
+                }
+                client.search(flat, ActionListener.wrap(r -> onHits(task, request, prompt, adapter, r, t0, listener), listener::onFailure));
+            } else {
+                listener.onFailure(e);
+            }
+        }));
+    }
+
+    private SearchRequest searchRequest(LlocoQaRequest request, boolean nested) {
+        String path = request.targetField() + ".segments";
+        QueryBuilder q;
+        int size = request.size();
+        if (request.docIds().isEmpty() == false) {
+            q = QueryBuilders.idsQuery().addIds(request.docIds().toArray(String[]::new));
+            size = request.docIds().size();
+        } else if (request.query() != null) {
+            q = request.query();
+        } else if (nested) {
+            q = QueryBuilders.nestedQuery(path, QueryBuilders.matchQuery(path + ".text", request.question()), ScoreMode.Max)
+                .innerHit(new InnerHitBuilder().setSize(100).setFetchSourceContext(new FetchSourceContext(false)));
+        } else {
+            q = QueryBuilders.matchQuery(path + ".text", request.question());
+        }
+        SearchSourceBuilder source = new SearchSourceBuilder().query(q).size(size).trackTotalHits(false);
+        return new SearchRequest(request.indices()).indicesOptions(request.indicesOptions()).source(source);
+    }
+
+    private String renderPrompt(LlocoQaRequest request) {
+        QaOptions o = request.options();
+        String name = o.template();
+        PromptTemplate t;
+        if (name == null) {
+            t = templates.get(o.choices().isEmpty() ? "narrativeqa" : "quality");
+        } else if (name.contains(PromptTemplate.QUESTION)) {
+            t = name.contains(PromptTemplate.CHOICES)
+                ? PromptTemplate.multipleChoice("custom", name, o.choices().size())
+                : PromptTemplate.freeForm("custom", name);
+        } else if (templates.contains(name)) {
+            t = templates.get(name);
+        } else {
+            throw new LlocoException(
+                "Field [template]: unknown template [" + name + "]; use one of " + templates.names() + " or a custom string with {question}",
+                RestStatus.BAD_REQUEST
+            );
+        }
+        try {
+            return t.render(request.question(), o.choices());
+        } catch (IllegalArgumentException e) {
+            throw new LlocoException("Field [template]/[choices]: " + e.getMessage(), RestStatus.BAD_REQUEST);
+        }
+    }
+
+    private String resolveAdapter(LlocoQaRequest request) {
+        String a = request.options().adapter();
+        if (a != null) {
+            return "none".equals(a) ? null : a;
+        }
+        ClusterState state = clusterService.state();
+        String[] concrete = resolver.concreteIndexNames(state, request);
+        TreeSet<String> chosen = new TreeSet<>();
+        for (String index : concrete) {
+            IndexMetadata md = state.metadata().index(index);
+            chosen.add(md == null ? "" : LlocoSettings.INDEX_ADAPTER.get(md.getSettings()));
+        }
+        if (chosen.size() > 1) {
+            throw new LlocoException(
+                "the target indices set different [" + LlocoSettings.INDEX_ADAPTER.getKey() + "] values " + chosen + "; ask one index at a time or pass [adapter]",
+                RestStatus.BAD_REQUEST
+            );
+        }
+        String v = chosen.isEmpty() ? "" : chosen.first();
+        if (v.isEmpty()) {
+            return MODEL_DEFAULT_ADAPTER;
+        }
+        return "none".equals(v) ? null : v;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void onHits(
+        Task task,
+        LlocoQaRequest request,
+        String prompt,
+        String adapter,
+        SearchResponse response,
+        long t0,
+        ActionListener<LlocoQaResponse> listener
+    ) {
+        long tRetrieved = System.nanoTime();
+        String path = request.targetField() + ".segments";
+        List<DecodeRequest.Source> sources = new ArrayList<>();
+        List<Map<String, Object>> described = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        String model = null;
+        TreeSet<String> fingerprints = new TreeSet<>();
+        long fullContextTokens = 0;
+        try {
+            for (SearchHit hit : response.getHits().getHits()) {
+                Map<String, Object> src = hit.getSourceAsMap();
+                Object raw = src == null ? null : XContentMapValues.extractValue(request.targetField(), src);
+                if (raw instanceof Map == false) {
+                    warnings.add("document [" + hit.getId() + "] in [" + hit.getIndex() + "] has no [" + request.targetField() + "] field: index it through a lloco_compress pipeline");
+                    continue;
+                }
+                Map<String, Object> lloco = (Map<String, Object>) raw;
+                String m = String.valueOf(lloco.get("model"));
+                if (model == null) {
+                    model = m;
+                } else if (model.equals(m) == false) {
+                    throw new LlocoException(
+                        "the selected documents were compressed with different models [" + model + "] and [" + m + "]; re-compress them with one model (_reindex through the pipeline) or narrow the query",
+                        RestStatus.BAD_REQUEST
+                    );
+                }
+                fingerprints.add(String.valueOf(lloco.get("fingerprint")));
+                List<Map<String, Object>> segs = new ArrayList<>((List<Map<String, Object>>) lloco.getOrDefault("segments", List.of()));
+                segs.sort((a, b) -> Integer.compare(((Number) a.get("ord")).intValue(), ((Number) b.get("ord")).intValue()));
+                List<Map<String, Object>> chosen = segs;
+                if (request.granularity() == LlocoQaRequest.Granularity.SEGMENT && hit.getInnerHits() != null && hit.getInnerHits().get(path) != null) {
+                    TreeSet<Integer> matched = new TreeSet<>();
+                    for (SearchHit inner : hit.getInnerHits().get(path).getHits()) {
+                        matched.add(inner.getNestedIdentity().getOffset());
+                    }
+                    if (matched.isEmpty() == false) {
+                        if ("independent".equals(lloco.get("mode"))) {
+                            chosen = matched.stream().filter(i -> i < segs.size()).map(segs::get).toList();
+                        } else {
+                            chosen = segs.subList(0, Math.min(segs.size(), matched.last() + 1)); // contiguous prefix
+                        }
+                    }
+                }
+                SummaryCodec.Dtype dtype = SummaryCodec.Dtype.parse(String.valueOf(lloco.getOrDefault("dtype", "float16")));
+                int hidden = ((Number) lloco.get("hidden")).intValue();
+                int l = ((Number) lloco.get("summary_length")).intValue();
+                float[] data = new float[chosen.size() * l * hidden];
+                int at = 0;
+                List<Map<String, Object>> segDesc = new ArrayList<>();
+                long tokens = 0;
+                StringBuilder text = new StringBuilder();
+                for (Map<String, Object> s : chosen) {
+                    float[] block = SummaryCodec.fromBytes(Base64.getDecoder().decode((String) s.get("summaries")), dtype);
+                    if (block.length != l * hidden) {
+                        throw new LlocoException(
+                            String.format(Locale.ROOT, "document [%s]: segment %s holds %d values, expected %d x %d", hit.getId(), s.get("ord"), block.length, l, hidden),
+                            RestStatus.INTERNAL_SERVER_ERROR
+                        );
+                    }
+                    System.arraycopy(block, 0, data, at, block.length);
+                    at += block.length;
+                    tokens += ((Number) s.get("tokens")).longValue();
+                    text.append(s.getOrDefault("text", ""));
+                    Map<String, Object> d = new LinkedHashMap<>();
+                    d.put("ord", s.get("ord"));
+                    d.put("start", s.get("start"));
+                    d.put("end", s.get("end"));
+                    segDesc.add(d);
+                }
+                fullContextTokens += tokens;
+                sources.add(new DecodeRequest.Source(chosen.size() * l, data, text.toString()));
+                Map<String, Object> desc = new LinkedHashMap<>();
+                desc.put("_index", hit.getIndex());
+                desc.put("_id", hit.getId());
+                desc.put("_score", Float.isNaN(hit.getScore()) ? null : hit.getScore());
+                desc.put("tokens", tokens);
+                desc.put("segments", segDesc);
+                described.add(desc);
+            }
+        } catch (Exception e) {
+            listener.onFailure(e);
+            return;
+        }
+        if (model == null) {
+            if (request.options().mode() != QaOptions.Mode.NO_CONTEXT) {
+                listener.onFailure(
+                    new LlocoException(
+                        "no compressed document matched in " + java.util.Arrays.toString(request.indices()) + (warnings.isEmpty() ? "" : ": " + warnings.get(0)),
+                        RestStatus.NOT_FOUND
+                    )
+                );
+                return;
+            }
+            model = io.lloco.engine.ModelService.EMBEDDED_MODEL;
+        }
+        long tFetched = System.nanoTime();
+        DecodeRequest decode = new DecodeRequest(
+            model,
+            adapter,
+            prompt,
+            sources,
+            request.options(),
+            request.maxSummaryPositions() == null ? 0 : request.maxSummaryPositions()
+        );
+        final String modelId = model;
+        final long fct = fullContextTokens;
+        if (task instanceof CancellableTask c && c.isCancelled()) {
+            listener.onFailure(new org.opensearch.core.tasks.TaskCancelledException("cancelled: " + c.getReasonCancelled()));
+            return;
+        }
+        router.route(
+            DecodeAction.NAME,
+            decode.markRouted(),
+            DecodeResponse::new,
+            settings.qaTimeout(),
+            l -> decoder.submit(decode, task instanceof CancellableTask c ? c : null, l),
+            settings::qaAllowLocal,
+            LlocoSettings.QA_ALLOW_LOCAL.getKey(),
+            ActionListener.wrap(d -> {
+                long tEnd = System.nanoTime();
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("answer", d.answer());
+                body.put("mode", request.options().mode().value());
+                body.put("model", modelId);
+                body.put("adapter", d.adapter());
+                body.put("node", d.node());
+                body.put("finish_reason", d.finishReason());
+                List<Map<String, Object>> used = described.subList(0, Math.min(described.size(), Math.max(d.sourcesUsed(), request.options().mode() == QaOptions.Mode.NO_CONTEXT ? 0 : d.sourcesUsed())));
+                body.put("sources", request.options().mode() == QaOptions.Mode.NO_CONTEXT ? List.of() : new ArrayList<>(used));
+                Map<String, Object> usage = new LinkedHashMap<>();
+                usage.put("summary_positions", d.summaryPositions());
+                usage.put("context_tokens", d.contextTokens());
+                usage.put("prompt_tokens", d.promptTokens());
+                usage.put("generated_tokens", d.generatedTokens());
+                usage.put("decoder_positions", d.summaryPositions() + d.contextTokens() + d.promptTokens());
+                usage.put("full_context_tokens", fct);
+                usage.put("compression_ratio", d.summaryPositions() == 0 ? null : Math.round(100.0 * fct / d.summaryPositions()) / 100.0);
+                usage.put("batch_size", d.batchSize());
+                body.put("usage", usage);
+                Map<String, Object> timings = new LinkedHashMap<>();
+                timings.put("retrieve_ms", ms(tRetrieved - t0));
+                timings.put("fetch_ms", ms(tFetched - tRetrieved));
+                timings.put("queue_ms", ms(d.queueNanos()));
+                timings.put("prefill_ms", ms(d.prefillNanos()));
+                timings.put("decode_ms", ms(d.decodeNanos()));
+                timings.put("total_ms", ms(tEnd - t0));
+                body.put("timings", timings);
+                if (fingerprints.size() > 0 && fingerprints.contains(d.modelFingerprint()) == false) {
+                    warnings.add(
+                        "the documents were compressed by model [" + modelId + "] " + fingerprints + " but it is now " + d.modelFingerprint() + ": re-compress them (_update_by_query through the pipeline)"
+                    );
+                }
+                if (warnings.isEmpty() == false) {
+                    body.put("warnings", warnings);
+                }
+                listener.onResponse(new LlocoQaResponse(body));
+            }, listener::onFailure)
+        );
+    }
+
+    private static double ms(long nanos) {
+        return Math.round(nanos / 10_000.0) / 100.0;
+    }
+}

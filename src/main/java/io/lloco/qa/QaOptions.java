@@ -1,0 +1,81 @@
+package io.lloco.qa;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.common.io.stream.Writeable;
+
+/** Decoding options of a question (shared by the REST body, the search processor and the decode request). */
+public record QaOptions(
+    String template,
+    List<String> choices,
+    int maxNewTokens,
+    double temperature,
+    double topP,
+    long seed,
+    List<String> stop,
+    String adapter,
+    Mode mode
+) implements Writeable {
+
+    /** Default max_new_tokens. */
+    public static final int DEFAULT_MAX_NEW_TOKENS = 32;
+    /** Upper bound of max_new_tokens. */
+    public static final int MAX_NEW_TOKENS_LIMIT = 1024;
+
+    /** What the decoder reads. */
+    public enum Mode {
+        /** Stored summary embeddings as a soft prompt (default). */
+        LLOCO,
+        /** The uncompressed text of the same sources in the prompt (baseline). */
+        FULL_CONTEXT,
+        /** The question alone (baseline). */
+        NO_CONTEXT;
+
+        /** Name as written in requests. */
+        public String value() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Parses a mode; the error lists the accepted values. */
+        public static Mode parse(String s) {
+            for (Mode m : values()) {
+                if (m.value().equals(s)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("[mode] must be one of [lloco, full_context, no_context], got [" + s + "]");
+        }
+    }
+
+    /** Reads from the wire. */
+    public static QaOptions readFrom(StreamInput in) throws IOException {
+        return new QaOptions(
+            in.readOptionalString(),
+            in.readStringList(),
+            in.readVInt(),
+            in.readDouble(),
+            in.readDouble(),
+            in.readLong(),
+            in.readStringList(),
+            in.readOptionalString(),
+            in.readEnum(Mode.class)
+        );
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        out.writeOptionalString(template);
+        out.writeStringCollection(choices);
+        out.writeVInt(maxNewTokens);
+        out.writeDouble(temperature);
+        out.writeDouble(topP);
+        out.writeLong(seed);
+        out.writeStringCollection(stop);
+        out.writeOptionalString(adapter);
+        out.writeEnum(mode);
+    }
+}
