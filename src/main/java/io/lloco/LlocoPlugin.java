@@ -39,10 +39,13 @@ import org.opensearch.watcher.ResourceWatcherService;
 import io.lloco.common.LlocoSettings;
 import io.lloco.engine.ModelService;
 import io.lloco.engine.RuntimeModel;
+import io.lloco.ingest.CompressAction;
 import io.lloco.ingest.CompressService;
 import io.lloco.ingest.LlocoCompressProcessor;
 import io.lloco.ingest.LlocoCompressProcessorFactory;
 import io.lloco.ingest.LocalCompressService;
+import io.lloco.ingest.RoutedCompressService;
+import io.lloco.ingest.TransportCompressAction;
 import io.lloco.engine.EngineService;
 import io.lloco.engine.ModelRegistry;
 import io.lloco.info.LlocoInfoAction;
@@ -95,8 +98,13 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, IngestPlugin {
         EngineService engine = new EngineService(settings, new DjlBootstrap(), dataDir.resolve("djl"), registry);
         engine.start();
         this.models = new ModelService(environment.configDir(), dataDir, RuntimeModel::load, registry);
-        this.compressService = new LocalCompressService(models);
-        return List.of(settings, registry, engine, models);
+        RoutedCompressService routed = new RoutedCompressService(
+            new LocalCompressService(models, () -> clusterService.localNode().getId()),
+            client,
+            threadPool
+        );
+        this.compressService = routed;
+        return List.of(settings, registry, engine, models, routed);
     }
 
     @Override
@@ -125,7 +133,10 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, IngestPlugin {
 
     @Override
     public List<ActionHandler<? extends org.opensearch.action.ActionRequest, ? extends ActionResponse>> getActions() {
-        return List.of(new ActionHandler<>(LlocoInfoAction.INSTANCE, LlocoInfoTransportAction.class));
+        return List.of(
+            new ActionHandler<>(LlocoInfoAction.INSTANCE, LlocoInfoTransportAction.class),
+            new ActionHandler<>(CompressAction.INSTANCE, TransportCompressAction.class)
+        );
     }
 
     @Override

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.ingest;
 
 import java.util.List;
@@ -7,21 +11,47 @@ import org.opensearch.core.action.ActionListener;
 import io.lloco.engine.ModelInfo;
 import io.lloco.engine.SummaryEncoder;
 
-/** Where compression runs: on this node or on a {@code lloco} node. Asynchronous; never blocks the caller. */
+/**
+ * Where compression runs: on this node or on a {@code lloco} node. Asynchronous; never blocks the caller. Everything
+ * that needs the model's weights or tokenizer (token counting, the {@code max_tokens} check, the model's facts) happens
+ * where the model runs, so an ingest node never loads a model while the cluster has a {@code lloco} node.
+ */
 public interface CompressService {
 
-    /** Whether {@code model} is known on this node (embedded or under the config directory). */
+    /** Whether {@code model} is known on this node (embedded or under the config directory); never loads it. */
     boolean knows(String model);
 
     /** Ids of the models this node knows, for error messages. */
     List<String> knownModels();
 
-    /** The model's facts (loads it if needed). */
-    ModelInfo info(String model);
+    /** Compresses a batch of documents; per-document problems are per-document outcomes, not a failure. */
+    void compress(Job job, ActionListener<Result> listener);
 
-    /** Token count of {@code text} under {@code model}'s tokenizer. */
-    int countTokens(String model, String text);
+    /**
+     * One batch of documents to compress.
+     *
+     * @param model model id
+     * @param field the source field (named in per-document errors)
+     * @param texts one text per document, not empty
+     * @param segmentTokens segment length, or null for the model's default
+     * @param independent compress each segment alone instead of accumulating summaries
+     * @param maxTokens documents over this many tokens fail alone
+     */
+    record Job(String model, String field, List<String> texts, Integer segmentTokens, boolean independent, int maxTokens) {
+    }
 
-    /** Compresses {@code texts} with {@code model}; the listener gets one result per text, in order. */
-    void compress(String model, List<String> texts, int segmentTokens, boolean independent, ActionListener<List<SummaryEncoder.Encoded>> listener);
+    /** One document's outcome: its compressed form, or why it failed. */
+    record Outcome(SummaryEncoder.Encoded encoded, Exception error) {
+    }
+
+    /**
+     * A compressed batch.
+     *
+     * @param info facts of the model that ran
+     * @param segmentTokens the segment length used
+     * @param node id of the node that ran the model
+     * @param outcomes one per text, in order
+     */
+    record Result(ModelInfo info, int segmentTokens, String node, List<Outcome> outcomes) {
+    }
 }

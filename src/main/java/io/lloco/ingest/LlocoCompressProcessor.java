@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.ingest;
 
 import java.util.ArrayList;
@@ -15,7 +19,6 @@ import org.opensearch.ingest.AbstractBatchingProcessor;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
 
-import io.lloco.common.LlocoSettings;
 import io.lloco.engine.ModelInfo;
 import io.lloco.engine.SummaryEncoder;
 
@@ -31,6 +34,7 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
 
     /** Compression modes. */
     public enum Mode {
+
         /** Each segment sees the summaries of all earlier segments (as the released LLoCO adapters expect). */
         ACCUMULATE,
         /** Each segment is compressed alone (segment-level retrieval, re-finetuned adapters). */
@@ -61,8 +65,8 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
         Mode mode,
         SummaryCodec.Dtype storage,
         Integer maxTokens,
-        boolean ignoreMissing
-    ) {}
+        boolean ignoreMissing) {
+    }
 
     private final Config config;
     private final CompressService compressor;
@@ -121,35 +125,12 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
     private void compressBatch(List<IngestDocumentWrapper> docs, Consumer<List<IngestDocumentWrapper>> handler) {
         List<IngestDocumentWrapper> todo = new ArrayList<>();
         List<String> texts = new ArrayList<>();
-        ModelInfo info;
-        try {
-            info = compressor.info(config.model());
-        } catch (Exception e) {
-            for (IngestDocumentWrapper w : docs) {
-                w.update(w.getIngestDocument(), e);
-            }
-            handler.accept(docs);
-            return;
-        }
         int maxTokens = config.maxTokens() != null ? Math.min(config.maxTokens(), nodeMaxTokens.getAsInt()) : nodeMaxTokens.getAsInt();
         for (IngestDocumentWrapper w : docs) {
             try {
                 String text = readText(w.getIngestDocument());
                 if (text == null) {
                     continue; // ignore_missing
-                }
-                int tokens = compressor.countTokens(config.model(), text);
-                if (tokens > maxTokens) {
-                    throw new IllegalArgumentException(
-                        String.format(
-                            Locale.ROOT,
-                            "field [%s] has %d tokens, over the limit of %d; raise processor property [max_tokens] (bounded by setting [%s]) or split the text",
-                            config.field(),
-                            tokens,
-                            maxTokens,
-                            LlocoSettings.INGEST_MAX_TOKENS.getKey()
-                        )
-                    );
                 }
                 todo.add(w);
                 texts.add(text);
@@ -161,29 +142,40 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
             handler.accept(docs);
             return;
         }
-        int segmentTokens = config.segmentTokens() != null ? config.segmentTokens() : info.segmentTokens();
-        compressor.compress(
+        CompressService.Job job = new CompressService.Job(
             config.model(),
+            config.field(),
             texts,
-            segmentTokens,
+            config.segmentTokens(),
             config.mode() == Mode.INDEPENDENT,
-            ActionListener.wrap(results -> {
-                for (int i = 0; i < todo.size(); i++) {
-                    IngestDocumentWrapper w = todo.get(i);
-                    try {
-                        w.getIngestDocument().setFieldValue(config.targetField(), stored(info, segmentTokens, texts.get(i), results.get(i)));
-                    } catch (Exception e) {
-                        w.update(w.getIngestDocument(), e);
+            maxTokens
+        );
+        ActionListener<CompressService.Result> listener = ActionListener.wrap(result -> {
+            for (int i = 0; i < todo.size(); i++) {
+                IngestDocumentWrapper w = todo.get(i);
+                CompressService.Outcome o = result.outcomes().get(i);
+                try {
+                    if (o.error() != null) {
+                        throw o.error();
                     }
-                }
-                handler.accept(docs);
-            }, e -> {
-                for (IngestDocumentWrapper w : todo) {
+                    w.getIngestDocument()
+                        .setFieldValue(config.targetField(), stored(result.info(), result.segmentTokens(), texts.get(i), o.encoded()));
+                } catch (Exception e) {
                     w.update(w.getIngestDocument(), e);
                 }
-                handler.accept(docs);
-            })
-        );
+            }
+            handler.accept(docs);
+        }, e -> {
+            for (IngestDocumentWrapper w : todo) {
+                w.update(w.getIngestDocument(), e);
+            }
+            handler.accept(docs);
+        });
+        try {
+            compressor.compress(job, listener);
+        } catch (Exception e) {
+            listener.onFailure(e);
+        }
     }
 
     /** The text to compress, null to skip (ignore_missing), or an exception naming the problem. */

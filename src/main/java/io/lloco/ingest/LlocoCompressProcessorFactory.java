@@ -1,8 +1,11 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.ingest;
 
 import static org.opensearch.ingest.ConfigurationUtils.newConfigurationException;
 import static org.opensearch.ingest.ConfigurationUtils.readBooleanProperty;
-import static org.opensearch.ingest.ConfigurationUtils.readOptionalStringProperty;
 import static org.opensearch.ingest.ConfigurationUtils.readStringProperty;
 
 import java.util.Map;
@@ -59,7 +62,8 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
                 type,
                 tag,
                 "model",
-                "unknown model [" + model + "]; models on this node: " + service.knownModels() + " (add one under config/lloco/models/<id>/)"
+                "unknown model [" + model + "]; models on this node: " + service.knownModels()
+                    + " (add one under config/lloco/models/<id>/)"
             );
         }
         Integer segmentTokens = readOptionalInt(type, tag, config, "segment_tokens", 16, MAX_SEGMENT_TOKENS);

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.ingest;
 
 import java.nio.ByteBuffer;
@@ -14,6 +18,7 @@ public final class SummaryCodec {
 
     /** Storage dtypes. */
     public enum Dtype {
+
         /** IEEE 754 half precision, 2 bytes per value. */
         FLOAT16(2),
         /** IEEE 754 single precision, 4 bytes per value. */
@@ -46,7 +51,8 @@ public final class SummaryCodec {
         }
     }
 
-    private SummaryCodec() {}
+    private SummaryCodec() {
+    }
 
     /** Raw little-endian bytes of {@code values}. */
     public static byte[] toBytes(float[] values, Dtype dtype) {

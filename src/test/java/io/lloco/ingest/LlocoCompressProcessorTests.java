@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.ingest;
 
 import java.nio.file.Path;
@@ -9,12 +13,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
 import org.opensearch.OpenSearchException;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
 import org.opensearch.test.OpenSearchTestCase;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
 
 import io.lloco.engine.ModelRegistry;
 import io.lloco.engine.ModelService;
@@ -151,7 +155,10 @@ public class LlocoCompressProcessorTests extends OpenSearchTestCase {
         assertTrue(batch.get(2).getException().getMessage(), batch.get(2).getException().getMessage().contains("must be a string"));
         assertTrue(batch.get(3).getException().getMessage(), batch.get(3).getException().getMessage().contains("is empty"));
         String over = batch.get(4).getException().getMessage();
-        assertTrue(over, over.contains("over the limit of 200") && over.contains("[max_tokens]") && over.contains("plugins.lloco.ingest.max_tokens"));
+        assertTrue(
+            over,
+            over.contains("over the limit of 200") && over.contains("[max_tokens]") && over.contains("plugins.lloco.ingest.max_tokens")
+        );
         assertFalse(batch.get(4).getIngestDocument().hasField("lloco"));
         assertNull(batch.get(5).getException());
         assertTrue(batch.get(5).getIngestDocument().hasField("lloco.segments"));
@@ -177,7 +184,12 @@ public class LlocoCompressProcessorTests extends OpenSearchTestCase {
         assertConfigError(f, Map.of("field", "body", "model", "test-ac", "storage", "int8"), "storage", "[float16] or [float32]");
         assertConfigError(f, Map.of("field", "body", "model", "test-ac", "segment_tokens", 0), "segment_tokens", "between 16 and 8192");
         assertConfigError(f, Map.of("field", "body", "model", "test-ac", "segment_tokens", "many"), "segment_tokens", "must be an integer");
-        assertConfigError(f, Map.of("field", "body", "model", "test-ac", "max_tokens", 5000), "max_tokens", "plugins.lloco.ingest.max_tokens");
+        assertConfigError(
+            f,
+            Map.of("field", "body", "model", "test-ac", "max_tokens", 5000),
+            "max_tokens",
+            "plugins.lloco.ingest.max_tokens"
+        );
         assertConfigError(f, Map.of("field", "body", "target_field", "body", "model", "test-ac"), "target_field", "must differ");
     }
 

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.ingest;
 
 import java.util.Base64;
@@ -8,14 +12,14 @@ public class SummaryCodecTests extends OpenSearchTestCase {
 
     public void testFloat16BytesAreIeeeHalfLittleEndian() {
         // 1.0 = 0x3C00, -2.0 = 0xC000, 0.5 = 0x3800 (IEEE 754 binary16)
-        byte[] b = SummaryCodec.toBytes(new float[] { 1f, -2f, 0.5f }, SummaryCodec.Dtype.FLOAT16);
-        assertArrayEquals(new byte[] { 0x00, 0x3C, 0x00, (byte) 0xC0, 0x00, 0x38 }, b);
+        byte[] b = SummaryCodec.toBytes(new float[]{1f, -2f, 0.5f}, SummaryCodec.Dtype.FLOAT16);
+        assertArrayEquals(new byte[]{0x00, 0x3C, 0x00, (byte) 0xC0, 0x00, 0x38}, b);
     }
 
     public void testFloat32BytesAreLittleEndian() {
         // 1.0f = 0x3F800000
-        byte[] b = SummaryCodec.toBytes(new float[] { 1f }, SummaryCodec.Dtype.FLOAT32);
-        assertArrayEquals(new byte[] { 0x00, 0x00, (byte) 0x80, 0x3F }, b);
+        byte[] b = SummaryCodec.toBytes(new float[]{1f}, SummaryCodec.Dtype.FLOAT32);
+        assertArrayEquals(new byte[]{0x00, 0x00, (byte) 0x80, 0x3F}, b);
     }
 
     public void testRoundTripWithinHalfPrecision() {
