@@ -307,6 +307,8 @@ public final class World {
         Pool pool = pool(docSeed);
         Rng r = new Rng(Rng.seed(docSeed, 2, targetTokens));
         int numFacts = Math.max(config.minFacts(), Math.min(config.maxFacts(), targetTokens / config.tokensPerFact()));
+        // very short documents: at most one fact per 40 tokens, so facts never crowd out the length target
+        numFacts = Math.min(numFacts, Math.max(1, targetTokens / 40));
         int castSize = Math.max(config.minCast(), Math.min(Math.min(config.maxCast(), POOL), (numFacts + 2) / 3));
         List<Person> cast = List.copyOf(pool.people.subList(0, castSize));
         List<Fact> facts = chooseFacts(pool, castSize, numFacts, r);

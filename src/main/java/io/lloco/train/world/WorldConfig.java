@@ -37,7 +37,10 @@ public record WorldConfig(
     public WorldConfig {
         check(tokensPerFact >= 10, "tokensPerFact must be >= 10, got " + tokensPerFact);
         check(minFacts >= 1 && maxFacts >= minFacts, "need 1 <= minFacts <= maxFacts, got " + minFacts + ".." + maxFacts);
-        check(minCast >= 2 && maxCast >= minCast && maxCast <= 40, "need 2 <= minCast <= maxCast <= 40, got " + minCast + ".." + maxCast);
+        check(
+            minCast >= 2 && maxCast >= minCast && maxCast <= 20,
+            "need 2 <= minCast <= maxCast <= 20 (the per-document pool), got " + minCast + ".." + maxCast
+        );
         check(castMentionRate >= 0 && castMentionRate <= 1, "castMentionRate must be in [0,1], got " + castMentionRate);
         check(minParagraph >= 1 && maxParagraph >= minParagraph, "need 1 <= minParagraph <= maxParagraph");
     }

@@ -90,7 +90,7 @@ public class WorldTests extends OpenSearchTestCase {
         World w = world(5);
         int worst = 0;
         double worstRel = 0;
-        for (int target : new int[]{1000, 1536, 3072, 6000, 12000, 32000}) {
+        for (int target : new int[]{200, 1000, 1536, 3072, 6000, 12000, 32000}) {
             for (int i = 0; i < 3; i++) {
                 Document d = i == 2 ? w.needleDocument(Split.TRAIN, i, target, 0.5) : w.document(Split.TRAIN, i, target);
                 // independent recount of the whole text
