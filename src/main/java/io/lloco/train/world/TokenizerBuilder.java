@@ -50,8 +50,9 @@ import io.lloco.runtime.prompt.PromptTemplates;
  * Extended-A, Greek, Cyrillic, general punctuation, a few symbols); "▁" + each printable ASCII character;
  * every word form the world generator, its questions and all prompt templates produce; the name syllables
  * ("▁Ma", "Ma", "ra", ...); about 2,000 common English words (see {@link EnglishLexicon}); then BPE merges
- * learned on those words until {@link #MAX_VOCAB}. English pieces that would change how a world name splits
- * (e.g. "▁Man" against "Ma"+"nne") are left out, so every name is always exactly its two syllable tokens.
+ * learned on those words (they run out at 6,323 entries, under the {@link #MAX_VOCAB} cap). English pieces
+ * that would change how a world name splits (e.g. "▁Man" against "Ma"+"nne") are left out, so every name is
+ * always exactly its two syllable tokens.
  */
 public final class TokenizerBuilder {
 

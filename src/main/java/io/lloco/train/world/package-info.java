@@ -61,7 +61,7 @@
  * reproduces s exactly for covered text; ids {@code <unk>}=0, {@code <s>}=1, {@code </s>}=2, {@code <pad>}=3;
  * digits split one per token; every character of Latin, Greek and Cyrillic scripts and common punctuation has
  * its own token, so ordinary text never becomes {@code <unk>} (other scripts become one {@code <unk>} per
- * character). About 6,000 entries: world words and prompt words whole, about 2,000 common English words, and
+ * character). 6,323 entries: world words and prompt words whole, about 2,000 common English words, and
  * BPE pieces learned on them.
  */
 package io.lloco.train.world;
