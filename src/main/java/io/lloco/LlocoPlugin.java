@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
+import org.opensearch.common.inject.Module;
 import org.opensearch.cluster.node.DiscoveryNodeRole;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
@@ -25,6 +26,9 @@ import org.opensearch.env.NodeEnvironment;
 import org.opensearch.ingest.Processor;
 import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.plugins.IngestPlugin;
+import org.opensearch.plugins.SearchPipelinePlugin;
+import org.opensearch.plugins.SearchPlugin;
+import org.opensearch.search.pipeline.SearchResponseProcessor;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
@@ -49,13 +53,25 @@ import io.lloco.ingest.TransportCompressAction;
 import io.lloco.engine.EngineService;
 import io.lloco.engine.ModelRegistry;
 import io.lloco.info.LlocoInfoAction;
+import io.lloco.qa.DecodeAction;
+import io.lloco.qa.LlocoAnswerProcessor;
+import io.lloco.qa.LlocoSearchExt;
+import io.lloco.qa.DecodeService;
+import io.lloco.qa.DecodeTransportAction;
+import io.lloco.qa.LlocoQaAction;
+import io.lloco.qa.LlocoQaTransportAction;
+import io.lloco.rest.RestLlocoQaAction;
+import io.lloco.routing.InferenceRouter;
 import io.lloco.info.LlocoInfoTransportAction;
 import io.lloco.rest.RestLlocoInfoAction;
 import io.lloco.routing.LlocoNodeRole;
 import io.lloco.runtime.DjlBootstrap;
 
 /** LLoCO for OpenSearch. Only wires: every service is built here, per node, and handed to whoever needs it. */
-public class LlocoPlugin extends Plugin implements ActionPlugin, IngestPlugin {
+public class LlocoPlugin extends Plugin implements ActionPlugin, IngestPlugin, SearchPlugin, SearchPipelinePlugin {
+
+    /** Thread pool whose single worker drains the decode queue in batches. */
+    public static final String DECODE_POOL = "lloco_decode";
 
     /** Thread pool that runs compression (ingest) off the write threads. */
     public static final String COMPRESS_POOL = "lloco_compress";
@@ -104,12 +120,27 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, IngestPlugin {
             threadPool
         );
         this.compressService = routed;
-        return List.of(settings, registry, engine, models, routed);
+        DecodeService decoder = new DecodeService(
+            models,
+            threadPool.executor(DECODE_POOL),
+            settings::qaQueueSize,
+            settings::qaMaxBatch,
+            clusterService.getNodeName()
+        );
+        return List.of(settings, registry, engine, models, routed, decoder);
     }
 
     @Override
     public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
-        return List.of(new FixedExecutorBuilder(settings, COMPRESS_POOL, 1, 10_000, "thread_pool." + COMPRESS_POOL));
+        return List.of(
+            new FixedExecutorBuilder(settings, COMPRESS_POOL, 1, 10_000, "thread_pool." + COMPRESS_POOL),
+            new FixedExecutorBuilder(settings, DECODE_POOL, 1, 100, "thread_pool." + DECODE_POOL)
+        );
+    }
+
+    @Override
+    public Collection<Module> createGuiceModules() {
+        return List.of(b -> b.bind(InferenceRouter.class).asEagerSingleton());
     }
 
     @Override
@@ -125,6 +156,18 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, IngestPlugin {
     }
 
     @Override
+    public List<SearchExtSpec<?>> getSearchExts() {
+        return List.of(new SearchExtSpec<>(LlocoSearchExt.NAME, LlocoSearchExt::new, LlocoSearchExt::parse));
+    }
+
+    @Override
+    public Map<String, org.opensearch.search.pipeline.Processor.Factory<SearchResponseProcessor>> getResponseProcessors(
+        SearchPipelinePlugin.Parameters parameters
+    ) {
+        return Map.of(LlocoAnswerProcessor.TYPE, new LlocoAnswerProcessor.Factory(parameters.client));
+    }
+
+    @Override
     public void close() throws IOException {
         if (models != null) {
             models.close();
@@ -135,7 +178,9 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, IngestPlugin {
     public List<ActionHandler<? extends org.opensearch.action.ActionRequest, ? extends ActionResponse>> getActions() {
         return List.of(
             new ActionHandler<>(LlocoInfoAction.INSTANCE, LlocoInfoTransportAction.class),
-            new ActionHandler<>(CompressAction.INSTANCE, TransportCompressAction.class)
+            new ActionHandler<>(CompressAction.INSTANCE, TransportCompressAction.class),
+            new ActionHandler<>(LlocoQaAction.INSTANCE, LlocoQaTransportAction.class),
+            new ActionHandler<>(DecodeAction.INSTANCE, DecodeTransportAction.class)
         );
     }
 
@@ -149,6 +194,6 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, IngestPlugin {
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
-        return List.of(new RestLlocoInfoAction());
+        return List.of(new RestLlocoInfoAction(), new RestLlocoQaAction());
     }
 }

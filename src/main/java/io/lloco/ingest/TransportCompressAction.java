@@ -6,7 +6,6 @@ package io.lloco.ingest;
 
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
-import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Inject;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.tasks.Task;
@@ -20,7 +19,8 @@ import io.lloco.routing.InferenceRouter;
  * Runs {@link CompressAction}. An unrouted request (from this node's processor) goes through the
  * {@link InferenceRouter}: compressed here on a {@code lloco} node, else sent to a {@code lloco} node (one retry
  * elsewhere), else compressed here when {@code plugins.lloco.ingest.allow_local} is true, else 503 naming it. A routed
- * request (received from another node) is compressed here, on the {@code lloco_compress} pool.
+ * request (received from another node) is compressed here, on the {@code lloco_compress} pool. The router is the
+ * node's shared one (outstanding counts cover QA decode and ingest alike).
  */
 public class TransportCompressAction extends HandledTransportAction<CompressRequest, CompressResponse> {
 
@@ -33,14 +33,14 @@ public class TransportCompressAction extends HandledTransportAction<CompressRequ
     public TransportCompressAction(
         TransportService transportService,
         ActionFilters actionFilters,
-        ClusterService clusterService,
+        InferenceRouter router,
         RoutedCompressService service,
         LlocoSettings settings
     ) {
         super(CompressAction.NAME, transportService, actionFilters, CompressRequest::new, LlocoPlugin.COMPRESS_POOL);
         this.service = service;
         this.settings = settings;
-        this.router = new InferenceRouter(clusterService, transportService);
+        this.router = router;
     }
 
     @Override

@@ -265,6 +265,12 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         return targetField;
     }
 
+    /** Sets the field holding the compressed form. */
+    public LlocoQaRequest targetField(String f) {
+        this.targetField = f;
+        return this;
+    }
+
     /** Sets the decoding mode. */
     public LlocoQaRequest mode(QaOptions.Mode m) {
         this.mode = m;

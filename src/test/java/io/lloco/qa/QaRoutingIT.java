@@ -194,6 +194,31 @@ public class QaRoutingIT extends OpenSearchIntegTestCase {
         assertEquals("d0", ((List<Map<String, Object>>) q.get("sources")).get(0).get("_id"));
     }
 
+    @SuppressWarnings("unchecked")
+    public void testSearchPipelineAnswersInExt() throws Exception {
+        startCluster();
+        call("PUT", "/_search/pipeline/qa", "{\"response_processors\":[{\"lloco_answer\":{\"size\":1,\"max_new_tokens\":4}}]}");
+        Map<String, Object> r = call(
+            "POST",
+            "/docs/_search?search_pipeline=qa",
+            "{\"query\":{\"ids\":{\"values\":[\"d2\"]}},\"ext\":{\"lloco\":{\"question\":\"Where did Mara Quill sail?\"}}}"
+        );
+        Map<String, Object> ext = (Map<String, Object>) ((Map<String, Object>) r.get("ext")).get("lloco");
+        assertEquals(llocoNode, ext.get("node"));
+        assertEquals("d2", ((List<Map<String, Object>>) ext.get("sources")).get(0).get("_id"));
+        // the same question through _lloco_qa gives the same answer
+        Map<String, Object> direct = call("POST", "/docs/_lloco_qa", "{\"question\":\"Where did Mara Quill sail?\",\"doc_ids\":[\"d2\"],\"max_new_tokens\":4}");
+        assertEquals(direct.get("answer"), ext.get("answer"));
+        // the hits are still there
+        assertEquals(1, ((List<?>) ((Map<String, Object>) r.get("hits")).get("hits")).size());
+        // without a question: a clear error
+        ResponseException e = expectThrows(
+            ResponseException.class,
+            () -> call("POST", "/docs/_search?search_pipeline=qa", "{\"query\":{\"match_all\":{}}}")
+        );
+        assertTrue(error(e), error(e).contains("ext.lloco.question") || error(e).contains("\\\"lloco\\\": {\\\"question\\\""));
+    }
+
     public void testBadRequestsAre400NamingTheField() throws Exception {
         startCluster();
         ResponseException e = fails("/docs/_lloco_qa", "{\"question\":\"q\",\"colour\":\"blue\"}");

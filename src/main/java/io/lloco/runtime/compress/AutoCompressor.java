@@ -121,13 +121,16 @@ public final class AutoCompressor {
                 softprompt = next;
             }
         }
-        NDArray result = NDArrays.concat(new NDList(summaries), 0);
+        // (NDArrays.concat of a single array duplicates it, which detaches it from autograd)
+        NDArray result = summaries.size() == 1 ? summaries.get(0) : NDArrays.concat(new NDList(summaries), 0);
         if (eager) {
             if (ownSoftprompt) {
                 softprompt.close();
             }
             for (NDArray s : summaries) {
-                s.close();
+                if (s != result) {
+                    s.close();
+                }
             }
         }
         return result;

@@ -1,0 +1,140 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+
+import ai.djl.ndarray.NDManager;
+import io.lloco.runtime.DjlBootstrap;
+import io.lloco.train.Args;
+import io.lloco.train.LoraTrainer;
+import io.lloco.train.ModelShape;
+import io.lloco.train.Pretrainer;
+import io.lloco.train.world.WorldTokenizer;
+
+/**
+ * {@code lloco train pretrain|lora ...}: the trainer's command line. Prints progress lines to stdout; returns
+ * the process exit code.
+ */
+public final class TrainCommand {
+
+    private TrainCommand() {}
+
+    /** Usage text. */
+    public static final String USAGE = """
+        usage: lloco train pretrain --out DIR [--resume] [--steps N] [--seed S] [--world-seed W] [--shape tiny|ci]
+                                    [--tokenizer FILE] [--lr X] [--min-lr X] [--warmup N] [--weight-decay X] [--clip X]
+                                    [--max-segments N] [--cloze N] [--needle-rate X] [--detach-every N]
+                                    [--lm-weight X] [--cloze-weight X] [--log-every N] [--checkpoint-every N]
+                                    [--checkpoint-minutes X] [--max-minutes X] [--threads N]
+               lloco train lora --model DIR --out ADAPTER_DIR [--resume] [--steps N] [--seed S] [--world-seed W]
+                                [--rank R] [--alpha A] [--lr X] [--warmup N] [--docs N] [--doc-tokens T] [--questions N]
+                                [--tasks lookup,choice,needle] [--log-every N] [--checkpoint-every N]
+                                [--checkpoint-minutes X] [--max-minutes X] [--threads N]
+        """;
+
+    /** Entry point for the {@code train} subcommand; {@code args} excludes "train". */
+    public static int run(String[] args) {
+        return run(args, System.out, System.err);
+    }
+
+    /** Entry point with explicit streams. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+            out.print(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        try {
+            switch (args[0]) {
+                case "pretrain" -> {
+                    Args a = new Args("lloco train pretrain", rest, Set.of("resume"));
+                    int threads = a.integer("threads", 2);
+                    startEngine(a, threads);
+                    Path tokenizer = a.path("tokenizer");
+                    int vocab = (tokenizer == null ? WorldTokenizer.bundled() : WorldTokenizer.load(tokenizer)).vocabSize();
+                    String shapeName = a.str("shape", "tiny");
+                    ModelShape shape = switch (shapeName) {
+                        case "tiny" -> ModelShape.tiny(vocab);
+                        case "ci" -> ModelShape.ci(vocab);
+                        default -> throw new IllegalArgumentException("--shape must be tiny or ci, got " + shapeName);
+                    };
+                    long steps = a.lng("steps", 20000);
+                    Pretrainer.Options o = new Pretrainer.Options(
+                        Path.of(a.required("out")),
+                        a.flag("resume"),
+                        steps,
+                        a.lng("seed", 1),
+                        a.lng("world-seed", 1),
+                        shape,
+                        tokenizer,
+                        a.dbl("lr", 1e-3),
+                        a.dbl("min-lr", 1e-4),
+                        a.lng("warmup", Math.min(500, Math.max(1, steps / 20))),
+                        a.dbl("weight-decay", 0.01),
+                        a.dbl("clip", 1.0),
+                        a.integer("max-segments", 8),
+                        a.integer("cloze", 8),
+                        a.dbl("needle-rate", 0.3),
+                        a.integer("detach-every", 0),
+                        a.dbl("lm-weight", 1.0),
+                        a.dbl("cloze-weight", 1.0),
+                        a.integer("log-every", 10),
+                        a.integer("checkpoint-every", 200),
+                        a.dbl("checkpoint-minutes", 8),
+                        a.dbl("max-minutes", 0)
+                    );
+                    a.checkAllUsed();
+                    try (NDManager root = NDManager.newBaseManager()) {
+                        Pretrainer.Summary s = Pretrainer.run(o, root, out);
+                        out.printf(Locale.ROOT, "[pretrain] done at step %d: lm %.4f -> %.4f, cloze %.4f -> %.4f, %s%n", s.step(), s.firstLm(), s.lastLm(), s.firstCloze(), s.lastCloze(), io.lloco.train.TrainSupport.hms(s.seconds()));
+                    }
+                    return 0;
+                }
+                case "lora" -> {
+                    Args a = new Args("lloco train lora", rest, Set.of("resume"));
+                    int threads = a.integer("threads", 2);
+                    startEngine(a, threads);
+                    LoraTrainer.Options o = LoraTrainer.Options.from(a);
+                    a.checkAllUsed();
+                    try (NDManager root = NDManager.newBaseManager()) {
+                        LoraTrainer.Summary s = LoraTrainer.run(o, root, out);
+                        out.printf(Locale.ROOT, "[lora] done at step %d: qa loss %.4f -> %.4f, %s%n", s.step(), s.firstLoss(), s.lastLoss(), io.lloco.train.TrainSupport.hms(s.seconds()));
+                    }
+                    return 0;
+                }
+                default -> {
+                    err.println("lloco train: unknown mode [" + args[0] + "]; use pretrain or lora");
+                    err.print(USAGE);
+                    return 2;
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            err.println(e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            err.println("lloco train failed: " + e);
+            e.printStackTrace(err);
+            return 1;
+        }
+    }
+
+    /** Starts DJL offline with {@code threads} intra-op threads; the cache dir is --djl-cache, else $LLOCO_DJL_CACHE, else /tmp. */
+    static void startEngine(Args a, int threads) {
+        String cache = a.str("djl-cache", System.getProperty("DJL_CACHE_DIR", System.getenv().getOrDefault("LLOCO_DJL_CACHE", System.getProperty("java.io.tmpdir") + "/lloco-djl-cache")));
+        DjlBootstrap.Status st = new DjlBootstrap().start(new DjlBootstrap.Options(Path.of(cache), threads, 1));
+        if (st.started() == false) {
+            throw new IllegalStateException(st.error());
+        }
+    }
+
+    /** {@code java io.lloco.cli.TrainCommand ...}. */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+}

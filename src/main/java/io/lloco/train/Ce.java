@@ -1,0 +1,44 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+
+/** Cross-entropy helpers that keep the autograd graph (no in-place ops). */
+final class Ce {
+
+    private Ce() {}
+
+    /**
+     * Summed negative log-likelihood of {@code targets} under {@code logits}.
+     *
+     * @param logits [N, V]
+     * @param targets N token ids
+     * @return a scalar (sum over the N rows), in the logits' manager
+     */
+    static NDArray nllSum(NDArray logits, int[] targets) {
+        NDManager m = logits.getManager();
+        long[] t = new long[targets.length];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = targets[i];
+        }
+        NDArray idx = m.create(t, new Shape(targets.length, 1));
+        NDArray lsm = logits.logSoftmax(-1);
+        return lsm.gather(idx, 1).sum().neg();
+    }
+
+    /** Rows {@code rows} of a [N, H] matrix, differentiably (an embedding lookup with the matrix as table). */
+    static NDArray rows(NDArray matrix, int[] rows) {
+        long[] r = new long[rows.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = rows[i];
+        }
+        NDArray idx = matrix.getManager().create(r);
+        return idx.getNDArrayInternal().embedding(idx, matrix, SparseFormat.DENSE).singletonOrThrow();
+    }
+}

@@ -1,0 +1,325 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lloco.runtime.lora.LoraConfig;
+import io.lloco.runtime.lora.LoraWeights;
+import io.lloco.runtime.model.Embeddings;
+import io.lloco.runtime.model.GradMode;
+import io.lloco.runtime.model.LlamaModel;
+import io.lloco.runtime.model.LlamaWeights;
+import io.lloco.runtime.model.Projection;
+import io.lloco.train.world.Document;
+import io.lloco.train.world.QaExample;
+import io.lloco.train.world.Split;
+import io.lloco.train.world.TaskFamily;
+import io.lloco.train.world.World;
+import io.lloco.train.world.WorldConfig;
+import io.lloco.train.world.WorldTokenizer;
+
+/**
+ * LoRA finetuning on compressed contexts, the LLoCO step (objective (b) of the trainer): the base is frozen;
+ * each TRAIN-split document is compressed once by the frozen encoder without LoRA (its summaries are cached on
+ * the heap); a step feeds {@code [summaries ; prompt]} for a few questions of one document, in the paper's
+ * prompt formats, with the loss on answer + EOS only; only the LoRA matrices (q/k/v/o, PEFT init) learn.
+ *
+ * <p>The adapter is written in the PEFT layout to {@code OUT} at every checkpoint; {@code OUT/checkpoint}
+ * additionally holds the optimizer and trainer state for {@code --resume}.
+ */
+public final class LoraTrainer {
+
+    /**
+     * Options.
+     *
+     * @param model base model directory
+     * @param out adapter output directory
+     * @param resume continue from {@code out/checkpoint}
+     * @param steps total steps
+     * @param seed seed (LoRA init, data order)
+     * @param worldSeed world seed
+     * @param rank LoRA rank
+     * @param alpha LoRA alpha
+     * @param lr peak learning rate
+     * @param warmup warmup steps
+     * @param docs documents in the training pool
+     * @param docTokens document lengths to cycle through
+     * @param questions questions per step
+     * @param tasks task families to train on
+     * @param logEvery progress line every this many steps
+     * @param checkpointEvery checkpoint every this many steps
+     * @param checkpointMinutes and at least every this many minutes
+     * @param maxMinutes stop after this much wall time in this process (0: none)
+     */
+    public record Options(
+        Path model,
+        Path out,
+        boolean resume,
+        long steps,
+        long seed,
+        long worldSeed,
+        int rank,
+        double alpha,
+        double lr,
+        long warmup,
+        int docs,
+        int[] docTokens,
+        int questions,
+        EnumSet<TaskFamily> tasks,
+        int logEvery,
+        int checkpointEvery,
+        double checkpointMinutes,
+        double maxMinutes
+    ) {
+        /** Reads the options of {@code lloco train lora}. */
+        public static Options from(Args a) {
+            long steps = a.lng("steps", 2000);
+            String[] dt = a.str("doc-tokens", "1024,2048,4096,4096").split(",");
+            int[] docTokens = new int[dt.length];
+            for (int i = 0; i < dt.length; i++) {
+                docTokens[i] = Integer.parseInt(dt[i].trim());
+            }
+            EnumSet<TaskFamily> tasks = EnumSet.noneOf(TaskFamily.class);
+            for (String t : a.str("tasks", "lookup,choice,needle").split(",")) {
+                tasks.add(TaskFamily.parse(t.trim()));
+            }
+            return new Options(
+                Path.of(a.required("model")),
+                Path.of(a.required("out")),
+                a.flag("resume"),
+                steps,
+                a.lng("seed", 1),
+                a.lng("world-seed", 1),
+                a.integer("rank", 8),
+                a.dbl("alpha", 16),
+                a.dbl("lr", 1e-3),
+                a.lng("warmup", Math.max(1, steps / 25)),
+                a.integer("docs", 600),
+                docTokens,
+                a.integer("questions", 4),
+                tasks,
+                a.integer("log-every", 10),
+                a.integer("checkpoint-every", 200),
+                a.dbl("checkpoint-minutes", 8),
+                a.dbl("max-minutes", 0)
+            );
+        }
+    }
+
+    /** Final figures. */
+    public record Summary(long step, double firstLoss, double lastLoss, double seconds) {}
+
+    private LoraTrainer() {}
+
+    /** The pool document {@code i}: lengths cycle through docTokens, every third one has a needle (if needle is trained). */
+    static Document poolDocument(World world, Options o, int i) {
+        int tokens = o.docTokens()[i % o.docTokens().length];
+        boolean needle = o.tasks().contains(TaskFamily.NEEDLE) && (o.tasks().size() == 1 || i % 3 == 2);
+        if (needle) {
+            double depth = new SplittableRandom(o.seed() * 31 + i).nextDouble();
+            return world.needleDocument(Split.TRAIN, i, tokens, depth);
+        }
+        return world.document(Split.TRAIN, i, tokens);
+    }
+
+    /** The questions of step {@code step} for document {@code doc}. */
+    static List<QaExample> questions(World world, Options o, Document doc, long step) {
+        SplittableRandom r = new SplittableRandom(o.seed() * 0x9E3779B97F4A7C15L + step);
+        List<QaExample> out = new ArrayList<>();
+        if (doc.needle() != null && o.tasks().contains(TaskFamily.NEEDLE)) {
+            out.addAll(world.questions(doc, TaskFamily.NEEDLE, 1));
+        }
+        List<TaskFamily> fam = new ArrayList<>(o.tasks());
+        fam.remove(TaskFamily.NEEDLE);
+        if (fam.isEmpty() || doc.facts().isEmpty()) {
+            return out;
+        }
+        Map<TaskFamily, List<QaExample>> cache = new HashMap<>();
+        while (out.size() < o.questions()) {
+            TaskFamily f = fam.get(r.nextInt(fam.size()));
+            List<QaExample> all = cache.computeIfAbsent(f, k -> world.questions(doc, k, 2 * doc.facts().size()));
+            out.add(all.get(r.nextInt(all.size())));
+        }
+        return out;
+    }
+
+    /** Runs LoRA finetuning. */
+    public static Summary run(Options o, NDManager root, PrintStream log) throws IOException {
+        Path ckpt = o.out().resolve("checkpoint");
+        Path from = o.resume() ? TrainSupport.resumable(ckpt) : null;
+        if (o.resume() && from == null) {
+            throw new IOException(String.format(Locale.ROOT, "--resume: no checkpoint under [%s]; start without --resume", ckpt));
+        }
+        if (o.resume() == false && TrainSupport.resumable(ckpt) != null) {
+            throw new IOException(String.format(Locale.ROOT, "[%s] already holds a checkpoint; pass --resume or choose another --out", ckpt));
+        }
+        Path tokFile = o.model().resolve("tokenizer.json");
+        WorldTokenizer tok = Files.isRegularFile(tokFile) ? WorldTokenizer.load(tokFile) : WorldTokenizer.bundled();
+        World world = new World(o.worldSeed(), WorldConfig.defaults(), tok);
+        QaItems qa = new QaItems(tok);
+        try (LlamaWeights weights = LlamaWeights.load(o.model(), root); LlamaModel model = new LlamaModel(weights)) {
+            int segmentTokens = ModelShape.segmentTokens(weights.config());
+            SegmentCompressor comp = new SegmentCompressor(model, segmentTokens);
+            LoraConfig lc = new LoraConfig(
+                o.rank(),
+                o.alpha(),
+                EnumSet.of(Projection.Q, Projection.K, Projection.V, Projection.O),
+                false,
+                0.0,
+                o.model().toAbsolutePath().toString()
+            );
+            long startStep = 0;
+            double elapsedBefore = 0;
+            ObjectNode state = null;
+            LoraWeights lora = from != null ? LoraWeights.load(from, weights.config(), weights.manager()) : LoraWeights.initialize(lc, weights.config(), weights.manager(), o.seed());
+            if (from != null) {
+                state = TrainSupport.readJson(from.resolve(TrainSupport.STATE));
+                startStep = state.path("step").asLong();
+                elapsedBefore = state.path("elapsed_seconds").asDouble();
+                log.printf(Locale.ROOT, "[lora] resuming from %s at step %d%n", from, startStep);
+            }
+            Map<String, NDArray> params = lora.named();
+            TrainSupport.requireGradients(params);
+            Map<Integer, Embeddings> summaries = new HashMap<>();
+            double firstLoss = state == null ? Double.NaN : state.path("first_loss").asDouble(Double.NaN);
+            double ema = state == null ? Double.NaN : state.path("ema_loss").asDouble(Double.NaN);
+            log.printf(Locale.ROOT, "[lora] base %s, adapter r=%d alpha=%s on q/k/v/o, %d trainable parameters, pool %d docs%n", o.model(), o.rank(), o.alpha(), params.values().stream().mapToLong(a -> a.getShape().size()).sum(), o.docs());
+            try (AdamW opt = new AdamW(params, AdamW.Hyper.of(0.0), weights.manager())) {
+                if (from != null) {
+                    opt.load(from.resolve(TrainSupport.OPTIMIZER));
+                }
+                long t0 = System.nanoTime();
+                long lastCkpt = t0;
+                long logStart = t0;
+                long tokens = 0;
+                long step = startStep;
+                while (step < o.steps()) {
+                    int epoch = (int) (step / o.docs());
+                    int[] perm = permutation(o.docs(), o.seed() * 1000003L + epoch);
+                    int di = perm[(int) (step % o.docs())];
+                    Document doc = poolDocument(world, o, di);
+                    Embeddings sum = summaries.get(di);
+                    if (sum == null) {
+                        try (GradMode g = GradMode.disabled(); NDManager cm = weights.manager().newSubManager()) {
+                            sum = Embeddings.of(comp.run(cm, tok.encode(doc.text()), false, 0).summaries());
+                        }
+                        summaries.put(di, sum);
+                    }
+                    List<PrefixLoss.Item> items = new ArrayList<>();
+                    for (QaExample q : questions(world, o, doc, step)) {
+                        items.add(qa.item(q));
+                    }
+                    double lr = TrainSupport.learningRate(step, o.steps(), o.warmup(), o.lr(), o.lr() * 0.1);
+                    double loss;
+                    try (NDManager sm = weights.manager().newSubManager()) {
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            NDArray prefix = sum.toNDArray(sm, weights.dataType()).expandDims(0);
+                            PrefixLoss.Result r = PrefixLoss.compute(model, sm, prefix, items, lora);
+                            NDArray mean = r.nll().div(r.tokens());
+                            loss = mean.getFloat();
+                            gc.backward(mean);
+                            for (PrefixLoss.Item it : items) {
+                                tokens += it.length() + sum.rows();
+                            }
+                        }
+                        Map<String, NDArray> grads = TrainSupport.gradients(params, sm);
+                        double gnorm = TrainSupport.globalNorm(grads);
+                        if (Double.isFinite(gnorm) && Double.isFinite(loss)) {
+                            opt.step(grads, lr, gnorm > 1.0 ? 1.0 / gnorm : 1.0);
+                        }
+                        TrainSupport.zero(grads);
+                    }
+                    if (Double.isNaN(firstLoss)) {
+                        firstLoss = loss;
+                    }
+                    ema = Double.isNaN(ema) ? loss : 0.95 * ema + 0.05 * loss;
+                    step++;
+                    long now = System.nanoTime();
+                    if (step % o.logEvery() == 0 || step == o.steps()) {
+                        double run = (now - t0) / 1e9;
+                        log.printf(
+                            Locale.ROOT,
+                            "[lora] step %d/%d lr %.2e qa %.4f (ema %.4f) tok/s %.0f cached %d elapsed %s eta %s%n",
+                            step,
+                            o.steps(),
+                            lr,
+                            loss,
+                            ema,
+                            tokens / ((now - logStart) / 1e9),
+                            summaries.size(),
+                            TrainSupport.hms(elapsedBefore + run),
+                            TrainSupport.hms(run / (step - startStep) * (o.steps() - step))
+                        );
+                        log.flush();
+                        tokens = 0;
+                        logStart = now;
+                    }
+                    boolean timeUp = o.maxMinutes() > 0 && (now - t0) / 6e10 >= o.maxMinutes();
+                    if (step % o.checkpointEvery() == 0 || (now - lastCkpt) / 6e10 >= o.checkpointMinutes() || step == o.steps() || timeUp) {
+                        ObjectNode st = new ObjectMapper().createObjectNode();
+                        st.put("kind", "lora");
+                        st.put("step", step);
+                        st.put("total_steps", o.steps());
+                        st.put("seed", o.seed());
+                        st.put("world_seed", o.worldSeed());
+                        st.put("base_model", o.model().toAbsolutePath().toString());
+                        st.put("elapsed_seconds", elapsedBefore + (now - t0) / 1e9);
+                        st.put("first_loss", firstLoss);
+                        st.put("ema_loss", ema);
+                        TrainSupport.atomicWrite(ckpt, dir -> {
+                            lora.save(dir);
+                            opt.save(dir.resolve(TrainSupport.OPTIMIZER));
+                            TrainSupport.writeJson(dir.resolve(TrainSupport.STATE), st);
+                        });
+                        lora.save(o.out());
+                        log.printf(Locale.ROOT, "[lora] checkpoint step %d -> %s%n", step, o.out());
+                        log.flush();
+                        lastCkpt = System.nanoTime();
+                    }
+                    if (timeUp) {
+                        log.printf(Locale.ROOT, "[lora] --max-minutes reached at step %d; resume with --resume%n", step);
+                        break;
+                    }
+                }
+                return new Summary(step, firstLoss, ema, elapsedBefore + (System.nanoTime() - t0) / 1e9);
+            } finally {
+                lora.close();
+            }
+        }
+    }
+
+    /** A deterministic permutation of 0..n-1. */
+    static int[] permutation(int n, long seed) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+}

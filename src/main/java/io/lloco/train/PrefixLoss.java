@@ -1,0 +1,99 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.train;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.lloco.runtime.model.LinearDelta;
+import io.lloco.runtime.model.LlamaModel;
+import io.lloco.runtime.model.SequenceLayout;
+import io.lloco.train.world.WorldTokenizer;
+
+/**
+ * The loss of target tokens after a soft prompt: rows {@code [prefix ; prompt ; target]} (the prefix shared by
+ * every row, e.g. a document's summaries), right-padded, causal; negative log-likelihood on the target tokens
+ * only (the answer and its EOS: LLOCO-SPEC §2.4). Right padding needs no mask: pads come after every
+ * position that carries a loss.
+ */
+public final class PrefixLoss {
+
+    /**
+     * One row.
+     *
+     * @param prompt prompt token ids (non-empty)
+     * @param target target token ids (answer + EOS)
+     */
+    public record Item(int[] prompt, int[] target) {
+        /** Checks the sizes. */
+        public Item {
+            if (prompt.length == 0 || target.length == 0) {
+                throw new IllegalArgumentException("a training item needs a non-empty prompt and target");
+            }
+        }
+
+        /** Prompt and target tokens. */
+        public int length() {
+            return prompt.length + target.length;
+        }
+    }
+
+    /**
+     * The summed loss and its token count.
+     *
+     * @param nll scalar summed negative log-likelihood
+     * @param tokens number of target tokens
+     */
+    public record Result(NDArray nll, int tokens) {}
+
+    private PrefixLoss() {}
+
+    /**
+     * Computes the loss of {@code items} after {@code prefix}.
+     *
+     * @param model the model
+     * @param m request manager
+     * @param prefix [1, P, hidden] shared prefix, or null for none
+     * @param items rows
+     * @param delta LoRA (or null)
+     */
+    public static Result compute(LlamaModel model, NDManager m, NDArray prefix, List<Item> items, LinearDelta delta) {
+        int b = items.size();
+        int tmax = 0;
+        for (Item it : items) {
+            tmax = Math.max(tmax, it.length());
+        }
+        long[] ids = new long[b * tmax];
+        java.util.Arrays.fill(ids, WorldTokenizer.PAD_ID);
+        int p = prefix == null ? 0 : (int) prefix.getShape().get(1);
+        int width = p + tmax;
+        List<Integer> rows = new ArrayList<>();
+        List<Integer> targets = new ArrayList<>();
+        for (int r = 0; r < b; r++) {
+            Item it = items.get(r);
+            int j = 0;
+            for (int t : it.prompt()) {
+                ids[r * tmax + j++] = t;
+            }
+            for (int t : it.target()) {
+                ids[r * tmax + j] = t;
+                rows.add(r * width + p + j - 1);
+                targets.add(t);
+                j++;
+            }
+        }
+        NDArray idArr = m.create(ids, new Shape(b, tmax));
+        NDArray emb = model.embed(idArr);
+        NDArray input = prefix == null ? emb : prefix.repeat(0, b).concat(emb, 1);
+        NDArray hidden = model.forward(input, SequenceLayout.unpadded(b), null, delta);
+        NDArray flat = hidden.reshape(b * width, model.config().hiddenSize());
+        NDArray picked = Ce.rows(flat, rows.stream().mapToInt(Integer::intValue).toArray());
+        NDArray nll = Ce.nllSum(model.logits(picked), targets.stream().mapToInt(Integer::intValue).toArray());
+        return new Result(nll, targets.size());
+    }
+}
