@@ -58,8 +58,19 @@ public class WorldTests extends OpenSearchTestCase {
         assertNotEquals(a.text(), world(1).document(Split.TRAIN, 4, 1500).text());
         // the first k questions do not depend on how many are asked
         assertEquals(world(1).questions(a, TaskFamily.LOOKUP, 3), world(1).questions(a, TaskFamily.LOOKUP, 7).subList(0, 3));
-        // a fixed point, so an accidental change of the generator shows up
+        // a golden document: a trained lloco-tiny expects this exact world, so any change must be deliberate
         assertEquals("w1-train-3-t1500", a.id());
+        assertEquals(1495, a.tokenCount());
+        assertTrue(a.text(), a.text().startsWith("The neighbours and a small boy talked about the mist. A young girl looked for the coin"));
+        assertEquals("Miran Fairworth's favourite colour is violet.", a.facts().get(0).sentence());
+        assertEquals(894, a.facts().get(0).charOffset());
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(a.text().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("3986caf8", Long.toHexString(crc.getValue()));
+        QaExample q = world(1).questions(a, TaskFamily.CHOICE, 1).get(0);
+        assertEquals("What is Miran Fairworth's trade?", q.question());
+        assertEquals(List.of("hunter", "cook", "teacher", "gardener"), q.options());
+        assertEquals("A. hunter", q.answer());
     }
 
     public void testSplitsNeverShareDocuments() {
