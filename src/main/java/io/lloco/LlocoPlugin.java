@@ -170,7 +170,26 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, IngestPlugin, S
     @Override
     public void close() throws IOException {
         if (models != null) {
+            // native weights must outlive any compression or decoding still running on our pools
+            awaitIdle(COMPRESS_POOL, DECODE_POOL);
             models.close();
+        }
+    }
+
+    private void awaitIdle(String... pools) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        for (String pool : pools) {
+            java.util.concurrent.ExecutorService e = threadPool.executor(pool);
+            if (e instanceof java.util.concurrent.ThreadPoolExecutor tpe) {
+                while (tpe.getActiveCount() > 0 && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
         }
     }
 

@@ -1,0 +1,127 @@
+package io.lloco.qa;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.opensearch.client.ResponseException;
+import org.opensearch.cluster.node.DiscoveryNode;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.plugins.Plugin;
+import org.opensearch.test.InternalTestCluster;
+import org.opensearch.test.OpenSearchIntegTestCase;
+import org.opensearch.test.OpenSearchIntegTestCase.ClusterScope;
+import org.opensearch.test.OpenSearchIntegTestCase.Scope;
+import org.opensearch.transport.Netty4ModulePlugin;
+
+import io.lloco.LlocoPlugin;
+import io.lloco.routing.InferenceRouter;
+
+/**
+ * A data node and two {@code lloco} nodes: a {@code lloco} node stopped while it decodes a question; the coordinating
+ * node retries once on the other {@code lloco} node and the caller still gets the answer. With every {@code lloco}
+ * node gone and {@code plugins.lloco.qa.allow_local=false}, the caller gets a 503 naming the setting.
+ */
+@ClusterScope(scope = Scope.TEST, numDataNodes = 0, numClientNodes = 0, supportsDedicatedMasters = false, autoManageMasterNodes = true)
+public class QaFailoverIT extends OpenSearchIntegTestCase {
+
+    @Override
+    protected Collection<Class<? extends Plugin>> nodePlugins() {
+        return List.of(LlocoPlugin.class, Netty4ModulePlugin.class);
+    }
+
+    @Override
+    protected Settings nodeSettings(int nodeOrdinal) {
+        return Settings.builder().put(super.nodeSettings(nodeOrdinal)).put("node.processors", 1).build();
+    }
+
+    @Override
+    protected Path nodeConfigPath(int nodeOrdinal) {
+        return QaRoutingIT.config();
+    }
+
+    @Override
+    protected boolean addMockHttpTransport() {
+        return false;
+    }
+
+    @org.junit.AfterClass
+    public static void forget() {
+        QaRoutingIT.forget();
+    }
+
+    private String ingest() throws Exception {
+        QaRoutingIT.call("PUT", "/_ingest/pipeline/compress", "{\"processors\":[{\"lloco_compress\":{\"field\":\"body\",\"model\":\"test-ac\"}}]}");
+        String mapping = Files.readString(Path.of(System.getProperty("lloco.project.dir"), "docs", "lloco-mapping.json"), StandardCharsets.UTF_8);
+        QaRoutingIT.call("PUT", "/docs", mapping);
+        QaRoutingIT.call("PUT", "/docs/_doc/d1?pipeline=compress&refresh=true", "{\"body\":\"" + QaRoutingIT.text(3) + "\"}");
+        return "d1";
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testLlocoNodeStoppedMidRequestIsRetriedOnAnother() throws Exception {
+        String data = internalCluster().startNode(Settings.builder().putList("node.roles", "cluster_manager", "data", "ingest"));
+        String l1 = internalCluster().startNode(Settings.builder().putList("node.roles", "lloco"));
+        String l2 = internalCluster().startNode(Settings.builder().putList("node.roles", "lloco"));
+        ensureStableCluster(3);
+        ingest();
+        InferenceRouter router = internalCluster().getInstance(InferenceRouter.class, data);
+        Map<String, String> idToName = new java.util.HashMap<>();
+        for (DiscoveryNode n : internalCluster().getInstance(ClusterService.class, data).state().nodes()) {
+            idToName.put(n.getId(), n.getName());
+        }
+        // a long answer keeps the first lloco node busy (random model: no EOS in sight)
+        // asked on the data node itself, which must route to a lloco node
+        LlocoQaRequest question = new LlocoQaRequest("docs").question("Where?").docIds(List.of("d1")).maxNewTokens(400);
+        AtomicReference<Object> result = new AtomicReference<>();
+        Thread asker = new Thread(() -> {
+            try {
+                result.set(internalCluster().client(data).execute(LlocoQaAction.INSTANCE, question).actionGet().body());
+            } catch (Exception e) {
+                result.set(e);
+            }
+        });
+        asker.start();
+        String busy = null;
+        for (int i = 0; i < 2000 && busy == null; i++) {
+            for (Map.Entry<String, String> e : idToName.entrySet()) {
+                if (router.outstanding(e.getKey()) > 0) {
+                    busy = e.getValue();
+                }
+            }
+            Thread.sleep(5);
+        }
+        assertNotNull("a lloco node received the question", busy);
+        assertTrue(busy.equals(l1) || busy.equals(l2));
+        internalCluster().stopRandomNode(InternalTestCluster.nameFilter(busy));
+        asker.join(120_000);
+        assertFalse("answered", asker.isAlive());
+        Object r = result.get();
+        assertTrue("the question survived the node failure: " + r, r instanceof Map);
+        String other = busy.equals(l1) ? l2 : l1;
+        assertEquals(other, ((Map<String, Object>) r).get("node"));
+    }
+
+    public void testNoLlocoNodeAndNoLocalFallbackIs503NamingTheSetting() throws Exception {
+        internalCluster().startNode(
+            Settings.builder().putList("node.roles", "cluster_manager", "data", "ingest").put("plugins.lloco.qa.allow_local", false)
+        );
+        ensureStableCluster(1);
+        ingest(); // compression falls back locally (ingest allow_local defaults to true)
+        ResponseException e = expectThrows(
+            ResponseException.class,
+            () -> QaRoutingIT.call("POST", "/docs/_lloco_qa", "{\"question\":\"Where?\",\"doc_ids\":[\"d1\"]}")
+        );
+        assertEquals(503, e.getResponse().getStatusLine().getStatusCode());
+        String msg = new String(e.getResponse().getEntity().getContent().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(msg, msg.contains("plugins.lloco.qa.allow_local"));
+        // switching the setting on makes the same question work locally
+        QaRoutingIT.call("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.lloco.qa.allow_local\":true}}");
+        assertNotNull(QaRoutingIT.call("POST", "/docs/_lloco_qa", "{\"question\":\"Where?\",\"doc_ids\":[\"d1\"],\"max_new_tokens\":2}").get("answer"));
+    }
+}
