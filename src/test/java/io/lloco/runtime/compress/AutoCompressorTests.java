@@ -1,0 +1,146 @@
+package io.lloco.runtime.compress;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.training.GradientCollector;
+import io.lloco.runtime.TinyModels;
+import io.lloco.runtime.checkpoint.LlamaConfig;
+import io.lloco.runtime.model.Embeddings;
+import io.lloco.runtime.model.LlamaModel;
+import io.lloco.runtime.model.LlamaWeights;
+import io.lloco.runtime.model.NaiveLlamaAccess;
+import org.opensearch.test.OpenSearchTestCase;
+
+public class AutoCompressorTests extends OpenSearchTestCase {
+
+    /** LLOCO-SPEC §1.3-1.5 written out with the naive double oracle. */
+    private static double[][] naiveCompress(NaiveLlamaAccess ref, LlamaConfig c, int[] ids, int seg, boolean accumulate) {
+        int h = c.hiddenSize();
+        int l = c.summaryLength();
+        double[] summaryTable = ref.weight(LlamaWeights.EMBED_SUMMARY);
+        List<double[]> softprompt = new ArrayList<>();
+        List<double[]> out = new ArrayList<>();
+        for (int s = 0; s < ids.length; s += seg) {
+            List<double[]> input = new ArrayList<>(accumulate ? softprompt : List.of());
+            for (int i = s; i < Math.min(ids.length, s + seg); i++) {
+                input.add(ref.embed(ids[i]));
+            }
+            for (int j = 0; j < l; j++) {
+                double[] row = new double[h];
+                System.arraycopy(summaryTable, j * h, row, 0, h);
+                input.add(row);
+            }
+            double[][] hidden = ref.forward(input.toArray(new double[0][]), null);
+            for (int j = hidden.length - l; j < hidden.length; j++) {
+                out.add(hidden[j]);
+                softprompt.add(hidden[j]);
+            }
+        }
+        return out.toArray(new double[0][]);
+    }
+
+    private static float[][] rows(Embeddings e) {
+        float[][] out = new float[e.rows()][];
+        for (int i = 0; i < e.rows(); i++) {
+            out[i] = e.row(i);
+        }
+        return out;
+    }
+
+    public void testMatchesNaiveOracleAccumulatedAndIndependent() {
+        LlamaConfig c = TinyModels.autoCompressor();
+        Random r = new Random(31);
+        int[] ids = TinyModels.randomIds(r, 13, c.vocabSize());
+        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 4, 0.3); LlamaModel m = new LlamaModel(w)) {
+            AutoCompressor ac = new AutoCompressor(m);
+            NaiveLlamaAccess ref = new NaiveLlamaAccess(w);
+            int before = root.getManagedArrays().size();
+            for (boolean independent : new boolean[] { false, true }) {
+                Embeddings got = ac.compress(ids, 5, independent);
+                assertEquals(3 * 3, got.rows());
+                assertEquals(c.hiddenSize(), got.dim());
+                double err = TinyModels.relErr(naiveCompress(ref, c, ids, 5, independent == false), rows(got));
+                assertTrue("independent=" + independent + " rel err " + err, err < 1e-5);
+            }
+            Embeddings acc = ac.compress(ids, 5, false);
+            Embeddings ind = ac.compress(ids, 5, true);
+            assertEquals("segment 0 has no earlier context either way", acc.slice(0, 3), ind.slice(0, 3));
+            assertTrue("later segments see the softprompt", TinyModels.relErr(rows(acc.slice(3, 9)), rows(ind.slice(3, 9))) > 1e-3);
+            assertEquals("compression frees its arrays", before, root.getManagedArrays().size());
+        }
+    }
+
+    public void testSegmentLengthsAndErrors() {
+        assertArrayEquals(new int[] { 8, 8, 4 }, AutoCompressor.segmentLengths(20, 8));
+        assertArrayEquals(new int[] { 8, 8 }, AutoCompressor.segmentLengths(16, 8));
+        assertArrayEquals(new int[] { 1 }, AutoCompressor.segmentLengths(1, 1536));
+        assertArrayEquals(new int[] { 1536, 1536, 1 }, AutoCompressor.segmentLengths(3073, 1536));
+        expectThrows(IllegalArgumentException.class, () -> AutoCompressor.segmentLengths(0, 8));
+        expectThrows(IllegalArgumentException.class, () -> AutoCompressor.segmentLengths(5, 0));
+        LlamaConfig plain = TinyModels.odd();
+        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(plain, root, 4, 0.3); LlamaModel m = new LlamaModel(w)) {
+            IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> new AutoCompressor(m));
+            assertTrue(e.getMessage(), e.getMessage().contains("summary_length"));
+        }
+        LlamaConfig c = TinyModels.autoCompressor();
+        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 4, 0.3); LlamaModel m = new LlamaModel(w)) {
+            AutoCompressor ac = new AutoCompressor(m);
+            expectThrows(IllegalArgumentException.class, () -> ac.compress(new int[0], 4, false));
+            IllegalArgumentException bad = expectThrows(IllegalArgumentException.class, () -> ac.compress(new int[] { 1, 40 }, 4, false));
+            assertTrue(bad.getMessage(), bad.getMessage().contains("token id 40"));
+            IllegalArgumentException badDoc = expectThrows(
+                IllegalArgumentException.class,
+                () -> ac.compressBatch(List.of(new int[] { 1, 2 }, new int[0]), 4, false, 2)
+            );
+            assertTrue(badDoc.getMessage(), badDoc.getMessage().startsWith("document 1"));
+        }
+    }
+
+    /**
+     * The differentiable path: the last segment's summary depends on the first segment's tokens only through
+     * the accumulated softprompt, so its gradient there is non-zero when accumulating and exactly zero when not.
+     */
+    public void testGradientsFlowThroughSummariesAcrossSegments() {
+        LlamaConfig c = TinyModels.autoCompressor();
+        int[] ids = TinyModels.randomIds(new Random(2), 10, c.vocabSize());
+        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 4, 0.3); LlamaModel m = new LlamaModel(w)) {
+            AutoCompressor ac = new AutoCompressor(m);
+            w.embedSummary().setRequiresGradient(true);
+            for (boolean accumulate : new boolean[] { true, false }) {
+                try (NDManager req = m.newRequestManager()) {
+                    NDArray tokens = m.embed(req, ids);
+                    tokens.setRequiresGradient(true);
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray summaries = ac.compress(tokens, 4, accumulate); // segments 4 + 4 + 2
+                        assertEquals(9, summaries.getShape().get(0));
+                        NDArray last = summaries.get(new NDIndex("6:"));
+                        gc.backward(last.sum());
+                        float[] g = tokens.getGradient().get(new NDIndex("0:4")).toFloatArray();
+                        double norm = 0;
+                        for (float v : g) {
+                            norm += Math.abs(v);
+                        }
+                        if (accumulate) {
+                            assertTrue("gradient reaches segment 0 through the softprompt", norm > 1e-6);
+                        } else {
+                            assertEquals("independent segments do not see segment 0", 0.0, norm, 0.0);
+                        }
+                        float[] gs = w.embedSummary().getGradient().toFloatArray();
+                        double gsn = 0;
+                        for (float v : gs) {
+                            gsn += Math.abs(v);
+                        }
+                        assertTrue("embed_summary gets a gradient", gsn > 1e-6);
+                    }
+                    w.embedSummary().getGradient().subi(w.embedSummary().getGradient());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,298 @@
+package io.lloco.runtime.model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Random;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import io.lloco.runtime.TinyModels;
+import io.lloco.runtime.checkpoint.CheckpointException;
+import io.lloco.runtime.checkpoint.LlamaConfig;
+import io.lloco.runtime.checkpoint.SafeTensorsReader;
+import io.lloco.runtime.checkpoint.SafeTensorsWriter;
+import io.lloco.runtime.checkpoint.StoredDtype;
+import org.opensearch.test.OpenSearchTestCase;
+
+public class LlamaModelTests extends OpenSearchTestCase {
+
+    private static float[][] split(float[] flat, int rows) {
+        int cols = flat.length / rows;
+        float[][] out = new float[rows][cols];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(flat, i * cols, out[i], 0, cols);
+        }
+        return out;
+    }
+
+    private static double[][] naiveInput(NaiveLlama ref, float[][] prefix, int[] ids) {
+        double[][] in = new double[prefix.length + ids.length][];
+        for (int i = 0; i < prefix.length; i++) {
+            in[i] = new double[prefix[i].length];
+            for (int j = 0; j < prefix[i].length; j++) {
+                in[i][j] = prefix[i][j];
+            }
+        }
+        for (int i = 0; i < ids.length; i++) {
+            in[prefix.length + i] = ref.embed(ids[i]);
+        }
+        return in;
+    }
+
+    /** [prefix ; embed(ids)] as [1, T, hidden]. */
+    private static NDArray input(LlamaModel m, NDManager mgr, float[][] prefix, int[] ids) {
+        NDList parts = new NDList();
+        for (float[] p : prefix) {
+            parts.add(mgr.create(p).expandDims(0));
+        }
+        parts.add(m.embed(mgr, ids));
+        return (parts.size() == 1 ? parts.head() : NDArrays.concat(parts, 0)).expandDims(0);
+    }
+
+    private static float[][] randomPrefix(Random r, int rows, int dim) {
+        float[][] p = new float[rows][dim];
+        for (float[] row : p) {
+            for (int j = 0; j < dim; j++) {
+                row[j] = (float) r.nextGaussian();
+            }
+        }
+        return p;
+    }
+
+    public void testMatchesNaiveReferenceWithExplicitHeadDimGqaAndRopeScaling() {
+        LlamaConfig c = TinyModels.odd();
+        Random r = new Random(7);
+        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 11, 0.3); LlamaModel m = new LlamaModel(w)) {
+            NaiveLlama ref = new NaiveLlama(w);
+            float[][] prefix = randomPrefix(r, 3, c.hiddenSize());
+            int[] ids = TinyModels.randomIds(r, 11, c.vocabSize());
+            double[][] expected = ref.logits(ref.forward(naiveInput(ref, prefix, ids), null));
+            try (GradMode g = GradMode.disabled(); NDManager req = m.newRequestManager()) {
+                NDArray h = m.forward(input(m, req, prefix, ids), SequenceLayout.unpadded(1), null, null);
+                float[][] got = split(m.logits(h).toFloatArray(), prefix.length + ids.length);
+                double err = TinyModels.relErr(expected, got);
+                logger.info("naive reference rel err {}", err);
+                assertTrue("rel err " + err, err < 1e-5);
+            }
+        }
+    }
+
+    public void testKvCacheDecodingEqualsFullForward() {
+        LlamaConfig c = TinyModels.odd();
+        Random r = new Random(3);
+        int[] ids = TinyModels.randomIds(r, 12, c.vocabSize());
+        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 5, 0.3); LlamaModel m = new LlamaModel(w)) {
+            try (GradMode g = GradMode.disabled(); NDManager req = m.newRequestManager()) {
+                float[][] full = split(m.logits(m.forward(input(m, req, new float[0][], ids), SequenceLayout.unpadded(1), null, null)).toFloatArray(), ids.length);
+                KvCache cache = new KvCache(req, c.numHiddenLayers());
+                int prefill = 5;
+                float[][] inc = new float[ids.length][];
+                float[][] first = split(
+                    m.logits(m.forward(input(m, req, new float[0][], java.util.Arrays.copyOf(ids, prefill)), SequenceLayout.unpadded(1), cache, null))
+                        .toFloatArray(),
+                    prefill
+                );
+                System.arraycopy(first, 0, inc, 0, prefill);
+                for (int i = prefill; i < ids.length; i++) {
+                    assertEquals(i, cache.length());
+                    NDArray h = m.forward(input(m, req, new float[0][], new int[] { ids[i] }), SequenceLayout.unpadded(1), cache, null);
+                    inc[i] = m.logits(h).toFloatArray();
+                }
+                double err = TinyModels.relErr(full, inc);
+                assertTrue("rel err " + err, err < 1e-5);
+            }
+        }
+    }
+
+    public void testLeftPaddedBatchEqualsSingleRows() {
+        LlamaConfig c = TinyModels.odd();
+        Random r = new Random(9);
+        int[][] rows = { TinyModels.randomIds(r, 5, c.vocabSize()), TinyModels.randomIds(r, 9, c.vocabSize()), TinyModels.randomIds(r, 2, c.vocabSize()) };
+        int[] next = { 7, 8, 9 };
+        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 5, 0.3); LlamaModel m = new LlamaModel(w)) {
+            try (GradMode g = GradMode.disabled(); NDManager req = m.newRequestManager()) {
+                int max = 9;
+                int[] pads = new int[rows.length];
+                NDList batch = new NDList();
+                for (int b = 0; b < rows.length; b++) {
+                    pads[b] = max - rows[b].length;
+                    NDArray e = m.embed(req, rows[b]);
+                    if (pads[b] > 0) {
+                        e = req.zeros(new Shape(pads[b], c.hiddenSize())).concat(e, 0);
+                    }
+                    batch.add(e);
+                }
+                SequenceLayout layout = SequenceLayout.leftPadded(pads);
+                KvCache cache = new KvCache(req, c.numHiddenLayers());
+                NDArray h = m.forward(NDArrays.stack(batch, 0), layout, cache, null);
+                NDArray h2 = m.forward(m.embed(req.create(new long[] { next[0], next[1], next[2] }, new Shape(3, 1))), layout, cache, null);
+                for (int b = 0; b < rows.length; b++) {
+                    int[] both = java.util.Arrays.copyOf(rows[b], rows[b].length + 1);
+                    both[rows[b].length] = next[b];
+                    float[][] single = split(m.logits(m.forward(input(m, req, new float[0][], both), SequenceLayout.unpadded(1), null, null)).toFloatArray(), both.length);
+                    float[][] batched = split(m.logits(h.get(new NDIndex("{}, {}:", b, pads[b]))).toFloatArray(), rows[b].length);
+                    float[] step = m.logits(h2.get(new NDIndex("{}, 0", b))).toFloatArray();
+                    float[][] got = new float[both.length][];
+                    System.arraycopy(batched, 0, got, 0, batched.length);
+                    got[rows[b].length] = step;
+                    double err = TinyModels.relErr(single, got);
+                    assertTrue("row " + b + " rel err " + err, err < 1e-5);
+                }
+            }
+        }
+    }
+
+    /** Autograd through the whole forward matches central finite differences of the naive double reference. */
+    public void testGradientsMatchFiniteDifferences() {
+        LlamaConfig c = TinyModels.odd();
+        Random r = new Random(21);
+        int[] ids = TinyModels.randomIds(r, 6, c.vocabSize());
+        String[] keys = { Projection.Q.weightKey(0), Projection.DOWN.weightKey(1), "model.layers.1.input_layernorm.weight", LlamaWeights.EMBED_TOKENS };
+        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 13, 0.3); LlamaModel m = new LlamaModel(w)) {
+            float[] probe = new float[ids.length * c.vocabSize()];
+            for (int i = 0; i < probe.length; i++) {
+                probe[i] = (float) r.nextGaussian();
+            }
+            for (String k : keys) {
+                w.named().get(k).setRequiresGradient(true);
+            }
+            float[][] grads = new float[keys.length][];
+            try (NDManager req = m.newRequestManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray logits = m.logits(m.forward(input(m, req, new float[0][], ids), SequenceLayout.unpadded(1), null, null));
+                NDArray loss = logits.mul(req.create(probe, logits.getShape())).sum();
+                gc.backward(loss);
+                for (int i = 0; i < keys.length; i++) {
+                    grads[i] = w.named().get(keys[i]).getGradient().toFloatArray();
+                }
+            }
+            NaiveLlama ref = new NaiveLlama(w);
+            for (int i = 0; i < keys.length; i++) {
+                double[] wt = ref.weight(keys[i]);
+                double maxErr = 0;
+                double maxG = 0;
+                for (int trial = 0; trial < 6; trial++) {
+                    int j = r.nextInt(wt.length);
+                    if (keys[i].equals(LlamaWeights.EMBED_TOKENS)) {
+                        j = ids[trial % ids.length] * c.hiddenSize() + r.nextInt(c.hiddenSize()); // a row that is used
+                    }
+                    double saved = wt[j];
+                    double eps = 1e-4;
+                    wt[j] = saved + eps;
+                    double up = probeLoss(ref, ids, probe);
+                    wt[j] = saved - eps;
+                    double down = probeLoss(ref, ids, probe);
+                    wt[j] = saved;
+                    double fd = (up - down) / (2 * eps);
+                    maxErr = Math.max(maxErr, Math.abs(fd - grads[i][j]));
+                    maxG = Math.max(maxG, Math.abs(fd));
+                }
+                logger.info("grad {}: max |autograd - fd| {} (max |fd| {})", keys[i], maxErr, maxG);
+                assertTrue(keys[i] + " grad err " + maxErr + " vs scale " + maxG, maxErr < 1e-3 * Math.max(1, maxG));
+            }
+        }
+    }
+
+    private static double probeLoss(NaiveLlama ref, int[] ids, float[] probe) {
+        double[][] in = new double[ids.length][];
+        for (int i = 0; i < ids.length; i++) {
+            in[i] = ref.embed(ids[i]);
+        }
+        double[][] lg = ref.logits(ref.forward(in, null));
+        double s = 0;
+        int v = lg[0].length;
+        for (int i = 0; i < lg.length; i++) {
+            for (int j = 0; j < v; j++) {
+                s += lg[i][j] * probe[i * v + j];
+            }
+        }
+        return s;
+    }
+
+    public void testRequestManagersDoNotLeak() {
+        LlamaConfig c = TinyModels.odd();
+        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 5, 0.3); LlamaModel m = new LlamaModel(w)) {
+            int before = root.getManagedArrays().size();
+            for (int i = 0; i < 50; i++) {
+                try (GradMode g = GradMode.disabled(); NDManager req = m.newRequestManager()) {
+                    KvCache cache = new KvCache(req, c.numHiddenLayers());
+                    m.logits(m.forward(input(m, req, new float[0][], new int[] { 4, 5, 6 }), SequenceLayout.unpadded(1), cache, null));
+                    m.forward(input(m, req, new float[0][], new int[] { 7 }), SequenceLayout.unpadded(1), cache, null);
+                }
+            }
+            assertEquals(before, root.getManagedArrays().size());
+        }
+    }
+
+    public void testSaveLoadRoundTripAndKeyChecks() throws IOException {
+        LlamaConfig c = TinyModels.autoCompressor();
+        Path dir = createTempDir();
+        int[] ids = { 5, 6, 7, 8 };
+        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 17, 0.3); LlamaModel m = new LlamaModel(w)) {
+            assertTrue(w.embedSummary() != null);
+            assertSame(w.embedTokens(), w.lmHead());
+            w.save(dir.resolve("m"));
+            float[] before;
+            try (GradMode g = GradMode.disabled(); NDManager req = m.newRequestManager()) {
+                before = m.logits(m.forward(input(m, req, new float[0][], ids), SequenceLayout.unpadded(1), null, null)).toFloatArray();
+            }
+            try (LlamaWeights w2 = LlamaWeights.load(dir.resolve("m"), root); LlamaModel m2 = new LlamaModel(w2)) {
+                assertEquals(c.toString(), w2.config().toString());
+                assertEquals(w.parameterCount(), w2.parameterCount());
+                try (GradMode g = GradMode.disabled(); NDManager req = m2.newRequestManager()) {
+                    float[] after = m2.logits(m2.forward(input(m2, req, new float[0][], ids), SequenceLayout.unpadded(1), null, null)).toFloatArray();
+                    assertArrayEquals(before, after, 0f);
+                }
+            }
+        }
+        // drop one tensor, then corrupt one shape: the errors name the key
+        Path src = dir.resolve("m").resolve("model.safetensors");
+        Path broken = dir.resolve("broken");
+        java.nio.file.Files.createDirectories(broken);
+        java.nio.file.Files.copy(dir.resolve("m").resolve("config.json"), broken.resolve("config.json"));
+        for (String mode : new String[] { "drop", "reshape" }) {
+            SafeTensorsWriter wr = new SafeTensorsWriter();
+            try (SafeTensorsReader rd = SafeTensorsReader.open(src)) {
+                for (String name : rd.names()) {
+                    if (name.equals(Projection.V.weightKey(1))) {
+                        if (mode.equals("drop")) {
+                            continue;
+                        }
+                        wr.add(name, new long[] { 8, 12 }, java.nio.ByteBuffer.allocate(8 * 12 * 4));
+                        continue;
+                    }
+                    wr.add(rd.get(name));
+                }
+            }
+            wr.write(broken.resolve("model.safetensors"), StoredDtype.F32);
+            try (NDManager root = NDManager.newBaseManager()) {
+                CheckpointException e = expectThrows(CheckpointException.class, () -> LlamaWeights.load(broken, root));
+                assertTrue(e.getMessage(), e.getMessage().contains(Projection.V.weightKey(1)));
+                if (mode.equals("reshape")) {
+                    assertTrue(e.getMessage(), e.getMessage().contains("[8, 12]"));
+                    assertTrue(e.getMessage(), e.getMessage().contains("[12, 24]"));
+                }
+                assertEquals(0, root.getManagedArrays().size());
+            }
+        }
+    }
+
+    public void testRejectsOutOfRangeIdsAndBadInputs() {
+        LlamaConfig c = TinyModels.odd();
+        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 5, 0.3); LlamaModel m = new LlamaModel(w); NDManager req = m.newRequestManager()) {
+            IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> m.embed(req, new int[] { 1, 50 }));
+            assertTrue(e.getMessage(), e.getMessage().contains("token id 50 at position 1"));
+            expectThrows(IllegalArgumentException.class, () -> m.embed(req, new int[] { -1 }));
+            IllegalArgumentException shape = expectThrows(
+                IllegalArgumentException.class,
+                () -> m.forward(req.zeros(new Shape(1, 3, 31)), SequenceLayout.unpadded(1), null, null)
+            );
+            assertTrue(shape.getMessage(), shape.getMessage().contains("[1, T, 32]"));
+        }
+    }
+}
