@@ -190,6 +190,7 @@ public class InferenceRouter {
             || t instanceof OpenSearchTimeoutException
             || t instanceof CircuitBreakingException
             || t instanceof OpenSearchRejectedExecutionException
-            || (t instanceof org.opensearch.node.NodeClosedException);
+            || (t instanceof org.opensearch.node.NodeClosedException)
+            || ExceptionsHelper.status(t) == RestStatus.TOO_MANY_REQUESTS; // that node's queue is full: try another
     }
 }

@@ -107,6 +107,43 @@ public class QaFailoverIT extends OpenSearchIntegTestCase {
         assertEquals(other, ((Map<String, Object>) r).get("node"));
     }
 
+    public void testFullQueueAnswers429NamingTheSetting() throws Exception {
+        String data = internalCluster().startNode(Settings.builder().putList("node.roles", "cluster_manager", "data", "ingest"));
+        internalCluster().startNode(
+            Settings.builder().putList("node.roles", "lloco").put("plugins.lloco.qa.queue_size", 1).put("plugins.lloco.qa.max_batch", 1)
+        );
+        ensureStableCluster(2);
+        ingest();
+        List<Object> results = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<Thread> threads = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Thread t = new Thread(() -> {
+                try {
+                    results.add(
+                        internalCluster().client(data)
+                            .execute(LlocoQaAction.INSTANCE, new LlocoQaRequest("docs").question("Where?").docIds(List.of("d1")).maxNewTokens(200))
+                            .actionGet()
+                    );
+                } catch (Exception e) {
+                    results.add(e);
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join(120_000);
+        }
+        long rejected = results.stream()
+            .filter(r -> r instanceof Exception e && org.opensearch.ExceptionsHelper.status(e) == org.opensearch.core.rest.RestStatus.TOO_MANY_REQUESTS)
+            .peek(r -> assertTrue(((Exception) r).getMessage(), ((Exception) r).getMessage().contains("plugins.lloco.qa.queue_size")))
+            .count();
+        long answered = results.stream().filter(r -> r instanceof LlocoQaResponse).count();
+        assertEquals(results.toString(), 6, rejected + answered);
+        assertTrue("some questions were turned away: " + results, rejected >= 1);
+        assertTrue("some questions were answered: " + results, answered >= 1);
+    }
+
     public void testNoLlocoNodeAndNoLocalFallbackIs503NamingTheSetting() throws Exception {
         internalCluster().startNode(
             Settings.builder().putList("node.roles", "cluster_manager", "data", "ingest").put("plugins.lloco.qa.allow_local", false)
