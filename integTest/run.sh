@@ -6,7 +6,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd); cd "$ROOT"
 export NODES=${NODES:-"data-0:cluster_manager,data,ingest lloco-0:lloco"}
 export OS_BASE=${OS_BASE:-/tmp/lloco-integ}
 n=$(echo $NODES | wc -w)
-hosts=$(seq 0 $((n - 1)) | sed 's/.*/127.0.0.1:\$((9200+&))/' | while read -r l; do eval echo "$l"; done | paste -sd, -)
+hosts=$(for i in $(seq 0 $((n - 1))); do echo "127.0.0.1:$((${HTTP_PORT:-9200} + i))"; done | paste -sd, -)
 trap 'integTest/cluster.sh stop' EXIT
 integTest/cluster.sh setup
 integTest/cluster.sh start
