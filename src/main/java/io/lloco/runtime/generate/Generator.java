@@ -91,7 +91,7 @@ public final class Generator {
                 adapters.add(r.adapter());
             }
             LinearDelta delta = LoraBatch.of(req, adapters, model.dataType());
-            KvCache cache = new KvCache(req, model.config().numHiddenLayers());
+            KvCache cache = new KvCache(req, model.config().numHiddenLayers(), maxLen + maxNew);
             long start = System.nanoTime();
             float[] logits;
             try (NDManager step = req.newSubManager()) {

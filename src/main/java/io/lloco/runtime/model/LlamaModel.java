@@ -28,6 +28,8 @@ public final class LlamaModel implements AutoCloseable {
     private final LlamaConfig config;
     private final NDManager constants;
     private final NDArray rotateHalf;
+    private final NDArray eps;
+    private final NDArray minusHalf;
     private final double[] invFreq;
 
     /** A model over {@code weights} (which it does not own; close the weights separately). */
@@ -43,6 +45,9 @@ public final class LlamaModel implements AutoCloseable {
             r[j * hd + (j + half)] = 1f; // out[j + half] = x[j]
         }
         this.rotateHalf = toComputeType(constants.create(r, new Shape(hd, hd)));
+        // scalars as arrays: add(Number)/pow(Number) would allocate a scalar array on every call
+        this.eps = toComputeType(constants.create((float) config.rmsNormEps()));
+        this.minusHalf = toComputeType(constants.create(-0.5f));
         this.invFreq = new double[half];
         for (int j = 0; j < half; j++) {
             invFreq[j] = 1.0 / Math.pow(config.ropeTheta(), (2.0 * j) / hd);
@@ -210,7 +215,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray inv = x.square().mean(new int[] { -1 }, true).add(config.rmsNormEps()).pow(-0.5);
+        NDArray inv = x.square().mean(new int[] { -1 }, true).add(eps).pow(minusHalf);
         return x.mul(inv).mul(weight);
     }
 

@@ -88,24 +88,37 @@ public class LlamaModelTests extends OpenSearchTestCase {
         Random r = new Random(3);
         int[] ids = TinyModels.randomIds(r, 12, c.vocabSize());
         try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 5, 0.3); LlamaModel m = new LlamaModel(w)) {
-            try (GradMode g = GradMode.disabled(); NDManager req = m.newRequestManager()) {
-                float[][] full = split(m.logits(m.forward(input(m, req, new float[0][], ids), SequenceLayout.unpadded(1), null, null)).toFloatArray(), ids.length);
-                KvCache cache = new KvCache(req, c.numHiddenLayers());
-                int prefill = 5;
-                float[][] inc = new float[ids.length][];
-                float[][] first = split(
-                    m.logits(m.forward(input(m, req, new float[0][], java.util.Arrays.copyOf(ids, prefill)), SequenceLayout.unpadded(1), cache, null))
-                        .toFloatArray(),
-                    prefill
-                );
-                System.arraycopy(first, 0, inc, 0, prefill);
-                for (int i = prefill; i < ids.length; i++) {
-                    assertEquals(i, cache.length());
-                    NDArray h = m.forward(input(m, req, new float[0][], new int[] { ids[i] }), SequenceLayout.unpadded(1), cache, null);
-                    inc[i] = m.logits(h).toFloatArray();
+            for (int capacity : new int[] { 0, 12, 40 }) { // growing, exactly full, preallocated with room
+                try (GradMode g = GradMode.disabled(); NDManager req = m.newRequestManager()) {
+                    float[][] full = split(
+                        m.logits(m.forward(input(m, req, new float[0][], ids), SequenceLayout.unpadded(1), null, null)).toFloatArray(),
+                        ids.length
+                    );
+                    KvCache cache = new KvCache(req, c.numHiddenLayers(), capacity);
+                    int prefill = 5;
+                    float[][] inc = new float[ids.length][];
+                    float[][] first = split(
+                        m.logits(
+                            m.forward(input(m, req, new float[0][], java.util.Arrays.copyOf(ids, prefill)), SequenceLayout.unpadded(1), cache, null)
+                        ).toFloatArray(),
+                        prefill
+                    );
+                    System.arraycopy(first, 0, inc, 0, prefill);
+                    for (int i = prefill; i < ids.length; i++) {
+                        assertEquals(i, cache.length());
+                        NDArray h = m.forward(input(m, req, new float[0][], new int[] { ids[i] }), SequenceLayout.unpadded(1), cache, null);
+                        inc[i] = m.logits(h).toFloatArray();
+                    }
+                    double err = TinyModels.relErr(full, inc);
+                    assertTrue("capacity " + capacity + " rel err " + err, err < 1e-5);
+                    if (capacity == 12) {
+                        IllegalStateException e = expectThrows(
+                            IllegalStateException.class,
+                            () -> m.forward(input(m, req, new float[0][], new int[] { 3 }), SequenceLayout.unpadded(1), cache, null)
+                        );
+                        assertTrue(e.getMessage(), e.getMessage().contains("capacity 12"));
+                    }
                 }
-                double err = TinyModels.relErr(full, inc);
-                assertTrue("rel err " + err, err < 1e-5);
             }
         }
     }
