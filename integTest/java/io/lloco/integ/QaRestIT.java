@@ -271,7 +271,11 @@ public class QaRestIT extends OpenSearchRestTestCase {
         assertTrue("ratio " + ratio, ratio > 3.0 && ratio <= (double) SEGMENT_TOKENS / SUMMARY_LENGTH);
         int generated = num(u, "generated_tokens");
         assertTrue(generated >= 1 && generated <= 6);
-        assertEquals(generated == 6 ? "length" : "stop", r.get("finish_reason"));
+        // max_new_tokens reached, or the end-of-sequence token (no stop strings in this request)
+        assertTrue(
+            r.get("finish_reason") + " after " + generated,
+            generated == 6 ? List.of("length", "eos").contains(r.get("finish_reason")) : "eos".equals(r.get("finish_reason"))
+        );
         assertTrue(num(u, "batch_size") >= 1);
 
         Map<String, Object> t = (Map<String, Object>) r.get("timings");
@@ -403,6 +407,50 @@ public class QaRestIT extends OpenSearchRestTestCase {
             assertNull(qa("{\"question\":\"q\",\"doc_ids\":[\"d0\"],\"adapter\":\"none\",\"max_new_tokens\":1}").get("adapter"));
         } finally {
             call("PUT", "/" + INDEX + "/_settings", "{\"index.lloco.adapter\":null}");
+        }
+    }
+
+    /** A decode queue of one on the single lloco node: concurrent questions beyond it are refused with 429. */
+    public void testFullDecodeQueueIs429NamingTheSetting() throws Exception {
+        call("PUT", "/_cluster/settings", "{\"transient\":{\"plugins.lloco.qa.queue_size\":1,\"plugins.lloco.qa.max_batch\":1}}");
+        try {
+            int n = 12;
+            List<Thread> threads = new ArrayList<>();
+            List<Integer> statuses = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<String> refusals = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (int i = 0; i < n; i++) {
+                Thread t = new Thread(() -> {
+                    try {
+                        qa("{\"question\":\"Where?\",\"doc_ids\":[\"d3\"],\"mode\":\"full_context\",\"max_new_tokens\":48}");
+                        statuses.add(200);
+                    } catch (ResponseException e) {
+                        statuses.add(status(e));
+                        try {
+                            refusals.add(text(e));
+                        } catch (IOException io) {
+                            refusals.add(io.toString());
+                        }
+                    } catch (IOException e) {
+                        statuses.add(-1);
+                    }
+                });
+                threads.add(t);
+                t.start();
+            }
+            for (Thread t : threads) {
+                t.join(120_000);
+            }
+            assertEquals(n, statuses.size());
+            assertTrue("some questions decoded: " + statuses, statuses.contains(200));
+            assertTrue("a queue of one refuses some of " + n + " concurrent questions: " + statuses, statuses.contains(429));
+            for (int s : statuses) {
+                assertTrue(statuses.toString(), s == 200 || s == 429);
+            }
+            for (String r : refusals) {
+                assertTrue(r, r.contains("plugins.lloco.qa.queue_size") && r.contains("is full"));
+            }
+        } finally {
+            call("PUT", "/_cluster/settings", "{\"transient\":{\"plugins.lloco.qa.queue_size\":null,\"plugins.lloco.qa.max_batch\":null}}");
         }
     }
 
