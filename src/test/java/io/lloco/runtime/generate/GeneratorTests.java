@@ -179,7 +179,7 @@ public class GeneratorTests extends OpenSearchTestCase {
 
     /** A few hundred tiny generations (single, batched, adapters, prefixes, sampling) leave no NDArray behind. */
     public void testManyGenerationsDoNotLeakNativeArrays() {
-        LlamaConfig c = TinyModels.odd();
+        LlamaConfig c = TinyModels.odd().toBuilder().numHiddenLayers(1).build();
         Random r = new Random(4);
         try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3); LlamaModel m = new LlamaModel(w);
              LoraWeights a1 = randomAdapter(w, 5)) {
@@ -208,6 +208,43 @@ public class GeneratorTests extends OpenSearchTestCase {
             }
             assertTrue(generated >= 300);
             assertEquals("live NDArrays under the model's base manager", before, root.getManagedArrays().size());
+        }
+    }
+
+    /** Generations from several threads at once (as QA search threads do) give the same ids as one by one, and free everything. */
+    public void testConcurrentGenerationsFromSeveralThreads() throws Exception {
+        LlamaConfig c = TinyModels.odd();
+        Random r = new Random(8);
+        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3); LlamaModel m = new LlamaModel(w);
+             LoraWeights a1 = randomAdapter(w, 5)) {
+            Generator g = new Generator(m, null);
+            List<GenerationRequest> reqs = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                Embeddings prefix = i % 2 == 0 ? randomPrefix(r, 2, c.hiddenSize()) : null;
+                reqs.add(new GenerationRequest(prefix, TinyModels.randomIds(r, 2 + i % 4, c.vocabSize()), i % 3 == 0 ? a1 : null, GenerationParams.greedy(4).withEosIds(List.of())));
+            }
+            List<int[]> expected = new ArrayList<>();
+            for (GenerationRequest q : reqs) {
+                expected.add(g.generate(q).ids());
+            }
+            int before = root.getManagedArrays().size();
+            int threads = 3;
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+            try {
+                List<java.util.concurrent.Future<int[]>> futures = new ArrayList<>();
+                for (int round = 0; round < 3; round++) {
+                    for (GenerationRequest q : reqs) {
+                        futures.add(pool.submit(() -> g.generate(q).ids()));
+                    }
+                }
+                for (int i = 0; i < futures.size(); i++) {
+                    assertArrayEquals("request " + i, expected.get(i % reqs.size()), futures.get(i).get());
+                }
+            } finally {
+                pool.shutdown();
+                assertTrue(pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            assertEquals(before, root.getManagedArrays().size());
         }
     }
 }
