@@ -5,6 +5,7 @@
 package io.lloco.integ;
 
 import java.io.IOException;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,13 +26,15 @@ import org.opensearch.test.rest.OpenSearchRestTestCase;
 import io.lloco.engine.RuntimeModel;
 import io.lloco.engine.SummaryEncoder;
 import io.lloco.ingest.SummaryCodec;
+import io.lloco.runtime.checkpoint.HostTensor;
+import io.lloco.runtime.checkpoint.SafeTensorsReader;
 import io.lloco.testing.TestModels;
 
 /**
  * The {@code lloco_compress} processor on real 3.6.0 nodes (integTest/run.sh). Two random test models ({@code it-ac},
  * {@code it-ac2}) are written into every node's {@code config/lloco/models/} (the nodes list that directory on each
  * request, so no restart is needed): pipelines, a bulk of 100 with bad documents, on_failure, simulate, reindex with
- * another model, update_by_query, and the stored summaries against the runtime's own compression of the same text.
+ * another model, update_by_query, and the stored summaries against {@code bin/lloco compress} of the same text.
  */
 public class IngestRestIT extends OpenSearchRestTestCase {
 
@@ -325,7 +328,7 @@ public class IngestRestIT extends OpenSearchRestTestCase {
     }
 
     @SuppressWarnings("unchecked")
-    public void testStoredSummariesEqualTheRuntimeWithinFloat16Rounding() throws Exception {
+    public void testStoredSummariesEqualBinLlocoCompressWithinFloat16Rounding() throws Exception {
         putPipeline("c-ref", "{\"field\":\"body\",\"model\":\"" + MODEL + "\",\"segment_tokens\":20}", null);
         createIndex("ref");
         String body = text(5, 7);
@@ -333,9 +336,9 @@ public class IngestRestIT extends OpenSearchRestTestCase {
         Map<String, Object> lloco = (Map<String, Object>) source("ref", "1").get("lloco");
         List<Map<String, Object>> segs = (List<Map<String, Object>>) lloco.get("segments");
 
+        // offsets and token counts: the runtime model loaded in this JVM from the directory copied into the nodes
         List<SummaryEncoder.Segment> ref = reference(body, 20);
         assertEquals(ref.size(), segs.size());
-        double worst = 0;
         for (int k = 0; k < ref.size(); k++) {
             SummaryEncoder.Segment want = ref.get(k);
             Map<String, Object> got = segs.get(k);
@@ -343,24 +346,78 @@ public class IngestRestIT extends OpenSearchRestTestCase {
             assertEquals(want.endChar(), got.get("end"));
             assertEquals(want.tokens(), got.get("tokens"));
             assertEquals(body.substring(want.startChar(), want.endChar()), got.get("text"));
-            float[] stored = SummaryCodec.decode((String) got.get("summaries"), SummaryCodec.Dtype.FLOAT16);
-            assertEquals(want.summaries().length, stored.length);
-            for (int i = 0; i < stored.length; i++) {
-                float w = want.summaries()[i];
+        }
+        // summaries: bin/lloco compress on the same model directory and text, float32 [segments * summary_length, hidden]
+        float[] cli = cliCompress(body, 20);
+        int block = 4 * 32;
+        assertEquals(segs.size() * block, cli.length);
+        double worst = 0;
+        for (int k = 0; k < segs.size(); k++) {
+            float[] stored = SummaryCodec.decode((String) segs.get(k).get("summaries"), SummaryCodec.Dtype.FLOAT16);
+            assertEquals(block, stored.length);
+            for (int i = 0; i < block; i++) {
+                float w = cli[k * block + i];
                 // float16 keeps 11 significant bits: half an ulp is |w| * 2^-11; allow one ulp plus compute noise
                 double tol = Math.abs(w) * Math.scalb(1.0, -10) + 1e-6;
                 double err = Math.abs(stored[i] - w);
                 worst = Math.max(worst, err / (Math.abs(w) + 1e-6));
-                assertTrue(String.format(Locale.ROOT, "segment %d value %d: stored %s, runtime %s", k, i, stored[i], w), err <= tol);
+                assertTrue(String.format(Locale.ROOT, "segment %d value %d: stored %s, bin/lloco %s", k, i, stored[i], w), err <= tol);
+                // and the in-JVM runtime agrees with the CLI in float32
+                assertEquals(w, ref.get(k).summaries()[i], Math.abs(w) * 1e-4 + 1e-6);
             }
         }
-        logger.info("stored float16 summaries vs runtime float32: worst relative error {}", worst);
+        logger.info("stored float16 summaries vs bin/lloco compress (float32): worst relative error {}", worst);
         assertTrue("some rounding is expected in float16", worst > 0);
     }
 
+    /** Runs {@code bin/lloco compress} (cwd = repository root) and reads its float32 summaries. */
+    private static float[] cliCompress(String text, int segmentTokens) throws Exception {
+        Path root = Path.of(System.getProperty("lloco.project.dir", ".")).toAbsolutePath();
+        // the build directory holds classes/ and cli.classpath (bin/lloco needs both); surefire's tmpdir is inside it
+        Path build = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().getParent();
+        if (Files.isRegularFile(build.resolve("cli.classpath")) == false) {
+            build = root.resolve("target");
+        }
+        assertTrue(
+            "bin/lloco needs " + build + "/cli.classpath: run ./mvnw -DskipTests package first",
+            Files.isRegularFile(build.resolve("cli.classpath"))
+        );
+        Path work = Files.createTempDirectory("lloco-cli");
+        Path textFile = work.resolve("text.txt");
+        Files.writeString(textFile, text, StandardCharsets.UTF_8);
+        Path out = work.resolve("summaries.safetensors");
+        ProcessBuilder pb = new ProcessBuilder(
+            root.resolve("bin/lloco").toString(),
+            "compress",
+            "--model",
+            modelsDir.resolve(MODEL).toString(),
+            "--text-file",
+            textFile.toString(),
+            "--segment-tokens",
+            Integer.toString(segmentTokens),
+            "--out",
+            out.toString()
+        ).directory(root.toFile()).redirectErrorStream(true);
+        pb.environment().put("LLOCO_BUILD_DIR", build.toString());
+        pb.environment().put("LLOCO_THREADS", "2");
+        for (String v : List
+            .of("DJL_CACHE_DIR", "PYTORCH_VERSION", "PYTORCH_LIBRARY_PATH", "PYTORCH_FLAVOR", "ENGINE_CACHE_DIR", "DJL_DEFAULT_ENGINE")) {
+            pb.environment().remove(v);
+        }
+        Process proc = pb.start();
+        String output = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals("bin/lloco compress failed: " + output, 0, proc.waitFor());
+        try (SafeTensorsReader r = SafeTensorsReader.open(out)) {
+            HostTensor t = r.get("summaries");
+            float[] v = new float[(int) t.numel()];
+            t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+            return v;
+        }
+    }
+
     /**
-     * The same compression outside the node: {@code bin/lloco compress} is not in the tree yet, so the runtime model is
-     * loaded in this JVM from the very directory copied into the nodes.
+     * The same compression outside the node, in this JVM, with the segment offsets the node stores (bin/lloco writes
+     * summaries only).
      */
     private static List<SummaryEncoder.Segment> reference(String text, int segmentTokens) throws IOException {
         try (RuntimeModel m = RuntimeModel.load(MODEL, modelsDir.resolve(MODEL), "reference")) {
