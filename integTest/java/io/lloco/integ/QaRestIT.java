@@ -314,7 +314,9 @@ public class QaRestIT extends OpenSearchRestTestCase {
         assertEquals(0, num(uf, "summary_positions"));
         assertEquals(tokens, num(uf, "context_tokens"));
         assertEquals(tokens, num(uf, "full_context_tokens"));
-        assertEquals(tokens + prompt, num(uf, "decoder_positions"));
+        // the text, the "\n\n" separator before the prompt (1-2 tokens), the prompt
+        int separator = num(uf, "decoder_positions") - tokens - prompt;
+        assertTrue("separator tokens " + separator, separator >= 1 && separator <= 2);
         assertNull(uf.get("compression_ratio"));
         assertEquals("d3", sources(full).get(0).get("_id"));
         // no_context: the prompt alone
@@ -324,7 +326,7 @@ public class QaRestIT extends OpenSearchRestTestCase {
         assertEquals(prompt, num(un, "decoder_positions"));
         // lloco: the context costs ~4x fewer decoder positions than the full text
         int llocoContext = num(ul, "decoder_positions") - prompt;
-        int fullContext = num(uf, "decoder_positions") - prompt;
+        int fullContext = num(uf, "context_tokens");
         assertEquals(num(ul, "summary_positions"), llocoContext);
         assertTrue(llocoContext + " vs " + fullContext, llocoContext * 3 < fullContext);
         assertEquals((double) fullContext / llocoContext, ((Number) ul.get("compression_ratio")).doubleValue(), 0.005 + 1e-9);

@@ -77,6 +77,11 @@ public final class RuntimeModel implements ModelService.LoadedModel {
         return generator.generate(requests);
     }
 
+    /** Batched generation with a cancellation check per request, polled between decoding steps. */
+    public List<GenerationResult> generate(List<GenerationRequest> requests, List<java.util.function.BooleanSupplier> cancelled) {
+        return generator.generate(requests, cancelled);
+    }
+
     /** A PEFT adapter for this model, loaded once per directory and kept. */
     public LoraWeights adapter(Path dir) {
         return adapters.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> {

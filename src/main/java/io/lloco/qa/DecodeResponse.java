@@ -23,6 +23,7 @@ public class DecodeResponse extends ActionResponse {
     private final String adapter;
     private final String modelFingerprint;
     private final int batchSize;
+    private final int decoderPositions;
 
     /** A response. */
     public DecodeResponse(
@@ -39,7 +40,8 @@ public class DecodeResponse extends ActionResponse {
         String node,
         String adapter,
         String modelFingerprint,
-        int batchSize
+        int batchSize,
+        int decoderPositions
     ) {
         this.answer = answer;
         this.finishReason = finishReason;
@@ -55,6 +57,7 @@ public class DecodeResponse extends ActionResponse {
         this.adapter = adapter;
         this.modelFingerprint = modelFingerprint;
         this.batchSize = batchSize;
+        this.decoderPositions = decoderPositions;
     }
 
     /** Wire constructor. */
@@ -74,6 +77,7 @@ public class DecodeResponse extends ActionResponse {
         adapter = in.readOptionalString();
         modelFingerprint = in.readString();
         batchSize = in.readVInt();
+        decoderPositions = in.readVInt();
     }
 
     @Override
@@ -92,6 +96,7 @@ public class DecodeResponse extends ActionResponse {
         out.writeOptionalString(adapter);
         out.writeString(modelFingerprint);
         out.writeVInt(batchSize);
+        out.writeVInt(decoderPositions);
     }
 
     /** The answer text. */
@@ -157,6 +162,11 @@ public class DecodeResponse extends ActionResponse {
     /** Fingerprint of the decoding model. */
     public String modelFingerprint() {
         return modelFingerprint;
+    }
+
+    /** Input positions the decoder read: summary vectors + context tokens + separators + prompt tokens. */
+    public int decoderPositions() {
+        return decoderPositions;
     }
 
     /** Requests decoded together in the batch. */

@@ -159,7 +159,12 @@ public class DecodeService {
         }
         List<GenerationResult> results;
         try {
-            results = model.generate(prepared.stream().map(Prepared::generation).toList());
+            List<java.util.function.BooleanSupplier> cancelled = new ArrayList<>();
+            for (Prepared p : prepared) {
+                CancellableTask t = p.pending().task();
+                cancelled.add(t == null ? null : t::isCancelled);
+            }
+            results = model.generate(prepared.stream().map(Prepared::generation).toList(), cancelled);
         } catch (Exception e) {
             logger.warn("decoding a batch of " + prepared.size() + " failed", e);
             prepared.forEach(p -> p.pending().listener().onFailure(e));
@@ -170,6 +175,12 @@ public class DecodeService {
         for (int i = 0; i < prepared.size(); i++) {
             Prepared p = prepared.get(i);
             GenerationResult r = results.get(i);
+            if (r.finishReason() == io.lloco.runtime.generate.FinishReason.CANCELLED) {
+                p.pending()
+                    .listener()
+                    .onFailure(new TaskCancelledException("question cancelled while decoding: " + p.pending().task().getReasonCancelled()));
+                continue;
+            }
             decoded.incrementAndGet();
             p.pending()
                 .listener()
@@ -188,7 +199,8 @@ public class DecodeService {
                         nodeName,
                         p.adapter(),
                         info.fingerprint(),
-                        prepared.size()
+                        prepared.size(),
+                        p.generation().prefixRows() + p.generation().promptIds().length
                     )
                 );
         }

@@ -296,6 +296,10 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
             request.options(),
             request.maxSummaryPositions() == null ? 0 : request.maxSummaryPositions()
         );
+        if (task != null) {
+            // a child of the _lloco_qa task: cancelling the question cancels the decode on the lloco node too
+            decode.setParentTask(clusterService.localNode().getId(), task.getId());
+        }
         final String modelId = model;
         final long fct = fullContextTokens;
         if (task instanceof CancellableTask c && c.isCancelled()) {
@@ -326,7 +330,7 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                 usage.put("context_tokens", d.contextTokens());
                 usage.put("prompt_tokens", d.promptTokens());
                 usage.put("generated_tokens", d.generatedTokens());
-                usage.put("decoder_positions", d.summaryPositions() + d.contextTokens() + d.promptTokens());
+                usage.put("decoder_positions", d.decoderPositions());
                 usage.put("full_context_tokens", fct);
                 usage.put("compression_ratio", d.summaryPositions() == 0 ? null : Math.round(100.0 * fct / d.summaryPositions()) / 100.0);
                 usage.put("batch_size", d.batchSize());

@@ -107,6 +107,45 @@ public class QaFailoverIT extends OpenSearchIntegTestCase {
         assertEquals(other, ((Map<String, Object>) r).get("node"));
     }
 
+    public void testCancellingTheQuestionStopsTheDecodeOnTheLlocoNode() throws Exception {
+        String data = internalCluster().startNode(Settings.builder().putList("node.roles", "cluster_manager", "data", "ingest"));
+        String lloco = internalCluster().startNode(Settings.builder().putList("node.roles", "lloco"));
+        ensureStableCluster(2);
+        ingest();
+        LlocoQaRequest question = new LlocoQaRequest("docs").question("Where?").docIds(List.of("d1")).maxNewTokens(1000);
+        AtomicReference<Object> result = new AtomicReference<>();
+        long t0 = System.nanoTime();
+        Thread asker = new Thread(() -> {
+            try {
+                result.set(internalCluster().client(data).execute(LlocoQaAction.INSTANCE, question).actionGet());
+            } catch (Exception e) {
+                result.set(e);
+            }
+        });
+        asker.start();
+        // wait until the decode runs on the lloco node (a child task there), then cancel the parent question
+        org.opensearch.core.tasks.TaskId parent = null;
+        for (int i = 0; i < 2000 && parent == null; i++) {
+            var tasks = internalCluster().client(data).admin().cluster().prepareListTasks().setActions(DecodeAction.NAME).get().getTasks();
+            if (tasks.isEmpty() == false) {
+                assertEquals(lloco, internalCluster().clusterService(data).state().nodes().get(tasks.get(0).getTaskId().getNodeId()).getName());
+                parent = tasks.get(0).getParentTaskId();
+            }
+            Thread.sleep(5);
+        }
+        assertNotNull("the decode ran as a child task on the lloco node", parent);
+        internalCluster().client(data).admin().cluster().prepareCancelTasks().setTaskId(parent).get();
+        asker.join(60_000);
+        assertFalse(asker.isAlive());
+        Object r = result.get();
+        assertTrue("cancelled, got " + r, r instanceof Exception);
+        assertTrue(String.valueOf(r), org.opensearch.ExceptionsHelper.unwrapCause((Exception) r).toString().contains("cancel"));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        // nothing of it is left running on the lloco node
+        assertBusy(() -> assertTrue(internalCluster().client(data).admin().cluster().prepareListTasks().setActions(DecodeAction.NAME).get().getTasks().isEmpty()));
+        logger.info("question cancelled after {} ms", ms);
+    }
+
     public void testFullQueueAnswers429NamingTheSetting() throws Exception {
         String data = internalCluster().startNode(Settings.builder().putList("node.roles", "cluster_manager", "data", "ingest"));
         internalCluster().startNode(

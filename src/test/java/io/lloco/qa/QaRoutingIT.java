@@ -183,6 +183,9 @@ public class QaRoutingIT extends OpenSearchIntegTestCase {
         Map<String, Object> u = (Map<String, Object>) full.get("usage");
         assertEquals(0, u.get("summary_positions"));
         assertEquals(((Number) u.get("full_context_tokens")).intValue(), ((Number) u.get("context_tokens")).intValue());
+        // decoder positions = document + separator + prompt
+        int sep = ((Number) u.get("decoder_positions")).intValue() - ((Number) u.get("context_tokens")).intValue() - ((Number) u.get("prompt_tokens")).intValue();
+        assertTrue("separator tokens " + sep, sep >= 0 && sep <= 2);
         Map<String, Object> none = call("POST", "/docs/_lloco_qa", "{\"question\":\"Where did Mara Quill sail?\",\"mode\":\"no_context\",\"max_new_tokens\":3}");
         assertEquals(List.of(), none.get("sources"));
         assertEquals(0, ((Map<String, Object>) none.get("usage")).get("summary_positions"));

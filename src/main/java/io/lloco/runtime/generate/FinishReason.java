@@ -7,5 +7,7 @@ public enum FinishReason {
     /** The decoded output contained a stop string (the text is cut before it). */
     STOP_STRING,
     /** {@code max_new_tokens} were generated. */
-    LENGTH
+    LENGTH,
+    /** The caller cancelled the request between two decoding steps. */
+    CANCELLED
 }

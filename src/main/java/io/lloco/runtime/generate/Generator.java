@@ -3,6 +3,7 @@ package io.lloco.runtime.generate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.Locale;
 
 import ai.djl.ndarray.NDArray;
@@ -53,6 +54,19 @@ public final class Generator {
 
     /** Several requests batched together; results in request order. */
     public List<GenerationResult> generate(List<GenerationRequest> requests) {
+        return generate(requests, null);
+    }
+
+    /**
+     * Several requests batched together, each with a cancellation check polled before every decoding step: a
+     * cancelled request stops with {@link FinishReason#CANCELLED} while the others go on.
+     *
+     * @param cancelled one check per request, or null for none
+     */
+    public List<GenerationResult> generate(List<GenerationRequest> requests, List<BooleanSupplier> cancelled) {
+        if (cancelled != null && cancelled.size() != requests.size()) {
+            throw new IllegalArgumentException("one cancellation check per request: " + cancelled.size() + " for " + requests.size());
+        }
         if (requests.isEmpty()) {
             return List.of();
         }
@@ -108,7 +122,17 @@ public final class Generator {
             }
             prefillNanos = System.nanoTime() - start;
             decodeStart = System.nanoTime();
-            while (anyActive(rows)) {
+            while (true) {
+                if (cancelled != null) {
+                    for (int b = 0; b < batch; b++) {
+                        if (rows[b].finish == null && cancelled.get(b) != null && cancelled.get(b).getAsBoolean()) {
+                            rows[b].finish = FinishReason.CANCELLED;
+                        }
+                    }
+                }
+                if (anyActive(rows) == false) {
+                    break;
+                }
                 long[] next = new long[batch];
                 for (int b = 0; b < batch; b++) {
                     next[b] = rows[b].lastToken();
