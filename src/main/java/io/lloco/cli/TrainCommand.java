@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import ai.djl.ndarray.NDManager;
+
 import io.lloco.runtime.DjlBootstrap;
 import io.lloco.train.Args;
 import io.lloco.train.LoraTrainer;
@@ -23,19 +24,21 @@ import io.lloco.train.world.WorldTokenizer;
  */
 public final class TrainCommand {
 
-    private TrainCommand() {}
+    private TrainCommand() {
+    }
 
     /** Usage text. */
     public static final String USAGE = """
         usage: lloco train pretrain --out DIR [--resume] [--steps N] [--seed S] [--world-seed W] [--shape tiny|ci]
                                     [--tokenizer FILE] [--lr X] [--min-lr X] [--warmup N] [--weight-decay X] [--clip X]
-                                    [--max-segments N] [--cloze N] [--needle-rate X] [--detach-every N]
-                                    [--lm-weight X] [--cloze-weight X] [--log-every N] [--checkpoint-every N]
-                                    [--checkpoint-minutes X] [--max-minutes X] [--threads N]
+                                    [--max-segments N] [--ramp-steps N] [--cloze N] [--needle-rate X] [--detach-every N]
+                                    [--lm-weight X] [--cloze-weight X] [--recall N] [--recall-weight X]
+                                    [--segment-start T] [--segment-doubling N] [--log-every N] [--checkpoint-every N]
+                                    [--checkpoint-minutes X] [--max-minutes X] [--stop-at STEP] [--threads N]
                lloco train lora --model DIR --out ADAPTER_DIR [--resume] [--steps N] [--seed S] [--world-seed W]
                                 [--rank R] [--alpha A] [--lr X] [--warmup N] [--docs N] [--doc-tokens T] [--questions N]
                                 [--tasks lookup,choice,needle] [--log-every N] [--checkpoint-every N]
-                                [--checkpoint-minutes X] [--max-minutes X] [--threads N]
+                                [--checkpoint-minutes X] [--max-minutes X] [--stop-at STEP] [--threads N]
         """;
 
     /** Entry point for the {@code train} subcommand; {@code args} excludes "train". */
@@ -79,20 +82,35 @@ public final class TrainCommand {
                         a.dbl("weight-decay", 0.01),
                         a.dbl("clip", 1.0),
                         a.integer("max-segments", 8),
+                        a.lng("ramp-steps", 2000),
                         a.integer("cloze", 8),
                         a.dbl("needle-rate", 0.3),
                         a.integer("detach-every", 0),
                         a.dbl("lm-weight", 1.0),
                         a.dbl("cloze-weight", 1.0),
+                        a.integer("recall", 0),
+                        a.dbl("recall-weight", 1.0),
+                        a.integer("segment-start", 0),
+                        a.lng("segment-doubling", 1000),
                         a.integer("log-every", 10),
                         a.integer("checkpoint-every", 200),
                         a.dbl("checkpoint-minutes", 8),
-                        a.dbl("max-minutes", 0)
+                        a.dbl("max-minutes", 0),
+                        a.lng("stop-at", 0)
                     );
                     a.checkAllUsed();
                     try (NDManager root = NDManager.newBaseManager()) {
                         Pretrainer.Summary s = Pretrainer.run(o, root, out);
-                        out.printf(Locale.ROOT, "[pretrain] done at step %d: lm %.4f -> %.4f, cloze %.4f -> %.4f, %s%n", s.step(), s.firstLm(), s.lastLm(), s.firstCloze(), s.lastCloze(), io.lloco.train.TrainSupport.hms(s.seconds()));
+                        out.printf(
+                            Locale.ROOT,
+                            "[pretrain] done at step %d: lm %.4f -> %.4f, cloze %.4f -> %.4f, %s%n",
+                            s.step(),
+                            s.firstLm(),
+                            s.lastLm(),
+                            s.firstCloze(),
+                            s.lastCloze(),
+                            io.lloco.train.TrainSupport.hms(s.seconds())
+                        );
                     }
                     return 0;
                 }
@@ -104,7 +122,14 @@ public final class TrainCommand {
                     a.checkAllUsed();
                     try (NDManager root = NDManager.newBaseManager()) {
                         LoraTrainer.Summary s = LoraTrainer.run(o, root, out);
-                        out.printf(Locale.ROOT, "[lora] done at step %d: qa loss %.4f -> %.4f, %s%n", s.step(), s.firstLoss(), s.lastLoss(), io.lloco.train.TrainSupport.hms(s.seconds()));
+                        out.printf(
+                            Locale.ROOT,
+                            "[lora] done at step %d: qa loss %.4f -> %.4f, %s%n",
+                            s.step(),
+                            s.firstLoss(),
+                            s.lastLoss(),
+                            io.lloco.train.TrainSupport.hms(s.seconds())
+                        );
                     }
                     return 0;
                 }
@@ -126,7 +151,13 @@ public final class TrainCommand {
 
     /** Starts DJL offline with {@code threads} intra-op threads; the cache dir is --djl-cache, else $LLOCO_DJL_CACHE, else /tmp. */
     static void startEngine(Args a, int threads) {
-        String cache = a.str("djl-cache", System.getProperty("DJL_CACHE_DIR", System.getenv().getOrDefault("LLOCO_DJL_CACHE", System.getProperty("java.io.tmpdir") + "/lloco-djl-cache")));
+        String cache = a.str(
+            "djl-cache",
+            System.getProperty(
+                "DJL_CACHE_DIR",
+                System.getenv().getOrDefault("LLOCO_DJL_CACHE", System.getProperty("java.io.tmpdir") + "/lloco-djl-cache")
+            )
+        );
         DjlBootstrap.Status st = new DjlBootstrap().start(new DjlBootstrap.Options(Path.of(cache), threads, 1));
         if (st.started() == false) {
             throw new IllegalStateException(st.error());

@@ -13,6 +13,7 @@ import java.util.Map;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+
 import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.checkpoint.HostTensor;
 import io.lloco.runtime.checkpoint.SafeTensorsReader;
@@ -31,6 +32,7 @@ public final class AdamW implements AutoCloseable {
 
     /** Hyper-parameters. */
     public record Hyper(double beta1, double beta2, double eps, double weightDecay) {
+
         /** The usual values: 0.9, 0.95, 1e-8, weight decay {@code wd}. */
         public static Hyper of(double wd) {
             return new Hyper(0.9, 0.95, 1e-8, wd);
@@ -84,18 +86,18 @@ public final class AdamW implements AutoCloseable {
                     continue;
                 }
                 try (NDManager tmp = manager.newSubManager()) {
-                NDArray w = e.getValue();
-                NDArray mm = m.get(e.getKey());
-                NDArray vv = v.get(e.getKey());
-                NDArray gs = tmp(grad.mul(gradScale), tmp);
-                mm.muli(hyper.beta1()).addi(tmp(gs.mul(1 - hyper.beta1()), tmp));
-                vv.muli(hyper.beta2()).addi(tmp(tmp(gs.square(), tmp).mul(1 - hyper.beta2()), tmp));
-                NDArray denom = tmp(tmp(tmp(vv.div(bc2), tmp).sqrt(), tmp).add(hyper.eps()), tmp);
-                NDArray upd = tmp(tmp(mm.div(denom), tmp).mul(stepSize), tmp);
-                if (decay.get(e.getKey()) && hyper.weightDecay() > 0) {
-                    w.muli(1 - lr * hyper.weightDecay());
-                }
-                w.subi(upd);
+                    NDArray w = e.getValue();
+                    NDArray mm = m.get(e.getKey());
+                    NDArray vv = v.get(e.getKey());
+                    NDArray gs = tmp(grad.mul(gradScale), tmp);
+                    mm.muli(hyper.beta1()).addi(tmp(gs.mul(1 - hyper.beta1()), tmp));
+                    vv.muli(hyper.beta2()).addi(tmp(tmp(gs.square(), tmp).mul(1 - hyper.beta2()), tmp));
+                    NDArray denom = tmp(tmp(tmp(vv.div(bc2), tmp).sqrt(), tmp).add(hyper.eps()), tmp);
+                    NDArray upd = tmp(tmp(mm.div(denom), tmp).mul(stepSize), tmp);
+                    if (decay.get(e.getKey()) && hyper.weightDecay() > 0) {
+                        w.muli(1 - lr * hyper.weightDecay());
+                    }
+                    w.subi(upd);
                 }
             }
         }
@@ -143,13 +145,24 @@ public final class AdamW implements AutoCloseable {
         HostTensor h = r.get(name);
         if (java.util.Arrays.equals(h.shape(), target.getShape().getShape()) == false) {
             throw new CheckpointException(
-                String.format(Locale.ROOT, "optimizer state [%s]: [%s] has shape %s, expected %s", file, name, java.util.Arrays.toString(h.shape()), target.getShape())
+                String.format(
+                    Locale.ROOT,
+                    "optimizer state [%s]: [%s] has shape %s, expected %s",
+                    file,
+                    name,
+                    java.util.Arrays.toString(h.shape()),
+                    target.getShape()
+                )
             );
         }
         float[] vals = new float[Math.toIntExact(h.numel())];
         h.data().duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(vals);
-        try (GradMode g = GradMode.disabled()) {
-            target.set(vals);
+        try (GradMode g = GradMode.disabled(); NDManager tmp = target.getManager().newSubManager()) {
+            // copy in place: set(Buffer) would alias a Java buffer
+            NDArray src = tmp.create(vals, target.getShape());
+            NDArray owned = src.duplicate();
+            owned.attach(tmp);
+            target.subi(target).addi(owned);
         }
     }
 

@@ -29,7 +29,9 @@ public final class Args {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.startsWith("--") == false) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: unexpected argument [%s]; options start with --", command, a));
+                throw new IllegalArgumentException(
+                    String.format(Locale.ROOT, "%s: unexpected argument [%s]; options start with --", command, a)
+                );
             }
             String key = a.substring(2);
             String v;

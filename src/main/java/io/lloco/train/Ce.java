@@ -12,7 +12,8 @@ import ai.djl.ndarray.types.SparseFormat;
 /** Cross-entropy helpers that keep the autograd graph (no in-place ops). */
 final class Ce {
 
-    private Ce() {}
+    private Ce() {
+    }
 
     /**
      * Summed negative log-likelihood of {@code targets} under {@code logits}.

@@ -27,17 +27,21 @@ public final class ClozeMaker {
      * @param prefix the text before the value
      * @param value the value to predict
      */
-    public record Cloze(String prefix, String value) {}
+    public record Cloze(String prefix, String value) {
+    }
 
-    private ClozeMaker() {}
+    private ClozeMaker() {
+    }
 
     /** The cloze for a fact, phrasing chosen by {@code rnd}. */
     public static Cloze of(Fact f, SplittableRandom rnd) {
         String valuePlaceholder = f.type() == FactType.SIBLING ? "{P}" : "{V}";
         List<String> candidates = new ArrayList<>();
         for (String p : WorldLexicon.factPatterns(f.type())) {
-            if (p.indexOf(valuePlaceholder) > 0) {
-                candidates.add(p.substring(0, p.indexOf(valuePlaceholder)).trim());
+            String cut = p.indexOf(valuePlaceholder) > 0 ? p.substring(0, p.indexOf(valuePlaceholder)).trim() : "";
+            // the cut statement must still name whom it is about
+            if (cut.contains(f.type() == FactType.SIBLING ? "{Q}" : "{P}")) {
+                candidates.add(cut);
             }
         }
         String pattern = rnd.nextBoolean() || candidates.isEmpty() ? canonical(f.type()) : candidates.get(rnd.nextInt(candidates.size()));

@@ -16,12 +16,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.lloco.runtime.lora.LoraConfig;
 import io.lloco.runtime.lora.LoraWeights;
 import io.lloco.runtime.model.Embeddings;
@@ -68,6 +70,7 @@ public final class LoraTrainer {
      * @param logEvery progress line every this many steps
      * @param checkpointEvery checkpoint every this many steps
      * @param checkpointMinutes and at least every this many minutes
+     * @param stopAt stop (after a checkpoint) once this step is reached (0: run to {@code steps}); the schedule still spans {@code steps}
      * @param maxMinutes stop after this much wall time in this process (0: none)
      */
     public record Options(
@@ -88,8 +91,9 @@ public final class LoraTrainer {
         int logEvery,
         int checkpointEvery,
         double checkpointMinutes,
-        double maxMinutes
-    ) {
+        double maxMinutes,
+        long stopAt) {
+
         /** Reads the options of {@code lloco train lora}. */
         public static Options from(Args a) {
             long steps = a.lng("steps", 2000);
@@ -120,15 +124,18 @@ public final class LoraTrainer {
                 a.integer("log-every", 10),
                 a.integer("checkpoint-every", 200),
                 a.dbl("checkpoint-minutes", 8),
-                a.dbl("max-minutes", 0)
+                a.dbl("max-minutes", 0),
+                a.lng("stop-at", 0)
             );
         }
     }
 
     /** Final figures. */
-    public record Summary(long step, double firstLoss, double lastLoss, double seconds) {}
+    public record Summary(long step, double firstLoss, double lastLoss, double seconds) {
+    }
 
-    private LoraTrainer() {}
+    private LoraTrainer() {
+    }
 
     /** The pool document {@code i}: lengths cycle through docTokens, every third one has a needle (if needle is trained). */
     static Document poolDocument(World world, Options o, int i) {
@@ -170,7 +177,9 @@ public final class LoraTrainer {
             throw new IOException(String.format(Locale.ROOT, "--resume: no checkpoint under [%s]; start without --resume", ckpt));
         }
         if (o.resume() == false && TrainSupport.resumable(ckpt) != null) {
-            throw new IOException(String.format(Locale.ROOT, "[%s] already holds a checkpoint; pass --resume or choose another --out", ckpt));
+            throw new IOException(
+                String.format(Locale.ROOT, "[%s] already holds a checkpoint; pass --resume or choose another --out", ckpt)
+            );
         }
         Path tokFile = o.model().resolve("tokenizer.json");
         WorldTokenizer tok = Files.isRegularFile(tokFile) ? WorldTokenizer.load(tokFile) : WorldTokenizer.bundled();
@@ -190,7 +199,9 @@ public final class LoraTrainer {
             long startStep = 0;
             double elapsedBefore = 0;
             ObjectNode state = null;
-            LoraWeights lora = from != null ? LoraWeights.load(from, weights.config(), weights.manager()) : LoraWeights.initialize(lc, weights.config(), weights.manager(), o.seed());
+            LoraWeights lora = from != null
+                ? LoraWeights.load(from, weights.config(), weights.manager())
+                : LoraWeights.initialize(lc, weights.config(), weights.manager(), o.seed());
             if (from != null) {
                 state = TrainSupport.readJson(from.resolve(TrainSupport.STATE));
                 startStep = state.path("step").asLong();
@@ -202,7 +213,15 @@ public final class LoraTrainer {
             Map<Integer, Embeddings> summaries = new HashMap<>();
             double firstLoss = state == null ? Double.NaN : state.path("first_loss").asDouble(Double.NaN);
             double ema = state == null ? Double.NaN : state.path("ema_loss").asDouble(Double.NaN);
-            log.printf(Locale.ROOT, "[lora] base %s, adapter r=%d alpha=%s on q/k/v/o, %d trainable parameters, pool %d docs%n", o.model(), o.rank(), o.alpha(), params.values().stream().mapToLong(a -> a.getShape().size()).sum(), o.docs());
+            log.printf(
+                Locale.ROOT,
+                "[lora] base %s, adapter r=%d alpha=%s on q/k/v/o, %d trainable parameters, pool %d docs%n",
+                o.model(),
+                o.rank(),
+                o.alpha(),
+                params.values().stream().mapToLong(a -> a.getShape().size()).sum(),
+                o.docs()
+            );
             try (AdamW opt = new AdamW(params, AdamW.Hyper.of(0.0), weights.manager())) {
                 if (from != null) {
                     opt.load(from.resolve(TrainSupport.OPTIMIZER));
@@ -246,7 +265,7 @@ public final class LoraTrainer {
                         if (Double.isFinite(gnorm) && Double.isFinite(loss)) {
                             opt.step(grads, lr, gnorm > 1.0 ? 1.0 / gnorm : 1.0);
                         }
-                        TrainSupport.zero(grads);
+                        TrainSupport.zero(grads, Double.isFinite(gnorm));
                     }
                     if (Double.isNaN(firstLoss)) {
                         firstLoss = loss;
@@ -273,8 +292,9 @@ public final class LoraTrainer {
                         tokens = 0;
                         logStart = now;
                     }
-                    boolean timeUp = o.maxMinutes() > 0 && (now - t0) / 6e10 >= o.maxMinutes();
-                    if (step % o.checkpointEvery() == 0 || (now - lastCkpt) / 6e10 >= o.checkpointMinutes() || step == o.steps() || timeUp) {
+                    boolean timeUp = (o.maxMinutes() > 0 && (now - t0) / 6e10 >= o.maxMinutes()) || (o.stopAt() > 0 && step >= o.stopAt());
+                    if (step % o.checkpointEvery() == 0 || (now - lastCkpt) / 6e10 >= o.checkpointMinutes() || step == o.steps()
+                        || timeUp) {
                         ObjectNode st = new ObjectMapper().createObjectNode();
                         st.put("kind", "lora");
                         st.put("step", step);
@@ -296,7 +316,7 @@ public final class LoraTrainer {
                         lastCkpt = System.nanoTime();
                     }
                     if (timeUp) {
-                        log.printf(Locale.ROOT, "[lora] --max-minutes reached at step %d; resume with --resume%n", step);
+                        log.printf(Locale.ROOT, "[lora] stopping at step %d (--max-minutes or --stop-at); continue with --resume%n", step);
                         break;
                     }
                 }

@@ -8,6 +8,7 @@ import java.util.Locale;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.checkpoint.LlamaConfig;
 
@@ -26,18 +27,22 @@ import io.lloco.runtime.checkpoint.LlamaConfig;
  * @param segmentTokens default tokens per segment
  * @param maxPositions {@code max_position_embeddings}
  */
-public record ModelShape(int hidden, int layers, int heads, int kvHeads, int ffn, int vocab, int summaryLength, int segmentTokens, int maxPositions) {
+public record ModelShape(int hidden, int layers, int heads, int kvHeads, int ffn, int vocab, int summaryLength, int segmentTokens,
+    int maxPositions) {
 
     /** The config key holding the default segment length. */
     public static final String SEGMENT_KEY = "lloco_segment_tokens";
 
     /** Validates the numbers. */
     public ModelShape {
-        if (hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || ffn <= 0 || vocab <= 0 || summaryLength <= 0 || segmentTokens <= 0) {
+        if (hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || ffn <= 0 || vocab <= 0 || summaryLength <= 0
+            || segmentTokens <= 0) {
             throw new IllegalArgumentException("every model shape field must be > 0: " + this);
         }
         if (hidden % heads != 0 || heads % kvHeads != 0) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "hidden %d must divide by heads %d, heads by kv heads %d", hidden, heads, kvHeads));
+            throw new IllegalArgumentException(
+                String.format(Locale.ROOT, "hidden %d must divide by heads %d, heads by kv heads %d", hidden, heads, kvHeads)
+            );
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+
 import io.lloco.runtime.model.LinearDelta;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.SequenceLayout;
@@ -30,6 +31,7 @@ public final class PrefixLoss {
      * @param target target token ids (answer + EOS)
      */
     public record Item(int[] prompt, int[] target) {
+
         /** Checks the sizes. */
         public Item {
             if (prompt.length == 0 || target.length == 0) {
@@ -49,9 +51,11 @@ public final class PrefixLoss {
      * @param nll scalar summed negative log-likelihood
      * @param tokens number of target tokens
      */
-    public record Result(NDArray nll, int tokens) {}
+    public record Result(NDArray nll, int tokens) {
+    }
 
-    private PrefixLoss() {}
+    private PrefixLoss() {
+    }
 
     /**
      * Computes the loss of {@code items} after {@code prefix}.

@@ -13,12 +13,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.lloco.runtime.checkpoint.Checkpoints;
 import io.lloco.runtime.checkpoint.LlamaConfig;
 import io.lloco.runtime.model.GradMode;
@@ -56,14 +58,20 @@ public final class Pretrainer {
      * @param weightDecay AdamW weight decay
      * @param clip global gradient-norm clip (0: none)
      * @param maxSegments most segments per document
+     * @param rampSteps steps over which the segment-count curriculum widens from 2 to maxSegments
      * @param clozePerStep fact-recall rows per step
      * @param needleRate share of documents with a needle
      * @param detachEvery stop-gradient of the summaries every this many segments (0: never)
      * @param lmWeight weight of the language-modelling loss
      * @param clozeWeight weight of the fact-recall loss
+     * @param recallPerStep text-recall rows per step (a cue copied from the document, then the tokens that follow it there)
+     * @param recallWeight weight of the text-recall loss
+     * @param segmentStart compression curriculum: training segments start at this many tokens (0: the model's own length)
+     * @param segmentDoubling and double every this many steps up to the model's segment length
      * @param logEvery progress line every this many steps
      * @param checkpointEvery checkpoint every this many steps
      * @param checkpointMinutes and at least every this many minutes
+     * @param stopAt stop (after a checkpoint) once this step is reached (0: run to {@code steps}); the schedule still spans {@code steps}
      * @param maxMinutes stop (after a checkpoint) when this much wall time has passed in this process (0: no limit)
      */
     public record Options(
@@ -80,21 +88,29 @@ public final class Pretrainer {
         double weightDecay,
         double clip,
         int maxSegments,
+        long rampSteps,
         int clozePerStep,
         double needleRate,
         int detachEvery,
         double lmWeight,
         double clozeWeight,
+        int recallPerStep,
+        double recallWeight,
+        int segmentStart,
+        long segmentDoubling,
         int logEvery,
         int checkpointEvery,
         double checkpointMinutes,
-        double maxMinutes
-    ) {}
+        double maxMinutes,
+        long stopAt) {
+    }
 
     /** Final figures of a run. */
-    public record Summary(long step, double lastLm, double lastCloze, double firstLm, double firstCloze, double seconds) {}
+    public record Summary(long step, double lastLm, double lastCloze, double firstLm, double firstCloze, double seconds) {
+    }
 
-    private Pretrainer() {}
+    private Pretrainer() {
+    }
 
     /** Runs pretraining; progress lines go to {@code log}. */
     public static Summary run(Options o, NDManager root, PrintStream log) throws IOException {
@@ -111,7 +127,9 @@ public final class Pretrainer {
         }
         Path tokFile = from != null ? from.resolve("tokenizer.json") : o.tokenizer();
         WorldTokenizer tok = tokFile == null ? WorldTokenizer.bundled() : WorldTokenizer.load(tokFile);
-        byte[] tokBytes = tokFile == null ? WorldTokenizer.class.getResourceAsStream(WorldTokenizer.RESOURCE).readAllBytes() : Files.readAllBytes(tokFile);
+        byte[] tokBytes = tokFile == null
+            ? WorldTokenizer.class.getResourceAsStream(WorldTokenizer.RESOURCE).readAllBytes()
+            : Files.readAllBytes(tokFile);
         long startStep = 0;
         double elapsedBefore = 0;
         ObjectNode state = null;
@@ -121,7 +139,13 @@ public final class Pretrainer {
             startStep = state.path("step").asLong();
             elapsedBefore = state.path("elapsed_seconds").asDouble();
             weights = LlamaWeights.load(from, root);
-            log.printf(Locale.ROOT, "[pretrain] resuming from %s at step %d (%s trained so far)%n", from, startStep, TrainSupport.hms(elapsedBefore));
+            log.printf(
+                Locale.ROOT,
+                "[pretrain] resuming from %s at step %d (%s trained so far)%n",
+                from,
+                startStep,
+                TrainSupport.hms(elapsedBefore)
+            );
         } else {
             ModelShape shape = o.shape();
             if (shape.vocab() != tok.vocabSize()) {
@@ -134,24 +158,36 @@ public final class Pretrainer {
         }
         LlamaConfig config = weights.config();
         int segmentTokens = ModelShape.segmentTokens(config);
-        log.printf(Locale.ROOT, "[pretrain] model %s, %d parameters, segment %d tokens -> %d summaries%n", config, weights.parameterCount(), segmentTokens, config.summaryLength());
+        log.printf(
+            Locale.ROOT,
+            "[pretrain] model %s, %d parameters, segment %d tokens -> %d summaries%n",
+            config,
+            weights.parameterCount(),
+            segmentTokens,
+            config.summaryLength()
+        );
         World world = new World(o.worldSeed(), WorldConfig.defaults(), tok);
-        PretrainSampler sampler = new PretrainSampler(world, o.seed(), segmentTokens, o.maxSegments(), o.clozePerStep(), o.needleRate());
+        PretrainSampler sampler = new PretrainSampler(
+            world, o.seed(), segmentTokens, o.maxSegments(), o.clozePerStep(), o.needleRate(), o.rampSteps()
+        ).withRecall(o.recallPerStep());
         Map<String, NDArray> params = weights.named();
         TrainSupport.requireGradients(params);
         double firstLm = Double.NaN;
         double firstCloze = Double.NaN;
         double emaLm = Double.NaN;
         double emaCloze = Double.NaN;
-        try (LlamaModel model = new LlamaModel(weights); AdamW opt = new AdamW(params, AdamW.Hyper.of(o.weightDecay()), weights.manager())) {
+        double emaRecall = Double.NaN;
+        try (LlamaModel model = new LlamaModel(weights);
+            AdamW opt = new AdamW(params, AdamW.Hyper.of(o.weightDecay()), weights.manager())) {
             if (from != null) {
                 opt.load(from.resolve(TrainSupport.OPTIMIZER));
                 emaLm = state.path("ema_lm").asDouble(Double.NaN);
                 emaCloze = state.path("ema_cloze").asDouble(Double.NaN);
+                emaRecall = state.path("ema_recall").asDouble(Double.NaN);
                 firstLm = state.path("first_lm").asDouble(Double.NaN);
                 firstCloze = state.path("first_cloze").asDouble(Double.NaN);
             }
-            SegmentCompressor comp = new SegmentCompressor(model, segmentTokens);
+            Map<Integer, SegmentCompressor> comps = new java.util.HashMap<>();
             long t0 = System.nanoTime();
             long lastCkpt = t0;
             long tokensSinceLog = 0;
@@ -163,11 +199,14 @@ public final class Pretrainer {
             long dataNanos = 0;
             while (step < o.steps()) {
                 long d0 = System.nanoTime();
-                PretrainSampler.Sample s = sampler.sample(step, o.steps());
+                int trainSeg = trainingSegment(o, step, segmentTokens);
+                SegmentCompressor comp = comps.computeIfAbsent(trainSeg, k -> new SegmentCompressor(model, k));
+                PretrainSampler.Sample s = sampler.sample(step, o.steps(), trainSeg);
                 dataNanos += System.nanoTime() - d0;
                 double lr = TrainSupport.learningRate(step, o.steps(), o.warmup(), o.lr(), o.minLr());
                 double lm;
                 double cloze;
+                double recall;
                 try (NDManager sm = weights.manager().newSubManager()) {
                     NDArray loss;
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -176,6 +215,10 @@ public final class Pretrainer {
                         NDArray lmMean = res.lmNll() == null ? null : res.lmNll().div(Math.max(1, res.lmTokens()));
                         PrefixLoss.Result cl = s.cloze().isEmpty() ? null : PrefixLoss.compute(model, sm, res.summaries(), s.cloze(), null);
                         NDArray clMean = cl == null ? null : cl.nll().div(cl.tokens());
+                        PrefixLoss.Result rc = s.recall().isEmpty()
+                            ? null
+                            : PrefixLoss.compute(model, sm, res.summaries(), s.recall(), null);
+                        NDArray rcMean = rc == null ? null : rc.nll().div(rc.tokens());
                         loss = null;
                         if (lmMean != null) {
                             loss = lmMean.mul(o.lmWeight());
@@ -184,10 +227,15 @@ public final class Pretrainer {
                             NDArray c = clMean.mul(o.clozeWeight());
                             loss = loss == null ? c : loss.add(c);
                         }
+                        if (rcMean != null) {
+                            NDArray c = rcMean.mul(o.recallWeight());
+                            loss = loss == null ? c : loss.add(c);
+                        }
+                        recall = rcMean == null ? Double.NaN : rcMean.getFloat();
                         lm = lmMean == null ? Double.NaN : lmMean.getFloat();
                         cloze = clMean == null ? Double.NaN : clMean.getFloat();
                         gc.backward(loss);
-                        tokensSinceLog += s.ids().length + (cl == null ? 0 : cl.tokens());
+                        tokensSinceLog += s.ids().length + (cl == null ? 0 : cl.tokens()) + (rc == null ? 0 : rc.tokens());
                     }
                     Map<String, NDArray> grads = TrainSupport.gradients(params, sm);
                     gnorm = TrainSupport.globalNorm(grads);
@@ -197,13 +245,16 @@ public final class Pretrainer {
                     } else {
                         skipped++;
                     }
-                    TrainSupport.zero(grads);
+                    TrainSupport.zero(grads, Double.isFinite(gnorm));
                 }
                 if (Double.isNaN(firstLm)) {
                     firstLm = lm;
                     firstCloze = cloze;
                 }
                 emaLm = Double.isNaN(emaLm) ? lm : 0.98 * emaLm + 0.02 * lm;
+                if (Double.isNaN(recall) == false) {
+                    emaRecall = Double.isNaN(emaRecall) ? recall : 0.98 * emaRecall + 0.02 * recall;
+                }
                 if (Double.isNaN(cloze) == false) {
                     emaCloze = Double.isNaN(emaCloze) ? cloze : 0.98 * emaCloze + 0.02 * cloze;
                 }
@@ -215,7 +266,7 @@ public final class Pretrainer {
                     double eta = run / (step - startStep) * (o.steps() - step);
                     log.printf(
                         Locale.ROOT,
-                        "[pretrain] step %d/%d lr %.2e lm %.4f (ema %.4f) cloze %.4f (ema %.4f) gnorm %.2f segs %.1f data %.0f%% tok/s %.0f elapsed %s eta %s%s%n",
+                        "[pretrain] step %d/%d lr %.2e lm %.4f (ema %.4f) cloze %.4f (ema %.4f) recall %.4f (ema %.4f) gnorm %.2f segs %.1f x%d data %.0f%% tok/s %.0f elapsed %s eta %s%s%n",
                         step,
                         o.steps(),
                         lr,
@@ -223,8 +274,11 @@ public final class Pretrainer {
                         emaLm,
                         cloze,
                         emaCloze,
+                        recall,
+                        emaRecall,
                         gnorm,
                         segSum / (double) o.logEvery(),
+                        trainingSegment(o, step, segmentTokens),
                         100.0 * dataNanos / (now - logStart),
                         tokensSinceLog / secs,
                         TrainSupport.hms(elapsedBefore + run),
@@ -237,7 +291,7 @@ public final class Pretrainer {
                     dataNanos = 0;
                     logStart = now;
                 }
-                boolean timeUp = o.maxMinutes() > 0 && (now - t0) / 6e10 >= o.maxMinutes();
+                boolean timeUp = (o.maxMinutes() > 0 && (now - t0) / 6e10 >= o.maxMinutes()) || (o.stopAt() > 0 && step >= o.stopAt());
                 if (step % o.checkpointEvery() == 0 || (now - lastCkpt) / 6e10 >= o.checkpointMinutes() || step == o.steps() || timeUp) {
                     ObjectNode st = new ObjectMapper().createObjectNode();
                     st.put("kind", "pretrain");
@@ -248,6 +302,7 @@ public final class Pretrainer {
                     st.put("elapsed_seconds", elapsedBefore + (now - t0) / 1e9);
                     st.put("ema_lm", emaLm);
                     st.put("ema_cloze", emaCloze);
+                    st.put("ema_recall", emaRecall);
                     st.put("first_lm", firstLm);
                     st.put("first_cloze", firstCloze);
                     st.put("optimizer_steps", opt.steps());
@@ -263,7 +318,7 @@ public final class Pretrainer {
                     lastCkpt = System.nanoTime();
                 }
                 if (timeUp) {
-                    log.printf(Locale.ROOT, "[pretrain] --max-minutes %.1f reached at step %d; resume with --resume%n", o.maxMinutes(), step);
+                    log.printf(Locale.ROOT, "[pretrain] stopping at step %d (--max-minutes or --stop-at); continue with --resume%n", step);
                     break;
                 }
             }
@@ -271,6 +326,16 @@ public final class Pretrainer {
         } finally {
             weights.close();
         }
+    }
+
+    /** The training segment length at {@code step}: {@code segmentStart} doubled every {@code segmentDoubling} steps, capped. */
+    static int trainingSegment(Options o, long step, int modelSegment) {
+        if (o.segmentStart() <= 0 || o.segmentStart() >= modelSegment) {
+            return modelSegment;
+        }
+        long doublings = o.segmentDoubling() <= 0 ? 0 : step / o.segmentDoubling();
+        long seg = (long) o.segmentStart() << Math.min(20, doublings);
+        return (int) Math.min(modelSegment, seg);
     }
 
     private static Map<String, Object> optionsJson(Options o) {
@@ -282,15 +347,23 @@ public final class Pretrainer {
         m.put("weight_decay", o.weightDecay());
         m.put("clip", o.clip());
         m.put("max_segments", o.maxSegments());
+        m.put("ramp_steps", o.rampSteps());
         m.put("cloze_per_step", o.clozePerStep());
         m.put("needle_rate", o.needleRate());
         m.put("detach_every", o.detachEvery());
         m.put("lm_weight", o.lmWeight());
         m.put("cloze_weight", o.clozeWeight());
+        m.put("recall_per_step", o.recallPerStep());
+        m.put("recall_weight", o.recallWeight());
+        m.put("segment_start", o.segmentStart());
+        m.put("segment_doubling", o.segmentDoubling());
         return m;
     }
 
-    /** AutoCompressor init: every summary-token row is a copy of the EOS embedding (plus a little noise to break ties). */
+    /**
+     * AutoCompressor init: every summary-token row is a copy of the EOS embedding, plus uniform noise of the
+     * embeddings' own scale (std 0.02) so that, training from scratch, the summary tokens start distinct.
+     */
     static void initSummaryTable(LlamaWeights w, long seed) {
         int h = w.config().hiddenSize();
         int s = w.config().summaryLength();
@@ -302,11 +375,15 @@ public final class Pretrainer {
         SplittableRandom r = new SplittableRandom(seed ^ 0x5EED5EEDL);
         for (int i = 0; i < s; i++) {
             for (int j = 0; j < h; j++) {
-                table[i * h + j] = emb[j] + (float) r.nextDouble(-0.002, 0.002);
+                table[i * h + j] = emb[j] + (float) r.nextDouble(-0.0346, 0.0346);
             }
         }
-        try (GradMode g = GradMode.disabled()) {
-            w.embedSummary().set(table);
+        try (GradMode g = GradMode.disabled(); NDManager tmp = w.manager().newSubManager()) {
+            // copy in place: set(Buffer) would alias a Java buffer
+            NDArray src = tmp.create(table, w.embedSummary().getShape());
+            NDArray owned = src.duplicate();
+            owned.attach(tmp);
+            w.embedSummary().muli(0).addi(owned);
         }
     }
 

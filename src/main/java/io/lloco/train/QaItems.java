@@ -4,10 +4,8 @@
  */
 package io.lloco.train;
 
-import io.lloco.runtime.prompt.PromptTemplate;
 import io.lloco.runtime.prompt.PromptTemplates;
 import io.lloco.train.world.QaExample;
-import io.lloco.train.world.TaskFamily;
 import io.lloco.train.world.WorldTokenizer;
 
 /**
@@ -27,8 +25,7 @@ public final class QaItems {
 
     /** The rendered prompt text of a question. */
     public String prompt(QaExample q) {
-        PromptTemplate t = templates.get(q.task().templateName());
-        return q.task() == TaskFamily.CHOICE ? t.render(q.question(), q.options()) : t.render(q.question());
+        return q.prompt(templates);
     }
 
     /** Prompt token ids. */

@@ -9,9 +9,10 @@ import java.util.Arrays;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+
+import io.lloco.runtime.compress.AutoCompressor;
 import io.lloco.runtime.model.GradMode;
 import io.lloco.runtime.model.LlamaModel;
-import io.lloco.runtime.model.SequenceLayout;
 
 /**
  * The AutoCompressor forward of LLOCO-SPEC §1.3 written for training: the document is split into segments of
@@ -21,7 +22,8 @@ import io.lloco.runtime.model.SequenceLayout;
  * into every earlier segment, except across a stop-gradient every {@code detachEvery} segments (the
  * AutoCompressor's stop-gradient between substeps; 0 = never).
  *
- * <p>Optionally computes the language-modelling loss of each segment's tokens given the earlier summaries
+ * <p>Each segment runs through the runtime's {@link AutoCompressor#forwardSegment(NDArray, NDArray)} (the same
+ * code the plugin compresses with). Optionally computes the language-modelling loss of each segment's tokens given the earlier summaries
  * (the AutoCompressor objective). Everything lands in the caller's request manager.
  */
 public final class SegmentCompressor {
@@ -34,9 +36,11 @@ public final class SegmentCompressor {
      * @param lmTokens number of tokens in {@code lmNll}
      * @param segments number of segments
      */
-    public record Result(NDArray summaries, NDArray lmNll, int lmTokens, int segments) {}
+    public record Result(NDArray summaries, NDArray lmNll, int lmTokens, int segments) {
+    }
 
     private final LlamaModel model;
+    private final AutoCompressor compressor;
     private final int segmentTokens;
 
     /** A compressor over {@code model} with {@code segmentTokens} tokens per segment. */
@@ -45,6 +49,7 @@ public final class SegmentCompressor {
             throw new IllegalArgumentException("model config has no summary_length: it is not an AutoCompressor");
         }
         this.model = model;
+        this.compressor = new AutoCompressor(model);
         this.segmentTokens = segmentTokens;
     }
 
@@ -67,36 +72,31 @@ public final class SegmentCompressor {
      * @param detachEvery stop the gradient of the accumulated summaries after every this many segments (0: never)
      */
     public Result run(NDManager m, int[] ids, boolean lm, int detachEvery) {
-        int s = model.config().summaryLength();
         int n = segments(ids.length);
         NDArray softprompt = null;
         NDArray nll = null;
         int lmTokens = 0;
-        NDArray summaryTable = model.weights().embedSummary();
+        NDArray tokens = model.embed(m, ids);
         for (int k = 0; k < n; k++) {
             int from = k * segmentTokens;
             int to = Math.min(ids.length, from + segmentTokens);
-            int[] seg = Arrays.copyOfRange(ids, from, to);
-            int len = seg.length;
-            NDArray tok = model.embed(m, seg);
-            NDArray input = softprompt == null ? tok.concat(summaryTable, 0).expandDims(0) : softprompt.concat(tok.concat(summaryTable, 0).expandDims(0), 1);
-            int p = softprompt == null ? 0 : (int) softprompt.getShape().get(1);
-            NDArray hidden = model.forward(input, SequenceLayout.unpadded(1), null, null);
+            int len = to - from;
+            int p = softprompt == null ? 0 : (int) softprompt.getShape().get(0);
+            AutoCompressor.SegmentOutput out = compressor.forwardSegment(softprompt, tokens.get(new NDIndex("{}:{}", from, to)));
             if (lm && len > (p == 0 ? 1 : 0)) {
                 int a = p == 0 ? 0 : p - 1;
                 int b = p + len - 1;
-                int[] targets = p == 0 ? Arrays.copyOfRange(seg, 1, len) : seg;
-                NDArray h = hidden.get(new NDIndex("0, {}:{}", a, b));
+                int[] targets = Arrays.copyOfRange(ids, p == 0 ? from + 1 : from, to);
+                NDArray h = out.hidden().get(new NDIndex("{}:{}", a, b));
                 NDArray segNll = Ce.nllSum(model.logits(h), targets);
                 nll = nll == null ? segNll : nll.add(segNll);
                 lmTokens += targets.length;
             }
-            NDArray summary = hidden.get(new NDIndex("0:1, {}:{}", p + len, p + len + s));
-            softprompt = softprompt == null ? summary : softprompt.concat(summary, 1);
+            softprompt = softprompt == null ? out.summary() : softprompt.concat(out.summary(), 0);
             if (detachEvery > 0 && (k + 1) % detachEvery == 0 && k + 1 < n && GradMode.isEnabled()) {
                 softprompt = softprompt.stopGradient();
             }
         }
-        return new Result(softprompt, nll, lmTokens, n);
+        return new Result(softprompt.expandDims(0), nll, lmTokens, n);
     }
 }

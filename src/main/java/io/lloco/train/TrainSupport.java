@@ -16,11 +16,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
 import io.lloco.runtime.model.GradMode;
 
 /** Pieces shared by the trainers: gradients, clipping, learning-rate schedule, atomic checkpoints, progress lines. */
@@ -31,7 +33,8 @@ public final class TrainSupport {
     /** Optimizer state file in a checkpoint directory. */
     public static final String OPTIMIZER = "optimizer.safetensors";
 
-    private TrainSupport() {}
+    private TrainSupport() {
+    }
 
     /** Marks every parameter as requiring a gradient. */
     public static void requireGradients(Map<String, NDArray> params) {
@@ -64,11 +67,22 @@ public final class TrainSupport {
         return Math.sqrt(sum);
     }
 
-    /** Zeroes the gradients in place (PyTorch accumulates them across backward passes). */
-    public static void zero(Map<String, NDArray> grads) {
+    /**
+     * Zeroes the gradients in place (PyTorch accumulates them across backward passes). In-place arithmetic
+     * only: {@code NDArray.set(Buffer)} would make the gradient alias a Java buffer that is freed once the
+     * handle is closed.
+     *
+     * @param finite whether every gradient is finite (otherwise NaN/inf entries are cleared too)
+     */
+    public static void zero(Map<String, NDArray> grads, boolean finite) {
         try (GradMode g = GradMode.disabled()) {
             for (NDArray a : grads.values()) {
-                a.set(new float[Math.toIntExact(a.getShape().size())]);
+                a.subi(a);
+                if (finite == false) {
+                    try (NDArray bad = a.isNaN().logicalOr(a.isInfinite())) {
+                        a.set(bad, 0f);
+                    }
+                }
             }
         }
     }
@@ -105,6 +119,7 @@ public final class TrainSupport {
     /** Something that writes a complete checkpoint into an empty directory. */
     @FunctionalInterface
     public interface DirWriter {
+
         /** Writes into {@code dir}. */
         void write(Path dir) throws IOException;
     }

@@ -1,0 +1,92 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import ai.djl.ndarray.NDManager;
+
+import io.lloco.runtime.lora.LoraWeights;
+import io.lloco.runtime.model.LlamaModel;
+import io.lloco.runtime.model.LlamaWeights;
+import io.lloco.train.Args;
+import io.lloco.train.Evaluator;
+import io.lloco.train.world.TaskFamily;
+import io.lloco.train.world.WorldTokenizer;
+
+/**
+ * {@code lloco eval --model DIR [--adapter DIR] --task lookup|choice|needle --n N --seed S --mode lloco|full|none
+ * [--doc-tokens T]}: prints one JSON line with accuracy, n, mean decoder positions, mean full-context tokens and
+ * milliseconds per question, on the world's held-out TEST split.
+ */
+public final class EvalCommand {
+
+    private EvalCommand() {
+    }
+
+    /** Usage text. */
+    public static final String USAGE = "usage: lloco eval --model DIR [--adapter DIR] --task lookup|choice|needle [--n N] [--seed S] "
+        + "[--mode lloco|full|none] [--doc-tokens T] [--questions-per-doc Q] [--threads N]\n";
+
+    /** Entry point for the {@code eval} subcommand; {@code args} excludes "eval". */
+    public static int run(String[] args) {
+        return run(args, System.out, System.err);
+    }
+
+    /** Entry point with explicit streams. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+            out.print(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        try {
+            Args a = new Args("lloco eval", args, Set.of());
+            TrainCommand.startEngine(a, a.integer("threads", 2));
+            Path model = Path.of(a.required("model"));
+            Path adapter = a.path("adapter");
+            Evaluator.Spec spec = new Evaluator.Spec(
+                TaskFamily.parse(a.required("task")),
+                Evaluator.Mode.parse(a.str("mode", "lloco")),
+                a.integer("n", 100),
+                a.lng("seed", 1),
+                a.integer("doc-tokens", 4096),
+                a.integer("questions-per-doc", 4)
+            );
+            a.checkAllUsed();
+            Path tokFile = model.resolve("tokenizer.json");
+            WorldTokenizer tok = Files.isRegularFile(tokFile) ? WorldTokenizer.load(tokFile) : WorldTokenizer.bundled();
+            try (
+                NDManager root = NDManager.newBaseManager();
+                LlamaWeights w = LlamaWeights.load(model, root);
+                LlamaModel m = new LlamaModel(w);
+                LoraWeights lora = adapter == null ? null : LoraWeights.load(adapter, w.config(), w.manager())) {
+                ObjectNode r = new Evaluator(m, tok).run(spec, lora);
+                r.put("model", model.toString());
+                if (adapter != null) {
+                    r.put("adapter_dir", adapter.toString());
+                }
+                out.println(r.toString());
+            }
+            return 0;
+        } catch (IllegalArgumentException e) {
+            err.println(e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            err.println("lloco eval failed: " + e);
+            e.printStackTrace(err);
+            return 1;
+        }
+    }
+
+    /** {@code java io.lloco.cli.EvalCommand ...}. */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+}

@@ -1,0 +1,225 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.train;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.lloco.runtime.compress.AutoCompressor;
+import io.lloco.runtime.generate.GenerationParams;
+import io.lloco.runtime.generate.GenerationRequest;
+import io.lloco.runtime.generate.GenerationResult;
+import io.lloco.runtime.generate.Generator;
+import io.lloco.runtime.lora.LoraWeights;
+import io.lloco.runtime.model.Embeddings;
+import io.lloco.runtime.model.LlamaModel;
+import io.lloco.runtime.prompt.PromptTemplates;
+import io.lloco.runtime.tokenizer.TokenCodec;
+import io.lloco.train.world.Document;
+import io.lloco.train.world.QaExample;
+import io.lloco.train.world.Split;
+import io.lloco.train.world.TaskFamily;
+import io.lloco.train.world.World;
+import io.lloco.train.world.WorldEval;
+import io.lloco.train.world.WorldTokenizer;
+
+/**
+ * Held-out evaluation on the world's TEST split through the runtime's own code paths: {@link AutoCompressor}
+ * (accumulated summaries, no LoRA) and the batched greedy {@link Generator} (with or without an adapter).
+ *
+ * <p>Modes: {@code lloco} = {@code [summaries ; prompt]}; {@code full} = {@code [document tokens ; prompt]}
+ * when it fits {@code max_position_embeddings} (questions that do not fit are counted in
+ * {@code skipped_not_fitting}); {@code none} = the prompt alone. Scores: CHOICE = first character equals the
+ * gold letter (QuALITY); NEEDLE = the answer contains the value; LOOKUP accuracy = exact match after
+ * SQuAD normalisation (token F1 is reported as {@code f1}).
+ */
+public final class Evaluator {
+
+    /** Evaluation modes. */
+    public enum Mode {
+
+        /** Summaries + prompt. */
+        LLOCO,
+        /** Uncompressed document + prompt. */
+        FULL,
+        /** Prompt only. */
+        NONE;
+
+        /** Parses lloco|full|none. */
+        public static Mode parse(String s) {
+            for (Mode m : values()) {
+                if (m.name().equalsIgnoreCase(s)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "--mode must be lloco, full or none, got [%s]", s));
+        }
+    }
+
+    /**
+     * One evaluation.
+     *
+     * @param task task family
+     * @param mode mode
+     * @param n number of questions
+     * @param seed world seed
+     * @param docTokens document length
+     * @param questionsPerDoc questions per document (lookup and choice; needle has one)
+     */
+    public record Spec(TaskFamily task, Mode mode, int n, long seed, int docTokens, int questionsPerDoc) {
+    }
+
+    private final LlamaModel model;
+    private final WorldTokenizer tokenizer;
+    private final int segmentTokens;
+    private final PromptTemplates templates = PromptTemplates.defaults();
+
+    /** An evaluator over a model (base weights) with its tokenizer. */
+    public Evaluator(LlamaModel model, WorldTokenizer tokenizer) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.segmentTokens = ModelShape.segmentTokens(model.config());
+    }
+
+    /** The world tokenizer as the runtime's codec (special ids 0..3 skipped when decoding). */
+    public static TokenCodec codec(WorldTokenizer t) {
+        return new TokenCodec() {
+
+            @Override
+            public int[] encode(String text) {
+                return t.encode(text);
+            }
+
+            @Override
+            public String decode(int[] ids) {
+                return t.decode(Arrays.stream(ids).filter(i -> i > WorldTokenizer.PAD_ID).toArray());
+            }
+        };
+    }
+
+    /** Runs an evaluation; {@code adapter} may be null. Returns the JSON result. */
+    public ObjectNode run(Spec spec, LoraWeights adapter) {
+        World world = new World(spec.seed(), io.lloco.train.world.WorldConfig.defaults(), tokenizer);
+        AutoCompressor compressor = new AutoCompressor(model);
+        Generator generator = new Generator(model, codec(tokenizer));
+        int maxPos = model.config().maxPositionEmbeddings();
+        double correct = 0;
+        double f1 = 0;
+        long decoderPositions = 0;
+        long fullTokens = 0;
+        long docTokenSum = 0;
+        int done = 0;
+        int skipped = 0;
+        long nanos = 0;
+        Map<String, double[]> byDepth = new TreeMap<>();
+        List<ObjectNode> samples = new ArrayList<>();
+        int docIndex = 0;
+        while (done + skipped < spec.n()) {
+            Document doc;
+            List<QaExample> qs;
+            if (spec.task() == TaskFamily.NEEDLE) {
+                double depth = (docIndex % 11) / 10.0;
+                doc = world.needleDocument(Split.TEST, docIndex, spec.docTokens(), depth);
+                qs = world.questions(doc, TaskFamily.NEEDLE, 1);
+            } else {
+                doc = world.document(Split.TEST, docIndex, spec.docTokens());
+                qs = world.questions(doc, spec.task(), Math.min(spec.questionsPerDoc(), spec.n() - done - skipped));
+            }
+            docIndex++;
+            long t0 = System.nanoTime();
+            int[] docIds = tokenizer.encode(doc.text());
+            Embeddings prefix = null;
+            if (spec.mode() == Mode.LLOCO) {
+                prefix = compressor.compress(docIds, segmentTokens, false);
+            }
+            List<GenerationRequest> reqs = new ArrayList<>();
+            List<QaExample> asked = new ArrayList<>();
+            for (QaExample q : qs) {
+                int[] prompt = tokenizer.encode(q.prompt(templates));
+                int maxNew = q.task() == TaskFamily.CHOICE ? 24 : 16;
+                int[] ids = prompt;
+                if (spec.mode() == Mode.FULL) {
+                    ids = concat(docIds, prompt);
+                    if (ids.length + maxNew > maxPos) {
+                        skipped++;
+                        fullTokens += ids.length;
+                        continue;
+                    }
+                }
+                int positions = ids.length + (prefix == null ? 0 : prefix.rows());
+                decoderPositions += positions;
+                fullTokens += docIds.length + prompt.length;
+                docTokenSum += docIds.length;
+                reqs.add(new GenerationRequest(prefix, ids, adapter, GenerationParams.greedy(maxNew)));
+                asked.add(q);
+            }
+            List<GenerationResult> res = generator.generate(reqs);
+            nanos += System.nanoTime() - t0;
+            for (int i = 0; i < res.size(); i++) {
+                QaExample q = asked.get(i);
+                String text = res.get(i).text() == null ? "" : res.get(i).text().trim();
+                double ok = switch (q.task()) {
+                    case LOOKUP -> WorldEval.exactMatch(text, q.gold());
+                    case CHOICE -> WorldEval.choiceCorrect(text, q.gold());
+                    case NEEDLE -> WorldEval.needleFound(text, q.gold());
+                };
+                correct += ok;
+                f1 += WorldEval.tokenF1(text, q.task() == TaskFamily.CHOICE ? q.answer() : q.gold());
+                if (q.task() == TaskFamily.NEEDLE) {
+                    String key = String.format(Locale.ROOT, "%.1f", Math.round(q.depth() * 10) / 10.0);
+                    double[] d = byDepth.computeIfAbsent(key, k -> new double[2]);
+                    d[0] += ok;
+                    d[1] += 1;
+                }
+                if (samples.size() < 3) {
+                    ObjectNode s = new ObjectMapper().createObjectNode();
+                    s.put("question", q.question());
+                    s.put("gold", q.answer());
+                    s.put("prediction", text);
+                    samples.add(s);
+                }
+                done++;
+            }
+        }
+        ObjectNode out = new ObjectMapper().createObjectNode();
+        out.put("task", spec.task().templateName());
+        out.put("mode", spec.mode().name().toLowerCase(Locale.ROOT));
+        out.put("adapter", adapter != null);
+        out.put("n", done);
+        out.put("accuracy", done == 0 ? Double.NaN : round(correct / done));
+        out.put("f1", done == 0 ? Double.NaN : round(f1 / done));
+        out.put("mean_decoder_positions", done == 0 ? Double.NaN : round((double) decoderPositions / done));
+        out.put("mean_full_context_tokens", round((double) fullTokens / Math.max(1, done + skipped)));
+        out.put("mean_doc_tokens", done == 0 ? Double.NaN : round((double) docTokenSum / done));
+        out.put("ms_per_question", done == 0 ? Double.NaN : round(nanos / 1e6 / done));
+        out.put("skipped_not_fitting", skipped);
+        out.put("doc_tokens", spec.docTokens());
+        out.put("seed", spec.seed());
+        out.put("chance", spec.task() == TaskFamily.CHOICE ? 0.25 : 0.0);
+        if (byDepth.isEmpty() == false) {
+            ObjectNode d = out.putObject("accuracy_by_depth");
+            byDepth.forEach((k, v) -> d.put(k, round(v[0] / v[1])));
+        }
+        out.putArray("examples").addAll(samples);
+        return out;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10000) / 10000.0;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+}

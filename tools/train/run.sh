@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The lloco-tiny training pipeline: pretrain -> LoRA -> eval -> export. Every stage is resumable/idempotent.
+#
+#   tools/train/run.sh build                 # compile into target-train/ and snapshot classes to $RUN/classes
+#   tools/train/run.sh pretrain [--resume]   # background-safe; checkpoints to $RUN/pretrain/checkpoint every <= 8 min
+#   tools/train/run.sh lora [--resume]       # LoRA on the latest pretrain checkpoint (frozen base), adapter to $RUN/lora
+#   tools/train/run.sh eval                  # the model-card table: lloco/full/none x base/adapter x lookup/choice/needle
+#   tools/train/run.sh export                # F16 base + default adapter into src/main/resources/io/lloco/models/lloco-tiny/
+#
+# Environment: RUN (default /work/lloco-train, outside git), THREADS (default 2), EXTRA (extra trainer options).
+# Logs go to models/lloco-tiny/train-logs/<stage>.log (appended).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+RUN=${RUN:-/work/lloco-train}
+THREADS=${THREADS:-2}
+LOGS=$ROOT/models/lloco-tiny/train-logs
+mkdir -p "$RUN" "$LOGS"
+JAVA=${JAVA:-}
+if [ -z "$JAVA" ]; then
+  for d in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
+    if [ -x "$d/bin/java" ] && [ "$("$d/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/{print $2}' | cut -d. -f1)" -ge 21 ]; then JAVA=$d/bin/java; break; fi
+  done
+fi
+# libgomp spin-waits by default: on a shared 2-core box that makes a 2-thread step 10-40x slower
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+java_run() {
+  "$JAVA" -Xmx4g -Djna.noclasspath=true --enable-native-access=ALL-UNNAMED -DDJL_CACHE_DIR="$RUN/djl-cache" \
+    -cp "$RUN/classes:$(cat "$RUN/classpath.txt")" "$@"
+}
+stage=${1:-}; shift || true
+case "$stage" in
+  build)
+    (cd "$ROOT" && ./mvnw -B -q -Dbuild.dir="$ROOT/target-train" compile dependency:build-classpath \
+       -Dmdep.outputFile="$ROOT/target-train/cp.txt" -Dmdep.includeScope=test)
+    rm -rf "$RUN/classes" && cp -r "$ROOT/target-train/classes" "$RUN/classes" && cp "$ROOT/target-train/cp.txt" "$RUN/classpath.txt"
+    git -C "$ROOT" rev-parse HEAD > "$RUN/classes.commit"
+    ;;
+  pretrain)
+    # seed 1, world seed 1; 30000 steps is the full schedule (warmup 300, cosine 1e-3 -> 1e-4); the
+    # curriculum widens documents from 1-2 to 1-8 segments of 512 tokens over the first 2000 steps.
+    java_run io.lloco.cli.TrainCommand pretrain --out "$RUN/pretrain" --steps 30000 --seed 1 --world-seed 1 --shape tiny \
+      --lr 1e-3 --min-lr 1e-4 --warmup 300 --max-segments 8 --ramp-steps 2000 --cloze 8 --needle-rate 0.3 \
+      --log-every 10 --checkpoint-every 200 --checkpoint-minutes 8 --threads "$THREADS" ${EXTRA:-} "$@" \
+      >> "$LOGS/pretrain.log" 2>&1
+    ;;
+  lora)
+    # LoRA r=8 alpha=16 on q/k/v/o (LLOCO-SPEC 2.5) over a frozen snapshot of the pretrain checkpoint
+    if [ "${1:-}" != "--resume" ]; then
+      rm -rf "$RUN/base" && cp -r "$RUN/pretrain/checkpoint" "$RUN/base"
+    fi
+    java_run io.lloco.cli.TrainCommand lora --model "$RUN/base" --out "$RUN/lora" --steps 3000 --seed 1 --world-seed 1 \
+      --rank 8 --alpha 16 --lr 1e-3 --docs 600 --doc-tokens 1024,2048,4096,4096 --questions 4 \
+      --log-every 10 --checkpoint-every 100 --checkpoint-minutes 8 --threads "$THREADS" ${EXTRA:-} "$@" \
+      >> "$LOGS/lora.log" 2>&1
+    ;;
+  eval)
+    N=${N:-60}
+    out=$LOGS/eval.jsonl
+    for task in lookup choice needle; do
+      for mode in lloco none; do
+        java_run io.lloco.cli.EvalCommand --model "$RUN/base" --task $task --n "$N" --seed 7 --mode $mode --doc-tokens 4096 --threads "$THREADS" >> "$out"
+        java_run io.lloco.cli.EvalCommand --model "$RUN/base" --adapter "$RUN/lora" --task $task --n "$N" --seed 7 --mode $mode --doc-tokens 4096 --threads "$THREADS" >> "$out"
+      done
+      # full context: 4096-token documents do not fit the 2048-position window; measured on 1024-token documents
+      java_run io.lloco.cli.EvalCommand --model "$RUN/base" --adapter "$RUN/lora" --task $task --n "$N" --seed 7 --mode full --doc-tokens 1024 --threads "$THREADS" >> "$out"
+      java_run io.lloco.cli.EvalCommand --model "$RUN/base" --adapter "$RUN/lora" --task $task --n "$N" --seed 7 --mode lloco --doc-tokens 1024 --threads "$THREADS" >> "$out"
+    done
+    ;;
+  export)
+    java_run io.lloco.train.ModelExport --model "$RUN/base" --adapter "$RUN/lora" \
+      --out "$ROOT/src/main/resources/io/lloco/models/lloco-tiny"
+    ;;
+  *)
+    echo "usage: $0 build|pretrain|lora|eval|export [options]" >&2; exit 2 ;;
+esac
