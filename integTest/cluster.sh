@@ -95,6 +95,12 @@ setup() {
 start() {
   local i=0 name
   for n in $NODES; do
+    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$((HTTP_PORT + i))/"; then
+      echo "cluster.sh: something already answers on 127.0.0.1:$((HTTP_PORT + i)); stop it or set HTTP_PORT/TRANSPORT_PORT" >&2; exit 1; fi
+    i=$((i + 1))
+  done
+  i=0
+  for n in $NODES; do
     name=${n%%:*}
     (cd "$H" && as_os env OPENSEARCH_PATH_CONF="$B/nodes/$name/config" bin/opensearch -d -p "$B/nodes/$name/os.pid" \
         >"$B/nodes/$name/logs/start.out" 2>&1 </dev/null) || { echo "cluster.sh: $name failed to start:" >&2; tail -30 "$B/nodes/$name/logs/start.out" >&2; exit 1; }
