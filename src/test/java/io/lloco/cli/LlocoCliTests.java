@@ -150,6 +150,11 @@ public class LlocoCliTests extends OpenSearchTestCase {
         assertFails(run("compress", "--model", model, "--ids", "1", "stray", "--out", "x"), 2, "unexpected argument [stray]");
         assertFails(run("frobnicate"), 2, "unknown command [frobnicate]");
         assertEquals(2, run().code);
+        Run help = run("--help");
+        assertEquals(0, help.code);
+        for (String cmd : new String[] { "logits", "compress", "generate", "train", "eval" }) {
+            assertTrue(help.out, help.out.contains("  " + cmd + " "));
+        }
         assertEquals(0, run("generate", "--help").code);
     }
 
