@@ -7,11 +7,13 @@
 #   tools/train/run.sh eval                  # the model-card table: lloco/full/none x base/adapter x lookup/choice/needle
 #   tools/train/run.sh export                # F16 base + default adapter into src/main/resources/io/lloco/models/lloco-tiny/
 #
-# Environment: RUN (default /work/lloco-train, outside git), THREADS (default 2), EXTRA (extra trainer options).
+# Environment: RUN (default /work/lloco-train, outside git), CLASSES (default $RUN/classes: a snapshot, so a running
+# trainer never sees class files change under it), THREADS (default 2), EXTRA (extra trainer options, override defaults).
 # Logs go to models/lloco-tiny/train-logs/<stage>.log (appended).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUN=${RUN:-/work/lloco-train}
+CLASSES=${CLASSES:-$RUN/classes}
 THREADS=${THREADS:-2}
 LOGS=$ROOT/models/lloco-tiny/train-logs
 mkdir -p "$RUN" "$LOGS"
@@ -25,14 +27,14 @@ fi
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 java_run() {
   "$JAVA" -Xmx4g -Djna.noclasspath=true --enable-native-access=ALL-UNNAMED -DDJL_CACHE_DIR="$RUN/djl-cache" \
-    -cp "$RUN/classes:$(cat "$RUN/classpath.txt")" "$@"
+    -cp "$CLASSES:$(cat "$RUN/classpath.txt")" "$@"
 }
 stage=${1:-}; shift || true
 case "$stage" in
   build)
     (cd "$ROOT" && ./mvnw -B -q -Dbuild.dir="$ROOT/target-train" compile dependency:build-classpath \
        -Dmdep.outputFile="$ROOT/target-train/cp.txt" -Dmdep.includeScope=test)
-    rm -rf "$RUN/classes" && cp -r "$ROOT/target-train/classes" "$RUN/classes" && cp "$ROOT/target-train/cp.txt" "$RUN/classpath.txt"
+    rm -rf "$CLASSES" && cp -r "$ROOT/target-train/classes" "$CLASSES" && cp "$ROOT/target-train/cp.txt" "$RUN/classpath.txt"
     git -C "$ROOT" rev-parse HEAD > "$RUN/classes.commit"
     ;;
   pretrain)
@@ -48,13 +50,13 @@ case "$stage" in
     if [ "${1:-}" != "--resume" ]; then
       rm -rf "$RUN/base" && cp -r "$RUN/pretrain/checkpoint" "$RUN/base"
     fi
-    java_run io.lloco.cli.TrainCommand lora --model "$RUN/base" --out "$RUN/lora" --steps 3000 --seed 1 --world-seed 1 \
-      --rank 8 --alpha 16 --lr 1e-3 --docs 600 --doc-tokens 1024,2048,4096,4096 --questions 4 \
+    java_run io.lloco.cli.TrainCommand lora --model "$RUN/base" --out "$RUN/lora" --steps 600 --seed 1 --world-seed 1 \
+      --rank 8 --alpha 16 --lr 1e-3 --docs 150 --doc-tokens 2048,4096,4096 --questions 4 \
       --log-every 10 --checkpoint-every 100 --checkpoint-minutes 8 --threads "$THREADS" ${EXTRA:-} "$@" \
       >> "$LOGS/lora.log" 2>&1
     ;;
   eval)
-    N=${N:-60}
+    N=${N:-40}
     out=$LOGS/eval.jsonl
     for task in lookup choice needle; do
       for mode in lloco none; do
