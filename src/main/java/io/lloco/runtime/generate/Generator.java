@@ -3,8 +3,8 @@ package io.lloco.runtime.generate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -30,16 +30,33 @@ import io.lloco.runtime.tokenizer.TokenCodec;
  */
 public final class Generator {
 
+    /** Prefill positions per forward by default. */
+    public static final int DEFAULT_PREFILL_CHUNK = 1024;
+
     private final LlamaModel model;
     private final TokenCodec tokenizer;
+    private final int prefillChunk;
 
     /**
      * @param model the base model
      * @param tokenizer for stop strings and output text; null: ids only
      */
     public Generator(LlamaModel model, TokenCodec tokenizer) {
+        this(model, tokenizer, DEFAULT_PREFILL_CHUNK);
+    }
+
+    /**
+     * @param model the base model
+     * @param tokenizer for stop strings and output text; null: ids only
+     * @param prefillChunk prefill at most this many positions per forward (bounds attention memory for long prefixes)
+     */
+    public Generator(LlamaModel model, TokenCodec tokenizer, int prefillChunk) {
+        if (prefillChunk <= 0) {
+            throw new IllegalArgumentException("prefill chunk must be > 0, got " + prefillChunk);
+        }
         this.model = model;
         this.tokenizer = tokenizer;
+        this.prefillChunk = prefillChunk;
     }
 
     /** The model. */
@@ -108,14 +125,24 @@ public final class Generator {
             KvCache cache = new KvCache(req, model.config().numHiddenLayers(), maxLen + maxNew);
             long start = System.nanoTime();
             float[] logits;
-            try (NDManager step = req.newSubManager()) {
+            try (NDManager prefill = req.newSubManager()) {
                 NDList inputs = new NDList();
                 for (int b = 0; b < batch; b++) {
-                    inputs.add(inputRow(step, requests.get(b), pads[b]));
+                    inputs.add(inputRow(prefill, requests.get(b), pads[b]));
                 }
                 NDArray embeds = NDArrays.stack(inputs, 0);
-                NDArray hidden = model.forward(embeds, layout, cache, delta);
-                logits = lastLogits(hidden);
+                logits = null;
+                // in chunks through the KV cache, so attention scores stay [B, heads, chunk, T] for long prefixes
+                for (int from = 0; from < maxLen; from += prefillChunk) {
+                    int to = Math.min(maxLen, from + prefillChunk);
+                    try (NDManager step = prefill.newSubManager()) {
+                        NDArray part = embeds.get(step, new NDIndex(":, {}:{}", from, to));
+                        NDArray hidden = model.forward(part, layout, cache, delta);
+                        if (to == maxLen) {
+                            logits = lastLogits(hidden);
+                        }
+                    }
+                }
             }
             for (int b = 0; b < batch; b++) {
                 rows[b].accept(logits, b * vocab, vocab, tokenizer);

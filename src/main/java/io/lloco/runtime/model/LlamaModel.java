@@ -268,9 +268,9 @@ public final class LlamaModel implements AutoCloseable {
         );
     }
 
-    /** Additive mask [B, 1, 1, T, past + T]: 0 where visible, -inf elsewhere. */
+    /** Additive mask [B, 1, 1, T, past + T] (B = 1 when no row is padded): 0 where visible, -inf elsewhere. */
     private NDArray mask(NDManager manager, SequenceLayout layout, int past, int t) {
-        int batch = layout.batch();
+        int batch = layout.isPadded() ? layout.batch() : 1; // unpadded rows share one causal mask
         int total = past + t;
         float[] m = new float[batch * t * total];
         for (int b = 0; b < batch; b++) {
