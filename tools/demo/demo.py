@@ -29,16 +29,25 @@ def call(url, method, path, body=None, ndjson=False):
         raise SystemExit(f"{method} {path} -> {e.code}: {e.read().decode()[:600]}")
 
 
+ARTICLES = re.compile(r"\b(a|an|the)\b")
+PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+
 def norm(s):
-    return " ".join(re.sub(r"[^0-9a-z ]", " ", s.lower()).split())
+    """WorldEval.normalize: lower case, punctuation removed, articles removed, whitespace collapsed."""
+    s = "".join(c for c in s.lower() if c not in PUNCTUATION)
+    return " ".join(ARTICLES.sub(" ", s).split())
 
 
 def correct(q, answer):
+    """The offline evaluator's scoring (WorldEval): exact match for lookup, first letter for choice, contains for needle."""
+    answer = answer.strip()
+    gold = str(q["gold"])
     if q["task"] == "choice":
-        return answer.strip()[:1].upper() == str(q["gold"]).strip()[:1].upper()
+        return bool(answer) and answer[0] == gold[0]
     if q["task"] == "needle":
-        return norm(str(q["answer"])) in norm(answer)
-    return norm(answer) == norm(str(q["answer"])) or norm(answer).startswith(norm(str(q["answer"])) + " ")
+        return gold.lower() in answer.lower()
+    return norm(answer) == norm(gold)
 
 
 def main():
@@ -51,6 +60,9 @@ def main():
     ap.add_argument("--questions", type=int, default=3)
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--model", default="lloco-tiny")
+    ap.add_argument("--compare-offline", metavar="MODEL_DIR",
+                    help="also run the offline evaluator (bin/lloco eval) on the same documents and questions with this "
+                         "checkpoint and its adapters/default, and print its accuracy beside the plugin's")
     a = ap.parse_args()
 
     out = subprocess.run(
@@ -79,10 +91,13 @@ def main():
 
     modes = ["lloco", "full_context", "no_context"]
     stats = {m: {"n": 0, "ok": 0, "positions": 0, "ms": 0.0} for m in modes}
+    per_task = {}
     print("\n### questions (held-out documents)")
     for d in docs:
         for q in d["questions"]:
-            body = {"question": q["question"], "doc_ids": [d["id"]], "template": q["task"], "max_new_tokens": 12}
+            # the offline evaluator's budgets: 24 new tokens for choice, 16 otherwise
+            body = {"question": q["question"], "doc_ids": [d["id"]], "template": q["task"],
+                    "max_new_tokens": 24 if q["task"] == "choice" else 16}
             if q["task"] == "choice":
                 body["choices"] = q["options"]
             line = []
@@ -94,6 +109,9 @@ def main():
                 s["ok"] += ok
                 s["positions"] += r["usage"]["decoder_positions"]
                 s["ms"] += r["timings"]["total_ms"]
+                t = per_task.setdefault((m, q["task"]), [0, 0])
+                t[0] += ok
+                t[1] += 1
                 line.append((m, r, ok))
             lr = line[0][1]
             print(f"  [{q['task']}] {q['question']}")
@@ -111,6 +129,26 @@ def main():
         s = stats[m]
         n = max(1, s["n"])
         print(f"  {m:12s} {s['ok'] / n:9.0%} {s['positions'] / n:18.0f} {s['ms'] / n:12.1f}")
+    print(f"\n  {'task':8s} " + " ".join(f"{m:>14s}" for m in modes))
+    for task in sorted({k[1] for k in per_task}):
+        cells = []
+        for m in modes:
+            ok, n = per_task.get((m, task), [0, 0])
+            cells.append(f"{ok:>6d}/{n:<3d}{ok / max(n, 1):5.0%}")
+        print(f"  {task:8s} " + " ".join(f"{c:>14s}" for c in cells))
+    if a.compare_offline:
+        print("\n### the same questions through the offline evaluator (bin/lloco eval, lloco mode, default adapter)")
+        root = sys.path[0] + "/../.."
+        for task in sorted({k[1] for k in per_task}):
+            n = per_task[("lloco", task)][1]
+            res = subprocess.run(
+                [root + "/bin/lloco", "eval", "--model", a.compare_offline, "--adapter", a.compare_offline + "/adapters/default",
+                 "--task", task, "--n", str(n), "--seed", str(a.seed), "--doc-tokens", str(a.tokens),
+                 "--questions-per-doc", str(a.questions), "--mode", "lloco"],
+                check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+            off = json.loads(res)
+            ok, n = per_task[("lloco", task)]
+            print(f"  {task:8s} plugin {ok / max(n, 1):6.1%} (n={n})   offline {off['accuracy']:6.1%} (n={off['n']})")
     L, F = stats["lloco"], stats["full_context"]
     if L["positions"]:
         print(f"\n  lloco reads {F['positions'] / L['positions']:.1f}x fewer decoder positions than full_context and answers in "
