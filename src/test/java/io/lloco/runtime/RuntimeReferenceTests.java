@@ -122,6 +122,8 @@ public class RuntimeReferenceTests extends OpenSearchTestCase {
                     assertArrayEquals(c.ints("segment_lengths"), AutoCompressor.segmentLengths(ids.length, seg));
                     check(c, "summaries (accumulate)", rows(ac.compress(ids, seg, false)), c.golden("summaries"));
                     check(c, "summaries_independent", rows(ac.compress(ids, seg, true)), c.golden("summaries_independent"));
+                    AutoCompressor chunked = new AutoCompressor(model, 3);
+                    check(c, "summaries (chunked by 3)", rows(chunked.compress(ids, seg, false)), c.golden("summaries"));
                     // batched with a shorter and a longer document around it
                     int[] other = Arrays.copyOf(ids, seg + 1);
                     int[] longer = new int[ids.length + seg];

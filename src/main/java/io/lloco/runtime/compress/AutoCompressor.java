@@ -15,6 +15,7 @@ import ai.djl.ndarray.types.Shape;
 import io.lloco.runtime.checkpoint.LlamaConfig;
 import io.lloco.runtime.model.Embeddings;
 import io.lloco.runtime.model.GradMode;
+import io.lloco.runtime.model.KvCache;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.SequenceLayout;
 
@@ -36,12 +37,28 @@ public final class AutoCompressor {
     /** What one segment's forward produced. */
     public record SegmentOutput(NDArray hidden, NDArray summary) {}
 
+    /** Positions per forward when compressing without gradients (bounds attention memory on long segments). */
+    public static final int DEFAULT_CHUNK = 1024;
+
     private final LlamaModel model;
     private final LlamaConfig config;
     private final int summaryLength;
+    private final int chunk;
 
     /** A compressor over an AutoCompressor model (one with {@code summary_length > 0} and {@code embed_summary.weight}). */
     public AutoCompressor(LlamaModel model) {
+        this(model, DEFAULT_CHUNK);
+    }
+
+    /**
+     * @param chunk without gradients, a segment longer than this runs through a KV cache in chunks of this many
+     *     positions (the summary tokens last), so attention scores stay [B, heads, chunk, T]
+     */
+    public AutoCompressor(LlamaModel model, int chunk) {
+        if (chunk <= 0) {
+            throw new IllegalArgumentException("chunk must be > 0, got " + chunk);
+        }
+        this.chunk = chunk;
         this.model = model;
         this.config = model.config();
         if (config.isAutoCompressor() == false || model.weights().embedSummary() == null) {
@@ -106,14 +123,16 @@ public final class AutoCompressor {
         for (int len : lengths) {
             NDArray seg = tokenEmbeds.get(new NDIndex("{}:{}", start, start + len));
             start += len;
-            SegmentOutput out = forwardSegment(accumulate ? softprompt : null, seg);
-            summaries.add(out.summary());
+            NDArray summary;
             if (eager) {
-                out.hidden().close();
+                summary = summaryOnly(accumulate ? softprompt : null, seg);
                 seg.close();
+            } else {
+                summary = forwardSegment(accumulate ? softprompt : null, seg).summary();
             }
+            summaries.add(summary);
             if (accumulate) {
-                NDArray next = softprompt == null ? out.summary() : softprompt.concat(out.summary(), 0);
+                NDArray next = softprompt == null ? summary : softprompt.concat(summary, 0);
                 if (eager && ownSoftprompt) {
                     softprompt.close();
                 }
@@ -162,6 +181,54 @@ public final class AutoCompressor {
         long total = hidden.getShape().get(0);
         NDArray summary = hidden.get(new NDIndex("{}:", total - summaryLength));
         return new SegmentOutput(hidden, summary);
+    }
+
+    /** Inference-only segment forward returning just the summary [L, hidden] (chunked when long). */
+    private NDArray summaryOnly(NDArray softprompt, NDArray tokenEmbeds) {
+        NDList parts = new NDList();
+        if (softprompt != null) {
+            parts.add(softprompt);
+        }
+        parts.add(tokenEmbeds);
+        parts.add(model.weights().embedSummary());
+        NDArray joined = NDArrays.concat(parts, 0);
+        NDArray input = joined.expandDims(0);
+        NDArray summary = summaryHidden(input, SequenceLayout.unpadded(1));
+        NDArray out = summary.squeeze(0);
+        summary.close();
+        input.close();
+        joined.close();
+        return out;
+    }
+
+    /**
+     * Final-normed hidden states of the last L positions of {@code input} [B, T, hidden] (the summary tokens),
+     * without gradients. Short inputs take one forward; long ones go through a KV cache in chunks, the summary
+     * tokens being the last chunk.
+     */
+    private NDArray summaryHidden(NDArray input, SequenceLayout layout) {
+        long t = input.getShape().get(1);
+        NDManager manager = input.getManager();
+        if (t <= chunk) {
+            NDArray hidden = model.forward(input, layout, null, null);
+            NDArray out = hidden.get(new NDIndex(":, {}:", t - summaryLength));
+            hidden.close();
+            return out;
+        }
+        try (KvCache cache = new KvCache(manager, config.numHiddenLayers(), (int) t)) {
+            long body = t - summaryLength;
+            for (long from = 0; from < body; from += chunk) {
+                long to = Math.min(body, from + chunk);
+                try (NDManager step = manager.newSubManager()) {
+                    NDArray part = input.get(step, new NDIndex(":, {}:{}", from, to));
+                    model.forward(part, layout, cache, null);
+                }
+            }
+            NDArray last = input.get(new NDIndex(":, {}:", body));
+            NDArray out = model.forward(last, layout, cache, null);
+            last.close();
+            return out;
+        }
     }
 
     /**
@@ -272,7 +339,6 @@ public final class AutoCompressor {
         for (int[] s : ids) {
             maxTokens = Math.max(maxTokens, s.length);
         }
-        int total = spRows + maxTokens + summaryLength;
         int[] pads = new int[rows];
         try (NDManager req = model.newRequestManager()) {
             NDList stacked = new NDList();
@@ -290,8 +356,7 @@ public final class AutoCompressor {
                 stacked.add(NDArrays.concat(parts, 0));
             }
             NDArray input = NDArrays.stack(stacked, 0);
-            NDArray hidden = model.forward(input, SequenceLayout.leftPadded(pads), null, null);
-            NDArray summary = hidden.get(new NDIndex(":, {}:", total - summaryLength));
+            NDArray summary = summaryHidden(input, SequenceLayout.leftPadded(pads));
             float[] flat = Embeddings.of(summary).data();
             List<float[]> out = new ArrayList<>();
             int per = summaryLength * h;

@@ -72,6 +72,18 @@ public class AutoCompressorTests extends OpenSearchTestCase {
             Embeddings ind = ac.compress(ids, 5, true);
             assertEquals("segment 0 has no earlier context either way", acc.slice(0, 3), ind.slice(0, 3));
             assertTrue("later segments see the softprompt", TinyModels.relErr(rows(acc.slice(3, 9)), rows(ind.slice(3, 9))) > 1e-3);
+            // long segments go through the KV cache in chunks: same summaries
+            for (int chunk : new int[] { 1, 2, 4 }) {
+                AutoCompressor chunked = new AutoCompressor(m, chunk);
+                for (boolean independent : new boolean[] { false, true }) {
+                    Embeddings ref1 = independent ? ind : acc;
+                    double e1 = TinyModels.relErr(rows(ref1), rows(chunked.compress(ids, 5, independent)));
+                    assertTrue("chunk " + chunk + " rel err " + e1, e1 < 1e-5);
+                    List<Embeddings> batch = chunked.compressBatch(List.of(java.util.Arrays.copyOf(ids, 7), ids), 5, independent, 2);
+                    double e2 = TinyModels.relErr(rows(ref1), rows(batch.get(1)));
+                    assertTrue("chunk " + chunk + " batched rel err " + e2, e2 < 1e-5);
+                }
+            }
             assertEquals("compression frees its arrays", before, root.getManagedArrays().size());
         }
     }
