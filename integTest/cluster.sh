@@ -17,6 +17,7 @@
 #   HEAP        heap per node (default 768m)
 #   WITH_KNN    1 to install k-NN 3.6.0.0 beside the plugin (default 1)
 #   RUN_UID     uid that runs the nodes (default 65534)
+#   LLOCO_THREADS  plugins.lloco.engine.num_threads per node (default 1: several nodes share the cores)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd); ROOT=$(cd "$HERE/.." && pwd)
 V=${OS_VERSION:-3.6.0}
@@ -82,7 +83,7 @@ setup() {
       echo "path.logs: $B/nodes/$name/logs"
       if [ "$(echo $NODES | wc -w)" = 1 ]; then echo "discovery.type: single-node"
       else echo "discovery.seed_hosts: [${seeds%,}]"; echo "cluster.initial_cluster_manager_nodes: [$cms]"; fi
-      echo "plugins.lloco.engine.num_threads: ${LLOCO_THREADS:-2}"
+      echo "plugins.lloco.engine.num_threads: ${LLOCO_THREADS:-1}"
       [ -n "${EXTRA_YML:-}" ] && printf '%b\n' "$EXTRA_YML"
     } >> "$B/nodes/$name/config/opensearch.yml"
     printf -- "-Xms%s\n-Xmx%s\n" "$HEAP" "$HEAP" > "$B/nodes/$name/config/jvm.options.d/heap.options"
