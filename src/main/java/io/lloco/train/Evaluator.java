@@ -40,7 +40,8 @@ import io.lloco.train.world.WorldTokenizer;
  * when it fits {@code max_position_embeddings} (questions that do not fit are counted in
  * {@code skipped_not_fitting}); {@code none} = the prompt alone. Scores: CHOICE = first character equals the
  * gold letter (QuALITY); NEEDLE = the answer contains the value; LOOKUP accuracy = exact match after
- * SQuAD normalisation (token F1 is reported as {@code f1}).
+ * SQuAD normalisation (token F1 is reported as {@code f1}). {@code well_formed} is the share of answers in the
+ * target's form (right or wrong), which shows what an adapter learned even when accuracy does not move.
  */
 public final class Evaluator {
 
@@ -113,6 +114,7 @@ public final class Evaluator {
         Generator generator = new Generator(model, codec(tokenizer));
         int maxPos = model.config().maxPositionEmbeddings();
         double correct = 0;
+        int wellFormed = 0;
         double f1 = 0;
         long decoderPositions = 0;
         long fullTokens = 0;
@@ -173,6 +175,7 @@ public final class Evaluator {
                     case NEEDLE -> WorldEval.needleFound(text, q.gold());
                 };
                 correct += ok;
+                wellFormed += wellFormed(q.task(), text) ? 1 : 0;
                 f1 += WorldEval.tokenF1(text, q.task() == TaskFamily.CHOICE ? q.answer() : q.gold());
                 if (q.task() == TaskFamily.NEEDLE) {
                     String key = String.format(Locale.ROOT, "%.1f", Math.round(q.depth() * 10) / 10.0);
@@ -197,6 +200,7 @@ public final class Evaluator {
         out.put("n", done);
         out.put("accuracy", done == 0 ? Double.NaN : round(correct / done));
         out.put("f1", done == 0 ? Double.NaN : round(f1 / done));
+        out.put("well_formed", done == 0 ? Double.NaN : round((double) wellFormed / done));
         out.put("mean_decoder_positions", done == 0 ? Double.NaN : round((double) decoderPositions / done));
         out.put("mean_full_context_tokens", round((double) fullTokens / Math.max(1, done + skipped)));
         out.put("mean_doc_tokens", done == 0 ? Double.NaN : round((double) docTokenSum / done));
@@ -211,6 +215,18 @@ public final class Evaluator {
         }
         out.putArray("examples").addAll(samples);
         return out;
+    }
+
+    /**
+     * Whether an answer has the target's form, right or wrong: "{letter}. {text}" for CHOICE (QuALITY's target
+     * format), a short phrase (1 to 4 words, no sentence break) for LOOKUP and NEEDLE.
+     */
+    public static boolean wellFormed(TaskFamily task, String text) {
+        if (task == TaskFamily.CHOICE) {
+            return text.matches("(?s)[A-D]\\. \\S.*");
+        }
+        String t = text.trim();
+        return t.isEmpty() == false && t.split("\\s+").length <= 4 && t.contains(". ") == false;
     }
 
     private static double round(double v) {
