@@ -56,16 +56,23 @@ case "$stage" in
       >> "$LOGS/lora.log" 2>&1
     ;;
   eval)
-    N=${N:-40}
+    # WHICH=base (no adapter) | adapter | all; N questions per (task, mode); needle uses NEEDLE_N (2 per depth 0.0..1.0)
+    N=${N:-40}; NEEDLE_N=${NEEDLE_N:-22}; WHICH=${WHICH:-all}
     out=$LOGS/eval.jsonl
+    ev() { java_run io.lloco.cli.EvalCommand --model "$RUN/base" --seed 7 --threads "$THREADS" "$@" | grep '^{' | tee -a "$out"; }
     for task in lookup choice needle; do
-      for mode in lloco none; do
-        java_run io.lloco.cli.EvalCommand --model "$RUN/base" --task $task --n "$N" --seed 7 --mode $mode --doc-tokens 4096 --threads "$THREADS" >> "$out"
-        java_run io.lloco.cli.EvalCommand --model "$RUN/base" --adapter "$RUN/lora" --task $task --n "$N" --seed 7 --mode $mode --doc-tokens 4096 --threads "$THREADS" >> "$out"
-      done
-      # full context: 4096-token documents do not fit the 2048-position window; measured on 1024-token documents
-      java_run io.lloco.cli.EvalCommand --model "$RUN/base" --adapter "$RUN/lora" --task $task --n "$N" --seed 7 --mode full --doc-tokens 1024 --threads "$THREADS" >> "$out"
-      java_run io.lloco.cli.EvalCommand --model "$RUN/base" --adapter "$RUN/lora" --task $task --n "$N" --seed 7 --mode lloco --doc-tokens 1024 --threads "$THREADS" >> "$out"
+      n=$N; [ $task = needle ] && n=$NEEDLE_N
+      if [ "$WHICH" != adapter ]; then
+        ev --task $task --n "$n" --mode lloco --doc-tokens 4096
+        ev --task $task --n "$n" --mode none --doc-tokens 4096
+      fi
+      if [ "$WHICH" != base ]; then
+        ev --adapter "$RUN/lora" --task $task --n "$n" --mode lloco --doc-tokens 4096
+        ev --adapter "$RUN/lora" --task $task --n "$n" --mode none --doc-tokens 4096
+        # full context: 4096-token documents do not fit the 2048-position window; compare on 1024-token documents
+        ev --adapter "$RUN/lora" --task $task --n "$n" --mode full --doc-tokens 1024
+        ev --adapter "$RUN/lora" --task $task --n "$n" --mode lloco --doc-tokens 1024
+      fi
     done
     ;;
   export)
