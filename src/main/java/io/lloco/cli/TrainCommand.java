@@ -33,7 +33,7 @@ public final class TrainCommand {
                                     [--tokenizer FILE] [--lr X] [--min-lr X] [--warmup N] [--weight-decay X] [--clip X]
                                     [--max-segments N] [--ramp-steps N] [--cloze N] [--needle-rate X] [--detach-every N]
                                     [--lm-weight X] [--cloze-weight X] [--recall N] [--recall-weight X]
-                                    [--segment-start T] [--segment-doubling N] [--log-every N] [--checkpoint-every N]
+                                    [--segment-start T] [--segment-doubling N] [--context-cloze X] [--log-every N] [--checkpoint-every N]
                                     [--checkpoint-minutes X] [--max-minutes X] [--stop-at STEP] [--threads N]
                lloco train lora --model DIR --out ADAPTER_DIR [--resume] [--steps N] [--seed S] [--world-seed W]
                                 [--rank R] [--alpha A] [--lr X] [--warmup N] [--docs N] [--doc-tokens T] [--questions N]
@@ -92,6 +92,7 @@ public final class TrainCommand {
                         a.dbl("recall-weight", 1.0),
                         a.integer("segment-start", 0),
                         a.lng("segment-doubling", 1000),
+                        a.dbl("context-cloze", 0),
                         a.integer("log-every", 10),
                         a.integer("checkpoint-every", 200),
                         a.dbl("checkpoint-minutes", 8),

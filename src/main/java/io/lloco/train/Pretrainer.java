@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -68,6 +69,8 @@ public final class Pretrainer {
      * @param recallWeight weight of the text-recall loss
      * @param segmentStart compression curriculum: training segments start at this many tokens (0: the model's own length)
      * @param segmentDoubling and double every this many steps up to the model's segment length
+     * @param contextClozeWeight weight of a warm-start loss: the same cloze rows read from the uncompressed document
+     *     (token embeddings as the prefix, documents of at most two segments; 0: off), which teaches in-context retrieval
      * @param logEvery progress line every this many steps
      * @param checkpointEvery checkpoint every this many steps
      * @param checkpointMinutes and at least every this many minutes
@@ -98,6 +101,7 @@ public final class Pretrainer {
         double recallWeight,
         int segmentStart,
         long segmentDoubling,
+        double contextClozeWeight,
         int logEvery,
         int checkpointEvery,
         double checkpointMinutes,
@@ -225,6 +229,13 @@ public final class Pretrainer {
                         }
                         if (clMean != null) {
                             NDArray c = clMean.mul(o.clozeWeight());
+                            loss = loss == null ? c : loss.add(c);
+                        }
+                        if (o.contextClozeWeight() > 0 && s.cloze().isEmpty() == false && s.ids().length <= 2 * trainSeg) {
+                            NDArray ctx = model.embed(sm, s.ids()).expandDims(0);
+                            List<PrefixLoss.Item> rows = s.cloze().subList(0, Math.min(4, s.cloze().size()));
+                            PrefixLoss.Result cc = PrefixLoss.compute(model, sm, ctx, rows, null);
+                            NDArray c = cc.nll().div(cc.tokens()).mul(o.contextClozeWeight());
                             loss = loss == null ? c : loss.add(c);
                         }
                         if (rcMean != null) {
@@ -356,6 +367,7 @@ public final class Pretrainer {
         m.put("recall_per_step", o.recallPerStep());
         m.put("recall_weight", o.recallWeight());
         m.put("segment_start", o.segmentStart());
+        m.put("context_cloze_weight", o.contextClozeWeight());
         m.put("segment_doubling", o.segmentDoubling());
         return m;
     }

@@ -244,7 +244,8 @@ public class TrainerTests extends OpenSearchTestCase {
 
     static Pretrainer.Options pretrain(Path out, boolean resume, long steps, long stopAt, ModelShape shape, Path tok) {
         return new Pretrainer.Options(
-            out, resume, steps, 3, 1, shape, tok, 2e-3, 2e-4, 2, 0.01, 1.0, 2, 2, 4, 0.5, 0, 1.0, 1.0, 2, 1.0, 0, 0, 1, 1000, 60, 0, stopAt
+            out, resume, steps, 3, 1, shape, tok, 2e-3, 2e-4, 2, 0.01, 1.0, 2, 2, 4, 0.5, 0, 1.0, 1.0, 2, 1.0, 0, 0, 0, 1, 1000, 60, 0,
+            stopAt
         );
     }
 

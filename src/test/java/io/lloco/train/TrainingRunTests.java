@@ -47,7 +47,8 @@ public class TrainingRunTests extends OpenSearchTestCase {
         Path run = createTempDir();
         try (NDManager root = NDManager.newBaseManager()) {
             Pretrainer.Options po = new Pretrainer.Options(
-                run.resolve("pretrain"), false, 300, 1, 1, ci, tok, 3e-3, 3e-4, 10, 0.01, 1.0, 2, 20, 8, 0.5, 0, 1.0, 1.0, 2, 1.0, 0, 0, 50,
+                run.resolve("pretrain"), false, 300, 1, 1, ci, tok, 3e-3, 3e-4, 10, 0.01, 1.0, 2, 20, 8, 0.5, 0, 1.0, 1.0, 2, 1.0, 0, 0, 0,
+                50,
                 1000, 60, 0, 0
             );
             Pretrainer.Summary ps = Pretrainer.run(po, root, TrainerTests.quiet());
