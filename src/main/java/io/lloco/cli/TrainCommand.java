@@ -53,6 +53,10 @@ public final class TrainCommand {
             return args.length == 0 ? 2 : 0;
         }
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        if (rest.length == 1 && (rest[0].equals("--help") || rest[0].equals("-h"))) {
+            out.print(USAGE);
+            return 0;
+        }
         try {
             switch (args[0]) {
                 case "pretrain" -> {
