@@ -50,6 +50,23 @@ public final class SummaryProbe {
 
     /** Runs the probe on {@code docs} documents of {@code segments} segments each. */
     public static Result run(LlamaModel model, WorldTokenizer tok, long worldSeed, int docs, int segments, double needleRate, int seg) {
+        return run(model, tok, worldSeed, docs, segments, needleRate, seg, false);
+    }
+
+    /**
+     * As {@link #run(LlamaModel, WorldTokenizer, long, int, int, double, int)}; with {@code fullContext} the prefix is the
+     * uncompressed document (its token embeddings) instead of its summaries: the in-context retrieval baseline.
+     */
+    public static Result run(
+        LlamaModel model,
+        WorldTokenizer tok,
+        long worldSeed,
+        int docs,
+        int segments,
+        double needleRate,
+        int seg,
+        boolean fullContext
+    ) {
         World world = new World(worldSeed, WorldConfig.defaults(), tok);
         PretrainSampler sampler = new PretrainSampler(world, 77, seg, segments, 8, needleRate, 1);
         SegmentCompressor comp = new SegmentCompressor(model, seg);
@@ -82,12 +99,16 @@ public final class SummaryProbe {
             List<NDArray> sums = new ArrayList<>();
             try (NDManager m = model.newRequestManager()) {
                 for (PretrainSampler.Sample s : samples) {
-                    sums.add(comp.run(m, s.ids(), false, 0).summaries());
+                    sums.add(fullContext ? model.embed(m, s.ids()).expandDims(0) : comp.run(m, s.ids(), false, 0).summaries());
                 }
                 for (int d = 0; d < samples.size(); d++) {
                     List<PrefixLoss.Item> items = samples.get(d).cloze();
                     NDArray mine = sums.get(d);
                     NDArray other = sums.get((d + 1) % samples.size());
+                    if (fullContext && other.getShape().get(1) != mine.getShape().get(1)) {
+                        long n = Math.min(other.getShape().get(1), mine.getShape().get(1));
+                        other = other.get(new ai.djl.ndarray.index.NDIndex(":, :{}", n));
+                    }
                     try (NDManager sm = m.newSubManager()) {
                         own += PrefixLoss.compute(model, sm, mine, items, null).nll().getFloat();
                         swapped += PrefixLoss.compute(model, sm, other, items, null).nll().getFloat();
@@ -112,15 +133,19 @@ public final class SummaryProbe {
         return arg == it.target()[0];
     }
 
-    /** {@code java io.lloco.train.SummaryProbe --model DIR [--docs N] [--segments K] [--needle-rate X]}: prints one JSON line. */
+    /**
+     * {@code java io.lloco.train.SummaryProbe --model DIR [--docs N] [--segments K] [--segment T] [--needle-rate X] [--full-context]}:
+     * prints one JSON line.
+     */
     public static void main(String[] argv) throws IOException {
-        Args a = new Args("SummaryProbe", argv, Set.of());
+        Args a = new Args("SummaryProbe", argv, Set.of("full-context"));
         Path model = Path.of(a.required("model"));
         int docs = a.integer("docs", 24);
         int segments = a.integer("segments", 1);
         double needle = a.dbl("needle-rate", 0.3);
         int threads = a.integer("threads", 2);
         int segTokens = a.integer("segment", 0);
+        boolean full = a.flag("full-context");
         a.checkAllUsed();
         new DjlBootstrap()
             .start(new DjlBootstrap.Options(Path.of(System.getProperty("DJL_CACHE_DIR", "/tmp/lloco-djl-cache")), threads, 1));
@@ -130,7 +155,8 @@ public final class SummaryProbe {
             LlamaWeights w = LlamaWeights.load(model, root);
             LlamaModel m = new LlamaModel(w)) {
             ObjectNode n = new ObjectMapper().createObjectNode();
-            Result r = run(m, tok, 1, docs, segments, needle, segTokens > 0 ? segTokens : ModelShape.segmentTokens(w.config()));
+            Result r = run(m, tok, 1, docs, segments, needle, segTokens > 0 ? segTokens : ModelShape.segmentTokens(w.config()), full);
+            n.put("prefix", full ? "document tokens" : "summaries");
             n.put("segment_tokens", segTokens > 0 ? segTokens : ModelShape.segmentTokens(w.config()));
             n.put("model", model.toString());
             n.put("segments", segments);
