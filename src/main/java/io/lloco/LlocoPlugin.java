@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco;
 
 import java.io.IOException;
@@ -9,10 +13,10 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
-import org.opensearch.common.inject.Module;
 import org.opensearch.cluster.node.DiscoveryNodeRole;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.inject.Module;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.Setting;
@@ -26,14 +30,14 @@ import org.opensearch.env.NodeEnvironment;
 import org.opensearch.ingest.Processor;
 import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.plugins.IngestPlugin;
+import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPipelinePlugin;
 import org.opensearch.plugins.SearchPlugin;
-import org.opensearch.search.pipeline.SearchResponseProcessor;
-import org.opensearch.plugins.Plugin;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
 import org.opensearch.script.ScriptService;
+import org.opensearch.search.pipeline.SearchResponseProcessor;
 import org.opensearch.threadpool.ExecutorBuilder;
 import org.opensearch.threadpool.FixedExecutorBuilder;
 import org.opensearch.threadpool.ThreadPool;
@@ -41,8 +45,12 @@ import org.opensearch.transport.client.Client;
 import org.opensearch.watcher.ResourceWatcherService;
 
 import io.lloco.common.LlocoSettings;
+import io.lloco.engine.EngineService;
+import io.lloco.engine.ModelRegistry;
 import io.lloco.engine.ModelService;
 import io.lloco.engine.RuntimeModel;
+import io.lloco.info.LlocoInfoAction;
+import io.lloco.info.LlocoInfoTransportAction;
 import io.lloco.ingest.CompressAction;
 import io.lloco.ingest.CompressService;
 import io.lloco.ingest.LlocoCompressProcessor;
@@ -50,20 +58,16 @@ import io.lloco.ingest.LlocoCompressProcessorFactory;
 import io.lloco.ingest.LocalCompressService;
 import io.lloco.ingest.RoutedCompressService;
 import io.lloco.ingest.TransportCompressAction;
-import io.lloco.engine.EngineService;
-import io.lloco.engine.ModelRegistry;
-import io.lloco.info.LlocoInfoAction;
 import io.lloco.qa.DecodeAction;
-import io.lloco.qa.LlocoAnswerProcessor;
-import io.lloco.qa.LlocoSearchExt;
 import io.lloco.qa.DecodeService;
 import io.lloco.qa.DecodeTransportAction;
+import io.lloco.qa.LlocoAnswerProcessor;
 import io.lloco.qa.LlocoQaAction;
 import io.lloco.qa.LlocoQaTransportAction;
+import io.lloco.qa.LlocoSearchExt;
+import io.lloco.rest.RestLlocoInfoAction;
 import io.lloco.rest.RestLlocoQaAction;
 import io.lloco.routing.InferenceRouter;
-import io.lloco.info.LlocoInfoTransportAction;
-import io.lloco.rest.RestLlocoInfoAction;
 import io.lloco.routing.LlocoNodeRole;
 import io.lloco.runtime.DjlBootstrap;
 
@@ -81,7 +85,6 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, IngestPlugin, S
     private volatile ModelService models;
     private volatile CompressService compressService;
     private volatile ThreadPool threadPool;
-
 
     @Override
     public List<Setting<?>> getSettings() {

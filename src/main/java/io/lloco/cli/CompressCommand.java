@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.cli;
 
 import java.io.IOException;
@@ -18,8 +22,7 @@ import io.lloco.runtime.model.Embeddings;
 /** {@code lloco compress}: AutoCompressor summaries of ids or a text file, written as tensor {@code summaries} [S, hidden]. */
 final class CompressCommand implements Subcommand {
 
-    static final String USAGE =
-        "usage: lloco compress --model DIR (--ids 3,17,42 | --text-file FILE) [--segment-tokens N (default 1536)] [--independent] --out OUT.safetensors";
+    static final String USAGE = "usage: lloco compress --model DIR (--ids 3,17,42 | --text-file FILE) [--segment-tokens N (default 1536)] [--independent] --out OUT.safetensors";
 
     /** LLoCO's segment length. */
     static final int DEFAULT_SEGMENT_TOKENS = 1536;
@@ -79,7 +82,7 @@ final class CompressCommand implements Subcommand {
                 .metadata("accumulate", Boolean.toString(independent == false))
                 .metadata("tokens", Integer.toString(ids.length))
                 .metadata("summary_length", Integer.toString(ac.summaryLength()))
-                .add(ModelLoading.SUMMARIES, new long[] { s.rows(), s.dim() }, s.data())
+                .add(ModelLoading.SUMMARIES, new long[]{s.rows(), s.dim()}, s.data())
                 .write(outFile, StoredDtype.F32);
             err.println(
                 String.format(

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.cli;
 
 import java.io.IOException;
@@ -24,7 +28,8 @@ public final class LlocoCli {
     private final Map<String, Subcommand> commands = new LinkedHashMap<>();
 
     /** An empty registry. */
-    public LlocoCli() {}
+    public LlocoCli() {
+    }
 
     /** The standard command set. Add new subcommands here. */
     public static LlocoCli standard() {
@@ -62,7 +67,11 @@ public final class LlocoCli {
         }
         Subcommand c = commands.get(argv[0]);
         if (c == null) {
-            err.println(oneLine(String.format(Locale.ROOT, "lloco: unknown command [%s]; commands: %s", argv[0], String.join(", ", commands.keySet()))));
+            err.println(
+                oneLine(
+                    String.format(Locale.ROOT, "lloco: unknown command [%s]; commands: %s", argv[0], String.join(", ", commands.keySet()))
+                )
+            );
             return USAGE;
         }
         String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
@@ -77,7 +86,9 @@ public final class LlocoCli {
             debug(e, err);
             return FAILURE;
         } catch (Throwable t) { // engine errors, OutOfMemoryError, ...: still one line, no stack trace
-            err.println(oneLine(String.format(Locale.ROOT, "lloco %s: internal error: %s: %s", c.name(), t.getClass().getSimpleName(), message(t))));
+            err.println(
+                oneLine(String.format(Locale.ROOT, "lloco %s: internal error: %s: %s", c.name(), t.getClass().getSimpleName(), message(t)))
+            );
             debug(t, err);
             return FAILURE;
         }

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.cli;
 
 import java.io.PrintStream;
@@ -50,7 +54,7 @@ final class LogitsCommand implements Subcommand {
             for (int i = 0; i < ids.length; i++) {
                 System.arraycopy(logits[i], 0, flat, i * vocab, vocab);
             }
-            new SafeTensorsWriter().add("logits", new long[] { ids.length, vocab }, flat).write(outFile, StoredDtype.F32);
+            new SafeTensorsWriter().add("logits", new long[]{ids.length, vocab}, flat).write(outFile, StoredDtype.F32);
             err.println(String.format(Locale.ROOT, "lloco logits: wrote logits [%d, %d] to %s", ids.length, vocab, outFile));
         }
         return LlocoCli.OK;

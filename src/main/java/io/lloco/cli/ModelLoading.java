@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.cli;
 
 import java.io.IOException;
@@ -8,6 +12,7 @@ import java.util.Arrays;
 import java.util.Locale;
 
 import ai.djl.ndarray.NDManager;
+
 import io.lloco.runtime.DjlBootstrap;
 import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.checkpoint.HostTensor;
@@ -57,7 +62,9 @@ final class ModelLoading implements AutoCloseable {
     static ModelLoading open(Path modelDir, Path adapterDir, boolean requireTokenizer, String why) throws IOException {
         Path tok = modelDir.resolve(HfTokenizer.FILE);
         if (requireTokenizer && Files.isDirectory(modelDir) && Files.isRegularFile(tok) == false) {
-            throw new CheckpointException(String.format(Locale.ROOT, "model directory [%s] has no %s (needed for %s)", modelDir, HfTokenizer.FILE, why));
+            throw new CheckpointException(
+                String.format(Locale.ROOT, "model directory [%s] has no %s (needed for %s)", modelDir, HfTokenizer.FILE, why)
+            );
         }
         startEngine();
         NDManager root = NDManager.newBaseManager();
@@ -115,7 +122,14 @@ final class ModelLoading implements AutoCloseable {
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] >= vocab) {
                 throw new UsageException(
-                    String.format(Locale.ROOT, "option --%s: token id %d at position %d is outside the vocabulary [0, %d)", option, ids[i], i, vocab)
+                    String.format(
+                        Locale.ROOT,
+                        "option --%s: token id %d at position %d is outside the vocabulary [0, %d)",
+                        option,
+                        ids[i],
+                        i,
+                        vocab
+                    )
                 );
             }
         }

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.cli;
 
 import java.io.PrintStream;
@@ -12,6 +16,7 @@ public interface Subcommand {
     /** What a subcommand does with its arguments (those after the subcommand name). */
     @FunctionalInterface
     interface Body {
+
         /** Runs and returns the exit code. */
         int run(String[] args, PrintStream out, PrintStream err) throws Exception;
     }
@@ -28,6 +33,7 @@ public interface Subcommand {
     /** A subcommand from a name, a summary and a body (e.g. an existing {@code static int run(String[], PrintStream, PrintStream)}). */
     static Subcommand of(String name, String summary, Body body) {
         return new Subcommand() {
+
             @Override
             public String name() {
                 return name;

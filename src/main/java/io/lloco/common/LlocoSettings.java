@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.common;
 
 import java.util.List;
@@ -6,7 +10,6 @@ import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Setting.Property;
 import org.opensearch.common.settings.Settings;
-import org.opensearch.common.unit.TimeValue;
 import org.opensearch.common.unit.TimeValue;
 
 /**
@@ -80,13 +83,16 @@ public final class LlocoSettings {
     );
 
     /** With no {@code lloco} node in the cluster, decode questions on the coordinating node. */
-    public static final Setting<Boolean> QA_ALLOW_LOCAL = Setting.boolSetting(PREFIX + "qa.allow_local", true, Property.NodeScope, Property.Dynamic);
+    public static final Setting<Boolean> QA_ALLOW_LOCAL = Setting
+        .boolSetting(PREFIX + "qa.allow_local", true, Property.NodeScope, Property.Dynamic);
 
     /** Questions a {@code lloco} node queues before answering 429. */
-    public static final Setting<Integer> QA_QUEUE_SIZE = Setting.intSetting(PREFIX + "qa.queue_size", 64, 1, 10_000, Property.NodeScope, Property.Dynamic);
+    public static final Setting<Integer> QA_QUEUE_SIZE = Setting
+        .intSetting(PREFIX + "qa.queue_size", 64, 1, 10_000, Property.NodeScope, Property.Dynamic);
 
     /** Questions decoded together in one batch. */
-    public static final Setting<Integer> QA_MAX_BATCH = Setting.intSetting(PREFIX + "qa.max_batch", 8, 1, 64, Property.NodeScope, Property.Dynamic);
+    public static final Setting<Integer> QA_MAX_BATCH = Setting
+        .intSetting(PREFIX + "qa.max_batch", 8, 1, 64, Property.NodeScope, Property.Dynamic);
 
     /** How long a coordinating node waits for a {@code lloco} node's answer before retrying elsewhere. */
     public static final Setting<TimeValue> QA_TIMEOUT = Setting.timeSetting(
@@ -98,7 +104,8 @@ public final class LlocoSettings {
     );
 
     /** Per index: the LoRA adapter answering questions over it ({@code none}, or an adapter name; empty = the model's {@code default}). */
-    public static final Setting<String> INDEX_ADAPTER = Setting.simpleString("index.lloco.adapter", "", Property.IndexScope, Property.Dynamic);
+    public static final Setting<String> INDEX_ADAPTER = Setting
+        .simpleString("index.lloco.adapter", "", Property.IndexScope, Property.Dynamic);
 
     private volatile boolean qaAllowLocal;
     private volatile int qaQueueSize;
@@ -135,7 +142,20 @@ public final class LlocoSettings {
 
     /** All settings to register with the node. */
     public static List<Setting<?>> all() {
-        return List.of(ENGINE_ENABLED, ENGINE_NUM_THREADS, ENGINE_NUM_INTEROP_THREADS, INFO_SELF_TEST, INGEST_MAX_TOKENS, INGEST_ALLOW_LOCAL, INGEST_TIMEOUT, QA_ALLOW_LOCAL, QA_QUEUE_SIZE, QA_MAX_BATCH, QA_TIMEOUT, INDEX_ADAPTER);
+        return List.of(
+            ENGINE_ENABLED,
+            ENGINE_NUM_THREADS,
+            ENGINE_NUM_INTEROP_THREADS,
+            INFO_SELF_TEST,
+            INGEST_MAX_TOKENS,
+            INGEST_ALLOW_LOCAL,
+            INGEST_TIMEOUT,
+            QA_ALLOW_LOCAL,
+            QA_QUEUE_SIZE,
+            QA_MAX_BATCH,
+            QA_TIMEOUT,
+            INDEX_ADAPTER
+        );
     }
 
     /** {@link #ENGINE_ENABLED}. */

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.common;
 
 import java.io.IOException;
@@ -11,7 +15,8 @@ public final class PluginInfo {
     /** Plugin name, as in the descriptor. */
     public static final String NAME = "lloco";
 
-    private PluginInfo() {}
+    private PluginInfo() {
+    }
 
     /** The plugin version (the Maven project version). */
     public static String version() {

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.engine;
 
 import java.nio.file.Path;
@@ -11,6 +15,7 @@ import org.apache.logging.log4j.Logger;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+
 import io.lloco.common.LlocoSettings;
 import io.lloco.runtime.DjlBootstrap;
 
@@ -104,8 +109,8 @@ public class EngineService {
         Map<String, Object> r = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray a = m.create(new float[] { 1, 2, 3, 4 }, new ai.djl.ndarray.types.Shape(2, 2));
-            NDArray x = m.create(new float[] { 1, 10 }, new ai.djl.ndarray.types.Shape(2, 1));
+            NDArray a = m.create(new float[]{1, 2, 3, 4}, new ai.djl.ndarray.types.Shape(2, 2));
+            NDArray x = m.create(new float[]{1, 10}, new ai.djl.ndarray.types.Shape(2, 1));
             float[] y = a.matMul(x).toFloatArray();
             r.put("op", "matmul [[1,2],[3,4]] x [1,10]");
             r.put("result", List.of(y[0], y[1]));

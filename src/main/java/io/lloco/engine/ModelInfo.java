@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.engine;
 
 /**
@@ -11,4 +15,5 @@ package io.lloco.engine;
  * @param maxPositions the decoder window (max_position_embeddings)
  * @param vocabSize vocabulary size
  */
-public record ModelInfo(String id, String fingerprint, int hidden, int summaryLength, int segmentTokens, int maxPositions, int vocabSize) {}
+public record ModelInfo(String id, String fingerprint, int hidden, int summaryLength, int segmentTokens, int maxPositions, int vocabSize) {
+}

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.engine;
 
 import java.util.List;
@@ -11,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public class ModelRegistry {
 
     /** What is known about one loaded model or adapter. */
-    public record Loaded(String id, String kind, String path, long parameters, long bytes) {}
+    public record Loaded(String id, String kind, String path, long parameters, long bytes) {
+    }
 
     private final Map<String, Loaded> models = new ConcurrentHashMap<>();
     private final Map<String, Loaded> adapters = new ConcurrentHashMap<>();

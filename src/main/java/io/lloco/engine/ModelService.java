@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.engine;
 
 import java.io.IOException;
@@ -49,12 +53,14 @@ public class ModelService implements AutoCloseable {
     /** Builds a runtime model from a checkpoint directory. */
     @FunctionalInterface
     public interface Loader {
+
         /** Loads {@code dir} as model {@code id} with the given fingerprint. */
         LoadedModel load(String id, Path dir, String fingerprint) throws IOException;
     }
 
     /** A loaded model: its encoder side, and whatever else later capabilities attach. */
     public interface LoadedModel extends SummaryEncoder, AutoCloseable {
+
         /** Parameters in the base model. */
         long parameters();
 
@@ -128,10 +134,19 @@ public class ModelService implements AutoCloseable {
                 m = loader.load(id, dir, fp);
                 loaded.put(id, m);
                 registry.modelLoaded(new ModelRegistry.Loaded(id, "base", dir.toString(), m.parameters(), sizeOf(dir)));
-                logger.info("loaded model [{}] from [{}] in {} ms ({} parameters, {})", id, dir, (System.nanoTime() - t0) / 1_000_000, m.parameters(), fp);
+                logger.info(
+                    "loaded model [{}] from [{}] in {} ms ({} parameters, {})",
+                    id,
+                    dir,
+                    (System.nanoTime() - t0) / 1_000_000,
+                    m.parameters(),
+                    fp
+                );
                 return m;
             } catch (IOException e) {
-                throw new LlocoException("cannot load model [" + id + "] from [" + dir + "]: " + e.getMessage(), RestStatus.INTERNAL_SERVER_ERROR, e);
+                throw new LlocoException(
+                    "cannot load model [" + id + "] from [" + dir + "]: " + e.getMessage(), RestStatus.INTERNAL_SERVER_ERROR, e
+                );
             }
         }
     }

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.engine;
 
 import java.io.IOException;
@@ -15,6 +19,7 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.djl.ndarray.NDManager;
+
 import io.lloco.runtime.DjlBootstrap;
 import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.compress.AutoCompressor;
@@ -22,10 +27,10 @@ import io.lloco.runtime.generate.GenerationRequest;
 import io.lloco.runtime.generate.GenerationResult;
 import io.lloco.runtime.generate.Generator;
 import io.lloco.runtime.lora.LoraWeights;
-import io.lloco.runtime.tokenizer.TokenCodec;
 import io.lloco.runtime.model.Embeddings;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
+import io.lloco.runtime.tokenizer.TokenCodec;
 
 /**
  * A Hugging Face checkpoint loaded through the runtime: tokenizer, Llama weights, AutoCompressor. The node's bridge
@@ -56,6 +61,7 @@ public final class RuntimeModel implements ModelService.LoadedModel {
         this.compressor = new AutoCompressor(model);
         this.tokenizer = tokenizer;
         this.generator = new Generator(model, new TokenCodec() {
+
             @Override
             public int[] encode(String text) {
                 return tokenize(text);

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.engine;
 
 import java.util.List;
@@ -6,10 +10,12 @@ import java.util.List;
 public interface SummaryEncoder {
 
     /** One segment of a compressed document. */
-    record Segment(int startChar, int endChar, int tokens, float[] summaries) {}
+    record Segment(int startChar, int endChar, int tokens, float[] summaries) {
+    }
 
     /** A compressed document: its token count and segments in order. */
-    record Encoded(int tokens, List<Segment> segments) {}
+    record Encoded(int tokens, List<Segment> segments) {
+    }
 
     /** The model behind this encoder. */
     ModelInfo info();

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.info;
 
 import java.io.IOException;
@@ -9,7 +13,8 @@ import org.opensearch.transport.TransportRequest;
 public class LlocoInfoNodeRequest extends TransportRequest {
 
     /** A new request. */
-    public LlocoInfoNodeRequest() {}
+    public LlocoInfoNodeRequest() {
+    }
 
     /** Wire constructor. */
     public LlocoInfoNodeRequest(StreamInput in) throws IOException {

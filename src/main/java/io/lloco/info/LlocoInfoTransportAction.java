@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.info;
 
 import java.io.IOException;
@@ -24,11 +28,7 @@ import io.lloco.engine.ModelRegistry;
 import io.lloco.routing.LlocoNodeRole;
 
 /** Collects {@link LlocoInfoNodeResponse}s from the addressed nodes. */
-public class LlocoInfoTransportAction extends TransportNodesAction<
-    LlocoInfoRequest,
-    LlocoInfoResponse,
-    LlocoInfoNodeRequest,
-    LlocoInfoNodeResponse> {
+public class LlocoInfoTransportAction extends TransportNodesAction<LlocoInfoRequest, LlocoInfoResponse, LlocoInfoNodeRequest, LlocoInfoNodeResponse> {
 
     private final EngineService engine;
     private final LlocoSettings settings;

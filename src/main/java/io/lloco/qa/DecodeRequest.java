@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.qa;
 
 import java.io.IOException;
@@ -19,7 +23,8 @@ import org.opensearch.tasks.Task;
 public class DecodeRequest extends ActionRequest {
 
     /** One source's context: summary rows (lloco mode) and/or text (full_context mode). */
-    public record Source(int rows, float[] summaries, String text) {}
+    public record Source(int rows, float[] summaries, String text) {
+    }
 
     private final String model;
     private final String adapter;
@@ -78,6 +83,7 @@ public class DecodeRequest extends ActionRequest {
     @Override
     public Task createTask(long id, String type, String action, TaskId parentTaskId, Map<String, String> headers) {
         return new CancellableTask(id, type, action, "lloco decode [" + model + "]", parentTaskId, headers) {
+
             @Override
             public boolean shouldCancelChildrenOnCancellation() {
                 return true;

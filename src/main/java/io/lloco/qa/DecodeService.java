@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.qa;
 
 import java.util.ArrayDeque;
@@ -37,9 +41,12 @@ public class DecodeService {
 
     private static final Logger logger = LogManager.getLogger(DecodeService.class);
 
-    private record Pending(DecodeRequest request, CancellableTask task, ActionListener<DecodeResponse> listener, long enqueued) {}
+    private record Pending(DecodeRequest request, CancellableTask task, ActionListener<DecodeResponse> listener, long enqueued) {
+    }
 
-    private record Prepared(Pending pending, GenerationRequest generation, int summaryPositions, int contextTokens, int promptTokens, int sourcesUsed, String adapter) {}
+    private record Prepared(Pending pending, GenerationRequest generation, int summaryPositions, int contextTokens, int promptTokens,
+        int sourcesUsed, String adapter) {
+    }
 
     private final ModelService models;
     private final Executor executor;
@@ -104,7 +111,7 @@ public class DecodeService {
 
     /** Counters: decoded, rejected, batches. */
     public long[] counters() {
-        return new long[] { decoded.get(), rejected.get(), batches.get() };
+        return new long[]{decoded.get(), rejected.get(), batches.get()};
     }
 
     private void failAll(Exception e) {
@@ -245,7 +252,7 @@ public class DecodeService {
         int hidden = info.hidden();
         final String adapterName = adapterUsed;
         switch (o.mode()) {
-            case LLOCO: {
+            case LLOCO : {
                 List<float[]> parts = new ArrayList<>();
                 int rows = 0;
                 int used = 0;
@@ -275,7 +282,7 @@ public class DecodeService {
                 GenerationRequest g = new GenerationRequest(new Embeddings(rows, hidden, data), promptIds, adapter, params);
                 return new Prepared(p, g, rows, 0, promptIds.length, used, adapterName);
             }
-            case FULL_CONTEXT: {
+            case FULL_CONTEXT : {
                 StringBuilder text = new StringBuilder();
                 int used = 0;
                 for (DecodeRequest.Source s : req.sources()) {
@@ -297,7 +304,7 @@ public class DecodeService {
                 GenerationRequest g = new GenerationRequest(Embeddings.empty(hidden), ids, adapter, params);
                 return new Prepared(p, g, 0, keep, promptIds.length, used, adapterName);
             }
-            default: {
+            default : {
                 GenerationRequest g = new GenerationRequest(Embeddings.empty(hidden), promptIds, adapter, params);
                 return new Prepared(p, g, 0, 0, promptIds.length, 0, adapterName);
             }

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.qa;
 
 import static org.opensearch.ingest.ConfigurationUtils.newConfigurationException;
@@ -101,7 +105,8 @@ public final class LlocoAnswerProcessor extends AbstractProcessor implements Sea
                 listener.onResponse(withExt(response, Map.of("answer", "", "sources", List.of(), "reason", "no hits")));
                 return;
             }
-            LlocoQaRequest qa = new LlocoQaRequest(indices.toArray(String[]::new)).question((String) question).docIds(ids).size(ids.size()).targetField(targetField);
+            LlocoQaRequest qa = new LlocoQaRequest(indices.toArray(String[]::new)).question((String) question).docIds(ids).size(ids.size())
+                .targetField(targetField);
             Object t = ext.getOrDefault("template", template);
             @SuppressWarnings("unchecked")
             List<String> choices = (List<String>) ext.getOrDefault("choices", List.of());
@@ -167,6 +172,7 @@ public final class LlocoAnswerProcessor extends AbstractProcessor implements Sea
 
     /** Parses the processor config with ConfigurationUtils; leftovers are rejected by core. */
     public static final class Factory implements Processor.Factory<SearchResponseProcessor> {
+
         private final Client client;
 
         /** A factory using the node client (runs as the searching user). */
@@ -185,7 +191,12 @@ public final class LlocoAnswerProcessor extends AbstractProcessor implements Sea
         ) {
             int size = readIntProperty(TYPE, tag, config, "size", 1);
             if (size < 1 || size > LlocoQaRequest.MAX_SIZE) {
-                throw newConfigurationException(TYPE, tag, "size", "must be between 1 and " + LlocoQaRequest.MAX_SIZE + ", got [" + size + "]");
+                throw newConfigurationException(
+                    TYPE,
+                    tag,
+                    "size",
+                    "must be between 1 and " + LlocoQaRequest.MAX_SIZE + ", got [" + size + "]"
+                );
             }
             String targetField = readStringProperty(TYPE, tag, config, "target_field", "lloco");
             String template = readOptionalStringProperty(TYPE, tag, config, "template");
@@ -200,7 +211,9 @@ public final class LlocoAnswerProcessor extends AbstractProcessor implements Sea
                 throw newConfigurationException(TYPE, tag, "mode", e.getMessage());
             }
             String adapter = readOptionalStringProperty(TYPE, tag, config, "adapter");
-            return new LlocoAnswerProcessor(tag, description, ignoreFailure, client, size, targetField, template, maxNewTokens, mode, adapter);
+            return new LlocoAnswerProcessor(
+                tag, description, ignoreFailure, client, size, targetField, template, maxNewTokens, mode, adapter
+            );
         }
     }
 }

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.qa;
 
 import static org.opensearch.action.ValidateActions.addValidationError;
@@ -28,6 +32,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
 
     /** Retrieval granularity. */
     public enum Granularity {
+
         /** Every segment of the top documents. */
         DOCUMENT,
         /** Matching segments (independent mode) or the prefix through the last matching one (accumulate mode). */
@@ -184,6 +189,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     @Override
     public Task createTask(long id, String type, String action, TaskId parentTaskId, Map<String, String> headers) {
         return new CancellableTask(id, type, action, "lloco_qa question[" + question + "]", parentTaskId, headers) {
+
             @Override
             public boolean shouldCancelChildrenOnCancellation() {
                 return true;
@@ -193,7 +199,9 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
 
     /** Decoding options. */
     public QaOptions options() {
-        return new QaOptions(template, new ArrayList<>(choices), maxNewTokens, temperature, topP, seed, new ArrayList<>(stop), adapter, mode);
+        return new QaOptions(
+            template, new ArrayList<>(choices), maxNewTokens, temperature, topP, seed, new ArrayList<>(stop), adapter, mode
+        );
     }
 
     @Override

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.qa;
 
 import java.util.ArrayList;
@@ -146,7 +150,8 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
             t = templates.get(name);
         } else {
             throw new LlocoException(
-                "Field [template]: unknown template [" + name + "]; use one of " + templates.names() + " or a custom string with {question}",
+                "Field [template]: unknown template [" + name + "]; use one of " + templates.names()
+                    + " or a custom string with {question}",
                 RestStatus.BAD_REQUEST
             );
         }
@@ -171,7 +176,8 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         }
         if (chosen.size() > 1) {
             throw new LlocoException(
-                "the target indices set different [" + LlocoSettings.INDEX_ADAPTER.getKey() + "] values " + chosen + "; ask one index at a time or pass [adapter]",
+                "the target indices set different [" + LlocoSettings.INDEX_ADAPTER.getKey() + "] values " + chosen
+                    + "; ask one index at a time or pass [adapter]",
                 RestStatus.BAD_REQUEST
             );
         }
@@ -205,7 +211,10 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                 Map<String, Object> src = hit.getSourceAsMap();
                 Object raw = src == null ? null : XContentMapValues.extractValue(request.targetField(), src);
                 if (raw instanceof Map == false) {
-                    warnings.add("document [" + hit.getId() + "] in [" + hit.getIndex() + "] has no [" + request.targetField() + "] field: index it through a lloco_compress pipeline");
+                    warnings.add(
+                        "document [" + hit.getId() + "] in [" + hit.getIndex() + "] has no [" + request.targetField()
+                            + "] field: index it through a lloco_compress pipeline"
+                    );
                     continue;
                 }
                 Map<String, Object> lloco = (Map<String, Object>) raw;
@@ -214,7 +223,8 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                     model = m;
                 } else if (model.equals(m) == false) {
                     throw new LlocoException(
-                        "the selected documents were compressed with different models [" + model + "] and [" + m + "]; re-compress them with one model (_reindex through the pipeline) or narrow the query",
+                        "the selected documents were compressed with different models [" + model + "] and [" + m
+                            + "]; re-compress them with one model (_reindex through the pipeline) or narrow the query",
                         RestStatus.BAD_REQUEST
                     );
                 }
@@ -222,7 +232,8 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                 List<Map<String, Object>> segs = new ArrayList<>((List<Map<String, Object>>) lloco.getOrDefault("segments", List.of()));
                 segs.sort((a, b) -> Integer.compare(((Number) a.get("ord")).intValue(), ((Number) b.get("ord")).intValue()));
                 List<Map<String, Object>> chosen = segs;
-                if (request.granularity() == LlocoQaRequest.Granularity.SEGMENT && hit.getInnerHits() != null && hit.getInnerHits().get(path) != null) {
+                if (request.granularity() == LlocoQaRequest.Granularity.SEGMENT && hit.getInnerHits() != null
+                    && hit.getInnerHits().get(path) != null) {
                     TreeSet<Integer> matched = new TreeSet<>();
                     for (SearchHit inner : hit.getInnerHits().get(path).getHits()) {
                         matched.add(inner.getNestedIdentity().getOffset());
@@ -247,7 +258,15 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                     float[] block = SummaryCodec.fromBytes(Base64.getDecoder().decode((String) s.get("summaries")), dtype);
                     if (block.length != l * hidden) {
                         throw new LlocoException(
-                            String.format(Locale.ROOT, "document [%s]: segment %s holds %d values, expected %d x %d", hit.getId(), s.get("ord"), block.length, l, hidden),
+                            String.format(
+                                Locale.ROOT,
+                                "document [%s]: segment %s holds %d values, expected %d x %d",
+                                hit.getId(),
+                                s.get("ord"),
+                                block.length,
+                                l,
+                                hidden
+                            ),
                             RestStatus.INTERNAL_SERVER_ERROR
                         );
                     }
@@ -279,7 +298,8 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
             if (request.options().mode() != QaOptions.Mode.NO_CONTEXT) {
                 listener.onFailure(
                     new LlocoException(
-                        "no compressed document matched in " + java.util.Arrays.toString(request.indices()) + (warnings.isEmpty() ? "" : ": " + warnings.get(0)),
+                        "no compressed document matched in " + java.util.Arrays.toString(request.indices())
+                            + (warnings.isEmpty() ? "" : ": " + warnings.get(0)),
                         RestStatus.NOT_FOUND
                     )
                 );
@@ -323,7 +343,13 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                 body.put("adapter", d.adapter());
                 body.put("node", d.node());
                 body.put("finish_reason", d.finishReason());
-                List<Map<String, Object>> used = described.subList(0, Math.min(described.size(), Math.max(d.sourcesUsed(), request.options().mode() == QaOptions.Mode.NO_CONTEXT ? 0 : d.sourcesUsed())));
+                List<Map<String, Object>> used = described.subList(
+                    0,
+                    Math.min(
+                        described.size(),
+                        Math.max(d.sourcesUsed(), request.options().mode() == QaOptions.Mode.NO_CONTEXT ? 0 : d.sourcesUsed())
+                    )
+                );
                 body.put("sources", request.options().mode() == QaOptions.Mode.NO_CONTEXT ? List.of() : new ArrayList<>(used));
                 Map<String, Object> usage = new LinkedHashMap<>();
                 usage.put("summary_positions", d.summaryPositions());
@@ -345,7 +371,8 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                 body.put("timings", timings);
                 if (fingerprints.size() > 0 && fingerprints.contains(d.modelFingerprint()) == false) {
                     warnings.add(
-                        "the documents were compressed by model [" + modelId + "] " + fingerprints + " but it is now " + d.modelFingerprint() + ": re-compress them (_update_by_query through the pipeline)"
+                        "the documents were compressed by model [" + modelId + "] " + fingerprints + " but it is now "
+                            + d.modelFingerprint() + ": re-compress them (_update_by_query through the pipeline)"
                     );
                 }
                 if (warnings.isEmpty() == false) {

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.qa;
 
 import java.io.IOException;
@@ -18,8 +22,7 @@ public record QaOptions(
     long seed,
     List<String> stop,
     String adapter,
-    Mode mode
-) implements Writeable {
+    Mode mode) implements Writeable {
 
     /** Default max_new_tokens. */
     public static final int DEFAULT_MAX_NEW_TOKENS = 32;
@@ -28,6 +31,7 @@ public record QaOptions(
 
     /** What the decoder reads. */
     public enum Mode {
+
         /** Stored summary embeddings as a soft prompt (default). */
         LLOCO,
         /** The uncompressed text of the same sources in the prompt (baseline). */

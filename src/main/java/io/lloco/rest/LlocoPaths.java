@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.rest;
 
 /** Every REST path of the plugin, in one place. */
@@ -15,5 +19,6 @@ public final class LlocoPaths {
     /** Question answering over an index (or indices, aliases, patterns). */
     public static final String QA = "/{index}/_lloco_qa";
 
-    private LlocoPaths() {}
+    private LlocoPaths() {
+    }
 }

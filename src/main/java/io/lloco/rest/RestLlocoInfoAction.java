@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.rest;
 
 import static org.opensearch.rest.RestRequest.Method.GET;
@@ -39,12 +43,16 @@ public class RestLlocoInfoAction extends BaseRestHandler {
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
         boolean single = request.path().endsWith("/_nodes") == false && request.hasParam("node_id") == false;
-        String[] nodes = single ? new String[] { "_local" } : Strings.splitStringByCommaToArray(request.param("node_id", "_all"));
+        String[] nodes = single ? new String[]{"_local"} : Strings.splitStringByCommaToArray(request.param("node_id", "_all"));
         LlocoInfoRequest infoRequest = new LlocoInfoRequest(nodes);
         infoRequest.timeout(request.param("timeout"));
         return channel -> client.execute(LlocoInfoAction.INSTANCE, infoRequest, new RestToXContentListener<>(channel) {
+
             @Override
-            public org.opensearch.rest.RestResponse buildResponse(LlocoInfoResponse response, org.opensearch.core.xcontent.XContentBuilder builder)
+            public org.opensearch.rest.RestResponse buildResponse(
+                LlocoInfoResponse response,
+                org.opensearch.core.xcontent.XContentBuilder builder
+            )
                 throws Exception {
                 ToXContent.Params params = new ToXContent.DelegatingMapParams(
                     Map.of(LlocoInfoResponse.SINGLE_PARAM, Boolean.toString(single)),

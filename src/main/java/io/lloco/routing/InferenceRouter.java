@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.routing;
 
 import java.util.ArrayList;
@@ -10,17 +14,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
+import org.opensearch.ExceptionsHelper;
 import org.opensearch.OpenSearchTimeoutException;
 import org.opensearch.action.ActionListenerResponseHandler;
 import org.opensearch.cluster.ClusterState;
 import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.unit.TimeValue;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.common.breaker.CircuitBreakingException;
 import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.transport.TransportResponse;
-import org.opensearch.common.unit.TimeValue;
 import org.opensearch.transport.ConnectTransportException;
 import org.opensearch.transport.NodeDisconnectedException;
 import org.opensearch.transport.NodeNotConnectedException;
@@ -28,8 +34,6 @@ import org.opensearch.transport.ReceiveTimeoutTransportException;
 import org.opensearch.transport.TransportRequest;
 import org.opensearch.transport.TransportRequestOptions;
 import org.opensearch.transport.TransportService;
-import org.opensearch.core.common.breaker.CircuitBreakingException;
-import org.opensearch.ExceptionsHelper;
 
 import io.lloco.common.LlocoException;
 
@@ -44,6 +48,7 @@ public class InferenceRouter {
     /** Runs work on this node. */
     @FunctionalInterface
     public interface Local<Resp> {
+
         /** Executes locally. */
         void run(ActionListener<Resp> listener);
     }
@@ -128,7 +133,8 @@ public class InferenceRouter {
             } else {
                 listener.onFailure(
                     new LlocoException(
-                        "no node with the [lloco] role is in the cluster and [" + allowLocalSetting + "] is false; start a node with node.roles: [lloco] or set [" + allowLocalSetting + "] to true",
+                        "no node with the [lloco] role is in the cluster and [" + allowLocalSetting
+                            + "] is false; start a node with node.roles: [lloco] or set [" + allowLocalSetting + "] to true",
                         RestStatus.SERVICE_UNAVAILABLE
                     )
                 );

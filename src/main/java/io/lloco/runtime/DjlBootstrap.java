@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime;
 
 import java.nio.file.Path;
@@ -33,10 +37,12 @@ public final class DjlBootstrap {
     public static final String EXPECTED_PYTORCH_VERSION = "2.7.1";
 
     /** Bootstrap options. */
-    public record Options(Path cacheDir, int numThreads, int numInteropThreads) {}
+    public record Options(Path cacheDir, int numThreads, int numInteropThreads) {
+    }
 
     /** What the bootstrap found. */
-    public record Status(boolean started, String error, String djlVersion, String pytorchVersion, List<String> devices, Path cacheDir) {}
+    public record Status(boolean started, String error, String djlVersion, String pytorchVersion, List<String> devices, Path cacheDir) {
+    }
 
     private final Map<String, String> env;
     private volatile Status status;

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.cli;
 
 import java.io.ByteArrayOutputStream;
@@ -11,22 +15,26 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
-import ai.djl.ndarray.NDManager;
+import org.opensearch.test.OpenSearchTestCase;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import ai.djl.ndarray.NDManager;
+
 import io.lloco.runtime.RefCase;
 import io.lloco.runtime.checkpoint.SafeTensorsReader;
 import io.lloco.runtime.checkpoint.SafeTensorsWriter;
 import io.lloco.runtime.checkpoint.StoredDtype;
 import io.lloco.runtime.model.LlamaWeights;
 import io.lloco.runtime.tokenizer.TinyTokenizer;
-import org.opensearch.test.OpenSearchTestCase;
 
 /** The CLI called in-process: outputs against the numpy goldens, and one clean stderr line per error class. */
 public class LlocoCliTests extends OpenSearchTestCase {
 
     /** Exit code, stdout and stderr of one command line. */
     record Run(int code, String out, String err) {
+
         String errLine() {
             return err.strip();
         }
@@ -35,7 +43,8 @@ public class LlocoCliTests extends OpenSearchTestCase {
     static Run run(String... argv) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = LlocoCli.standard().run(argv, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code = LlocoCli.standard()
+            .run(argv, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -72,13 +81,25 @@ public class LlocoCliTests extends OpenSearchTestCase {
         for (int i = 0; i < p.length; i++) {
             System.arraycopy(p[i], 0, flat, i * p[0].length, p[0].length);
         }
-        new SafeTensorsWriter().add("summaries", new long[] { p.length, p[0].length }, flat).write(prefix, StoredDtype.F32);
+        new SafeTensorsWriter().add("summaries", new long[]{p.length, p[0].length}, flat).write(prefix, StoredDtype.F32);
         Path out = dir.resolve("logits.safetensors");
         String ids = csv(c.ints("ids"));
         Run plain = run("logits", "--model", c.modelDir().toString(), "--ids", ids, "--out", out.toString());
         assertEquals(plain.err, 0, plain.code);
         assertTrue(RefCase.relErr(read(out, "logits"), c.golden("logits")) < 1e-4);
-        Run lora = run("logits", "--model", c.modelDir().toString(), "--adapter", c.adapterDir().toString(), "--prefix", prefix.toString(), "--ids", ids, "--out", out.toString());
+        Run lora = run(
+            "logits",
+            "--model",
+            c.modelDir().toString(),
+            "--adapter",
+            c.adapterDir().toString(),
+            "--prefix",
+            prefix.toString(),
+            "--ids",
+            ids,
+            "--out",
+            out.toString()
+        );
         assertEquals(lora.err, 0, lora.code);
         assertTrue(RefCase.relErr(read(out, "logits"), c.golden("logits_lora")) < 1e-4);
     }
@@ -92,7 +113,17 @@ public class LlocoCliTests extends OpenSearchTestCase {
         Run acc = run("compress", "--model", c.modelDir().toString(), "--ids", ids, "--segment-tokens", seg, "--out", out.toString());
         assertEquals(acc.err, 0, acc.code);
         assertTrue(RefCase.relErr(read(out, "summaries"), c.golden("summaries")) < 1e-4);
-        Run ind = run("compress", "--model", c.modelDir().toString(), "--ids", ids, "--segment-tokens=" + seg, "--independent", "--out", out.toString());
+        Run ind = run(
+            "compress",
+            "--model",
+            c.modelDir().toString(),
+            "--ids",
+            ids,
+            "--segment-tokens=" + seg,
+            "--independent",
+            "--out",
+            out.toString()
+        );
         assertEquals(ind.err, 0, ind.code);
         assertTrue(RefCase.relErr(read(out, "summaries"), c.golden("summaries_independent")) < 1e-4);
 
@@ -108,15 +139,21 @@ public class LlocoCliTests extends OpenSearchTestCase {
         assertArrayEquals(c.ints("greedy_ids"), got);
         assertTrue(json.get("text").isNull());
         // seeded sampling is reproducible through the CLI
-        String[] sampled = { "generate", "--model", c.modelDir().toString(), "--ids", ids, "--max-new-tokens", "5", "--temperature", "0.8", "--top-p", "0.9", "--seed", "7" };
+        String[] sampled = {"generate", "--model", c.modelDir().toString(), "--ids", ids, "--max-new-tokens", "5", "--temperature", "0.8",
+            "--top-p", "0.9", "--seed", "7"};
         assertEquals(run(sampled).out, run(sampled).out);
     }
 
     public void testPromptAndTextFileUseTheTokenizer() throws IOException {
         Path model = createTempDir().resolve("model");
         try (NDManager root = NDManager.newBaseManager();
-             LlamaWeights w = LlamaWeights.random(io.lloco.runtime.checkpoint.LlamaConfig.builder().hiddenSize(16).intermediateSize(24).numHiddenLayers(1)
-                 .numAttentionHeads(2).vocabSize(TinyTokenizer.VOCAB).summaryLength(2).build(), root, 3, 0.5)) {
+            LlamaWeights w = LlamaWeights.random(
+                io.lloco.runtime.checkpoint.LlamaConfig.builder().hiddenSize(16).intermediateSize(24).numHiddenLayers(1)
+                    .numAttentionHeads(2).vocabSize(TinyTokenizer.VOCAB).summaryLength(2).build(),
+                root,
+                3,
+                0.5
+            )) {
             w.save(model);
         }
         Run noTok = run("generate", "--model", model.toString(), "--prompt", "the cat");
@@ -129,7 +166,17 @@ public class LlocoCliTests extends OpenSearchTestCase {
         Path text = model.resolve("doc.txt");
         Files.writeString(text, "in the beginning the cat sat in the hat. ".repeat(20), StandardCharsets.UTF_8);
         Path out = model.resolve("s.safetensors");
-        Run comp = run("compress", "--model", model.toString(), "--text-file", text.toString(), "--segment-tokens", "64", "--out", out.toString());
+        Run comp = run(
+            "compress",
+            "--model",
+            model.toString(),
+            "--text-file",
+            text.toString(),
+            "--segment-tokens",
+            "64",
+            "--out",
+            out.toString()
+        );
         assertEquals(comp.err, 0, comp.code);
         float[][] s = read(out, "summaries");
         assertEquals(16, s[0].length);
@@ -142,7 +189,12 @@ public class LlocoCliTests extends OpenSearchTestCase {
         assertFails(run("logits", "--model", model, "--ids", "1,2", "--out", "x", "--colour", "red"), 2, "unknown option --colour");
         assertFails(run("logits", "--model", model, "--out", "x"), 2, "--ids is required");
         assertFails(run("logits", "--model", model, "--ids", "1,x", "--out", "x"), 2, "item 1 is [x]");
-        assertFails(run("logits", "--model", model, "--ids", "1,64", "--out", createTempDir().resolve("o").toString()), 2, "token id 64", "[0, 64)");
+        assertFails(
+            run("logits", "--model", model, "--ids", "1,64", "--out", createTempDir().resolve("o").toString()),
+            2,
+            "token id 64",
+            "[0, 64)"
+        );
         assertFails(run("generate", "--model", model, "--ids", "-3"), 2, "token id -3");
         assertFails(run("generate", "--model", model, "--ids", "1", "--prompt", "hi"), 2, "exactly one of --prompt or --ids");
         assertFails(run("generate", "--model", model, "--ids", "1", "--top-p", "1.5"), 2, "top_p");
@@ -152,7 +204,7 @@ public class LlocoCliTests extends OpenSearchTestCase {
         assertEquals(2, run().code);
         Run help = run("--help");
         assertEquals(0, help.code);
-        for (String cmd : new String[] { "logits", "compress", "generate", "train", "eval" }) {
+        for (String cmd : new String[]{"logits", "compress", "generate", "train", "eval"}) {
             assertTrue(help.out, help.out.contains("  " + cmd + " "));
         }
         assertEquals(0, run("generate", "--help").code);
@@ -163,14 +215,24 @@ public class LlocoCliTests extends OpenSearchTestCase {
         Path dir = createTempDir();
         Path out = dir.resolve("o.safetensors");
         // missing model directory
-        assertFails(run("logits", "--model", dir.resolve("nope").toString(), "--ids", "1", "--out", out.toString()), 1, "does not exist", "nope");
+        assertFails(
+            run("logits", "--model", dir.resolve("nope").toString(), "--ids", "1", "--out", out.toString()),
+            1,
+            "does not exist",
+            "nope"
+        );
         // truncated weights: header length beyond the file
         Path trunc = dir.resolve("trunc");
         Files.createDirectories(trunc);
         Files.copy(c.modelDir().resolve("config.json"), trunc.resolve("config.json"));
         byte[] whole = Files.readAllBytes(c.modelDir().resolve("model.safetensors"));
         Files.write(trunc.resolve("model.safetensors"), Arrays.copyOf(whole, 100));
-        assertFails(run("logits", "--model", trunc.toString(), "--ids", "1", "--out", out.toString()), 1, "model.safetensors", "header length");
+        assertFails(
+            run("logits", "--model", trunc.toString(), "--ids", "1", "--out", out.toString()),
+            1,
+            "model.safetensors",
+            "header length"
+        );
         // corrupt header JSON
         byte[] corrupt = whole.clone();
         corrupt[8] = '#'; // the header's opening brace
@@ -183,17 +245,36 @@ public class LlocoCliTests extends OpenSearchTestCase {
         ByteBuffer b = ByteBuffer.allocate(8 + h.length + 32).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(h.length).put(h);
         Files.write(badPrefix, b.array());
-        assertFails(run("generate", "--model", c.modelDir().toString(), "--prefix", badPrefix.toString(), "--ids", "1"), 1, "F8_E5M2", "[summaries]");
+        assertFails(
+            run("generate", "--model", c.modelDir().toString(), "--prefix", badPrefix.toString(), "--ids", "1"),
+            1,
+            "F8_E5M2",
+            "[summaries]"
+        );
         // a prefix of the wrong width
-        new SafeTensorsWriter().add("summaries", new long[] { 2, 8 }, new float[16]).write(badPrefix, StoredDtype.F32);
-        assertFails(run("generate", "--model", c.modelDir().toString(), "--prefix", badPrefix.toString(), "--ids", "1"), 1, "[2, 8]", "[S, 32]");
+        new SafeTensorsWriter().add("summaries", new long[]{2, 8}, new float[16]).write(badPrefix, StoredDtype.F32);
+        assertFails(
+            run("generate", "--model", c.modelDir().toString(), "--prefix", badPrefix.toString(), "--ids", "1"),
+            1,
+            "[2, 8]",
+            "[S, 32]"
+        );
         // an adapter that does not fit the model
         String otherModel = RefCase.root().resolve("gqa_bf16_tied_sharded").resolve("model").toString();
-        assertFails(run("generate", "--model", otherModel, "--adapter", c.adapterDir().toString(), "--ids", "1"), 1, "adapter", "has shape");
+        assertFails(
+            run("generate", "--model", otherModel, "--adapter", c.adapterDir().toString(), "--ids", "1"),
+            1,
+            "adapter",
+            "has shape"
+        );
         // a plain Llama cannot compress
         String plain = RefCase.root().resolve("mqa_f32_eps1e6").resolve("model").toString();
         assertFails(run("compress", "--model", plain, "--ids", "1,2", "--out", out.toString()), 1, "not an AutoCompressor");
         // missing text file
-        assertFails(run("compress", "--model", c.modelDir().toString(), "--text-file", dir.resolve("none.txt").toString(), "--out", out.toString()), 1, "none.txt");
+        assertFails(
+            run("compress", "--model", c.modelDir().toString(), "--text-file", dir.resolve("none.txt").toString(), "--out", out.toString()),
+            1,
+            "none.txt"
+        );
     }
 }

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.engine;
 
 import java.nio.file.Path;
@@ -20,7 +24,9 @@ public class EngineServiceTests extends OpenSearchTestCase {
 
     public void testDescribeRunsSelfTestThroughLibtorch() {
         Path cache = Path.of(System.getProperty("DJL_CACHE_DIR"));
-        EngineService e = new EngineService(new LlocoSettings(Settings.EMPTY, null), new DjlBootstrap(Map.of()), cache, new ModelRegistry());
+        EngineService e = new EngineService(
+            new LlocoSettings(Settings.EMPTY, null), new DjlBootstrap(Map.of()), cache, new ModelRegistry()
+        );
         e.start();
         Map<String, Object> d = e.describe(true);
         assertEquals("started", d.get("status"));

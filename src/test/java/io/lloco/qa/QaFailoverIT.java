@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.qa;
 
 import java.nio.charset.StandardCharsets;
@@ -56,8 +60,13 @@ public class QaFailoverIT extends OpenSearchIntegTestCase {
     }
 
     private String ingest() throws Exception {
-        QaRoutingIT.call("PUT", "/_ingest/pipeline/compress", "{\"processors\":[{\"lloco_compress\":{\"field\":\"body\",\"model\":\"test-ac\"}}]}");
-        String mapping = Files.readString(Path.of(System.getProperty("lloco.project.dir"), "docs", "lloco-mapping.json"), StandardCharsets.UTF_8);
+        QaRoutingIT.call(
+            "PUT",
+            "/_ingest/pipeline/compress",
+            "{\"processors\":[{\"lloco_compress\":{\"field\":\"body\",\"model\":\"test-ac\"}}]}"
+        );
+        String mapping = Files
+            .readString(Path.of(System.getProperty("lloco.project.dir"), "docs", "lloco-mapping.json"), StandardCharsets.UTF_8);
         QaRoutingIT.call("PUT", "/docs", mapping);
         QaRoutingIT.call("PUT", "/docs/_doc/d1?pipeline=compress&refresh=true", "{\"body\":\"" + QaRoutingIT.text(3) + "\"}");
         return "d1";
@@ -128,7 +137,10 @@ public class QaFailoverIT extends OpenSearchIntegTestCase {
         for (int i = 0; i < 2000 && parent == null; i++) {
             var tasks = internalCluster().client(data).admin().cluster().prepareListTasks().setActions(DecodeAction.NAME).get().getTasks();
             if (tasks.isEmpty() == false) {
-                assertEquals(lloco, internalCluster().clusterService(data).state().nodes().get(tasks.get(0).getTaskId().getNodeId()).getName());
+                assertEquals(
+                    lloco,
+                    internalCluster().clusterService(data).state().nodes().get(tasks.get(0).getTaskId().getNodeId()).getName()
+                );
                 parent = tasks.get(0).getParentTaskId();
             }
             Thread.sleep(5);
@@ -142,7 +154,11 @@ public class QaFailoverIT extends OpenSearchIntegTestCase {
         assertTrue(String.valueOf(r), org.opensearch.ExceptionsHelper.unwrapCause((Exception) r).toString().contains("cancel"));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         // nothing of it is left running on the lloco node
-        assertBusy(() -> assertTrue(internalCluster().client(data).admin().cluster().prepareListTasks().setActions(DecodeAction.NAME).get().getTasks().isEmpty()));
+        assertBusy(
+            () -> assertTrue(
+                internalCluster().client(data).admin().cluster().prepareListTasks().setActions(DecodeAction.NAME).get().getTasks().isEmpty()
+            )
+        );
         logger.info("question cancelled after {} ms", ms);
     }
 
@@ -160,7 +176,10 @@ public class QaFailoverIT extends OpenSearchIntegTestCase {
                 try {
                     results.add(
                         internalCluster().client(data)
-                            .execute(LlocoQaAction.INSTANCE, new LlocoQaRequest("docs").question("Where?").docIds(List.of("d1")).maxNewTokens(200))
+                            .execute(
+                                LlocoQaAction.INSTANCE,
+                                new LlocoQaRequest("docs").question("Where?").docIds(List.of("d1")).maxNewTokens(200)
+                            )
                             .actionGet()
                     );
                 } catch (Exception e) {
@@ -174,7 +193,10 @@ public class QaFailoverIT extends OpenSearchIntegTestCase {
             t.join(120_000);
         }
         long rejected = results.stream()
-            .filter(r -> r instanceof Exception e && org.opensearch.ExceptionsHelper.status(e) == org.opensearch.core.rest.RestStatus.TOO_MANY_REQUESTS)
+            .filter(
+                r -> r instanceof Exception e
+                    && org.opensearch.ExceptionsHelper.status(e) == org.opensearch.core.rest.RestStatus.TOO_MANY_REQUESTS
+            )
             .peek(r -> assertTrue(((Exception) r).getMessage(), ((Exception) r).getMessage().contains("plugins.lloco.qa.queue_size")))
             .count();
         long answered = results.stream().filter(r -> r instanceof LlocoQaResponse).count();
@@ -198,6 +220,8 @@ public class QaFailoverIT extends OpenSearchIntegTestCase {
         assertTrue(msg, msg.contains("plugins.lloco.qa.allow_local"));
         // switching the setting on makes the same question work locally
         QaRoutingIT.call("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.lloco.qa.allow_local\":true}}");
-        assertNotNull(QaRoutingIT.call("POST", "/docs/_lloco_qa", "{\"question\":\"Where?\",\"doc_ids\":[\"d1\"],\"max_new_tokens\":2}").get("answer"));
+        assertNotNull(
+            QaRoutingIT.call("POST", "/docs/_lloco_qa", "{\"question\":\"Where?\",\"doc_ids\":[\"d1\"],\"max_new_tokens\":2}").get("answer")
+        );
     }
 }

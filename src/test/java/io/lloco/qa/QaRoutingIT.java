@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.qa;
 
 import java.nio.charset.StandardCharsets;
@@ -90,7 +94,8 @@ public class QaRoutingIT extends OpenSearchIntegTestCase {
             llocoNode = internalCluster().startNode(Settings.builder().putList("node.roles", "lloco"));
             ensureStableCluster(2);
             call("PUT", "/_ingest/pipeline/compress", "{\"processors\":[{\"lloco_compress\":{\"field\":\"body\",\"model\":\"test-ac\"}}]}");
-            String mapping = Files.readString(Path.of(System.getProperty("lloco.project.dir"), "docs", "lloco-mapping.json"), StandardCharsets.UTF_8);
+            String mapping = Files
+                .readString(Path.of(System.getProperty("lloco.project.dir"), "docs", "lloco-mapping.json"), StandardCharsets.UTF_8);
             call("PUT", "/docs", mapping);
             StringBuilder bulk = new StringBuilder();
             for (int i = 0; i < 4; i++) {
@@ -104,7 +109,7 @@ public class QaRoutingIT extends OpenSearchIntegTestCase {
 
     static String text(int i) {
         StringBuilder sb = new StringBuilder();
-        String[] places = { "Tallowmere", "Orlen", "Brisk", "Velden" };
+        String[] places = {"Tallowmere", "Orlen", "Brisk", "Velden"};
         for (int s = 0; s < 4 + i; s++) {
             sb.append(String.format(Locale.ROOT, "Mara Quill sailed %d boats to %s on day %d. ", s + i, places[i], s));
         }
@@ -131,7 +136,11 @@ public class QaRoutingIT extends OpenSearchIntegTestCase {
     @SuppressWarnings("unchecked")
     public void testAnswersAreDecodedOnTheLlocoNodeExactlyAsTheRuntimeWould() throws Exception {
         startCluster();
-        Map<String, Object> r = call("POST", "/docs/_lloco_qa", "{\"question\":\"Where did Mara Quill sail?\",\"doc_ids\":[\"d2\"],\"max_new_tokens\":6}");
+        Map<String, Object> r = call(
+            "POST",
+            "/docs/_lloco_qa",
+            "{\"question\":\"Where did Mara Quill sail?\",\"doc_ids\":[\"d2\"],\"max_new_tokens\":6}"
+        );
         assertEquals(llocoNode, r.get("node"));
         assertEquals("lloco", r.get("mode"));
         assertEquals("test-ac", r.get("model"));
@@ -179,21 +188,34 @@ public class QaRoutingIT extends OpenSearchIntegTestCase {
     @SuppressWarnings("unchecked")
     public void testBaselinesAndRetrieval() throws Exception {
         startCluster();
-        Map<String, Object> full = call("POST", "/docs/_lloco_qa", "{\"question\":\"Where did Mara Quill sail?\",\"doc_ids\":[\"d1\"],\"mode\":\"full_context\",\"max_new_tokens\":3}");
+        Map<String, Object> full = call(
+            "POST",
+            "/docs/_lloco_qa",
+            "{\"question\":\"Where did Mara Quill sail?\",\"doc_ids\":[\"d1\"],\"mode\":\"full_context\",\"max_new_tokens\":3}"
+        );
         Map<String, Object> u = (Map<String, Object>) full.get("usage");
         assertEquals(0, u.get("summary_positions"));
         assertEquals(((Number) u.get("full_context_tokens")).intValue(), ((Number) u.get("context_tokens")).intValue());
         // decoder positions = document + separator + prompt
-        int sep = ((Number) u.get("decoder_positions")).intValue() - ((Number) u.get("context_tokens")).intValue() - ((Number) u.get("prompt_tokens")).intValue();
+        int sep = ((Number) u.get("decoder_positions")).intValue() - ((Number) u.get("context_tokens")).intValue()
+            - ((Number) u.get("prompt_tokens")).intValue();
         assertTrue("separator tokens " + sep, sep >= 0 && sep <= 2);
-        Map<String, Object> none = call("POST", "/docs/_lloco_qa", "{\"question\":\"Where did Mara Quill sail?\",\"mode\":\"no_context\",\"max_new_tokens\":3}");
+        Map<String, Object> none = call(
+            "POST",
+            "/docs/_lloco_qa",
+            "{\"question\":\"Where did Mara Quill sail?\",\"mode\":\"no_context\",\"max_new_tokens\":3}"
+        );
         assertEquals(List.of(), none.get("sources"));
         assertEquals(0, ((Map<String, Object>) none.get("usage")).get("summary_positions"));
         // default retrieval: the question matched over segment text, top `size` documents
         Map<String, Object> top = call("POST", "/docs/_lloco_qa", "{\"question\":\"Velden\",\"size\":1,\"max_new_tokens\":2}");
         assertEquals("d3", ((List<Map<String, Object>>) top.get("sources")).get(0).get("_id"));
         // a user query
-        Map<String, Object> q = call("POST", "/docs/_lloco_qa", "{\"question\":\"x\",\"query\":{\"ids\":{\"values\":[\"d0\"]}},\"max_new_tokens\":2}");
+        Map<String, Object> q = call(
+            "POST",
+            "/docs/_lloco_qa",
+            "{\"question\":\"x\",\"query\":{\"ids\":{\"values\":[\"d0\"]}},\"max_new_tokens\":2}"
+        );
         assertEquals("d0", ((List<Map<String, Object>>) q.get("sources")).get(0).get("_id"));
     }
 
@@ -210,7 +232,11 @@ public class QaRoutingIT extends OpenSearchIntegTestCase {
         assertEquals(llocoNode, ext.get("node"));
         assertEquals("d2", ((List<Map<String, Object>>) ext.get("sources")).get(0).get("_id"));
         // the same question through _lloco_qa gives the same answer
-        Map<String, Object> direct = call("POST", "/docs/_lloco_qa", "{\"question\":\"Where did Mara Quill sail?\",\"doc_ids\":[\"d2\"],\"max_new_tokens\":4}");
+        Map<String, Object> direct = call(
+            "POST",
+            "/docs/_lloco_qa",
+            "{\"question\":\"Where did Mara Quill sail?\",\"doc_ids\":[\"d2\"],\"max_new_tokens\":4}"
+        );
         assertEquals(direct.get("answer"), ext.get("answer"));
         // the hits are still there
         assertEquals(1, ((List<?>) ((Map<String, Object>) r.get("hits")).get("hits")).size());

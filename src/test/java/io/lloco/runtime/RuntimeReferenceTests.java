@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime;
 
 import java.util.ArrayList;
@@ -5,7 +9,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
+import org.opensearch.test.OpenSearchTestCase;
+
 import ai.djl.ndarray.NDManager;
+
 import io.lloco.runtime.compress.AutoCompressor;
 import io.lloco.runtime.generate.FinishReason;
 import io.lloco.runtime.generate.GenerationParams;
@@ -16,7 +23,6 @@ import io.lloco.runtime.lora.LoraWeights;
 import io.lloco.runtime.model.Embeddings;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
-import org.opensearch.test.OpenSearchTestCase;
 
 /**
  * The runtime against the independent numpy float64 reference (tools/reference, fixtures in
@@ -62,8 +68,7 @@ public class RuntimeReferenceTests extends OpenSearchTestCase {
             try (
                 NDManager root = NDManager.newBaseManager();
                 LlamaWeights w = LlamaWeights.load(c.modelDir(), root);
-                LlamaModel model = new LlamaModel(w)
-            ) {
+                LlamaModel model = new LlamaModel(w)) {
                 Generator gen = new Generator(model, null);
                 int[] ids = c.ints("ids");
                 int maxNew = c.json.get("max_new_tokens").asInt();
@@ -130,7 +135,7 @@ public class RuntimeReferenceTests extends OpenSearchTestCase {
                     for (int i = 0; i < longer.length; i++) {
                         longer[i] = ids[i % ids.length];
                     }
-                    for (boolean independent : new boolean[] { false, true }) {
+                    for (boolean independent : new boolean[]{false, true}) {
                         List<Embeddings> out = ac.compressBatch(List.of(other, ids, longer), seg, independent, 3);
                         String golden = independent ? "summaries_independent" : "summaries";
                         check(c, golden + " (batched)", rows(out.get(1)), c.golden(golden));

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime;
 
 import java.util.Random;
@@ -6,7 +10,9 @@ import io.lloco.runtime.checkpoint.LlamaConfig;
 
 /** Small configs and random inputs for runtime tests. */
 public final class TinyModels {
-    private TinyModels() {}
+
+    private TinyModels() {
+    }
 
     /** GQA, explicit head_dim != hidden / heads, linear RoPE scaling, untied. */
     public static LlamaConfig odd() {

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.testing;
 
 import java.io.IOException;
@@ -8,13 +12,15 @@ import java.nio.file.Path;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ai.djl.ndarray.NDManager;
+
 import io.lloco.runtime.checkpoint.LlamaConfig;
 import io.lloco.runtime.model.LlamaWeights;
 
 /** Writes small random AutoCompressor checkpoints (real HF layout + the project tokenizer) for plugin tests. */
 public final class TestModels {
 
-    private TestModels() {}
+    private TestModels() {
+    }
 
     /** Vocabulary size of the project tokenizer. */
     public static int tokenizerVocab() throws IOException {

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.checkpoint;
 
 import java.io.IOException;
@@ -36,10 +40,12 @@ public final class Checkpoints {
     /** Opens one checkpoint file. */
     @FunctionalInterface
     interface ShardOpener {
+
         TensorSource open(Path file) throws IOException;
     }
 
-    private Checkpoints() {}
+    private Checkpoints() {
+    }
 
     /** Reads {@code config.json} of a model directory. */
     public static LlamaConfig config(Path modelDir) throws IOException {
@@ -93,7 +99,9 @@ public final class Checkpoints {
         try {
             root = new ObjectMapper().readTree(Files.readAllBytes(index));
         } catch (JsonProcessingException e) {
-            throw new CheckpointException(String.format(Locale.ROOT, "checkpoint index [%s] is not valid JSON: %s", index, e.getOriginalMessage()));
+            throw new CheckpointException(
+                String.format(Locale.ROOT, "checkpoint index [%s] is not valid JSON: %s", index, e.getOriginalMessage())
+            );
         }
         JsonNode map = root == null ? null : root.get("weight_map");
         if (map == null || map.isObject() == false || map.isEmpty()) {

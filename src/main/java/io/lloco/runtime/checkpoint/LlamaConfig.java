@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.checkpoint;
 
 import java.io.IOException;
@@ -299,6 +303,7 @@ public final class LlamaConfig {
 
     /** Mutable config builder; {@link #build()} validates. */
     public static final class Builder {
+
         private int hiddenSize;
         private int intermediateSize;
         private int numHiddenLayers;
@@ -316,7 +321,8 @@ public final class LlamaConfig {
         private int summaryLength;
         private boolean accumulateSummary = true;
 
-        private Builder() {}
+        private Builder() {
+        }
 
         /** Sets {@code hidden_size}. */
         public Builder hiddenSize(int v) {
@@ -441,7 +447,12 @@ public final class LlamaConfig {
                 "num_key_value_heads",
                 String.format(Locale.ROOT, "must divide num_attention_heads (%d), got %d", numAttentionHeads, numKeyValueHeads)
             );
-            check(source, headDim > 0 && headDim % 2 == 0, "head_dim", "must be a positive even number (RoPE rotates pairs), got " + headDim);
+            check(
+                source,
+                headDim > 0 && headDim % 2 == 0,
+                "head_dim",
+                "must be a positive even number (RoPE rotates pairs), got " + headDim
+            );
             check(source, rmsNormEps > 0, "rms_norm_eps", "must be > 0, got " + rmsNormEps);
             check(source, ropeTheta > 0, "rope_theta", "must be > 0, got " + ropeTheta);
             check(source, ropeScalingFactor > 0, "rope_scaling.factor", "must be > 0, got " + ropeScalingFactor);
@@ -469,6 +480,7 @@ public final class LlamaConfig {
 
     /** Field readers that name the field and the file in every error. */
     private static final class Reader {
+
         private final JsonNode node;
         private final String source;
 

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.checkpoint;
 
 import java.io.IOException;
@@ -33,6 +37,7 @@ public final class SafeTensorsReader implements TensorSource {
 
     /** One tensor's header entry. */
     public record Entry(String name, StoredDtype dtype, long[] shape, long begin, long end) {
+
         /** Number of elements. */
         public long numel() {
             long n = 1;

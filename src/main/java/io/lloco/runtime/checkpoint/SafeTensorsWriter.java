@@ -1,10 +1,13 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.checkpoint;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -26,7 +29,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public final class SafeTensorsWriter {
 
-    private record Pending(String name, long[] shape, ByteBuffer f32) {}
+    private record Pending(String name, long[] shape, ByteBuffer f32) {
+    }
 
     private final List<Pending> tensors = new ArrayList<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.checkpoint;
 
 import java.nio.ByteBuffer;
@@ -10,6 +14,7 @@ import java.util.Locale;
  * <p>BF16 is widened here in Java ({@code bits << 16}) because handing BFLOAT16 to DJL aborts the JVM.
  */
 public enum StoredDtype {
+
     /** IEEE float64. */
     F64(8, true),
     /** IEEE float32. */

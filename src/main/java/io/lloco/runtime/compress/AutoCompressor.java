@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.compress;
 
 import java.util.ArrayList;
@@ -12,6 +16,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+
 import io.lloco.runtime.checkpoint.LlamaConfig;
 import io.lloco.runtime.model.Embeddings;
 import io.lloco.runtime.model.GradMode;
@@ -35,7 +40,8 @@ import io.lloco.runtime.model.SequenceLayout;
 public final class AutoCompressor {
 
     /** What one segment's forward produced. */
-    public record SegmentOutput(NDArray hidden, NDArray summary) {}
+    public record SegmentOutput(NDArray hidden, NDArray summary) {
+    }
 
     /** Positions per forward when compressing without gradients (bounds attention memory on long segments). */
     public static final int DEFAULT_CHUNK = 1024;
@@ -261,7 +267,7 @@ public final class AutoCompressor {
                 List<int[]> rows = new ArrayList<>(); // {doc, segment}
                 for (int d = 0; d < docs.size(); d++) {
                     for (int k = 0; k < lengths[d].length; k++) {
-                        rows.add(new int[] { d, k });
+                        rows.add(new int[]{d, k});
                     }
                 }
                 rows.sort(Comparator.comparingInt(r -> lengths[r[0]][r[1]]));

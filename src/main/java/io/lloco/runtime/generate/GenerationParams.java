@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.generate;
 
 import java.util.List;
@@ -12,7 +16,8 @@ import java.util.List;
  * @param stopStrings stop when the decoded output contains one of these (needs a tokenizer)
  * @param eosIds stop ids; null means the model config's {@code eos_token_id}
  */
-public record GenerationParams(int maxNewTokens, double temperature, double topP, long seed, List<String> stopStrings, List<Integer> eosIds) {
+public record GenerationParams(int maxNewTokens, double temperature, double topP, long seed, List<String> stopStrings,
+    List<Integer> eosIds) {
 
     /** Validates. */
     public GenerationParams {

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.generate;
 
 /**
@@ -18,8 +22,7 @@ public record GenerationResult(
     int prefixVectors,
     int promptTokens,
     long prefillNanos,
-    long decodeNanos
-) {
+    long decodeNanos) {
 
     /** Number of generated tokens. */
     public int generatedTokens() {

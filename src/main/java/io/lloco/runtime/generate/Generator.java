@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.generate;
 
 import java.util.ArrayList;
@@ -12,6 +16,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+
 import io.lloco.runtime.lora.LoraBatch;
 import io.lloco.runtime.lora.LoraWeights;
 import io.lloco.runtime.model.Embeddings;
@@ -215,7 +220,12 @@ public final class Generator {
             model.checkIds(r.promptIds());
             if (r.prefix() != null && r.prefix().dim() != model.config().hiddenSize()) {
                 throw new IllegalArgumentException(
-                    String.format(Locale.ROOT, "prefix vectors have width %d but the model's hidden size is %d", r.prefix().dim(), model.config().hiddenSize())
+                    String.format(
+                        Locale.ROOT,
+                        "prefix vectors have width %d but the model's hidden size is %d",
+                        r.prefix().dim(),
+                        model.config().hiddenSize()
+                    )
                 );
             }
             if (r.adapter() != null) {
@@ -272,6 +282,7 @@ public final class Generator {
 
     /** Decoding state of one request. */
     private static final class Row {
+
         final GenerationRequest request;
         final List<Integer> eos;
         final Sampler sampler;

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.lora;
 
 import java.util.ArrayList;
@@ -9,6 +13,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+
 import io.lloco.runtime.model.LinearDelta;
 import io.lloco.runtime.model.Projection;
 
@@ -20,7 +25,8 @@ import io.lloco.runtime.model.Projection;
  */
 public final class LoraBatch implements LinearDelta {
 
-    private record Group(LoraWeights adapter, NDArray rowScale) {}
+    private record Group(LoraWeights adapter, NDArray rowScale) {
+    }
 
     private final List<Group> groups;
 

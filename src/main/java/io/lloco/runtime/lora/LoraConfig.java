@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.lora;
 
 import java.io.IOException;
@@ -17,6 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.model.Projection;
 
@@ -64,7 +69,9 @@ public record LoraConfig(int r, double loraAlpha, Set<Projection> targets, boole
         } catch (NoSuchFileException e) {
             throw new CheckpointException(String.format(Locale.ROOT, "adapter config [%s] does not exist", file));
         } catch (JsonProcessingException e) {
-            throw new CheckpointException(String.format(Locale.ROOT, "adapter config [%s] is not valid JSON: %s", file, e.getOriginalMessage()));
+            throw new CheckpointException(
+                String.format(Locale.ROOT, "adapter config [%s] is not valid JSON: %s", file, e.getOriginalMessage())
+            );
         }
         return parse(n, file.toString());
     }
@@ -96,13 +103,13 @@ public record LoraConfig(int r, double loraAlpha, Set<Projection> targets, boole
         if (n.path("use_dora").asBoolean(false)) {
             throw bad(source, "use_dora", "is true; DoRA is not supported");
         }
-        for (String f : new String[] { "modules_to_save", "layers_to_transform", "layers_pattern" }) {
+        for (String f : new String[]{"modules_to_save", "layers_to_transform", "layers_pattern"}) {
             JsonNode v = n.get(f);
             if (v != null && v.isNull() == false && (v.isArray() && v.isEmpty()) == false) {
                 throw bad(source, f, "is " + v + "; only null is supported (every layer adapted, no extra trained modules)");
             }
         }
-        for (String f : new String[] { "rank_pattern", "alpha_pattern" }) {
+        for (String f : new String[]{"rank_pattern", "alpha_pattern"}) {
             JsonNode v = n.get(f);
             if (v != null && v.isNull() == false && v.isEmpty() == false) {
                 throw bad(source, f, "is " + v + "; per-module ranks/alphas are not supported");

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.lora;
 
 import java.io.IOException;
@@ -13,12 +17,14 @@ import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.checkpoint.HostTensor;
 import io.lloco.runtime.checkpoint.LlamaConfig;
@@ -44,7 +50,8 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
     );
 
     /** One adapted projection: A [r, in], B [out, r]. */
-    public record Pair(NDArray a, NDArray b) {}
+    public record Pair(NDArray a, NDArray b) {
+    }
 
     private final LoraConfig config;
     private final LlamaConfig model;
@@ -74,11 +81,11 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
         long kv = (long) m.numKeyValueHeads() * m.headDim();
         long ffn = m.intermediateSize();
         return switch (p) {
-            case Q -> new long[] { h, q };
-            case K, V -> new long[] { h, kv };
-            case O -> new long[] { q, h };
-            case GATE, UP -> new long[] { h, ffn };
-            case DOWN -> new long[] { ffn, h };
+            case Q -> new long[]{h, q};
+            case K, V -> new long[]{h, kv};
+            case O -> new long[]{q, h};
+            case GATE, UP -> new long[]{h, ffn};
+            case DOWN -> new long[]{ffn, h};
         };
     }
 
@@ -99,7 +106,12 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
     public static LoraWeights load(Path adapterDir, LlamaConfig model, NDManager parent) throws IOException {
         if (Files.isDirectory(adapterDir) == false) {
             throw new CheckpointException(
-                String.format(Locale.ROOT, "adapter directory [%s] %s", adapterDir, Files.exists(adapterDir) ? "is not a directory" : "does not exist")
+                String.format(
+                    Locale.ROOT,
+                    "adapter directory [%s] %s",
+                    adapterDir,
+                    Files.exists(adapterDir) ? "is not a directory" : "does not exist"
+                )
             );
         }
         LoraConfig config = LoraConfig.load(adapterDir.resolve(LoraConfig.FILE));
@@ -132,7 +144,14 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
             Projection p = Projection.fromModuleName(m.group(3));
             if (p == null || p.path().equals(m.group(2) + "." + m.group(3)) == false) {
                 throw new CheckpointException(
-                    String.format(Locale.ROOT, "adapter [%s]: tensor [%s] targets unknown module [%s.%s]", source, name, m.group(2), m.group(3))
+                    String.format(
+                        Locale.ROOT,
+                        "adapter [%s]: tensor [%s] targets unknown module [%s.%s]",
+                        source,
+                        name,
+                        m.group(2),
+                        m.group(3)
+                    )
                 );
             }
             if (m.group(5) != null && m.group(5).equals("default") == false) {
@@ -182,8 +201,8 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
             for (int i = 0; i < model.numHiddenLayers(); i++) {
                 for (Projection p : config.targets()) {
                     long[] io = inOut(model, p);
-                    NDArray a = read(r, canonical, key(i, p, true), new long[] { config.r(), io[0] }, source, manager, dt);
-                    NDArray b = read(r, canonical, key(i, p, false), new long[] { io[1], config.r() }, source, manager, dt);
+                    NDArray a = read(r, canonical, key(i, p, true), new long[]{config.r(), io[0]}, source, manager, dt);
+                    NDArray b = read(r, canonical, key(i, p, false), new long[]{io[1], config.r()}, source, manager, dt);
                     layers[i].put(p, new Pair(a, b));
                 }
             }
@@ -228,7 +247,8 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
             );
         }
         HostTensor t = r.get(stored);
-        try (NDArray blob = manager.create(t.data().duplicate().position(0).limit((int) (t.numel() * 4)), new Shape(shape), DataType.FLOAT32)) {
+        try (NDArray blob = manager
+            .create(t.data().duplicate().position(0).limit((int) (t.numel() * 4)), new Shape(shape), DataType.FLOAT32)) {
             NDArray owned = manager.getDevice().isGpu() ? blob.toDevice(manager.getDevice(), true) : blob.duplicate();
             if (dt != DataType.FLOAT32) {
                 NDArray c = owned.toType(dt, false);

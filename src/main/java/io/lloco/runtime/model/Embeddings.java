@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.model;
 
 import java.util.Arrays;
@@ -22,7 +26,9 @@ public record Embeddings(int rows, int dim, float[] data) {
     /** Checks the sizes. */
     public Embeddings {
         if (rows < 0 || dim <= 0 || data.length != (long) rows * dim) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "embeddings [%d, %d] cannot hold %d values", rows, dim, data.length));
+            throw new IllegalArgumentException(
+                String.format(Locale.ROOT, "embeddings [%d, %d] cannot hold %d values", rows, dim, data.length)
+            );
         }
     }
 

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.model;
 
 import java.util.Locale;
@@ -77,7 +81,7 @@ public final class KvCache implements AutoCloseable {
             keysT[layer] = nk;
             values[layer] = nv;
         }
-        return new NDArray[] { keysT[layer], values[layer] };
+        return new NDArray[]{keysT[layer], values[layer]};
     }
 
     private NDArray[] write(int layer, NDArray kT, NDArray v) {
@@ -99,21 +103,21 @@ public final class KvCache implements AutoCloseable {
         JniUtils.indexSet(
             (PtNDArray) keysT[layer],
             (PtNDArray) kT,
-            new long[] { 0, 0, 0, length },
-            new long[] { b, kv, hd, end },
-            new long[] { 1, 1, 1, 1 }
+            new long[]{0, 0, 0, length},
+            new long[]{b, kv, hd, end},
+            new long[]{1, 1, 1, 1}
         );
         JniUtils.indexSet(
             (PtNDArray) values[layer],
             (PtNDArray) v,
-            new long[] { 0, 0, length, 0 },
-            new long[] { b, kv, end, hd },
-            new long[] { 1, 1, 1, 1 }
+            new long[]{0, 0, length, 0},
+            new long[]{b, kv, end, hd},
+            new long[]{1, 1, 1, 1}
         );
         NDManager step = kT.getManager();
-        return new NDArray[] {
+        return new NDArray[]{
             keysT[layer].get(step, new NDIndex(":, :, :, :{}", end)),
-            values[layer].get(step, new NDIndex(":, :, :{}, :", end)) };
+            values[layer].get(step, new NDIndex(":, :, :{}, :", end))};
     }
 
     /** Records that a forward of {@code t} positions went through every layer. */

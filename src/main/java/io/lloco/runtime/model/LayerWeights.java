@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.model;
 
 import ai.djl.ndarray.NDArray;
@@ -24,8 +28,7 @@ public record LayerWeights(
     NDArray postNorm,
     NDArray gate,
     NDArray up,
-    NDArray down
-) {
+    NDArray down) {
 
     /** The weight of one projection. */
     public NDArray get(Projection p) {

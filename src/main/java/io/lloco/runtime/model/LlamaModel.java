@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.model;
 
 import java.util.Locale;
@@ -9,6 +13,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
+
 import io.lloco.runtime.checkpoint.LlamaConfig;
 
 /**
@@ -79,7 +84,8 @@ public final class LlamaModel implements AutoCloseable {
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
                 throw new IllegalArgumentException(
-                    String.format(Locale.ROOT, "token id %d at position %d is outside the vocabulary [0, %d)", ids[i], i, config.vocabSize())
+                    String
+                        .format(Locale.ROOT, "token id %d at position %d is outside the vocabulary [0, %d)", ids[i], i, config.vocabSize())
                 );
             }
         }
@@ -215,12 +221,13 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray inv = x.square().mean(new int[] { -1 }, true).add(eps).pow(minusHalf);
+        NDArray inv = x.square().mean(new int[]{-1}, true).add(eps).pow(minusHalf);
         return x.mul(inv).mul(weight);
     }
 
     /** RoPE tables [B, T, 1, headDim]; the query tables carry the 1/sqrt(headDim) attention scale. */
     private record Rope(NDArray cos, NDArray sin, NDArray qCos, NDArray qSin) implements AutoCloseable {
+
         @Override
         public void close() {
             cos.close();

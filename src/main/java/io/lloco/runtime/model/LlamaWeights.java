@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.model;
 
 import java.io.IOException;
@@ -15,12 +19,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.checkpoint.Checkpoints;
 import io.lloco.runtime.checkpoint.HostTensor;
@@ -87,25 +93,25 @@ public final class LlamaWeights implements AutoCloseable {
         long q = (long) c.numAttentionHeads() * c.headDim();
         long kv = (long) c.numKeyValueHeads() * c.headDim();
         long ffn = c.intermediateSize();
-        m.put(EMBED_TOKENS, new long[] { c.vocabSize(), h });
+        m.put(EMBED_TOKENS, new long[]{c.vocabSize(), h});
         for (int i = 0; i < c.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
-            m.put(p + "input_layernorm.weight", new long[] { h });
-            m.put(Projection.Q.weightKey(i), new long[] { q, h });
-            m.put(Projection.K.weightKey(i), new long[] { kv, h });
-            m.put(Projection.V.weightKey(i), new long[] { kv, h });
-            m.put(Projection.O.weightKey(i), new long[] { h, q });
-            m.put(p + "post_attention_layernorm.weight", new long[] { h });
-            m.put(Projection.GATE.weightKey(i), new long[] { ffn, h });
-            m.put(Projection.UP.weightKey(i), new long[] { ffn, h });
-            m.put(Projection.DOWN.weightKey(i), new long[] { h, ffn });
+            m.put(p + "input_layernorm.weight", new long[]{h});
+            m.put(Projection.Q.weightKey(i), new long[]{q, h});
+            m.put(Projection.K.weightKey(i), new long[]{kv, h});
+            m.put(Projection.V.weightKey(i), new long[]{kv, h});
+            m.put(Projection.O.weightKey(i), new long[]{h, q});
+            m.put(p + "post_attention_layernorm.weight", new long[]{h});
+            m.put(Projection.GATE.weightKey(i), new long[]{ffn, h});
+            m.put(Projection.UP.weightKey(i), new long[]{ffn, h});
+            m.put(Projection.DOWN.weightKey(i), new long[]{h, ffn});
         }
-        m.put(NORM, new long[] { h });
+        m.put(NORM, new long[]{h});
         if (c.tieWordEmbeddings() == false) {
-            m.put(LM_HEAD, new long[] { c.vocabSize(), h });
+            m.put(LM_HEAD, new long[]{c.vocabSize(), h});
         }
         if (c.isAutoCompressor()) {
-            m.put(EMBED_SUMMARY, new long[] { c.summaryLength(), h });
+            m.put(EMBED_SUMMARY, new long[]{c.summaryLength(), h});
         }
         return m;
     }
@@ -289,11 +295,11 @@ public final class LlamaWeights implements AutoCloseable {
             LayerWeights l = layers.get(i);
             String p = "model.layers." + i + ".";
             m.put(p + "input_layernorm.weight", l.inputNorm());
-            for (Projection pr : new Projection[] { Projection.Q, Projection.K, Projection.V, Projection.O }) {
+            for (Projection pr : new Projection[]{Projection.Q, Projection.K, Projection.V, Projection.O}) {
                 m.put(pr.weightKey(i), l.get(pr));
             }
             m.put(p + "post_attention_layernorm.weight", l.postNorm());
-            for (Projection pr : new Projection[] { Projection.GATE, Projection.UP, Projection.DOWN }) {
+            for (Projection pr : new Projection[]{Projection.GATE, Projection.UP, Projection.DOWN}) {
                 m.put(pr.weightKey(i), l.get(pr));
             }
         }

@@ -1,9 +1,14 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.model;
 
 import java.util.Locale;
 
 /** The seven linear projections of a Llama decoder layer, with their Hugging Face module names. */
 public enum Projection {
+
     /** Query projection, [heads * headDim, hidden]. */
     Q("self_attn", "q_proj"),
     /** Key projection, [kvHeads * headDim, hidden]. */

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.tokenizer;
 
 import java.io.IOException;
@@ -9,6 +13,7 @@ import java.util.Map;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+
 import io.lloco.runtime.DjlBootstrap;
 import io.lloco.runtime.checkpoint.CheckpointException;
 
@@ -56,9 +61,13 @@ public final class HfTokenizer implements TokenCodec, AutoCloseable {
             });
             return new HfTokenizer(t, file);
         } catch (UncheckedIOException e) {
-            throw new CheckpointException(String.format(Locale.ROOT, "tokenizer [%s] cannot be read: %s", file, e.getCause().getMessage()), e);
+            throw new CheckpointException(
+                String.format(Locale.ROOT, "tokenizer [%s] cannot be read: %s", file, e.getCause().getMessage()), e
+            );
         } catch (RuntimeException e) {
-            throw new CheckpointException(String.format(Locale.ROOT, "tokenizer [%s] is not a valid tokenizer.json: %s", file, e.getMessage()), e);
+            throw new CheckpointException(
+                String.format(Locale.ROOT, "tokenizer [%s] is not a valid tokenizer.json: %s", file, e.getMessage()), e
+            );
         }
     }
 

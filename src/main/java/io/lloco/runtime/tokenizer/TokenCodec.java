@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.tokenizer;
 
 /** Text to token ids and back; what generation needs for prompts, stop strings and output text. */

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.bench;
 
 import java.util.ArrayList;
@@ -12,6 +16,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.jni.JniUtils;
+
 import io.lloco.runtime.checkpoint.LlamaConfig;
 import io.lloco.runtime.generate.GenerationParams;
 import io.lloco.runtime.generate.GenerationRequest;
@@ -34,19 +39,23 @@ import io.lloco.runtime.model.Projection;
  */
 public final class RuntimeBench {
 
-    private RuntimeBench() {}
+    private RuntimeBench() {
+    }
 
-    record Size(String name, LlamaConfig config) {}
+    record Size(String name, LlamaConfig config) {
+    }
 
     static Size size(String name) {
         return switch (name) {
             case "tiny" -> new Size(
                 "tiny",
-                LlamaConfig.builder().hiddenSize(256).intermediateSize(688).numHiddenLayers(4).numAttentionHeads(4).vocabSize(8000).tieWordEmbeddings(true).build()
+                LlamaConfig.builder().hiddenSize(256).intermediateSize(688).numHiddenLayers(4).numAttentionHeads(4).vocabSize(8000)
+                    .tieWordEmbeddings(true).build()
             );
             case "100m" -> new Size(
                 "100m",
-                LlamaConfig.builder().hiddenSize(768).intermediateSize(2048).numHiddenLayers(12).numAttentionHeads(12).vocabSize(8000).build()
+                LlamaConfig.builder().hiddenSize(768).intermediateSize(2048).numHiddenLayers(12).numAttentionHeads(12).vocabSize(8000)
+                    .build()
             );
             default -> throw new IllegalArgumentException("unknown size " + name + " (tiny, 100m)");
         };
@@ -54,7 +63,8 @@ public final class RuntimeBench {
 
     /** One row of the result table. */
     record Row(String size, long params, int threads, int prefillTokens, double prefillMs, double prefillMatmulMs, int decodeSteps,
-        double decodeMs, double decodeMatmulMs) {}
+        double decodeMs, double decodeMatmulMs) {
+    }
 
     public static void main(String[] args) {
         List<String> sizes = List.of("tiny", "100m");
@@ -121,7 +131,9 @@ public final class RuntimeBench {
     static Row run(Size size, int prefill, int decode, int reps, int threads) {
         LlamaConfig c = size.config();
         Random rnd = new Random(1);
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 1, 0.02); LlamaModel m = new LlamaModel(w)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 1, 0.02);
+            LlamaModel m = new LlamaModel(w)) {
             Generator g = new Generator(m, null);
             int[] prompt = new int[prefill];
             for (int i = 0; i < prefill; i++) {
@@ -129,7 +141,9 @@ public final class RuntimeBench {
             }
             GenerationRequest pre = new GenerationRequest(null, prompt, null, GenerationParams.greedy(1).withEosIds(List.of()));
             int[] shortPrompt = Arrays.copyOf(prompt, Math.min(prefill, 128));
-            GenerationRequest dec = new GenerationRequest(null, shortPrompt, null, GenerationParams.greedy(decode + 1).withEosIds(List.of()));
+            GenerationRequest dec = new GenerationRequest(
+                null, shortPrompt, null, GenerationParams.greedy(decode + 1).withEosIds(List.of())
+            );
             // warm up
             g.generate(pre);
             g.generate(dec);
@@ -154,7 +168,9 @@ public final class RuntimeBench {
                 prefillMatmul = median(pm);
                 decodeMatmul = median(dm);
             }
-            Row row = new Row(size.name(), w.parameterCount(), threads, prefill, median(prefillMs), prefillMatmul, decode, median(decodeMs), decodeMatmul);
+            Row row = new Row(
+                size.name(), w.parameterCount(), threads, prefill, median(prefillMs), prefillMatmul, decode, median(decodeMs), decodeMatmul
+            );
             System.out.printf(Locale.ROOT, "# %s: %s%n", size.name(), row);
             return row;
         }
@@ -194,7 +210,7 @@ public final class RuntimeBench {
             Linear.linear(last, w.lmHead()).singletonOrThrow().close();
         }
         double ms = (System.nanoTime() - start) / 1e6;
-        for (NDArray a : new NDArray[] { xh, xq, xf, q, kT, p, v, last }) {
+        for (NDArray a : new NDArray[]{xh, xq, xf, q, kT, p, v, last}) {
             a.close();
         }
         return ms;

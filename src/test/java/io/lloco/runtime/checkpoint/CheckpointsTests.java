@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.checkpoint;
 
 import java.io.IOException;
@@ -17,7 +21,7 @@ public class CheckpointsTests extends OpenSearchTestCase {
 
     public void testSingleFile() throws IOException {
         Path dir = createTempDir();
-        new SafeTensorsWriter().add("a", new long[] { 1 }, new float[] { 3f }).write(dir.resolve("model.safetensors"), StoredDtype.F32);
+        new SafeTensorsWriter().add("a", new long[]{1}, new float[]{3f}).write(dir.resolve("model.safetensors"), StoredDtype.F32);
         try (TensorSource s = Checkpoints.open(dir)) {
             assertEquals(Set.of("a"), s.names());
             assertEquals(3f, first(s.get("a")), 0f);
@@ -26,9 +30,9 @@ public class CheckpointsTests extends OpenSearchTestCase {
 
     public void testShardedIndex() throws IOException {
         Path dir = createTempDir();
-        new SafeTensorsWriter().add("a", new long[] { 1 }, new float[] { 1f }).write(dir.resolve("s1.safetensors"), StoredDtype.BF16);
-        new SafeTensorsWriter().add("b", new long[] { 1 }, new float[] { 2f })
-            .add("c", new long[] { 1 }, new float[] { 4f })
+        new SafeTensorsWriter().add("a", new long[]{1}, new float[]{1f}).write(dir.resolve("s1.safetensors"), StoredDtype.BF16);
+        new SafeTensorsWriter().add("b", new long[]{1}, new float[]{2f})
+            .add("c", new long[]{1}, new float[]{4f})
             .write(dir.resolve("s2.safetensors"), StoredDtype.F16);
         Files.writeString(
             dir.resolve("model.safetensors.index.json"),
@@ -40,7 +44,7 @@ public class CheckpointsTests extends OpenSearchTestCase {
             assertEquals(1f, first(s.get("a")), 0f);
             assertEquals(2f, first(s.get("b")), 0f);
             assertEquals(4f, first(s.get("c")), 0f);
-            assertArrayEquals(new long[] { 1 }, s.shape("c"));
+            assertArrayEquals(new long[]{1}, s.shape("c"));
             CheckpointException e = expectThrows(CheckpointException.class, () -> s.get("d"));
             assertTrue(e.getMessage(), e.getMessage().contains("[d]"));
         }
@@ -48,7 +52,7 @@ public class CheckpointsTests extends OpenSearchTestCase {
 
     public void testShardErrors() throws IOException {
         Path dir = createTempDir();
-        new SafeTensorsWriter().add("a", new long[] { 1 }, new float[] { 1f }).write(dir.resolve("s1.safetensors"), StoredDtype.F32);
+        new SafeTensorsWriter().add("a", new long[]{1}, new float[]{1f}).write(dir.resolve("s1.safetensors"), StoredDtype.F32);
         Path index = dir.resolve("model.safetensors.index.json");
         Files.writeString(index, "{\"weight_map\":{\"a\":\"s1.safetensors\",\"b\":\"s9.safetensors\"}}", StandardCharsets.UTF_8);
         CheckpointException missing = expectThrows(CheckpointException.class, () -> Checkpoints.open(dir));
@@ -75,7 +79,7 @@ public class CheckpointsTests extends OpenSearchTestCase {
 
     public void testTorchBinIsRoutedToTorchBinReader() throws IOException {
         Path dir = createTempDir();
-        Files.write(dir.resolve("pytorch_model.bin"), new byte[] { 0x50, 0x4b });
+        Files.write(dir.resolve("pytorch_model.bin"), new byte[]{0x50, 0x4b});
         // whatever TorchBinReader thinks of these two bytes, it must answer with a CheckpointException naming the file
         CheckpointException e = expectThrows(CheckpointException.class, () -> Checkpoints.open(dir));
         assertTrue(e.getMessage(), e.getMessage().contains("pytorch_model.bin"));

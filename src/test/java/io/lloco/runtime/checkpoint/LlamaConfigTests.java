@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.checkpoint;
 
 import java.io.IOException;
@@ -6,8 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.opensearch.test.OpenSearchTestCase;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 public class LlamaConfigTests extends OpenSearchTestCase {
 
@@ -54,17 +59,35 @@ public class LlamaConfigTests extends OpenSearchTestCase {
         assertFalse(c.isAutoCompressor());
         assertEquals(0, c.summaryLength());
         // new-style rope_type key, and "default" meaning no scaling
-        assertEquals(2.0, parse(AUTOCOMPRESSOR_7B.replace("\"rope_scaling\":null", "\"rope_scaling\":{\"rope_type\":\"linear\",\"factor\":2}")).ropeScalingFactor(), 0);
-        assertEquals(1.0, parse(AUTOCOMPRESSOR_7B.replace("\"rope_scaling\":null", "\"rope_scaling\":{\"rope_type\":\"default\"}")).ropeScalingFactor(), 0);
+        assertEquals(
+            2.0,
+            parse(AUTOCOMPRESSOR_7B.replace("\"rope_scaling\":null", "\"rope_scaling\":{\"rope_type\":\"linear\",\"factor\":2}"))
+                .ropeScalingFactor(),
+            0
+        );
+        assertEquals(
+            1.0,
+            parse(AUTOCOMPRESSOR_7B.replace("\"rope_scaling\":null", "\"rope_scaling\":{\"rope_type\":\"default\"}")).ropeScalingFactor(),
+            0
+        );
         // explicit head_dim
         assertEquals(64, parse(AUTOCOMPRESSOR_7B.replace("\"hidden_act\"", "\"head_dim\":64,\"hidden_act\"")).headDim());
     }
 
     public void testErrorsNameTheField() throws IOException {
         assertBad(AUTOCOMPRESSOR_7B.replace("\"hidden_size\":4096,", ""), "'hidden_size' is missing");
-        assertBad(AUTOCOMPRESSOR_7B.replace("\"num_key_value_heads\":32", "\"num_key_value_heads\":5"), "'num_key_value_heads' must divide");
-        assertBad(AUTOCOMPRESSOR_7B.replace("\"rope_scaling\":null", "\"rope_scaling\":{\"type\":\"dynamic\",\"factor\":2.0}"), "only \"linear\"");
-        assertBad(AUTOCOMPRESSOR_7B.replace("\"rope_scaling\":null", "\"rope_scaling\":{\"rope_type\":\"llama3\",\"factor\":8.0}"), "\"llama3\"");
+        assertBad(
+            AUTOCOMPRESSOR_7B.replace("\"num_key_value_heads\":32", "\"num_key_value_heads\":5"),
+            "'num_key_value_heads' must divide"
+        );
+        assertBad(
+            AUTOCOMPRESSOR_7B.replace("\"rope_scaling\":null", "\"rope_scaling\":{\"type\":\"dynamic\",\"factor\":2.0}"),
+            "only \"linear\""
+        );
+        assertBad(
+            AUTOCOMPRESSOR_7B.replace("\"rope_scaling\":null", "\"rope_scaling\":{\"rope_type\":\"llama3\",\"factor\":8.0}"),
+            "\"llama3\""
+        );
         assertBad(AUTOCOMPRESSOR_7B.replace("\"rope_scaling\":null", "\"rope_scaling\":{\"type\":\"linear\"}"), "'rope_scaling.factor'");
         assertBad(AUTOCOMPRESSOR_7B.replace("\"vocab_size\":32000", "\"vocab_size\":\"big\""), "'vocab_size' must be a positive integer");
         assertBad(AUTOCOMPRESSOR_7B.replace("\"rms_norm_eps\":1e-05", "\"rms_norm_eps\":-1"), "'rms_norm_eps'");

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.checkpoint;
 
 import java.io.IOException;
@@ -48,11 +52,11 @@ public class SafeTensorsReaderTests extends OpenSearchTestCase {
         try (SafeTensorsReader r = SafeTensorsReader.open(handMade(createTempDir(), header, data))) {
             assertEquals("pt", r.metadata().get("format"));
             assertEquals(4, r.names().size());
-            assertArrayEquals(new float[] { 1.5f, -2.25f }, floats(r.get("a")), 0f);
-            assertArrayEquals(new float[] { 1.0f, -0.5f, 65504f }, floats(r.get("b")), 0f);
-            assertArrayEquals(new float[] { 1.0f, -3.0f }, floats(r.get("c")), 0f);
-            assertArrayEquals(new float[] { 0.1f }, floats(r.get("e")), 0f);
-            assertArrayEquals(new long[] { 1, 1 }, r.shape("e"));
+            assertArrayEquals(new float[]{1.5f, -2.25f}, floats(r.get("a")), 0f);
+            assertArrayEquals(new float[]{1.0f, -0.5f, 65504f}, floats(r.get("b")), 0f);
+            assertArrayEquals(new float[]{1.0f, -3.0f}, floats(r.get("c")), 0f);
+            assertArrayEquals(new float[]{0.1f}, floats(r.get("e")), 0f);
+            assertArrayEquals(new long[]{1, 1}, r.shape("e"));
             assertEquals("BF16", r.get("c").storedDtype());
             assertTrue(r.get("a").data().isDirect());
             assertTrue(r.get("c").data().isDirect());
@@ -60,11 +64,11 @@ public class SafeTensorsReaderTests extends OpenSearchTestCase {
     }
 
     public void testWriterRoundTripAllDtypes() throws IOException {
-        float[] v = new float[] { 0f, 1f, -1f, 3.140625f, 1e-3f, -65504f, 0.333333f };
+        float[] v = new float[]{0f, 1f, -1f, 3.140625f, 1e-3f, -65504f, 0.333333f};
         Path dir = createTempDir();
-        for (StoredDtype dt : new StoredDtype[] { StoredDtype.F32, StoredDtype.F16, StoredDtype.BF16 }) {
+        for (StoredDtype dt : new StoredDtype[]{StoredDtype.F32, StoredDtype.F16, StoredDtype.BF16}) {
             Path f = dir.resolve(dt + ".safetensors");
-            new SafeTensorsWriter().metadata("who", "test").add("x", new long[] { 7 }, v).add("y", new long[] { 1, 7 }, v).write(f, dt);
+            new SafeTensorsWriter().metadata("who", "test").add("x", new long[]{7}, v).add("y", new long[]{1, 7}, v).write(f, dt);
             byte[] raw = Files.readAllBytes(f);
             long headerLen = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
             assertEquals("header padded to 8 bytes", 0, headerLen % 8);
@@ -107,7 +111,7 @@ public class SafeTensorsReaderTests extends OpenSearchTestCase {
 
     public void testTruncatedFile() throws IOException {
         Path f = createTempDir().resolve("short.safetensors");
-        Files.write(f, new byte[] { 1, 2, 3 });
+        Files.write(f, new byte[]{1, 2, 3});
         CheckpointException e = expectThrows(CheckpointException.class, () -> SafeTensorsReader.open(f));
         assertTrue(e.getMessage(), e.getMessage().contains(f.toString()));
         assertTrue(e.getMessage(), e.getMessage().contains("truncated"));
@@ -180,11 +184,11 @@ public class SafeTensorsReaderTests extends OpenSearchTestCase {
             raf.write(h);
             raf.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(7.5f).array());
             raf.seek(8 + h.length + far);
-            raf.write(new byte[] { (byte) 0x80, 0x3F, 0x40, (byte) 0xC0 }); // 1.0, -3.0 in BF16 LE
+            raf.write(new byte[]{(byte) 0x80, 0x3F, 0x40, (byte) 0xC0}); // 1.0, -3.0 in BF16 LE
         }
         try (SafeTensorsReader r = SafeTensorsReader.open(f)) {
-            assertArrayEquals(new float[] { 7.5f }, floats(r.get("a")), 0f);
-            assertArrayEquals(new float[] { 1.0f, -3.0f }, floats(r.get("b")), 0f);
+            assertArrayEquals(new float[]{7.5f}, floats(r.get("a")), 0f);
+            assertArrayEquals(new float[]{1.0f, -3.0f}, floats(r.get("b")), 0f);
         } finally {
             Files.deleteIfExists(f);
         }

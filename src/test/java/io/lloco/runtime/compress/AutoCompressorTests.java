@@ -1,21 +1,27 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.compress;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import org.opensearch.test.OpenSearchTestCase;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
+
 import io.lloco.runtime.TinyModels;
 import io.lloco.runtime.checkpoint.LlamaConfig;
 import io.lloco.runtime.model.Embeddings;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
 import io.lloco.runtime.model.NaiveLlamaAccess;
-import org.opensearch.test.OpenSearchTestCase;
 
 public class AutoCompressorTests extends OpenSearchTestCase {
 
@@ -57,11 +63,13 @@ public class AutoCompressorTests extends OpenSearchTestCase {
         LlamaConfig c = TinyModels.autoCompressor();
         Random r = new Random(31);
         int[] ids = TinyModels.randomIds(r, 13, c.vocabSize());
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 4, 0.3); LlamaModel m = new LlamaModel(w)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 4, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
             AutoCompressor ac = new AutoCompressor(m);
             NaiveLlamaAccess ref = new NaiveLlamaAccess(w);
             int before = root.getManagedArrays().size();
-            for (boolean independent : new boolean[] { false, true }) {
+            for (boolean independent : new boolean[]{false, true}) {
                 Embeddings got = ac.compress(ids, 5, independent);
                 assertEquals(3 * 3, got.rows());
                 assertEquals(c.hiddenSize(), got.dim());
@@ -73,9 +81,9 @@ public class AutoCompressorTests extends OpenSearchTestCase {
             assertEquals("segment 0 has no earlier context either way", acc.slice(0, 3), ind.slice(0, 3));
             assertTrue("later segments see the softprompt", TinyModels.relErr(rows(acc.slice(3, 9)), rows(ind.slice(3, 9))) > 1e-3);
             // long segments go through the KV cache in chunks: same summaries
-            for (int chunk : new int[] { 1, 2, 4 }) {
+            for (int chunk : new int[]{1, 2, 4}) {
                 AutoCompressor chunked = new AutoCompressor(m, chunk);
-                for (boolean independent : new boolean[] { false, true }) {
+                for (boolean independent : new boolean[]{false, true}) {
                     Embeddings ref1 = independent ? ind : acc;
                     double e1 = TinyModels.relErr(rows(ref1), rows(chunked.compress(ids, 5, independent)));
                     assertTrue("chunk " + chunk + " rel err " + e1, e1 < 1e-5);
@@ -89,26 +97,30 @@ public class AutoCompressorTests extends OpenSearchTestCase {
     }
 
     public void testSegmentLengthsAndErrors() {
-        assertArrayEquals(new int[] { 8, 8, 4 }, AutoCompressor.segmentLengths(20, 8));
-        assertArrayEquals(new int[] { 8, 8 }, AutoCompressor.segmentLengths(16, 8));
-        assertArrayEquals(new int[] { 1 }, AutoCompressor.segmentLengths(1, 1536));
-        assertArrayEquals(new int[] { 1536, 1536, 1 }, AutoCompressor.segmentLengths(3073, 1536));
+        assertArrayEquals(new int[]{8, 8, 4}, AutoCompressor.segmentLengths(20, 8));
+        assertArrayEquals(new int[]{8, 8}, AutoCompressor.segmentLengths(16, 8));
+        assertArrayEquals(new int[]{1}, AutoCompressor.segmentLengths(1, 1536));
+        assertArrayEquals(new int[]{1536, 1536, 1}, AutoCompressor.segmentLengths(3073, 1536));
         expectThrows(IllegalArgumentException.class, () -> AutoCompressor.segmentLengths(0, 8));
         expectThrows(IllegalArgumentException.class, () -> AutoCompressor.segmentLengths(5, 0));
         LlamaConfig plain = TinyModels.odd();
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(plain, root, 4, 0.3); LlamaModel m = new LlamaModel(w)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(plain, root, 4, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
             IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> new AutoCompressor(m));
             assertTrue(e.getMessage(), e.getMessage().contains("summary_length"));
         }
         LlamaConfig c = TinyModels.autoCompressor();
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 4, 0.3); LlamaModel m = new LlamaModel(w)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 4, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
             AutoCompressor ac = new AutoCompressor(m);
             expectThrows(IllegalArgumentException.class, () -> ac.compress(new int[0], 4, false));
-            IllegalArgumentException bad = expectThrows(IllegalArgumentException.class, () -> ac.compress(new int[] { 1, 40 }, 4, false));
+            IllegalArgumentException bad = expectThrows(IllegalArgumentException.class, () -> ac.compress(new int[]{1, 40}, 4, false));
             assertTrue(bad.getMessage(), bad.getMessage().contains("token id 40"));
             IllegalArgumentException badDoc = expectThrows(
                 IllegalArgumentException.class,
-                () -> ac.compressBatch(List.of(new int[] { 1, 2 }, new int[0]), 4, false, 2)
+                () -> ac.compressBatch(List.of(new int[]{1, 2}, new int[0]), 4, false, 2)
             );
             assertTrue(badDoc.getMessage(), badDoc.getMessage().startsWith("document 1"));
         }
@@ -121,10 +133,12 @@ public class AutoCompressorTests extends OpenSearchTestCase {
     public void testGradientsFlowThroughSummariesAcrossSegments() {
         LlamaConfig c = TinyModels.autoCompressor();
         int[] ids = TinyModels.randomIds(new Random(2), 10, c.vocabSize());
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 4, 0.3); LlamaModel m = new LlamaModel(w)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 4, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
             AutoCompressor ac = new AutoCompressor(m);
             w.embedSummary().setRequiresGradient(true);
-            for (boolean accumulate : new boolean[] { true, false }) {
+            for (boolean accumulate : new boolean[]{true, false}) {
                 try (NDManager req = m.newRequestManager()) {
                     NDArray tokens = m.embed(req, ids);
                     tokens.setRequiresGradient(true);

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.generate;
 
 import java.util.Arrays;
@@ -9,17 +13,20 @@ import java.util.function.BooleanSupplier;
 import org.opensearch.test.OpenSearchTestCase;
 
 import ai.djl.ndarray.NDManager;
+
+import io.lloco.runtime.TinyModels;
 import io.lloco.runtime.checkpoint.LlamaConfig;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
-import io.lloco.runtime.TinyModels;
 
 public class GeneratorCancellationTests extends OpenSearchTestCase {
 
     public void testCancelledRowStopsBetweenStepsAndTheOthersAreUnaffected() {
         LlamaConfig c = TinyModels.odd();
         Random r = new Random(5);
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 3, 0.3); LlamaModel m = new LlamaModel(w)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 3, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
             Generator g = new Generator(m, null);
             int[] a = TinyModels.randomIds(r, 4, c.vocabSize());
             int[] b = TinyModels.randomIds(r, 6, c.vocabSize());

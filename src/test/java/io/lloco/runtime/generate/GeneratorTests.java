@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.generate;
 
 import java.util.ArrayList;
@@ -6,7 +10,10 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
 
+import org.opensearch.test.OpenSearchTestCase;
+
 import ai.djl.ndarray.NDManager;
+
 import io.lloco.runtime.TinyModels;
 import io.lloco.runtime.checkpoint.LlamaConfig;
 import io.lloco.runtime.lora.LoraConfig;
@@ -16,12 +23,12 @@ import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
 import io.lloco.runtime.model.Projection;
 import io.lloco.runtime.tokenizer.TokenCodec;
-import org.opensearch.test.OpenSearchTestCase;
 
 public class GeneratorTests extends OpenSearchTestCase {
 
     /** Token id i decodes to the letter 'a' + (i mod 26); ids 0-2 are special and decode to nothing. */
     static final TokenCodec LETTERS = new TokenCodec() {
+
         @Override
         public int[] encode(String text) {
             return text.chars().map(ch -> 3 + (ch - 'a')).toArray();
@@ -48,7 +55,8 @@ public class GeneratorTests extends OpenSearchTestCase {
     }
 
     private static LoraWeights randomAdapter(LlamaWeights w, long seed) {
-        LoraWeights a = LoraWeights.initialize(new LoraConfig(2, 4, EnumSet.of(Projection.Q, Projection.V), false, 0, null), w.config(), w.manager(), seed);
+        LoraWeights a = LoraWeights
+            .initialize(new LoraConfig(2, 4, EnumSet.of(Projection.Q, Projection.V), false, 0, null), w.config(), w.manager(), seed);
         Random r = new Random(seed);
         for (var e : a.named().entrySet()) {
             float[] v = new float[(int) e.getValue().size()];
@@ -63,7 +71,9 @@ public class GeneratorTests extends OpenSearchTestCase {
     public void testGreedyFirstTokenIsArgmaxOfLogitsAndLengthStop() {
         LlamaConfig c = TinyModels.odd();
         Random r = new Random(1);
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3); LlamaModel m = new LlamaModel(w)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
             Generator g = new Generator(m, null);
             Embeddings prefix = randomPrefix(r, 3, c.hiddenSize());
             int[] ids = TinyModels.randomIds(r, 5, c.vocabSize());
@@ -84,7 +94,8 @@ public class GeneratorTests extends OpenSearchTestCase {
                 seq[seq.length - 1] = res.ids()[step];
             }
             // prefix only, no prompt tokens
-            GenerationResult onlyPrefix = g.generate(new GenerationRequest(prefix, new int[0], null, GenerationParams.greedy(2).withEosIds(List.of())));
+            GenerationResult onlyPrefix = g
+                .generate(new GenerationRequest(prefix, new int[0], null, GenerationParams.greedy(2).withEosIds(List.of())));
             assertEquals(2, onlyPrefix.generatedTokens());
             // max_new_tokens 0
             GenerationResult none = g.generate(new GenerationRequest(null, ids, null, GenerationParams.greedy(0)));
@@ -96,13 +107,16 @@ public class GeneratorTests extends OpenSearchTestCase {
     public void testEosAndStopStrings() {
         LlamaConfig c = TinyModels.odd();
         Random r = new Random(2);
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3); LlamaModel m = new LlamaModel(w)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
             Generator g = new Generator(m, LETTERS);
             int[] ids = TinyModels.randomIds(r, 4, c.vocabSize());
             int[] free = g.generate(new GenerationRequest(null, ids, null, GenerationParams.greedy(8).withEosIds(List.of()))).ids();
             String freeText = LETTERS.decode(free);
             // the 3rd generated token as EOS: stops there and keeps it in the ids
-            GenerationResult eos = g.generate(new GenerationRequest(null, ids, null, GenerationParams.greedy(8).withEosIds(List.of(free[2]))));
+            GenerationResult eos = g
+                .generate(new GenerationRequest(null, ids, null, GenerationParams.greedy(8).withEosIds(List.of(free[2]))));
             int firstEos = 0;
             while (free[firstEos] != free[2]) {
                 firstEos++;
@@ -112,7 +126,11 @@ public class GeneratorTests extends OpenSearchTestCase {
             assertEquals(LETTERS.decode(Arrays.copyOf(free, firstEos)), eos.text());
             // a stop string made of the 4th and 5th generated letters
             String stop = freeText.substring(3, 5);
-            GenerationResult st = g.generate(new GenerationRequest(null, ids, null, GenerationParams.greedy(8).withEosIds(List.of()).withStopStrings(List.of("zzzz", stop))));
+            GenerationResult st = g.generate(
+                new GenerationRequest(
+                    null, ids, null, GenerationParams.greedy(8).withEosIds(List.of()).withStopStrings(List.of("zzzz", stop))
+                )
+            );
             assertEquals(FinishReason.STOP_STRING, st.finishReason());
             assertEquals(freeText.substring(0, freeText.indexOf(stop)), st.text());
             assertTrue(st.generatedTokens() <= 5);
@@ -128,14 +146,35 @@ public class GeneratorTests extends OpenSearchTestCase {
     public void testBatchedRequestsWithMixedPrefixesAndAdaptersMatchSingleOnes() {
         LlamaConfig c = TinyModels.odd();
         Random r = new Random(3);
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3); LlamaModel m = new LlamaModel(w);
-             LoraWeights a1 = randomAdapter(w, 5); LoraWeights a2 = randomAdapter(w, 6)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3);
+            LlamaModel m = new LlamaModel(w);
+            LoraWeights a1 = randomAdapter(w, 5);
+            LoraWeights a2 = randomAdapter(w, 6)) {
             Generator g = new Generator(m, null);
             List<GenerationRequest> reqs = new ArrayList<>();
-            reqs.add(new GenerationRequest(randomPrefix(r, 4, c.hiddenSize()), TinyModels.randomIds(r, 3, c.vocabSize()), a1, GenerationParams.greedy(5).withEosIds(List.of())));
-            reqs.add(new GenerationRequest(null, TinyModels.randomIds(r, 9, c.vocabSize()), null, GenerationParams.greedy(3).withEosIds(List.of())));
-            reqs.add(new GenerationRequest(randomPrefix(r, 2, c.hiddenSize()), TinyModels.randomIds(r, 1, c.vocabSize()), a2, GenerationParams.sampling(6, 0.7, 0.9, 11).withEosIds(List.of())));
-            reqs.add(new GenerationRequest(randomPrefix(r, 1, c.hiddenSize()), TinyModels.randomIds(r, 2, c.vocabSize()), a1, GenerationParams.greedy(4)));
+            reqs.add(
+                new GenerationRequest(
+                    randomPrefix(r, 4, c.hiddenSize()), TinyModels.randomIds(r, 3, c.vocabSize()), a1,
+                    GenerationParams.greedy(5).withEosIds(List.of())
+                )
+            );
+            reqs.add(
+                new GenerationRequest(
+                    null, TinyModels.randomIds(r, 9, c.vocabSize()), null, GenerationParams.greedy(3).withEosIds(List.of())
+                )
+            );
+            reqs.add(
+                new GenerationRequest(
+                    randomPrefix(r, 2, c.hiddenSize()), TinyModels.randomIds(r, 1, c.vocabSize()), a2,
+                    GenerationParams.sampling(6, 0.7, 0.9, 11).withEosIds(List.of())
+                )
+            );
+            reqs.add(
+                new GenerationRequest(
+                    randomPrefix(r, 1, c.hiddenSize()), TinyModels.randomIds(r, 2, c.vocabSize()), a1, GenerationParams.greedy(4)
+                )
+            );
             List<GenerationResult> batched = g.generate(reqs);
             for (int i = 0; i < reqs.size(); i++) {
                 GenerationResult single = g.generate(reqs.get(i));
@@ -148,21 +187,28 @@ public class GeneratorTests extends OpenSearchTestCase {
 
     public void testRequestErrors() {
         LlamaConfig c = TinyModels.odd();
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3); LlamaModel m = new LlamaModel(w)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
             Generator g = new Generator(m, null);
             IllegalArgumentException range = expectThrows(
                 IllegalArgumentException.class,
-                () -> g.generate(List.of(new GenerationRequest(null, new int[] { 1 }, null, GenerationParams.greedy(1)), new GenerationRequest(null, new int[] { 3, 99 }, null, GenerationParams.greedy(1))))
+                () -> g.generate(
+                    List.of(
+                        new GenerationRequest(null, new int[]{1}, null, GenerationParams.greedy(1)),
+                        new GenerationRequest(null, new int[]{3, 99}, null, GenerationParams.greedy(1))
+                    )
+                )
             );
             assertTrue(range.getMessage(), range.getMessage().startsWith("request 1: token id 99"));
             IllegalArgumentException dim = expectThrows(
                 IllegalArgumentException.class,
-                () -> g.generate(new GenerationRequest(new Embeddings(1, 7, new float[7]), new int[] { 3 }, null, GenerationParams.greedy(1)))
+                () -> g.generate(new GenerationRequest(new Embeddings(1, 7, new float[7]), new int[]{3}, null, GenerationParams.greedy(1)))
             );
             assertTrue(dim.getMessage(), dim.getMessage().contains("width 7"));
             IllegalArgumentException stops = expectThrows(
                 IllegalArgumentException.class,
-                () -> g.generate(new GenerationRequest(null, new int[] { 3 }, null, GenerationParams.greedy(1).withStopStrings(List.of("x"))))
+                () -> g.generate(new GenerationRequest(null, new int[]{3}, null, GenerationParams.greedy(1).withStopStrings(List.of("x"))))
             );
             assertTrue(stops.getMessage(), stops.getMessage().contains("tokenizer"));
             expectThrows(IllegalArgumentException.class, () -> new GenerationRequest(null, new int[0], null, GenerationParams.greedy(1)));
@@ -170,7 +216,7 @@ public class GeneratorTests extends OpenSearchTestCase {
             try (LlamaWeights w1 = LlamaWeights.random(other, root, 2, 0.3); LoraWeights a = randomAdapter(w1, 1)) {
                 IllegalArgumentException fit = expectThrows(
                     IllegalArgumentException.class,
-                    () -> g.generate(new GenerationRequest(null, new int[] { 3 }, a, GenerationParams.greedy(1)))
+                    () -> g.generate(new GenerationRequest(null, new int[]{3}, a, GenerationParams.greedy(1)))
                 );
                 assertTrue(fit.getMessage(), fit.getMessage().contains("does not fit"));
             }
@@ -181,11 +227,13 @@ public class GeneratorTests extends OpenSearchTestCase {
     public void testManyGenerationsDoNotLeakNativeArrays() {
         LlamaConfig c = TinyModels.odd().toBuilder().numHiddenLayers(1).build();
         Random r = new Random(4);
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3); LlamaModel m = new LlamaModel(w);
-             LoraWeights a1 = randomAdapter(w, 5)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3);
+            LlamaModel m = new LlamaModel(w);
+            LoraWeights a1 = randomAdapter(w, 5)) {
             Generator g = new Generator(m, LETTERS);
             // warm up once (lazy constants), then count
-            g.generate(new GenerationRequest(null, new int[] { 3 }, a1, GenerationParams.greedy(2)));
+            g.generate(new GenerationRequest(null, new int[]{3}, a1, GenerationParams.greedy(2)));
             int before = root.getManagedArrays().size();
             int generated = 0;
             for (int i = 0; i < 300; i++) {
@@ -197,13 +245,15 @@ public class GeneratorTests extends OpenSearchTestCase {
                     if (i % 5 == 0) {
                         p = p.withStopStrings(List.of("q"));
                     }
-                    reqs.add(new GenerationRequest(prefix, TinyModels.randomIds(r, 1 + r.nextInt(4), c.vocabSize()), b == 1 ? a1 : null, p));
+                    reqs.add(
+                        new GenerationRequest(prefix, TinyModels.randomIds(r, 1 + r.nextInt(4), c.vocabSize()), b == 1 ? a1 : null, p)
+                    );
                 }
                 for (GenerationResult res : g.generate(reqs)) {
                     generated += res.generatedTokens();
                 }
                 if (i % 7 == 0) {
-                    g.logits(null, new int[] { 3, 4 }, i % 2 == 0 ? a1 : null);
+                    g.logits(null, new int[]{3, 4}, i % 2 == 0 ? a1 : null);
                 }
             }
             assertTrue(generated >= 300);
@@ -215,13 +265,20 @@ public class GeneratorTests extends OpenSearchTestCase {
     public void testConcurrentGenerationsFromSeveralThreads() throws Exception {
         LlamaConfig c = TinyModels.odd();
         Random r = new Random(8);
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3); LlamaModel m = new LlamaModel(w);
-             LoraWeights a1 = randomAdapter(w, 5)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3);
+            LlamaModel m = new LlamaModel(w);
+            LoraWeights a1 = randomAdapter(w, 5)) {
             Generator g = new Generator(m, null);
             List<GenerationRequest> reqs = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
                 Embeddings prefix = i % 2 == 0 ? randomPrefix(r, 2, c.hiddenSize()) : null;
-                reqs.add(new GenerationRequest(prefix, TinyModels.randomIds(r, 2 + i % 4, c.vocabSize()), i % 3 == 0 ? a1 : null, GenerationParams.greedy(4).withEosIds(List.of())));
+                reqs.add(
+                    new GenerationRequest(
+                        prefix, TinyModels.randomIds(r, 2 + i % 4, c.vocabSize()), i % 3 == 0 ? a1 : null,
+                        GenerationParams.greedy(4).withEosIds(List.of())
+                    )
+                );
             }
             List<int[]> expected = new ArrayList<>();
             for (GenerationRequest q : reqs) {
@@ -252,13 +309,24 @@ public class GeneratorTests extends OpenSearchTestCase {
     public void testChunkedPrefillMatchesSingleForward() {
         LlamaConfig c = TinyModels.odd();
         Random r = new Random(10);
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3); LlamaModel m = new LlamaModel(w);
-             LoraWeights a1 = randomAdapter(w, 5)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3);
+            LlamaModel m = new LlamaModel(w);
+            LoraWeights a1 = randomAdapter(w, 5)) {
             List<GenerationRequest> reqs = new ArrayList<>();
-            reqs.add(new GenerationRequest(randomPrefix(r, 5, c.hiddenSize()), TinyModels.randomIds(r, 6, c.vocabSize()), a1, GenerationParams.greedy(5).withEosIds(List.of())));
-            reqs.add(new GenerationRequest(null, TinyModels.randomIds(r, 3, c.vocabSize()), null, GenerationParams.greedy(5).withEosIds(List.of())));
+            reqs.add(
+                new GenerationRequest(
+                    randomPrefix(r, 5, c.hiddenSize()), TinyModels.randomIds(r, 6, c.vocabSize()), a1,
+                    GenerationParams.greedy(5).withEosIds(List.of())
+                )
+            );
+            reqs.add(
+                new GenerationRequest(
+                    null, TinyModels.randomIds(r, 3, c.vocabSize()), null, GenerationParams.greedy(5).withEosIds(List.of())
+                )
+            );
             List<GenerationResult> whole = new Generator(m, null).generate(reqs);
-            for (int chunk : new int[] { 1, 3, 4 }) {
+            for (int chunk : new int[]{1, 3, 4}) {
                 List<GenerationResult> chunked = new Generator(m, null, chunk).generate(reqs);
                 for (int i = 0; i < reqs.size(); i++) {
                     assertArrayEquals("chunk " + chunk + " request " + i, whole.get(i).ids(), chunked.get(i).ids());

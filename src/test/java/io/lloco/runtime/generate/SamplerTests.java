@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.generate;
 
 import java.util.List;
@@ -6,7 +10,7 @@ import org.opensearch.test.OpenSearchTestCase;
 
 public class SamplerTests extends OpenSearchTestCase {
 
-    private static final float[] LOGITS = { (float) Math.log(0.5), (float) Math.log(0.3), (float) Math.log(0.15), (float) Math.log(0.05) };
+    private static final float[] LOGITS = {(float) Math.log(0.5), (float) Math.log(0.3), (float) Math.log(0.15), (float) Math.log(0.05)};
 
     private static double[] frequencies(GenerationParams p, float[] logits, int draws) {
         Sampler s = new Sampler(p);
@@ -19,13 +23,13 @@ public class SamplerTests extends OpenSearchTestCase {
 
     public void testGreedyTakesFirstMaximum() {
         Sampler s = new Sampler(GenerationParams.greedy(1));
-        assertEquals(1, s.next(new float[] { 0, 3, 3, 1 }, 0, 4));
-        assertEquals(2, s.next(new float[] { 9, 9, 0, 1, 5, -2 }, 2, 4));
+        assertEquals(1, s.next(new float[]{0, 3, 3, 1}, 0, 4));
+        assertEquals(2, s.next(new float[]{9, 9, 0, 1, 5, -2}, 2, 4));
     }
 
     public void testTemperatureOneFollowsSoftmax() {
         double[] f = frequencies(GenerationParams.sampling(1, 1.0, 1.0, 42), LOGITS, 40000);
-        double[] p = { 0.5, 0.3, 0.15, 0.05 };
+        double[] p = {0.5, 0.3, 0.15, 0.05};
         for (int i = 0; i < p.length; i++) {
             assertEquals("token " + i, p[i], f[i], 0.01);
         }

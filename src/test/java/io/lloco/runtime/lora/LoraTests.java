@@ -1,16 +1,21 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.lora;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+
+import org.opensearch.test.OpenSearchTestCase;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -20,6 +25,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+
 import io.lloco.runtime.TinyModels;
 import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.checkpoint.LlamaConfig;
@@ -31,7 +37,6 @@ import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
 import io.lloco.runtime.model.Projection;
 import io.lloco.runtime.model.SequenceLayout;
-import org.opensearch.test.OpenSearchTestCase;
 
 public class LoraTests extends OpenSearchTestCase {
 
@@ -75,9 +80,9 @@ public class LoraTests extends OpenSearchTestCase {
         for (Map.Entry<String, float[]> e : tensors.entrySet()) {
             long[] shape = shapes == null ? null : shapes.get(e.getKey());
             if (shape == null) {
-                shape = new long[] { e.getValue().length / r, r };
+                shape = new long[]{e.getValue().length / r, r};
                 if (e.getKey().contains("lora_A")) {
-                    shape = new long[] { r, e.getValue().length / r };
+                    shape = new long[]{r, e.getValue().length / r};
                 }
             }
             w.add(e.getKey(), shape, e.getValue());
@@ -86,7 +91,13 @@ public class LoraTests extends OpenSearchTestCase {
         return dir;
     }
 
-    private static double[][] naiveLogits(io.lloco.runtime.model.LlamaWeights w, int[] ids, Map<String, float[]> lora, int r, double scale) {
+    private static double[][] naiveLogits(
+        io.lloco.runtime.model.LlamaWeights w,
+        int[] ids,
+        Map<String, float[]> lora,
+        int r,
+        double scale
+    ) {
         var ref = new NaiveRef(w);
         return ref.logits(ids, lora, r, scale);
     }
@@ -110,9 +121,18 @@ public class LoraTests extends OpenSearchTestCase {
         int r = 4;
         Set<Projection> targets = EnumSet.of(Projection.Q, Projection.V, Projection.O, Projection.DOWN);
         Map<String, float[]> t = randomAdapter(c, targets, r, rnd);
-        Path dir = writeAdapter(createTempDir(), configJson(r, 6, List.of("q_proj", "v_proj", "o_proj", "down_proj"), ",\"use_rslora\":true"), c, r, t, null);
+        Path dir = writeAdapter(
+            createTempDir(),
+            configJson(r, 6, List.of("q_proj", "v_proj", "o_proj", "down_proj"), ",\"use_rslora\":true"),
+            c,
+            r,
+            t,
+            null
+        );
         int[] ids = TinyModels.randomIds(rnd, 9, c.vocabSize());
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 3, 0.3); LlamaModel m = new LlamaModel(w)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 3, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
             try (LoraWeights a = LoraWeights.load(dir, c, w.manager())) {
                 assertEquals(6 / Math.sqrt(4), a.config().scale(), 1e-12);
                 assertEquals(targets, a.config().targets());
@@ -133,7 +153,9 @@ public class LoraTests extends OpenSearchTestCase {
         int[] ids = TinyModels.randomIds(rnd, 7, c.vocabSize());
         LoraConfig lc = new LoraConfig(2, 4, EnumSet.of(Projection.K, Projection.GATE, Projection.UP), false, 0.05, "base/x");
         Path dir = createTempDir().resolve("adapter");
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 3, 0.3); LlamaModel m = new LlamaModel(w)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 3, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
             float[][] base = logits(m, ids, null);
             try (LoraWeights a = LoraWeights.initialize(lc, c, w.manager(), 99)) {
                 float[][] same = logits(m, ids, a);
@@ -152,7 +174,8 @@ public class LoraTests extends OpenSearchTestCase {
                 }
                 float[][] adapted = logits(m, ids, a);
                 a.save(dir);
-                com.fasterxml.jackson.databind.JsonNode cfg = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("adapter_config.json").toFile());
+                com.fasterxml.jackson.databind.JsonNode cfg = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(dir.resolve("adapter_config.json").toFile());
                 assertEquals("LORA", cfg.get("peft_type").asText());
                 assertEquals("CAUSAL_LM", cfg.get("task_type").asText());
                 assertEquals("base/x", cfg.get("base_model_name_or_path").asText());
@@ -177,7 +200,10 @@ public class LoraTests extends OpenSearchTestCase {
         LlamaConfig c = TinyModels.odd();
         Map<String, float[]> t = randomAdapter(c, EnumSet.of(Projection.Q), 2, new Random(1));
         Map<String, float[]> renamed = new java.util.LinkedHashMap<>();
-        t.forEach((k, v) -> renamed.put(k.replace(".lora_A.weight", ".lora_A.default.weight").replace(".lora_B.weight", ".lora_B.default.weight"), v));
+        t.forEach(
+            (k, v) -> renamed
+                .put(k.replace(".lora_A.weight", ".lora_A.default.weight").replace(".lora_B.weight", ".lora_B.default.weight"), v)
+        );
         Path dir = writeAdapter(createTempDir(), configJson(2, 2, List.of("q_proj"), ""), c, 2, renamed, null);
         try (NDManager root = NDManager.newBaseManager(); LoraWeights a = LoraWeights.load(dir, c, root)) {
             assertArrayEquals(t.get(LoraWeights.key(1, Projection.Q, false)), a.pair(1, Projection.Q).b().toFloatArray(), 0f);
@@ -185,7 +211,14 @@ public class LoraTests extends OpenSearchTestCase {
         }
     }
 
-    private void assertLoadFails(LlamaConfig c, String config, Map<String, float[]> t, Map<String, long[]> shapes, int r, String... expected)
+    private void assertLoadFails(
+        LlamaConfig c,
+        String config,
+        Map<String, float[]> t,
+        Map<String, long[]> shapes,
+        int r,
+        String... expected
+    )
         throws IOException {
         Path dir = writeAdapter(createTempDir(), config, c, r, t, shapes);
         try (NDManager root = NDManager.newBaseManager()) {
@@ -211,13 +244,13 @@ public class LoraTests extends OpenSearchTestCase {
         String aKey = LoraWeights.key(0, Projection.Q, true);
         Map<String, float[]> wrongRank = new java.util.LinkedHashMap<>(good);
         wrongRank.put(aKey, new float[3 * 32]);
-        assertLoadFails(c, ok, wrongRank, Map.of(aKey, new long[] { 3, 32 }), r, aKey, "[3, 32]", "[2, 32]");
+        assertLoadFails(c, ok, wrongRank, Map.of(aKey, new long[]{3, 32}), r, aKey, "[3, 32]", "[2, 32]");
 
         // an adapter for a wider model: B of q_proj [64, 2] instead of [48, 2]
         String bKey = LoraWeights.key(0, Projection.Q, false);
         Map<String, float[]> wide = new java.util.LinkedHashMap<>(good);
         wide.put(bKey, new float[64 * 2]);
-        assertLoadFails(c, ok, wide, Map.of(bKey, new long[] { 64, 2 }), r, bKey, "[64, 2]", "[48, 2]");
+        assertLoadFails(c, ok, wide, Map.of(bKey, new long[]{64, 2}), r, bKey, "[64, 2]", "[48, 2]");
 
         Map<String, float[]> deep = new java.util.LinkedHashMap<>(good);
         deep.put(LoraWeights.key(5, Projection.Q, true), new float[2 * 32]);
@@ -232,18 +265,30 @@ public class LoraTests extends OpenSearchTestCase {
         assertLoadFails(c, ok, stray, null, r, "base_model.model.lm_head.lora_A.weight", "not a LoRA A/B weight");
 
         Map<String, float[]> otherName = new java.util.LinkedHashMap<>();
-        good.forEach((k, v) -> otherName.put(k.replace(".lora_A.weight", ".lora_A.mine.weight").replace(".lora_B.weight", ".lora_B.mine.weight"), v));
+        good.forEach(
+            (k, v) -> otherName.put(k.replace(".lora_A.weight", ".lora_A.mine.weight").replace(".lora_B.weight", ".lora_B.mine.weight"), v)
+        );
         assertLoadFails(c, ok, otherName, null, r, "[mine]");
 
         assertLoadFails(c, configJson(r, 4, List.of("q_proj", "embed_tokens"), ""), good, null, r, "unknown module [embed_tokens]");
         assertLoadFails(c, ok.replace("\"fan_in_fan_out\":false", "\"fan_in_fan_out\":true"), good, null, r, "'fan_in_fan_out'");
         assertLoadFails(c, ok.replace("\"bias\":\"none\"", "\"bias\":\"all\""), good, null, r, "'bias'");
         assertLoadFails(c, ok.replace("\"LORA\"", "\"IA3\""), good, null, r, "'peft_type'");
-        assertLoadFails(c, ok.replace("\"modules_to_save\":null", "\"modules_to_save\":[\"embed_summary\"]"), good, null, r, "'modules_to_save'");
+        assertLoadFails(
+            c,
+            ok.replace("\"modules_to_save\":null", "\"modules_to_save\":[\"embed_summary\"]"),
+            good,
+            null,
+            r,
+            "'modules_to_save'"
+        );
         assertLoadFails(c, ok.replace("\"r\":2", "\"r\":0"), good, null, r, "'r'");
 
         try (NDManager root = NDManager.newBaseManager()) {
-            CheckpointException e = expectThrows(CheckpointException.class, () -> LoraWeights.load(createTempDir().resolve("none"), c, root));
+            CheckpointException e = expectThrows(
+                CheckpointException.class,
+                () -> LoraWeights.load(createTempDir().resolve("none"), c, root)
+            );
             assertTrue(e.getMessage(), e.getMessage().contains("does not exist"));
             Path noCfg = createTempDir();
             CheckpointException e2 = expectThrows(CheckpointException.class, () -> LoraWeights.load(noCfg, c, root));
@@ -254,11 +299,29 @@ public class LoraTests extends OpenSearchTestCase {
     public void testBatchWithDifferentAdaptersPerRowMatchesSeparateRuns() throws IOException {
         LlamaConfig c = TinyModels.odd();
         Random rnd = new Random(12);
-        Path d1 = writeAdapter(createTempDir(), configJson(2, 4, List.of("q_proj", "v_proj"), ""), c, 2, randomAdapter(c, EnumSet.of(Projection.Q, Projection.V), 2, rnd), null);
-        Path d2 = writeAdapter(createTempDir(), configJson(3, 3, List.of("o_proj", "up_proj"), ""), c, 3, randomAdapter(c, EnumSet.of(Projection.O, Projection.UP), 3, rnd), null);
-        int[][] rows = { TinyModels.randomIds(rnd, 6, c.vocabSize()), TinyModels.randomIds(rnd, 4, c.vocabSize()), TinyModels.randomIds(rnd, 6, c.vocabSize()), TinyModels.randomIds(rnd, 5, c.vocabSize()) };
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 3, 0.3); LlamaModel m = new LlamaModel(w);
-             LoraWeights a1 = LoraWeights.load(d1, c, w.manager()); LoraWeights a2 = LoraWeights.load(d2, c, w.manager())) {
+        Path d1 = writeAdapter(
+            createTempDir(),
+            configJson(2, 4, List.of("q_proj", "v_proj"), ""),
+            c,
+            2,
+            randomAdapter(c, EnumSet.of(Projection.Q, Projection.V), 2, rnd),
+            null
+        );
+        Path d2 = writeAdapter(
+            createTempDir(),
+            configJson(3, 3, List.of("o_proj", "up_proj"), ""),
+            c,
+            3,
+            randomAdapter(c, EnumSet.of(Projection.O, Projection.UP), 3, rnd),
+            null
+        );
+        int[][] rows = {TinyModels.randomIds(rnd, 6, c.vocabSize()), TinyModels.randomIds(rnd, 4, c.vocabSize()),
+            TinyModels.randomIds(rnd, 6, c.vocabSize()), TinyModels.randomIds(rnd, 5, c.vocabSize())};
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 3, 0.3);
+            LlamaModel m = new LlamaModel(w);
+            LoraWeights a1 = LoraWeights.load(d1, c, w.manager());
+            LoraWeights a2 = LoraWeights.load(d2, c, w.manager())) {
             List<LoraWeights> perRow = Arrays.asList(a1, null, a2, a1);
             try (GradMode g = GradMode.disabled(); NDManager req = m.newRequestManager()) {
                 int[] pads = new int[rows.length];
@@ -299,9 +362,11 @@ public class LoraTests extends OpenSearchTestCase {
         for (int i = 0; i < probe.length; i++) {
             probe[i] = (float) rnd.nextGaussian();
         }
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 3, 0.3); LlamaModel m = new LlamaModel(w);
-             LoraWeights a = LoraWeights.load(dir, c, w.manager())) {
-            String[] keys = { LoraWeights.key(0, Projection.Q, true), LoraWeights.key(1, Projection.DOWN, false) };
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 3, 0.3);
+            LlamaModel m = new LlamaModel(w);
+            LoraWeights a = LoraWeights.load(dir, c, w.manager())) {
+            String[] keys = {LoraWeights.key(0, Projection.Q, true), LoraWeights.key(1, Projection.DOWN, false)};
             for (String k : keys) {
                 a.named().get(k).setRequiresGradient(true);
             }
@@ -351,10 +416,19 @@ public class LoraTests extends OpenSearchTestCase {
     public void testMergeRejectsMismatchedBaseAndMatchesUnmerged() throws IOException {
         LlamaConfig c = TinyModels.odd();
         Random rnd = new Random(6);
-        Path dir = writeAdapter(createTempDir(), configJson(2, 4, List.of("k_proj", "gate_proj"), ""), c, 2, randomAdapter(c, EnumSet.of(Projection.K, Projection.GATE), 2, rnd), null);
+        Path dir = writeAdapter(
+            createTempDir(),
+            configJson(2, 4, List.of("k_proj", "gate_proj"), ""),
+            c,
+            2,
+            randomAdapter(c, EnumSet.of(Projection.K, Projection.GATE), 2, rnd),
+            null
+        );
         int[] ids = TinyModels.randomIds(rnd, 6, c.vocabSize());
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 3, 0.3); LlamaModel m = new LlamaModel(w);
-             LoraWeights a = LoraWeights.load(dir, c, w.manager())) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 3, 0.3);
+            LlamaModel m = new LlamaModel(w);
+            LoraWeights a = LoraWeights.load(dir, c, w.manager())) {
             int before = root.getManagedArrays().size();
             try (LlamaWeights merged = a.merge(w, root); LlamaModel mm = new LlamaModel(merged)) {
                 double err = TinyModels.relErr(logits(m, ids, a), logits(mm, ids, null));

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.lora;
 
 import java.util.Map;
@@ -7,6 +11,7 @@ import io.lloco.runtime.model.NaiveLlamaAccess;
 
 /** The naive double reference with a PEFT delta scale * B (A x) from raw float arrays. */
 final class NaiveRef {
+
     private final NaiveLlamaAccess ref;
 
     NaiveRef(LlamaWeights w) {

@@ -1,8 +1,14 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.model;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Random;
+
+import org.opensearch.test.OpenSearchTestCase;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -12,13 +18,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+
 import io.lloco.runtime.TinyModels;
 import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.checkpoint.LlamaConfig;
 import io.lloco.runtime.checkpoint.SafeTensorsReader;
 import io.lloco.runtime.checkpoint.SafeTensorsWriter;
 import io.lloco.runtime.checkpoint.StoredDtype;
-import org.opensearch.test.OpenSearchTestCase;
 
 public class LlamaModelTests extends OpenSearchTestCase {
 
@@ -68,7 +74,9 @@ public class LlamaModelTests extends OpenSearchTestCase {
     public void testMatchesNaiveReferenceWithExplicitHeadDimGqaAndRopeScaling() {
         LlamaConfig c = TinyModels.odd();
         Random r = new Random(7);
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 11, 0.3); LlamaModel m = new LlamaModel(w)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 11, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
             NaiveLlama ref = new NaiveLlama(w);
             float[][] prefix = randomPrefix(r, 3, c.hiddenSize());
             int[] ids = TinyModels.randomIds(r, 11, c.vocabSize());
@@ -87,8 +95,10 @@ public class LlamaModelTests extends OpenSearchTestCase {
         LlamaConfig c = TinyModels.odd();
         Random r = new Random(3);
         int[] ids = TinyModels.randomIds(r, 12, c.vocabSize());
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 5, 0.3); LlamaModel m = new LlamaModel(w)) {
-            for (int capacity : new int[] { 0, 12, 40 }) { // growing, exactly full, preallocated with room
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 5, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
+            for (int capacity : new int[]{0, 12, 40}) { // growing, exactly full, preallocated with room
                 try (GradMode g = GradMode.disabled(); NDManager req = m.newRequestManager()) {
                     float[][] full = split(
                         m.logits(m.forward(input(m, req, new float[0][], ids), SequenceLayout.unpadded(1), null, null)).toFloatArray(),
@@ -99,14 +109,19 @@ public class LlamaModelTests extends OpenSearchTestCase {
                     float[][] inc = new float[ids.length][];
                     float[][] first = split(
                         m.logits(
-                            m.forward(input(m, req, new float[0][], java.util.Arrays.copyOf(ids, prefill)), SequenceLayout.unpadded(1), cache, null)
+                            m.forward(
+                                input(m, req, new float[0][], java.util.Arrays.copyOf(ids, prefill)),
+                                SequenceLayout.unpadded(1),
+                                cache,
+                                null
+                            )
                         ).toFloatArray(),
                         prefill
                     );
                     System.arraycopy(first, 0, inc, 0, prefill);
                     for (int i = prefill; i < ids.length; i++) {
                         assertEquals(i, cache.length());
-                        NDArray h = m.forward(input(m, req, new float[0][], new int[] { ids[i] }), SequenceLayout.unpadded(1), cache, null);
+                        NDArray h = m.forward(input(m, req, new float[0][], new int[]{ids[i]}), SequenceLayout.unpadded(1), cache, null);
                         inc[i] = m.logits(h).toFloatArray();
                     }
                     double err = TinyModels.relErr(full, inc);
@@ -114,7 +129,7 @@ public class LlamaModelTests extends OpenSearchTestCase {
                     if (capacity == 12) {
                         IllegalStateException e = expectThrows(
                             IllegalStateException.class,
-                            () -> m.forward(input(m, req, new float[0][], new int[] { 3 }), SequenceLayout.unpadded(1), cache, null)
+                            () -> m.forward(input(m, req, new float[0][], new int[]{3}), SequenceLayout.unpadded(1), cache, null)
                         );
                         assertTrue(e.getMessage(), e.getMessage().contains("capacity 12"));
                     }
@@ -126,9 +141,12 @@ public class LlamaModelTests extends OpenSearchTestCase {
     public void testLeftPaddedBatchEqualsSingleRows() {
         LlamaConfig c = TinyModels.odd();
         Random r = new Random(9);
-        int[][] rows = { TinyModels.randomIds(r, 5, c.vocabSize()), TinyModels.randomIds(r, 9, c.vocabSize()), TinyModels.randomIds(r, 2, c.vocabSize()) };
-        int[] next = { 7, 8, 9 };
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 5, 0.3); LlamaModel m = new LlamaModel(w)) {
+        int[][] rows = {TinyModels.randomIds(r, 5, c.vocabSize()), TinyModels.randomIds(r, 9, c.vocabSize()),
+            TinyModels.randomIds(r, 2, c.vocabSize())};
+        int[] next = {7, 8, 9};
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 5, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
             try (GradMode g = GradMode.disabled(); NDManager req = m.newRequestManager()) {
                 int max = 9;
                 int[] pads = new int[rows.length];
@@ -144,11 +162,14 @@ public class LlamaModelTests extends OpenSearchTestCase {
                 SequenceLayout layout = SequenceLayout.leftPadded(pads);
                 KvCache cache = new KvCache(req, c.numHiddenLayers());
                 NDArray h = m.forward(NDArrays.stack(batch, 0), layout, cache, null);
-                NDArray h2 = m.forward(m.embed(req.create(new long[] { next[0], next[1], next[2] }, new Shape(3, 1))), layout, cache, null);
+                NDArray h2 = m.forward(m.embed(req.create(new long[]{next[0], next[1], next[2]}, new Shape(3, 1))), layout, cache, null);
                 for (int b = 0; b < rows.length; b++) {
                     int[] both = java.util.Arrays.copyOf(rows[b], rows[b].length + 1);
                     both[rows[b].length] = next[b];
-                    float[][] single = split(m.logits(m.forward(input(m, req, new float[0][], both), SequenceLayout.unpadded(1), null, null)).toFloatArray(), both.length);
+                    float[][] single = split(
+                        m.logits(m.forward(input(m, req, new float[0][], both), SequenceLayout.unpadded(1), null, null)).toFloatArray(),
+                        both.length
+                    );
                     float[][] batched = split(m.logits(h.get(new NDIndex("{}, {}:", b, pads[b]))).toFloatArray(), rows[b].length);
                     float[] step = m.logits(h2.get(new NDIndex("{}, 0", b))).toFloatArray();
                     float[][] got = new float[both.length][];
@@ -166,8 +187,11 @@ public class LlamaModelTests extends OpenSearchTestCase {
         LlamaConfig c = TinyModels.odd();
         Random r = new Random(21);
         int[] ids = TinyModels.randomIds(r, 6, c.vocabSize());
-        String[] keys = { Projection.Q.weightKey(0), Projection.DOWN.weightKey(1), "model.layers.1.input_layernorm.weight", LlamaWeights.EMBED_TOKENS };
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 13, 0.3); LlamaModel m = new LlamaModel(w)) {
+        String[] keys = {Projection.Q.weightKey(0), Projection.DOWN.weightKey(1), "model.layers.1.input_layernorm.weight",
+            LlamaWeights.EMBED_TOKENS};
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 13, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
             float[] probe = new float[ids.length * c.vocabSize()];
             for (int i = 0; i < probe.length; i++) {
                 probe[i] = (float) r.nextGaussian();
@@ -229,13 +253,15 @@ public class LlamaModelTests extends OpenSearchTestCase {
 
     public void testRequestManagersDoNotLeak() {
         LlamaConfig c = TinyModels.odd();
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 5, 0.3); LlamaModel m = new LlamaModel(w)) {
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 5, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
             int before = root.getManagedArrays().size();
             for (int i = 0; i < 50; i++) {
                 try (GradMode g = GradMode.disabled(); NDManager req = m.newRequestManager()) {
                     KvCache cache = new KvCache(req, c.numHiddenLayers());
-                    m.logits(m.forward(input(m, req, new float[0][], new int[] { 4, 5, 6 }), SequenceLayout.unpadded(1), cache, null));
-                    m.forward(input(m, req, new float[0][], new int[] { 7 }), SequenceLayout.unpadded(1), cache, null);
+                    m.logits(m.forward(input(m, req, new float[0][], new int[]{4, 5, 6}), SequenceLayout.unpadded(1), cache, null));
+                    m.forward(input(m, req, new float[0][], new int[]{7}), SequenceLayout.unpadded(1), cache, null);
                 }
             }
             assertEquals(before, root.getManagedArrays().size());
@@ -245,8 +271,10 @@ public class LlamaModelTests extends OpenSearchTestCase {
     public void testSaveLoadRoundTripAndKeyChecks() throws IOException {
         LlamaConfig c = TinyModels.autoCompressor();
         Path dir = createTempDir();
-        int[] ids = { 5, 6, 7, 8 };
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 17, 0.3); LlamaModel m = new LlamaModel(w)) {
+        int[] ids = {5, 6, 7, 8};
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 17, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
             assertTrue(w.embedSummary() != null);
             assertSame(w.embedTokens(), w.lmHead());
             w.save(dir.resolve("m"));
@@ -258,7 +286,8 @@ public class LlamaModelTests extends OpenSearchTestCase {
                 assertEquals(c.toString(), w2.config().toString());
                 assertEquals(w.parameterCount(), w2.parameterCount());
                 try (GradMode g = GradMode.disabled(); NDManager req = m2.newRequestManager()) {
-                    float[] after = m2.logits(m2.forward(input(m2, req, new float[0][], ids), SequenceLayout.unpadded(1), null, null)).toFloatArray();
+                    float[] after = m2.logits(m2.forward(input(m2, req, new float[0][], ids), SequenceLayout.unpadded(1), null, null))
+                        .toFloatArray();
                     assertArrayEquals(before, after, 0f);
                 }
             }
@@ -268,7 +297,7 @@ public class LlamaModelTests extends OpenSearchTestCase {
         Path broken = dir.resolve("broken");
         java.nio.file.Files.createDirectories(broken);
         java.nio.file.Files.copy(dir.resolve("m").resolve("config.json"), broken.resolve("config.json"));
-        for (String mode : new String[] { "drop", "reshape" }) {
+        for (String mode : new String[]{"drop", "reshape"}) {
             SafeTensorsWriter wr = new SafeTensorsWriter();
             try (SafeTensorsReader rd = SafeTensorsReader.open(src)) {
                 for (String name : rd.names()) {
@@ -276,7 +305,7 @@ public class LlamaModelTests extends OpenSearchTestCase {
                         if (mode.equals("drop")) {
                             continue;
                         }
-                        wr.add(name, new long[] { 8, 12 }, java.nio.ByteBuffer.allocate(8 * 12 * 4));
+                        wr.add(name, new long[]{8, 12}, java.nio.ByteBuffer.allocate(8 * 12 * 4));
                         continue;
                     }
                     wr.add(rd.get(name));
@@ -297,10 +326,13 @@ public class LlamaModelTests extends OpenSearchTestCase {
 
     public void testRejectsOutOfRangeIdsAndBadInputs() {
         LlamaConfig c = TinyModels.odd();
-        try (NDManager root = NDManager.newBaseManager(); LlamaWeights w = LlamaWeights.random(c, root, 5, 0.3); LlamaModel m = new LlamaModel(w); NDManager req = m.newRequestManager()) {
-            IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> m.embed(req, new int[] { 1, 50 }));
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 5, 0.3);
+            LlamaModel m = new LlamaModel(w);
+            NDManager req = m.newRequestManager()) {
+            IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> m.embed(req, new int[]{1, 50}));
             assertTrue(e.getMessage(), e.getMessage().contains("token id 50 at position 1"));
-            expectThrows(IllegalArgumentException.class, () -> m.embed(req, new int[] { -1 }));
+            expectThrows(IllegalArgumentException.class, () -> m.embed(req, new int[]{-1}));
             IllegalArgumentException shape = expectThrows(
                 IllegalArgumentException.class,
                 () -> m.forward(req.zeros(new Shape(1, 3, 31)), SequenceLayout.unpadded(1), null, null)

@@ -1,9 +1,14 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.model;
 
 import java.util.HashMap;
 import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
+
 import io.lloco.runtime.checkpoint.LlamaConfig;
 
 /**
@@ -56,6 +61,7 @@ final class NaiveLlama {
 
     /** Optional per-projection addition (LoRA): returns null or the delta. */
     interface Delta {
+
         double[] apply(int layer, Projection p, double[] x, int out);
     }
 

@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.model;
 
 /** Public test access to the package-private {@link NaiveLlama} oracle. */
@@ -5,6 +9,7 @@ public final class NaiveLlamaAccess {
 
     /** A per-projection addition in the oracle. */
     public interface Delta {
+
         double[] apply(int layer, Projection p, double[] x, int out);
     }
 

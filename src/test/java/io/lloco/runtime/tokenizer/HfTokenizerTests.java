@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.tokenizer;
 
 import java.io.IOException;
@@ -6,8 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-import io.lloco.runtime.checkpoint.CheckpointException;
 import org.opensearch.test.OpenSearchTestCase;
+
+import io.lloco.runtime.checkpoint.CheckpointException;
 
 public class HfTokenizerTests extends OpenSearchTestCase {
 
@@ -18,12 +23,16 @@ public class HfTokenizerTests extends OpenSearchTestCase {
         try (HfTokenizer t = HfTokenizer.load(dir)) {
             int[] ids = t.encode("the cat in");
             // ▁the c a t ▁in : merges applied, no BOS
-            assertArrayEquals(new int[] { v.get("\u2581the"), v.get("\u2581"), v.get("c"), v.get("a"), v.get("t"), v.get("\u2581in") }, ids);
+            assertArrayEquals(new int[]{v.get("\u2581the"), v.get("\u2581"), v.get("c"), v.get("a"), v.get("t"), v.get("\u2581in")}, ids);
             assertEquals("the cat in", t.decode(ids));
             int[] withBos = t.encode("the cat in", true);
             assertEquals(1, withBos[0]);
             assertEquals(ids.length + 1, withBos.length);
-            assertEquals("special tokens are skipped when decoding", "the cat in", t.decode(new int[] { 1, ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], 2 }));
+            assertEquals(
+                "special tokens are skipped when decoding",
+                "the cat in",
+                t.decode(new int[]{1, ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], 2})
+            );
             // far beyond DJL's default 512-token truncation
             String longText = "ab ".repeat(1500).trim();
             int[] many = t.encode(longText);

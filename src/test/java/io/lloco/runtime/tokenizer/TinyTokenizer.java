@@ -1,3 +1,7 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.lloco.runtime.tokenizer;
 
 import java.io.IOException;
@@ -13,7 +17,9 @@ import java.util.Map;
  * punctuation and a few merges ("▁t", "he", "▁the", "in", "▁in"). 80 tokens.
  */
 public final class TinyTokenizer {
-    private TinyTokenizer() {}
+
+    private TinyTokenizer() {
+    }
 
     public static final int VOCAB = 80;
 
@@ -32,7 +38,7 @@ public final class TinyTokenizer {
         for (char ch = '0'; ch <= '9'; ch++) {
             v.put(String.valueOf(ch), v.size());
         }
-        for (String p : new String[] { ".", ",", "?", "!", ":", "\u2581t", "he", "\u2581the", "in", "\u2581in", "'", "-", ";", "(" }) {
+        for (String p : new String[]{".", ",", "?", "!", ":", "\u2581t", "he", "\u2581the", "in", "\u2581in", "'", "-", ";", "("}) {
             v.put(p, v.size());
         }
         if (v.size() != VOCAB) {
