@@ -4,7 +4,6 @@
  */
 package io.lloco.info;
 
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -13,33 +12,14 @@ import org.opensearch.client.Response;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
-import org.opensearch.plugins.Plugin;
-import org.opensearch.test.OpenSearchIntegTestCase;
 import org.opensearch.test.OpenSearchIntegTestCase.ClusterScope;
 import org.opensearch.test.OpenSearchIntegTestCase.Scope;
-import org.opensearch.transport.Netty4ModulePlugin;
 
-import io.lloco.LlocoPlugin;
+import io.lloco.testing.LlocoIntegTestCase;
 
 /** Two in-JVM nodes: a data node and a node with only the {@code lloco} role. */
 @ClusterScope(scope = Scope.SUITE, numDataNodes = 0, numClientNodes = 0, supportsDedicatedMasters = false, autoManageMasterNodes = true)
-public class LlocoInfoIT extends OpenSearchIntegTestCase {
-
-    @Override
-    protected Collection<Class<? extends Plugin>> nodePlugins() {
-        return List.of(LlocoPlugin.class, Netty4ModulePlugin.class);
-    }
-
-    @Override
-    protected Settings nodeSettings(int nodeOrdinal) {
-        // Netty sets the processor count once per JVM: every in-JVM node must agree
-        return Settings.builder().put(super.nodeSettings(nodeOrdinal)).put("node.processors", 1).build();
-    }
-
-    @Override
-    protected boolean addMockHttpTransport() {
-        return false;
-    }
+public class LlocoInfoIT extends LlocoIntegTestCase {
 
     private static String dataNode;
     private static String llocoNode;

@@ -7,24 +7,15 @@ package io.lloco.ingest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import org.opensearch.client.Request;
-import org.opensearch.client.Response;
 import org.opensearch.common.settings.Settings;
-import org.opensearch.common.xcontent.XContentHelper;
-import org.opensearch.common.xcontent.json.JsonXContent;
-import org.opensearch.plugins.Plugin;
-import org.opensearch.test.OpenSearchIntegTestCase;
 import org.opensearch.test.OpenSearchIntegTestCase.ClusterScope;
 import org.opensearch.test.OpenSearchIntegTestCase.Scope;
-import org.opensearch.transport.Netty4ModulePlugin;
 
-import io.lloco.LlocoPlugin;
-import io.lloco.testing.TestModels;
+import io.lloco.testing.LlocoIntegTestCase;
 
 /**
  * Two in-JVM nodes, each with the same random test model under its config dir: a data/ingest node and a node with only
@@ -32,49 +23,10 @@ import io.lloco.testing.TestModels;
  * is loaded there and never on the ingest node.
  */
 @ClusterScope(scope = Scope.SUITE, numDataNodes = 0, numClientNodes = 0, supportsDedicatedMasters = false, autoManageMasterNodes = true)
-public class IngestRoutingIT extends OpenSearchIntegTestCase {
+public class IngestRoutingIT extends LlocoIntegTestCase {
 
-    private static Path configDir;
     private static String dataNode;
     private static String llocoNode;
-
-    @Override
-    protected Collection<Class<? extends Plugin>> nodePlugins() {
-        return List.of(LlocoPlugin.class, Netty4ModulePlugin.class);
-    }
-
-    @Override
-    protected Settings nodeSettings(int nodeOrdinal) {
-        return Settings.builder().put(super.nodeSettings(nodeOrdinal)).put("node.processors", 1).build();
-    }
-
-    @Override
-    protected Path nodeConfigPath(int nodeOrdinal) {
-        return config();
-    }
-
-    @Override
-    protected boolean addMockHttpTransport() {
-        return false;
-    }
-
-    static synchronized Path config() {
-        if (configDir == null) {
-            try {
-                Path dir = createTempDir();
-                TestModels.writeRandomAutoCompressor(dir.resolve("lloco/models/test-ac"), 11, 16);
-                configDir = dir;
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        }
-        return configDir;
-    }
-
-    @org.junit.AfterClass
-    public static void forget() {
-        configDir = null;
-    }
 
     private void startCluster() {
         if (internalCluster().size() == 0) {
@@ -82,15 +34,6 @@ public class IngestRoutingIT extends OpenSearchIntegTestCase {
             llocoNode = internalCluster().startNode(Settings.builder().putList("node.roles", "lloco"));
             ensureStableCluster(2);
         }
-    }
-
-    static Map<String, Object> call(String method, String path, String body) throws Exception {
-        Request r = new Request(method, path);
-        if (body != null) {
-            r.setJsonEntity(body);
-        }
-        Response resp = getRestClient().performRequest(r);
-        return XContentHelper.convertToMap(JsonXContent.jsonXContent, resp.getEntity().getContent(), false);
     }
 
     static String text(int i, int sentences) {

@@ -7,7 +7,6 @@ package io.lloco.qa;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -16,15 +15,12 @@ import org.opensearch.client.ResponseException;
 import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.settings.Settings;
-import org.opensearch.plugins.Plugin;
 import org.opensearch.test.InternalTestCluster;
-import org.opensearch.test.OpenSearchIntegTestCase;
 import org.opensearch.test.OpenSearchIntegTestCase.ClusterScope;
 import org.opensearch.test.OpenSearchIntegTestCase.Scope;
-import org.opensearch.transport.Netty4ModulePlugin;
 
-import io.lloco.LlocoPlugin;
 import io.lloco.routing.InferenceRouter;
+import io.lloco.testing.LlocoIntegTestCase;
 
 /**
  * A data node and two {@code lloco} nodes: a {@code lloco} node stopped while it decodes a question; the coordinating
@@ -32,43 +28,18 @@ import io.lloco.routing.InferenceRouter;
  * node gone and {@code plugins.lloco.qa.allow_local=false}, the caller gets a 503 naming the setting.
  */
 @ClusterScope(scope = Scope.TEST, numDataNodes = 0, numClientNodes = 0, supportsDedicatedMasters = false, autoManageMasterNodes = true)
-public class QaFailoverIT extends OpenSearchIntegTestCase {
-
-    @Override
-    protected Collection<Class<? extends Plugin>> nodePlugins() {
-        return List.of(LlocoPlugin.class, Netty4ModulePlugin.class);
-    }
-
-    @Override
-    protected Settings nodeSettings(int nodeOrdinal) {
-        return Settings.builder().put(super.nodeSettings(nodeOrdinal)).put("node.processors", 1).build();
-    }
-
-    @Override
-    protected Path nodeConfigPath(int nodeOrdinal) {
-        return QaRoutingIT.config();
-    }
-
-    @Override
-    protected boolean addMockHttpTransport() {
-        return false;
-    }
-
-    @org.junit.AfterClass
-    public static void forget() {
-        QaRoutingIT.forget();
-    }
+public class QaFailoverIT extends LlocoIntegTestCase {
 
     private String ingest() throws Exception {
-        QaRoutingIT.call(
+        call(
             "PUT",
             "/_ingest/pipeline/compress",
             "{\"processors\":[{\"lloco_compress\":{\"field\":\"body\",\"model\":\"test-ac\"}}]}"
         );
         String mapping = Files
             .readString(Path.of(System.getProperty("lloco.project.dir"), "docs", "lloco-mapping.json"), StandardCharsets.UTF_8);
-        QaRoutingIT.call("PUT", "/docs", mapping);
-        QaRoutingIT.call("PUT", "/docs/_doc/d1?pipeline=compress&refresh=true", "{\"body\":\"" + QaRoutingIT.text(3) + "\"}");
+        call("PUT", "/docs", mapping);
+        call("PUT", "/docs/_doc/d1?pipeline=compress&refresh=true", "{\"body\":\"" + QaRoutingIT.text(3) + "\"}");
         return "d1";
     }
 
@@ -213,15 +184,15 @@ public class QaFailoverIT extends OpenSearchIntegTestCase {
         ingest(); // compression falls back locally (ingest allow_local defaults to true)
         ResponseException e = expectThrows(
             ResponseException.class,
-            () -> QaRoutingIT.call("POST", "/docs/_lloco_qa", "{\"question\":\"Where?\",\"doc_ids\":[\"d1\"]}")
+            () -> call("POST", "/docs/_lloco_qa", "{\"question\":\"Where?\",\"doc_ids\":[\"d1\"]}")
         );
         assertEquals(503, e.getResponse().getStatusLine().getStatusCode());
         String msg = new String(e.getResponse().getEntity().getContent().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(msg, msg.contains("plugins.lloco.qa.allow_local"));
         // switching the setting on makes the same question work locally
-        QaRoutingIT.call("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.lloco.qa.allow_local\":true}}");
+        call("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.lloco.qa.allow_local\":true}}");
         assertNotNull(
-            QaRoutingIT.call("POST", "/docs/_lloco_qa", "{\"question\":\"Where?\",\"doc_ids\":[\"d1\"],\"max_new_tokens\":2}").get("answer")
+            call("POST", "/docs/_lloco_qa", "{\"question\":\"Where?\",\"doc_ids\":[\"d1\"],\"max_new_tokens\":2}").get("answer")
         );
     }
 }

@@ -9,24 +9,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import org.opensearch.client.Request;
-import org.opensearch.client.Response;
 import org.opensearch.client.ResponseException;
 import org.opensearch.common.settings.Settings;
-import org.opensearch.common.xcontent.XContentHelper;
-import org.opensearch.common.xcontent.json.JsonXContent;
-import org.opensearch.plugins.Plugin;
-import org.opensearch.test.OpenSearchIntegTestCase;
 import org.opensearch.test.OpenSearchIntegTestCase.ClusterScope;
 import org.opensearch.test.OpenSearchIntegTestCase.Scope;
-import org.opensearch.transport.Netty4ModulePlugin;
 
-import io.lloco.LlocoPlugin;
 import io.lloco.engine.ModelRegistry;
 import io.lloco.engine.ModelService;
 import io.lloco.engine.RuntimeModel;
@@ -36,6 +27,7 @@ import io.lloco.runtime.generate.GenerationRequest;
 import io.lloco.runtime.generate.GenerationResult;
 import io.lloco.runtime.model.Embeddings;
 import io.lloco.runtime.prompt.PromptTemplates;
+import io.lloco.testing.LlocoIntegTestCase;
 import io.lloco.testing.TestModels;
 
 /**
@@ -44,49 +36,10 @@ import io.lloco.testing.TestModels;
  * the runtime decodes from the same stored summaries and prompt.
  */
 @ClusterScope(scope = Scope.SUITE, numDataNodes = 0, numClientNodes = 0, supportsDedicatedMasters = false, autoManageMasterNodes = true)
-public class QaRoutingIT extends OpenSearchIntegTestCase {
+public class QaRoutingIT extends LlocoIntegTestCase {
 
-    private static Path configDir;
     private static String dataNode;
     private static String llocoNode;
-
-    @Override
-    protected Collection<Class<? extends Plugin>> nodePlugins() {
-        return List.of(LlocoPlugin.class, Netty4ModulePlugin.class);
-    }
-
-    @Override
-    protected Settings nodeSettings(int nodeOrdinal) {
-        return Settings.builder().put(super.nodeSettings(nodeOrdinal)).put("node.processors", 1).build();
-    }
-
-    @Override
-    protected Path nodeConfigPath(int nodeOrdinal) {
-        return config();
-    }
-
-    @Override
-    protected boolean addMockHttpTransport() {
-        return false;
-    }
-
-    static synchronized Path config() {
-        if (configDir == null) {
-            try {
-                Path dir = createTempDir();
-                TestModels.writeRandomAutoCompressor(dir.resolve("lloco/models/test-ac"), 23, 16);
-                configDir = dir;
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        }
-        return configDir;
-    }
-
-    @org.junit.AfterClass
-    public static void forget() {
-        configDir = null;
-    }
 
     private void startCluster() throws Exception {
         if (internalCluster().size() == 0) {
@@ -114,15 +67,6 @@ public class QaRoutingIT extends OpenSearchIntegTestCase {
             sb.append(String.format(Locale.ROOT, "Mara Quill sailed %d boats to %s on day %d. ", s + i, places[i], s));
         }
         return sb.toString().trim();
-    }
-
-    static Map<String, Object> call(String method, String path, String body) throws Exception {
-        Request r = new Request(method, path);
-        if (body != null) {
-            r.setJsonEntity(body);
-        }
-        Response resp = getRestClient().performRequest(r);
-        return XContentHelper.convertToMap(JsonXContent.jsonXContent, resp.getEntity().getContent(), false);
     }
 
     private static ResponseException fails(String path, String body) {
