@@ -13,7 +13,6 @@ import org.opensearch.action.ActionRequestValidationException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.tasks.TaskId;
-import org.opensearch.tasks.CancellableTask;
 import org.opensearch.tasks.Task;
 
 /**
@@ -82,13 +81,7 @@ public class DecodeRequest extends ActionRequest {
 
     @Override
     public Task createTask(long id, String type, String action, TaskId parentTaskId, Map<String, String> headers) {
-        return new CancellableTask(id, type, action, "lloco decode [" + model + "]", parentTaskId, headers) {
-
-            @Override
-            public boolean shouldCancelChildrenOnCancellation() {
-                return true;
-            }
-        };
+        return new QaTask(id, type, action, "lloco decode [" + model + "]", parentTaskId, headers);
     }
 
     /** Model id. */

@@ -24,7 +24,6 @@ import org.opensearch.core.xcontent.ObjectParser;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.index.query.AbstractQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
-import org.opensearch.tasks.CancellableTask;
 import org.opensearch.tasks.Task;
 
 /** {@code POST /{index}/_lloco_qa}: a question, how to select its sources, and decoding options. */
@@ -188,13 +187,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
 
     @Override
     public Task createTask(long id, String type, String action, TaskId parentTaskId, Map<String, String> headers) {
-        return new CancellableTask(id, type, action, "lloco_qa question[" + question + "]", parentTaskId, headers) {
-
-            @Override
-            public boolean shouldCancelChildrenOnCancellation() {
-                return true;
-            }
-        };
+        return new QaTask(id, type, action, "lloco_qa question[" + question + "]", parentTaskId, headers);
     }
 
     /** Decoding options. */
