@@ -53,11 +53,11 @@ import io.lloco.info.LlocoInfoAction;
 import io.lloco.info.LlocoInfoTransportAction;
 import io.lloco.ingest.CompressAction;
 import io.lloco.ingest.CompressService;
+import io.lloco.ingest.CompressTransportAction;
 import io.lloco.ingest.LlocoCompressProcessor;
 import io.lloco.ingest.LlocoCompressProcessorFactory;
 import io.lloco.ingest.LocalCompressService;
 import io.lloco.ingest.RoutedCompressService;
-import io.lloco.ingest.TransportCompressAction;
 import io.lloco.qa.DecodeAction;
 import io.lloco.qa.DecodeService;
 import io.lloco.qa.DecodeTransportAction;
@@ -200,7 +200,7 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, IngestPlugin, S
     public List<ActionHandler<? extends org.opensearch.action.ActionRequest, ? extends ActionResponse>> getActions() {
         return List.of(
             new ActionHandler<>(LlocoInfoAction.INSTANCE, LlocoInfoTransportAction.class),
-            new ActionHandler<>(CompressAction.INSTANCE, TransportCompressAction.class),
+            new ActionHandler<>(CompressAction.INSTANCE, CompressTransportAction.class),
             new ActionHandler<>(LlocoQaAction.INSTANCE, LlocoQaTransportAction.class),
             new ActionHandler<>(DecodeAction.INSTANCE, DecodeTransportAction.class)
         );

@@ -22,7 +22,7 @@ import io.lloco.routing.InferenceRouter;
  * request (received from another node) is compressed here, on the {@code lloco_compress} pool. The router is the
  * node's shared one (outstanding counts cover QA decode and ingest alike).
  */
-public class TransportCompressAction extends HandledTransportAction<CompressRequest, CompressResponse> {
+public class CompressTransportAction extends HandledTransportAction<CompressRequest, CompressResponse> {
 
     private final RoutedCompressService service;
     private final LlocoSettings settings;
@@ -30,7 +30,7 @@ public class TransportCompressAction extends HandledTransportAction<CompressRequ
 
     /** Built by the node's injector. */
     @Inject
-    public TransportCompressAction(
+    public CompressTransportAction(
         TransportService transportService,
         ActionFilters actionFilters,
         InferenceRouter router,
