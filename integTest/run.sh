@@ -10,4 +10,4 @@ hosts=$(for i in $(seq 0 $((n - 1))); do echo "127.0.0.1:$((${HTTP_PORT:-9200} +
 trap 'integTest/cluster.sh stop' EXIT
 integTest/cluster.sh setup
 integTest/cluster.sh start
-./mvnw -B -Preal-node test -Dtests.rest.cluster="$hosts" -Dtests.expected.nodes="$n" "$@"
+./mvnw -B -Preal-node test -Dtests.rest.cluster="$hosts" -Dtests.expected.nodes="$n" -Dtests.lloco.nodes_dir="$OS_BASE/nodes" "$@"

@@ -7,12 +7,12 @@
 #   tools/train/run.sh eval                  # the model-card table: lloco/full/none x base/adapter x lookup/choice/needle
 #   tools/train/run.sh export                # F16 base + default adapter into src/main/resources/io/lloco/models/lloco-tiny/
 #
-# Environment: RUN (default /work/lloco-train, outside git), CLASSES (default $RUN/classes: a snapshot, so a running
+# Environment: RUN (default ../lloco-train beside the repository, outside git), CLASSES (default $RUN/classes: a snapshot, so a running
 # trainer never sees class files change under it), THREADS (default 2), EXTRA (extra trainer options, override defaults).
 # Logs go to models/lloco-tiny/train-logs/<stage>.log (appended).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-RUN=${RUN:-/work/lloco-train}
+RUN=${RUN:-$(cd "$ROOT/.." && pwd)/lloco-train}
 CLASSES=${CLASSES:-$RUN/classes}
 THREADS=${THREADS:-2}
 LOGS=$ROOT/models/lloco-tiny/train-logs

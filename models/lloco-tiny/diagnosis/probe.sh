@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-export OMP_WAIT_POLICY=PASSIVE
-RUN=/work/lloco-train
-exec /usr/lib/jvm/temurin-25-jdk-amd64/bin/java -Xmx2g -Djna.noclasspath=true --enable-native-access=ALL-UNNAMED -DDJL_CACHE_DIR=$RUN/djl-cache \
-  -cp "/tmp/diagD/classes:$RUN/classes:$(cat $RUN/classpath.txt)" io.lloco.train.diag.LookupProbe "$@"
+# usage: probe.sh CHECKPOINT N SEG THREADS   (compile LookupProbe first, see DIAGNOSIS.md)
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+exec "$JAVA" -Xmx2g -Djna.noclasspath=true --enable-native-access=ALL-UNNAMED -DDJL_CACHE_DIR="$RUN/djl-cache" \
+  -cp "$DIAG/classes:$RUN/classes:$(cat "$RUN/classpath.txt")" io.lloco.train.diag.LookupProbe "$@"

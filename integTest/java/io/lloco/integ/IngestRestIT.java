@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.junit.Before;
 import org.opensearch.client.Request;
@@ -57,30 +56,7 @@ public class IngestRestIT extends OpenSearchRestTestCase {
         Path dir = Files.createTempDirectory("lloco-it-models");
         TestModels.writeRandomAutoCompressor(dir.resolve(MODEL), 21, SEGMENT_TOKENS);
         TestModels.writeRandomAutoCompressor(dir.resolve(MODEL2), 22, 24);
-        Path nodes = Path.of(System.getenv().getOrDefault("OS_BASE", "/tmp/lloco-integ"), "nodes");
-        assumeTrue("node directories of integTest/cluster.sh under " + nodes, Files.isDirectory(nodes));
-        List<Path> configs;
-        try (Stream<Path> s = Files.list(nodes)) {
-            configs = s.map(p -> p.resolve("config")).filter(Files::isDirectory).toList();
-        }
-        assertFalse(configs.isEmpty());
-        for (Path c : configs) {
-            for (String m : List.of(MODEL, MODEL2)) {
-                Path target = c.resolve("lloco/models").resolve(m);
-                Files.createDirectories(target);
-                try (Stream<Path> files = Files.list(dir.resolve(m))) {
-                    for (Path f : files.toList()) {
-                        Files.copy(f, target.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                        target.resolve(f.getFileName()).toFile().setReadable(true, false);
-                    }
-                }
-                // readable by the node's unprivileged uid
-                for (Path p = target; p.startsWith(c); p = p.getParent()) {
-                    p.toFile().setReadable(true, false);
-                    p.toFile().setExecutable(true, false);
-                }
-            }
-        }
+        NodeModels.install(dir, List.of(MODEL, MODEL2));
         modelsDir = dir;
     }
 

@@ -8,14 +8,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.junit.AfterClass;
 import org.junit.Before;
@@ -57,7 +55,7 @@ public class QaRestIT extends OpenSearchRestTestCase {
 
     /**
      * Writes the random test model once per JVM and copies it into every node's {@code config/lloco/models/} under
-     * {@code $OS_BASE/nodes} (integTest/cluster.sh); the nodes list that directory on each request, so no restart.
+     * the nodes of integTest/cluster.sh ({@link NodeModels}); the nodes list that directory on each request, so no restart.
      */
     public static synchronized void installModel() throws IOException {
         if (installedFrom != null) {
@@ -65,28 +63,7 @@ public class QaRestIT extends OpenSearchRestTestCase {
         }
         Path dir = Files.createTempDirectory("lloco-qa-it-model");
         TestModels.writeRandomAutoCompressor(dir.resolve(MODEL), 31, SEGMENT_TOKENS);
-        Path nodes = Path.of(System.getenv().getOrDefault("OS_BASE", "/tmp/lloco-integ"), "nodes");
-        assumeTrue("node directories of integTest/cluster.sh under " + nodes + " (set OS_BASE)", Files.isDirectory(nodes));
-        List<Path> configs;
-        try (Stream<Path> s = Files.list(nodes)) {
-            configs = s.map(p -> p.resolve("config")).filter(Files::isDirectory).toList();
-        }
-        assertFalse("no node config directory under " + nodes, configs.isEmpty());
-        for (Path c : configs) {
-            Path target = c.resolve("lloco/models").resolve(MODEL);
-            Files.createDirectories(target);
-            try (Stream<Path> files = Files.list(dir.resolve(MODEL))) {
-                for (Path f : files.toList()) {
-                    Files.copy(f, target.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-                    target.resolve(f.getFileName()).toFile().setReadable(true, false);
-                }
-            }
-            // readable and traversable by the node's unprivileged uid
-            for (Path p = target; p.startsWith(c); p = p.getParent()) {
-                p.toFile().setReadable(true, false);
-                p.toFile().setExecutable(true, false);
-            }
-        }
+        NodeModels.install(dir, List.of(MODEL));
         installedFrom = dir;
     }
 
