@@ -148,7 +148,13 @@ public final class SummaryProbe {
         boolean full = a.flag("full-context");
         a.checkAllUsed();
         new DjlBootstrap()
-            .start(new DjlBootstrap.Options(Path.of(System.getProperty("DJL_CACHE_DIR", "/tmp/lloco-djl-cache")), threads, 1));
+            .start(
+                new DjlBootstrap.Options(
+                    Path.of(
+                        System.getProperty("DJL_CACHE_DIR", Path.of(System.getProperty("java.io.tmpdir"), "lloco-djl-cache").toString())
+                    ), threads, 1
+                )
+            );
         Path tf = model.resolve("tokenizer.json");
         WorldTokenizer tok = Files.isRegularFile(tf) ? WorldTokenizer.load(tf) : WorldTokenizer.bundled();
         try (NDManager root = NDManager.newBaseManager();

@@ -12,8 +12,8 @@ import org.opensearch.test.OpenSearchTestCase;
 
 /**
  * Opt-in check on a real > 4 GiB {@code torch.save} file (ZIP64, tensors past the 4 GiB mark), made by
- * {@code /usr/bin/python3 tools/reference/make_torchbin_fixtures.py --large /tmp/large.bin} and run with
- * {@code -Dtests.lloco.torchbin.large=/tmp/large.bin}. Skipped otherwise (CI has no such file).
+ * {@code /usr/bin/python3 tools/reference/make_torchbin_fixtures.py --large $TMPDIR/large.bin} and run with
+ * {@code -Dtests.lloco.torchbin.large=$TMPDIR/large.bin}. Skipped otherwise (CI has no such file).
  */
 public class TorchBinLargeFileTests extends OpenSearchTestCase {
 

@@ -49,7 +49,7 @@ public final class LookupProbe {
         int nDocs = args.length > 1 ? Integer.parseInt(args[1]) : 60;
         int seg = args.length > 2 ? Integer.parseInt(args[2]) : 256;
         int threads = args.length > 3 ? Integer.parseInt(args[3]) : 2;
-        String cache = System.getProperty("DJL_CACHE_DIR", "/tmp/lloco-djl-cache");
+        String cache = System.getProperty("DJL_CACHE_DIR", Path.of(System.getProperty("java.io.tmpdir"), "lloco-djl-cache").toString());
         DjlBootstrap.Status st = new DjlBootstrap().start(new DjlBootstrap.Options(Path.of(cache), threads, 1));
         if (st.started() == false) {
             throw new IllegalStateException(st.error());
