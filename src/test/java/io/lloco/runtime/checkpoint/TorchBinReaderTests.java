@@ -205,7 +205,7 @@ public class TorchBinReaderTests extends OpenSearchTestCase {
         CheckpointException e = expectThrows(CheckpointException.class, () -> TorchBinReader.open(file));
         assertTrue(e.getMessage(), e.getMessage().contains("refuses pickle global posix.system: only tensor state dicts are supported"));
         assertTrue(e.getMessage(), e.getMessage().contains(file.toString()));
-        // the fixture's payload is `os.system("touch /tmp/lloco_pwned")` (see make_torchbin_fixtures.py): it must not have run
+        // the fixture's payload is `os.system("echo ... > /tmp/lloco_pwned")` (see make_torchbin_fixtures.py): it must not have run
         assertFalse(Files.exists(Path.of("/tmp/lloco_pwned")));
     }
 
