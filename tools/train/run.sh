@@ -3,6 +3,7 @@
 #
 #   tools/train/run.sh build                 # compile into target-train/ and snapshot classes to $RUN/classes
 #   tools/train/run.sh pretrain [--resume]   # background-safe; checkpoints to $RUN/pretrain/checkpoint every <= 8 min
+#   tools/train/run.sh recall NAME OPTIONS   # batched retrieval curriculum stage (raw text or summaries) to $RUN/NAME/checkpoint
 #   tools/train/run.sh lora [--resume]       # LoRA on the latest pretrain checkpoint (frozen base), adapter to $RUN/lora
 #   tools/train/run.sh eval                  # the model-card table: lloco/full/none x base/adapter x lookup/choice/needle
 #   tools/train/run.sh export                # F16 base + default adapter into src/main/resources/io/lloco/models/lloco-tiny/
@@ -45,6 +46,13 @@ case "$stage" in
       --log-every 10 --checkpoint-every 200 --checkpoint-minutes 8 --threads "$THREADS" ${EXTRA:-} "$@" \
       >> "$LOGS/pretrain.log" 2>&1
     ;;
+  recall)
+    # batched retrieval curriculum (io.lloco.train.RecallTrainer): run.sh recall NAME [--init DIR | --resume] OPTIONS...
+    # writes $RUN/NAME/checkpoint, logs to models/lloco-tiny/train-logs/recall-NAME.log
+    name=${1:?usage: run.sh recall NAME [--init DIR|--resume] OPTIONS}; shift
+    java_run io.lloco.cli.TrainCommand recall --out "$RUN/$name" --threads "$THREADS" \
+      --log-every 10 --checkpoint-every 200 --checkpoint-minutes 8 ${EXTRA:-} "$@" >> "$LOGS/recall-$name.log" 2>&1
+    ;;
   lora)
     # LoRA r=8 alpha=16 on q/k/v/o (LLOCO-SPEC 2.5) over a frozen snapshot of the pretrain checkpoint
     if [ "${1:-}" != "--resume" ]; then
@@ -80,5 +88,5 @@ case "$stage" in
       --out "$ROOT/src/main/resources/io/lloco/models/lloco-tiny"
     ;;
   *)
-    echo "usage: $0 build|pretrain|lora|eval|export [options]" >&2; exit 2 ;;
+    echo "usage: $0 build|pretrain|recall|lora|eval|export [options]" >&2; exit 2 ;;
 esac

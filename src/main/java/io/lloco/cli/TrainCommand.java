@@ -16,10 +16,11 @@ import io.lloco.train.Args;
 import io.lloco.train.LoraTrainer;
 import io.lloco.train.ModelShape;
 import io.lloco.train.Pretrainer;
+import io.lloco.train.RecallTrainer;
 import io.lloco.train.world.WorldTokenizer;
 
 /**
- * {@code lloco train pretrain|lora ...}: the trainer's command line. Prints progress lines to stdout; returns
+ * {@code lloco train pretrain|lora|recall ...}: the trainer's command line. Prints progress lines to stdout; returns
  * the process exit code.
  */
 public final class TrainCommand {
@@ -39,6 +40,11 @@ public final class TrainCommand {
                                 [--rank R] [--alpha A] [--lr X] [--warmup N] [--docs N] [--doc-tokens T] [--questions N]
                                 [--tasks lookup,choice,needle] [--log-every N] [--checkpoint-every N]
                                 [--checkpoint-minutes X] [--max-minutes X] [--stop-at STEP] [--threads N]
+               lloco train recall --out DIR [--resume] [--init MODEL_DIR | --shape tiny|ci] [--steps N] [--seed S] [--world-seed W]
+                                  [--batch B] [--doc-tokens T] [--questions N] [--choice-rate X] [--needle-rate X]
+                                  [--context text|summary] [--segment T] [--lm-weight X] [--lr X] [--min-lr X] [--warmup N]
+                                  [--weight-decay X] [--clip X] [--log-every N] [--probe-every N] [--probe-docs N]
+                                  [--checkpoint-every N] [--checkpoint-minutes X] [--max-minutes X] [--threads N]
         """;
 
     /** Entry point for the {@code train} subcommand; {@code args} excludes "train". */
@@ -138,8 +144,68 @@ public final class TrainCommand {
                     }
                     return 0;
                 }
+                case "recall" -> {
+                    Args a = new Args("lloco train recall", rest, Set.of("resume"));
+                    int threads = a.integer("threads", 2);
+                    startEngine(a, threads);
+                    String shapeName = a.str("shape", "tiny");
+                    int vocab = WorldTokenizer.bundled().vocabSize();
+                    ModelShape shape = switch (shapeName) {
+                        case "tiny" -> ModelShape.tiny(vocab);
+                        case "ci" -> ModelShape.ci(vocab);
+                        default -> throw new IllegalArgumentException("--shape must be tiny or ci, got " + shapeName);
+                    };
+                    String context = a.str("context", "text");
+                    if (context.equals("text") == false && context.equals("summary") == false) {
+                        throw new IllegalArgumentException("--context must be text or summary, got " + context);
+                    }
+                    long steps = a.lng("steps", 2000);
+                    int docTokens = a.integer("doc-tokens", 128);
+                    RecallTrainer.Options o = new RecallTrainer.Options(
+                        Path.of(a.required("out")),
+                        a.flag("resume"),
+                        a.path("init"),
+                        shape,
+                        steps,
+                        a.lng("seed", 1),
+                        a.lng("world-seed", 1),
+                        a.integer("batch", 16),
+                        docTokens,
+                        a.integer("questions", 4),
+                        a.dbl("choice-rate", 0.25),
+                        a.dbl("needle-rate", 0.2),
+                        context.equals("summary"),
+                        a.integer("segment", docTokens),
+                        a.dbl("lm-weight", 0),
+                        a.dbl("lr", 1e-3),
+                        a.dbl("min-lr", 1e-4),
+                        a.lng("warmup", Math.min(200, Math.max(1, steps / 20))),
+                        a.dbl("weight-decay", 0.01),
+                        a.dbl("clip", 1.0),
+                        a.integer("log-every", 10),
+                        a.integer("probe-every", 100),
+                        a.integer("probe-docs", 64),
+                        a.integer("checkpoint-every", 200),
+                        a.dbl("checkpoint-minutes", 8),
+                        a.dbl("max-minutes", 0)
+                    );
+                    a.checkAllUsed();
+                    try (NDManager root = NDManager.newBaseManager()) {
+                        RecallTrainer.Summary s = RecallTrainer.run(o, root, out);
+                        out.printf(
+                            Locale.ROOT,
+                            "[recall] done at step %d: qa loss %.4f -> %.4f, %s; %s%n",
+                            s.step(),
+                            s.firstQa(),
+                            s.lastQa(),
+                            s.probe() == null ? "no probe" : RecallTrainer.describe(s.probe()),
+                            io.lloco.train.TrainSupport.hms(s.seconds())
+                        );
+                    }
+                    return 0;
+                }
                 default -> {
-                    err.println("lloco train: unknown mode [" + args[0] + "]; use pretrain or lora");
+                    err.println("lloco train: unknown mode [" + args[0] + "]; use pretrain, lora or recall");
                     err.print(USAGE);
                     return 2;
                 }

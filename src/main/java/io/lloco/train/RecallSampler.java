@@ -1,0 +1,189 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.train;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import io.lloco.train.world.Document;
+import io.lloco.train.world.Fact;
+import io.lloco.train.world.FactType;
+import io.lloco.train.world.QaExample;
+import io.lloco.train.world.Split;
+import io.lloco.train.world.TaskFamily;
+import io.lloco.train.world.World;
+import io.lloco.train.world.WorldTokenizer;
+
+/**
+ * Batches for {@link RecallTrainer}: documents cut to exactly {@code docTokens} tokens (so a batch needs no
+ * padding, raw or compressed), each followed by a chain of short questions about the facts (and needle) stated in
+ * the kept part: {@code "Question: Q\nAnswer:"} then the answer and EOS, the next question after that EOS. Only
+ * answer tokens and their EOS carry a loss. Lookup questions ask for the value, choice questions list four
+ * options and want {@code "{letter}. {value}"}, needle questions ask for the planted value; every question has
+ * exactly one answer in the context. Deterministic: a batch is a function of (seed, split, batch index).
+ */
+public final class RecallSampler {
+
+    /**
+     * One document and its question chain.
+     *
+     * @param docId the world document id
+     * @param context exactly {@code docTokens} token ids
+     * @param chain question/answer tokens after the context
+     * @param target whether {@code chain[i]} is an answer token (predicted from the position before it)
+     * @param questions number of questions in the chain
+     */
+    public record Row(String docId, int[] context, int[] chain, boolean[] target, int questions) {
+    }
+
+    private final World world;
+    private final WorldTokenizer tok;
+    private final long seed;
+    private final int docTokens;
+    private final int maxQuestions;
+    private final double choiceRate;
+    private final double needleRate;
+
+    /**
+     * @param world the world
+     * @param seed data seed
+     * @param docTokens tokens per document (>= 32)
+     * @param maxQuestions most questions per document (>= 1)
+     * @param choiceRate share of fact questions asked as 4-option choice
+     * @param needleRate share of documents with a planted needle
+     */
+    public RecallSampler(World world, long seed, int docTokens, int maxQuestions, double choiceRate, double needleRate) {
+        if (docTokens < 32) {
+            throw new IllegalArgumentException("--doc-tokens must be >= 32, got " + docTokens);
+        }
+        if (maxQuestions < 1) {
+            throw new IllegalArgumentException("--questions must be >= 1, got " + maxQuestions);
+        }
+        this.world = world;
+        this.tok = world.tokenizer();
+        this.seed = seed;
+        this.docTokens = docTokens;
+        this.maxQuestions = maxQuestions;
+        this.choiceRate = choiceRate;
+        this.needleRate = needleRate;
+    }
+
+    /** Tokens per document. */
+    public int docTokens() {
+        return docTokens;
+    }
+
+    /** Batch {@code index} of {@code size} rows from {@code split}; documents {@code index * size ...} of a per-seed stream. */
+    public List<Row> batch(Split split, long index, int size) {
+        List<Row> rows = new ArrayList<>(size);
+        long next = index * size * 4L;
+        while (rows.size() < size) {
+            Row r = row(split, next++);
+            if (r != null) {
+                rows.add(r);
+            }
+        }
+        return rows;
+    }
+
+    /** The row of document {@code docIndex}, or null when the cut leaves nothing to ask. */
+    Row row(Split split, long docIndex) {
+        SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + docIndex * 31 + split.ordinal());
+        boolean needle = rnd.nextDouble() < needleRate;
+        long worldIndex = (seed << 32) + docIndex;
+        Document doc = null;
+        int[] ids = null;
+        for (int extra : new int[]{8, 40, 120}) {
+            doc = needle
+                ? world.needleDocument(split, worldIndex, docTokens + extra, rnd.nextDouble())
+                : world.document(split, worldIndex, docTokens + extra);
+            ids = tok.encode(doc.text());
+            if (ids.length >= docTokens) {
+                break;
+            }
+        }
+        if (ids.length < docTokens) {
+            return null;
+        }
+        int[] context = Arrays.copyOf(ids, docTokens);
+        List<Fact> kept = new ArrayList<>();
+        for (Fact f : doc.facts()) {
+            if (f.tokenOffset() + tok.count(f.sentence()) + 1 <= docTokens) {
+                kept.add(f);
+            }
+        }
+        List<int[][]> qa = new ArrayList<>();
+        if (kept.isEmpty() == false) {
+            int n = doc.facts().size();
+            List<QaExample> lookup = world.questions(doc, TaskFamily.LOOKUP, n);
+            List<QaExample> choice = world.questions(doc, TaskFamily.CHOICE, n);
+            for (int i = 0; i < n; i++) {
+                QaExample q = rnd.nextDouble() < choiceRate ? choice.get(i) : lookup.get(i);
+                if (asksAbout(q, kept)) {
+                    qa.add(encode(q));
+                }
+            }
+        }
+        if (doc.hasNeedle() && doc.needle().tokenOffset() + tok.count(doc.needle().sentence()) + 2 <= docTokens) {
+            qa.add(encode(world.questions(doc, TaskFamily.NEEDLE, 1).get(0)));
+        }
+        if (qa.isEmpty()) {
+            return null;
+        }
+        // shuffle, cap
+        for (int i = qa.size() - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int[][] t = qa.get(i);
+            qa.set(i, qa.get(j));
+            qa.set(j, t);
+        }
+        List<int[][]> chosen = qa.subList(0, Math.min(maxQuestions, qa.size()));
+        int len = 0;
+        for (int[][] p : chosen) {
+            len += p[0].length + p[1].length;
+        }
+        int[] chain = new int[len];
+        boolean[] target = new boolean[len];
+        int j = 0;
+        for (int[][] p : chosen) {
+            for (int t : p[0]) {
+                chain[j++] = t;
+            }
+            for (int t : p[1]) {
+                target[j] = true;
+                chain[j++] = t;
+            }
+        }
+        return new Row(doc.id(), context, chain, target, chosen.size());
+    }
+
+    /** Whether the question's fact is one of {@code kept} (matched by type, value and the person named in the question). */
+    private static boolean asksAbout(QaExample q, List<Fact> kept) {
+        for (Fact f : kept) {
+            if (f.type() != q.factType()) {
+                continue;
+            }
+            String who = f.type() == FactType.SIBLING ? f.anchor().fullName() : f.subject().fullName();
+            if (q.question().contains(who) && q.answer().endsWith(f.value())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {prompt ids, answer ids + EOS} in the short training format. */
+    private int[][] encode(QaExample q) {
+        StringBuilder p = new StringBuilder("Question: ").append(q.question());
+        if (q.options().isEmpty() == false) {
+            for (int i = 0; i < q.options().size(); i++) {
+                p.append(i == 0 ? "\nChoices: " : " ").append((char) ('A' + i)).append(". ").append(q.options().get(i));
+            }
+        }
+        p.append("\nAnswer:");
+        return new int[][]{tok.encode(p.toString()), PretrainSampler.withEos(tok.encode(q.answer()))};
+    }
+}

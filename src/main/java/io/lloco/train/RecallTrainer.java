@@ -1,0 +1,556 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+
+import io.lloco.runtime.checkpoint.LlamaConfig;
+import io.lloco.runtime.model.GradMode;
+import io.lloco.runtime.model.LlamaModel;
+import io.lloco.runtime.model.LlamaWeights;
+import io.lloco.runtime.model.SequenceLayout;
+import io.lloco.train.world.Split;
+import io.lloco.train.world.World;
+import io.lloco.train.world.WorldConfig;
+import io.lloco.train.world.WorldTokenizer;
+
+/**
+ * Batched retrieval training, the curriculum stage the pretraining diagnosis ({@code models/lloco-tiny/DIAGNOSIS.md})
+ * asked for: per step {@code batch} documents of exactly {@code docTokens} tokens, each followed by a chain of
+ * questions about its facts ({@link RecallSampler}); loss on the answers (+ optionally language modelling of the
+ * document). The context is either the raw document ({@code text}: in-context retrieval) or its AutoCompressor
+ * summaries ({@code summary}: the document in segments of {@code segmentTokens}, summaries accumulated, gradients
+ * through them into the encoder), so the same loop first teaches retrieval and then compression.
+ *
+ * <p>Every {@code probeEvery} steps a fixed held-out batch (VALIDATION split) is scored twice without gradients: with
+ * each document's own context and with another document's ({@code wrong}). Retrieval shows up only as the gap
+ * between the two; the answer loss alone cannot tell retrieval from a learned prior of likely values.
+ */
+public final class RecallTrainer {
+
+    /**
+     * Options.
+     *
+     * @param out output directory ({@code out/checkpoint})
+     * @param resume continue from {@code out/checkpoint}
+     * @param init model directory to start from (null: random init of {@code shape})
+     * @param shape model shape for a random init
+     * @param steps total steps of this stage's schedule
+     * @param seed data seed
+     * @param worldSeed world seed
+     * @param batch documents per step
+     * @param docTokens tokens per document
+     * @param questions most questions per document
+     * @param choiceRate share of questions asked as 4-option choice
+     * @param needleRate share of documents with a needle
+     * @param summary whether the context is the document's summaries (else its raw tokens)
+     * @param segmentTokens summary mode: tokens per segment (docTokens must be a multiple)
+     * @param lmWeight weight of the language-modelling loss on the document tokens (0: off)
+     * @param lr peak learning rate
+     * @param minLr final learning rate
+     * @param warmup warmup steps
+     * @param weightDecay AdamW weight decay
+     * @param clip global-norm clip (0: none)
+     * @param logEvery progress line every this many steps
+     * @param probeEvery held-out right-vs-wrong probe every this many steps (0: only at the end)
+     * @param probeDocs documents in the probe batch
+     * @param checkpointEvery checkpoint every this many steps
+     * @param checkpointMinutes and at least every this many minutes
+     * @param maxMinutes stop (after a checkpoint) after this much wall time in this process (0: none)
+     */
+    public record Options(
+        Path out,
+        boolean resume,
+        Path init,
+        ModelShape shape,
+        long steps,
+        long seed,
+        long worldSeed,
+        int batch,
+        int docTokens,
+        int questions,
+        double choiceRate,
+        double needleRate,
+        boolean summary,
+        int segmentTokens,
+        double lmWeight,
+        double lr,
+        double minLr,
+        long warmup,
+        double weightDecay,
+        double clip,
+        int logEvery,
+        int probeEvery,
+        int probeDocs,
+        int checkpointEvery,
+        double checkpointMinutes,
+        double maxMinutes) {
+
+        /** Checks the bounds. */
+        public Options {
+            if (batch < 1 || batch > 512) {
+                throw new IllegalArgumentException("--batch must be in [1, 512], got " + batch);
+            }
+            if (summary && (segmentTokens < 16 || docTokens % segmentTokens != 0)) {
+                throw new IllegalArgumentException(
+                    String.format(Locale.ROOT, "--segment %d must be >= 16 and divide --doc-tokens %d", segmentTokens, docTokens)
+                );
+            }
+            if (probeDocs < 8 || probeDocs % 8 != 0) {
+                throw new IllegalArgumentException(
+                    "--probe-docs must be a multiple of 8 (scored in groups of 8; the wrong context is another document's), got "
+                        + probeDocs
+                );
+            }
+        }
+    }
+
+    /**
+     * Held-out probe figures: answer NLL per target token and exact match per question, with the right and a wrong
+     * context.
+     */
+    public record Probe(double rightNll, double wrongNll, double rightExact, double wrongExact, int questions) {
+
+        /** {@code wrongNll - rightNll}: how much the context helps. */
+        public double gap() {
+            return wrongNll - rightNll;
+        }
+    }
+
+    /** Final figures. */
+    public record Summary(long step, double firstQa, double lastQa, Probe probe, double seconds) {
+    }
+
+    private final Options o;
+    private final LlamaModel model;
+    private final LlamaConfig config;
+
+    RecallTrainer(Options o, LlamaModel model) {
+        this.o = o;
+        this.model = model;
+        this.config = model.config();
+    }
+
+    /** Runs the stage; progress lines go to {@code log}. */
+    public static Summary run(Options o, NDManager root, PrintStream log) throws IOException {
+        Path ckpt = o.out().resolve("checkpoint");
+        Files.createDirectories(o.out());
+        Path from = o.resume() ? TrainSupport.resumable(ckpt) : null;
+        if (o.resume() && from == null) {
+            throw new IOException(String.format(Locale.ROOT, "--resume: no checkpoint under [%s]; start without --resume", ckpt));
+        }
+        if (o.resume() == false && TrainSupport.resumable(ckpt) != null) {
+            throw new IOException(
+                String.format(Locale.ROOT, "[%s] already holds a checkpoint; pass --resume to continue it or choose another --out", ckpt)
+            );
+        }
+        Path modelDir = from != null ? from : o.init();
+        Path tokFile = modelDir != null && Files.isRegularFile(modelDir.resolve("tokenizer.json"))
+            ? modelDir.resolve("tokenizer.json")
+            : null;
+        WorldTokenizer tok = tokFile == null ? WorldTokenizer.bundled() : WorldTokenizer.load(tokFile);
+        byte[] tokBytes = tokFile == null
+            ? WorldTokenizer.class.getResourceAsStream(WorldTokenizer.RESOURCE).readAllBytes()
+            : Files.readAllBytes(tokFile);
+        LlamaWeights weights;
+        long startStep = 0;
+        double elapsedBefore = 0;
+        ObjectNode state = null;
+        if (from != null) {
+            state = TrainSupport.readJson(from.resolve(TrainSupport.STATE));
+            startStep = state.path("step").asLong();
+            elapsedBefore = state.path("elapsed_seconds").asDouble();
+            weights = LlamaWeights.load(from, root);
+            log.printf(Locale.ROOT, "[recall] resuming from %s at step %d%n", from, startStep);
+        } else if (o.init() != null) {
+            weights = LlamaWeights.load(o.init(), root);
+            log.printf(Locale.ROOT, "[recall] starting from the model in %s%n", o.init());
+        } else {
+            weights = LlamaWeights.random(o.shape().toConfig(), root, o.seed(), 0.02);
+            Pretrainer.initSummaryTable(weights, o.seed());
+        }
+        if (weights.config().vocabSize() != tok.vocabSize()) {
+            throw new IllegalArgumentException(
+                String.format(Locale.ROOT, "model vocab %d != tokenizer vocab %d", weights.config().vocabSize(), tok.vocabSize())
+            );
+        }
+        if (o.summary() && weights.config().isAutoCompressor() == false) {
+            throw new IllegalArgumentException("--context summary needs an AutoCompressor model (config summary_length > 0)");
+        }
+        World world = new World(o.worldSeed(), WorldConfig.defaults(), tok);
+        RecallSampler sampler = new RecallSampler(world, o.seed(), o.docTokens(), o.questions(), o.choiceRate(), o.needleRate());
+        List<RecallSampler.Row> probeRows = new RecallSampler(world, 7, o.docTokens(), o.questions(), o.choiceRate(), o.needleRate()).batch(
+            Split.VALIDATION,
+            0,
+            o.probeDocs()
+        );
+        Map<String, NDArray> params = weights.named();
+        TrainSupport.requireGradients(params);
+        log.printf(
+            Locale.ROOT,
+            "[recall] %d parameters; context %s; %d documents x %d tokens per step%s; lm weight %.2f%n",
+            weights.parameterCount(),
+            o.summary() ? "summary" : "text",
+            o.batch(),
+            o.docTokens(),
+            o.summary()
+                ? String.format(Locale.ROOT, " (segments of %d -> %d summaries)", o.segmentTokens(), weights.config().summaryLength())
+                : "",
+            o.lmWeight()
+        );
+        double firstQa = Double.NaN;
+        double emaQa = Double.NaN;
+        double emaLm = Double.NaN;
+        Probe lastProbe = null;
+        try (LlamaModel model = new LlamaModel(weights);
+            AdamW opt = new AdamW(params, AdamW.Hyper.of(o.weightDecay()), weights.manager())) {
+            RecallTrainer t = new RecallTrainer(o, model);
+            if (from != null) {
+                opt.load(from.resolve(TrainSupport.OPTIMIZER));
+                emaQa = state.path("ema_qa").asDouble(Double.NaN);
+                emaLm = state.path("ema_lm").asDouble(Double.NaN);
+                firstQa = state.path("first_qa").asDouble(Double.NaN);
+            } else {
+                lastProbe = t.probe(weights.manager(), probeRows);
+                log.printf(Locale.ROOT, "[recall] probe step %d %s%n", startStep, describe(lastProbe));
+            }
+            long t0 = System.nanoTime();
+            long lastCkpt = t0;
+            long logStart = t0;
+            long tokens = 0;
+            long step = startStep;
+            int skipped = 0;
+            while (step < o.steps()) {
+                List<RecallSampler.Row> rows = sampler.batch(Split.PRETRAIN, step, o.batch());
+                double lr = TrainSupport.learningRate(step, o.steps(), o.warmup(), o.lr(), o.minLr());
+                double qa;
+                double lm;
+                double gnorm;
+                try (NDManager sm = weights.manager().newSubManager()) {
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        Losses l = t.losses(sm, rows, null);
+                        NDArray loss = l.qaNll().div(l.qaTokens());
+                        if (l.lmNll() != null && o.lmWeight() > 0) {
+                            loss = loss.add(l.lmNll().div(l.lmTokens()).mul(o.lmWeight()));
+                        }
+                        qa = l.qaNll().getFloat() / l.qaTokens();
+                        lm = l.lmNll() == null ? Double.NaN : l.lmNll().getFloat() / l.lmTokens();
+                        gc.backward(loss);
+                        tokens += l.positions();
+                    }
+                    Map<String, NDArray> grads = TrainSupport.gradients(params, sm);
+                    gnorm = TrainSupport.globalNorm(grads);
+                    if (Double.isFinite(gnorm) && Double.isFinite(qa)) {
+                        opt.step(grads, lr, o.clip() > 0 && gnorm > o.clip() ? o.clip() / gnorm : 1.0);
+                    } else {
+                        skipped++;
+                    }
+                    TrainSupport.zero(grads, Double.isFinite(gnorm));
+                }
+                firstQa = Double.isNaN(firstQa) ? qa : firstQa;
+                emaQa = Double.isNaN(emaQa) ? qa : 0.95 * emaQa + 0.05 * qa;
+                if (Double.isNaN(lm) == false) {
+                    emaLm = Double.isNaN(emaLm) ? lm : 0.95 * emaLm + 0.05 * lm;
+                }
+                step++;
+                long now = System.nanoTime();
+                if (step % o.logEvery() == 0 || step == o.steps()) {
+                    double run = (now - t0) / 1e9;
+                    log.printf(
+                        Locale.ROOT,
+                        "[recall] step %d/%d lr %.2e qa %.4f (ema %.4f) lm %.4f (ema %.4f) gnorm %.2f tok/s %.0f elapsed %s eta %s%s%n",
+                        step,
+                        o.steps(),
+                        lr,
+                        qa,
+                        emaQa,
+                        lm,
+                        emaLm,
+                        gnorm,
+                        tokens / ((now - logStart) / 1e9),
+                        TrainSupport.hms(elapsedBefore + run),
+                        TrainSupport.hms(run / (step - startStep) * (o.steps() - step)),
+                        skipped > 0 ? " skipped " + skipped : ""
+                    );
+                    log.flush();
+                    tokens = 0;
+                    logStart = now;
+                }
+                boolean timeUp = o.maxMinutes() > 0 && (now - t0) / 6e10 >= o.maxMinutes();
+                boolean probeNow = (o.probeEvery() > 0 && step % o.probeEvery() == 0) || step == o.steps() || timeUp;
+                if (probeNow) {
+                    lastProbe = t.probe(weights.manager(), probeRows);
+                    log.printf(Locale.ROOT, "[recall] probe step %d %s%n", step, describe(lastProbe));
+                    log.flush();
+                }
+                if (step % o.checkpointEvery() == 0 || (now - lastCkpt) / 6e10 >= o.checkpointMinutes() || step == o.steps() || timeUp) {
+                    ObjectNode st = new ObjectMapper().createObjectNode();
+                    st.put("kind", "recall");
+                    st.put("step", step);
+                    st.put("total_steps", o.steps());
+                    st.put("seed", o.seed());
+                    st.put("world_seed", o.worldSeed());
+                    st.put("elapsed_seconds", elapsedBefore + (now - t0) / 1e9);
+                    st.put("ema_qa", emaQa);
+                    st.put("ema_lm", emaLm);
+                    st.put("first_qa", firstQa);
+                    st.put("init", o.init() == null ? null : o.init().toString());
+                    st.put("context", o.summary() ? "summary" : "text");
+                    st.put("doc_tokens", o.docTokens());
+                    st.put("segment_tokens", o.segmentTokens());
+                    st.put("batch", o.batch());
+                    if (lastProbe != null) {
+                        st.set("probe", new ObjectMapper().valueToTree(lastProbe));
+                    }
+                    TrainSupport.atomicWrite(ckpt, dir -> {
+                        weights.save(dir);
+                        Files.write(dir.resolve("tokenizer.json"), tokBytes);
+                        opt.save(dir.resolve(TrainSupport.OPTIMIZER));
+                        TrainSupport.writeJson(dir.resolve(TrainSupport.STATE), st);
+                    });
+                    log.printf(Locale.ROOT, "[recall] checkpoint step %d -> %s%n", step, ckpt);
+                    log.flush();
+                    lastCkpt = System.nanoTime();
+                }
+                if (timeUp) {
+                    log.printf(Locale.ROOT, "[recall] stopping at step %d (--max-minutes); continue with --resume%n", step);
+                    break;
+                }
+            }
+            return new Summary(step, firstQa, emaQa, lastProbe, elapsedBefore + (System.nanoTime() - t0) / 1e9);
+        } finally {
+            weights.close();
+        }
+    }
+
+    /** One line of probe figures. */
+    public static String describe(Probe p) {
+        return String.format(
+            Locale.ROOT,
+            "right nll %.4f exact %.3f | wrong nll %.4f exact %.3f | gap %.4f (%d questions)",
+            p.rightNll(),
+            p.rightExact(),
+            p.wrongNll(),
+            p.wrongExact(),
+            p.gap(),
+            p.questions()
+        );
+    }
+
+    /**
+     * The losses of a batch.
+     *
+     * @param qaNll summed answer NLL (scalar)
+     * @param qaTokens answer tokens
+     * @param lmNll summed LM NLL of the document tokens, or null
+     * @param lmTokens LM tokens
+     * @param positions decoder positions processed (for tokens/s)
+     * @param logits answer logits [qaTokens, vocab] (for the probe)
+     * @param targets answer token ids, in row order
+     */
+    record Losses(NDArray qaNll, int qaTokens, NDArray lmNll, int lmTokens, long positions, NDArray logits, int[] targets) {
+    }
+
+    /** Context vectors [B, C, hidden] of the rows (token embeddings or summaries) and, in summary mode, the LM loss. */
+    record Context(NDArray vectors, NDArray lmNll, int lmTokens, long positions) {
+    }
+
+    /**
+     * The answer losses of {@code rows}, each reading {@code contexts} (row i reads the context of row
+     * {@code order[i]}, or its own when {@code order} is null).
+     */
+    Losses losses(NDManager m, List<RecallSampler.Row> rows, int[] order) {
+        int b = rows.size();
+        boolean lmOnTokens = o.lmWeight() > 0 && order == null && GradMode.isEnabled();
+        Context ctx = context(m, rows, lmOnTokens);
+        NDArray ctxVec = ctx.vectors();
+        if (order != null) {
+            long[] idx = new long[b];
+            for (int i = 0; i < b; i++) {
+                idx[i] = order[i];
+            }
+            ctxVec = ctxVec.get(m.create(idx));
+        }
+        int c = (int) ctxVec.getShape().get(1);
+        int lmax = 0;
+        for (RecallSampler.Row r : rows) {
+            lmax = Math.max(lmax, r.chain().length);
+        }
+        long[] ids = new long[b * lmax];
+        java.util.Arrays.fill(ids, WorldTokenizer.PAD_ID);
+        int width = c + lmax;
+        List<Integer> pick = new ArrayList<>();
+        List<Integer> targets = new ArrayList<>();
+        List<Integer> lmPick = new ArrayList<>();
+        List<Integer> lmTargets = new ArrayList<>();
+        for (int r = 0; r < b; r++) {
+            RecallSampler.Row row = rows.get(r);
+            for (int j = 0; j < row.chain().length; j++) {
+                ids[r * lmax + j] = row.chain()[j];
+                if (row.target()[j]) {
+                    pick.add(r * width + c + j - 1);
+                    targets.add(row.chain()[j]);
+                }
+            }
+            if (lmOnTokens && o.summary() == false) {
+                for (int j = 0; j + 1 < c; j++) {
+                    lmPick.add(r * width + j);
+                    lmTargets.add(row.context()[j + 1]);
+                }
+            }
+        }
+        NDArray chainEmb = model.embed(m.create(ids, new Shape(b, lmax)));
+        NDArray input = ctxVec.concat(chainEmb, 1);
+        NDArray hidden = model.forward(input, SequenceLayout.unpadded(b), null, null);
+        NDArray flat = hidden.reshape((long) b * width, config.hiddenSize());
+        int[] t = targets.stream().mapToInt(Integer::intValue).toArray();
+        NDArray logits = model.logits(Ce.rows(flat, pick.stream().mapToInt(Integer::intValue).toArray()));
+        NDArray qa = Ce.nllSum(logits, t);
+        NDArray lm = ctx.lmNll();
+        int lmTokens = ctx.lmTokens();
+        if (lmPick.isEmpty() == false) {
+            NDArray h = Ce.rows(flat, lmPick.stream().mapToInt(Integer::intValue).toArray());
+            lm = Ce.nllSum(model.logits(h), lmTargets.stream().mapToInt(Integer::intValue).toArray());
+            lmTokens = lmTargets.size();
+        }
+        return new Losses(qa, t.length, lm, lmTokens, ctx.positions() + (long) b * width, logits, t);
+    }
+
+    Context context(NDManager m, List<RecallSampler.Row> rows, boolean lm) {
+        int b = rows.size();
+        int n = o.docTokens();
+        long[] ids = new long[b * n];
+        for (int r = 0; r < b; r++) {
+            int[] c = rows.get(r).context();
+            for (int j = 0; j < n; j++) {
+                ids[r * n + j] = c[j];
+            }
+        }
+        NDArray tokens = model.embed(m.create(ids, new Shape(b, n)));
+        if (o.summary() == false) {
+            return new Context(tokens, null, 0, 0);
+        }
+        int seg = o.segmentTokens();
+        int s = config.summaryLength();
+        NDArray summaryTokens = model.weights().embedSummary().expandDims(0).repeat(0, b);
+        NDArray softprompt = null;
+        NDArray nll = null;
+        int lmTokens = 0;
+        long positions = 0;
+        for (int k = 0; k * seg < n; k++) {
+            int from = k * seg;
+            int p = softprompt == null ? 0 : (int) softprompt.getShape().get(1);
+            NDList parts = new NDList();
+            if (softprompt != null) {
+                parts.add(softprompt);
+            }
+            parts.add(tokens.get(new NDIndex(":, {}:{}", from, from + seg)));
+            parts.add(summaryTokens);
+            NDArray input = NDArrays.concat(parts, 1);
+            NDArray hidden = model.forward(input, SequenceLayout.unpadded(b), null, null);
+            int total = p + seg + s;
+            positions += (long) b * total;
+            if (lm) {
+                // position i predicts token i+1 of the segment; with earlier summaries the last summary predicts token 0
+                int a = p == 0 ? 0 : p - 1;
+                int first = p == 0 ? 1 : 0;
+                int[] pick = new int[b * (seg - first)];
+                int[] tg = new int[pick.length];
+                int q = 0;
+                for (int r = 0; r < b; r++) {
+                    int[] c = rows.get(r).context();
+                    for (int j = first; j < seg; j++) {
+                        pick[q] = r * total + a + (j - first);
+                        tg[q++] = c[from + j];
+                    }
+                }
+                NDArray h = Ce.rows(hidden.reshape((long) b * total, config.hiddenSize()), pick);
+                NDArray segNll = Ce.nllSum(model.logits(h), tg);
+                nll = nll == null ? segNll : nll.add(segNll);
+                lmTokens += tg.length;
+            }
+            NDArray summary = hidden.get(new NDIndex(":, {}:", total - s));
+            softprompt = softprompt == null ? summary : softprompt.concat(summary, 1);
+        }
+        return new Context(softprompt, nll, lmTokens, positions);
+    }
+
+    /** Scores {@code rows} with their own and with a rotated context, without gradients. */
+    Probe probe(NDManager parent, List<RecallSampler.Row> rows) {
+        int b = rows.size();
+        double[] nll = new double[2];
+        double[] exact = new double[2];
+        int questions = 0;
+        try (GradMode g = GradMode.disabled()) {
+            for (int pass = 0; pass < 2; pass++) {
+                int chunk = 8;
+                double sum = 0;
+                int tokens = 0;
+                int hits = 0;
+                questions = 0;
+                for (int from = 0; from < b; from += chunk) {
+                    List<RecallSampler.Row> part = rows.subList(from, Math.min(b, from + chunk));
+                    int[] order = null;
+                    if (pass == 1) {
+                        // the wrong context: the next document's (within the chunk)
+                        order = new int[part.size()];
+                        for (int i = 0; i < order.length; i++) {
+                            order[i] = (i + 1) % order.length;
+                        }
+                    }
+                    try (NDManager m = parent.newSubManager()) {
+                        Losses l = losses(m, part, order);
+                        sum += l.qaNll().getFloat();
+                        tokens += l.qaTokens();
+                        long[] argmax = l.logits().argMax(1).toLongArray();
+                        int q = 0;
+                        for (RecallSampler.Row r : part) {
+                            boolean inAnswer = false;
+                            boolean ok = true;
+                            for (int j = 0; j < r.chain().length; j++) {
+                                if (r.target()[j]) {
+                                    inAnswer = true;
+                                    ok &= argmax[q] == l.targets()[q];
+                                    q++;
+                                } else if (inAnswer) {
+                                    hits += ok ? 1 : 0;
+                                    questions++;
+                                    inAnswer = false;
+                                    ok = true;
+                                }
+                            }
+                            if (inAnswer) {
+                                hits += ok ? 1 : 0;
+                                questions++;
+                            }
+                        }
+                    }
+                }
+                nll[pass] = sum / tokens;
+                exact[pass] = (double) hits / questions;
+            }
+        }
+        return new Probe(nll[0], nll[1], exact[0], exact[1], questions);
+    }
+}

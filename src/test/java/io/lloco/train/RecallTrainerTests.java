@@ -1,0 +1,126 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.train;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import org.opensearch.test.OpenSearchTestCase;
+
+import ai.djl.ndarray.NDManager;
+
+import io.lloco.runtime.compress.AutoCompressor;
+import io.lloco.runtime.model.Embeddings;
+import io.lloco.runtime.model.GradMode;
+import io.lloco.runtime.model.LlamaModel;
+import io.lloco.runtime.model.LlamaWeights;
+import io.lloco.train.world.Split;
+import io.lloco.train.world.World;
+import io.lloco.train.world.WorldConfig;
+import io.lloco.train.world.WorldTokenizer;
+
+public class RecallTrainerTests extends OpenSearchTestCase {
+
+    private static RecallTrainer.Options options(Path out, boolean resume, boolean summary, int docTokens, int segment, long steps) {
+        WorldTokenizer t = WorldTokenizer.bundled();
+        return new RecallTrainer.Options(
+            out, resume, null, ModelShape.ci(t.vocabSize()), steps, 1, 1, 8, docTokens, 3, 0.25, 0.3, summary, segment, 0.5, 3e-3, 3e-4, 5,
+            0.01, 1.0, 10, 0, 8, 1000, 60, 0
+        );
+    }
+
+    /** Every row is exactly docTokens long, and every answer (value, or the value of "X. value") is in its context. */
+    public void testRowsAreExactAndEveryQuestionIsAnswerable() {
+        WorldTokenizer tok = WorldTokenizer.bundled();
+        RecallSampler s = new RecallSampler(new World(3, WorldConfig.defaults(), tok), 5, 96, 4, 0.5, 0.5);
+        List<RecallSampler.Row> rows = s.batch(Split.PRETRAIN, 2, 24);
+        assertEquals(24, rows.size());
+        int questions = 0;
+        for (RecallSampler.Row r : rows) {
+            assertEquals(96, r.context().length);
+            String context = tok.decode(r.context());
+            assertTrue(r.questions() >= 1 && r.questions() <= 4);
+            int from = -1;
+            int found = 0;
+            for (int j = 0; j <= r.chain().length; j++) {
+                boolean t = j < r.chain().length && r.target()[j];
+                if (t && from < 0) {
+                    from = j;
+                } else if (t == false && from >= 0) {
+                    int[] answer = Arrays.copyOfRange(r.chain(), from, j);
+                    assertEquals("every answer ends with EOS", WorldTokenizer.EOS_ID, answer[answer.length - 1]);
+                    String text = tok.decode(Arrays.copyOf(answer, answer.length - 1)).trim();
+                    String value = text.matches("[A-D]\\. .*") ? text.substring(3) : text;
+                    assertTrue("[" + value + "] must be stated in: " + context, context.contains(value));
+                    found++;
+                    from = -1;
+                }
+            }
+            assertEquals(r.questions(), found);
+            questions += found;
+        }
+        assertTrue("about 2 questions per 96-token document, got " + questions, questions >= 24);
+        assertEquals("deterministic", rows.get(5).docId(), s.batch(Split.PRETRAIN, 2, 24).get(5).docId());
+        assertArrayEquals(rows.get(7).chain(), s.batch(Split.PRETRAIN, 2, 24).get(7).chain());
+        assertNotEquals(rows.get(0).docId(), s.batch(Split.PRETRAIN, 3, 24).get(0).docId());
+    }
+
+    /** The trainer's batched summaries equal the runtime compressor's, document by document (accumulate mode). */
+    public void testBatchedSummariesEqualTheRuntimeCompressor() throws Exception {
+        WorldTokenizer tok = WorldTokenizer.bundled();
+        RecallTrainer.Options o = options(createTempDir(), false, true, 96, 32, 1);
+        try (NDManager root = NDManager.newBaseManager()) {
+            LlamaWeights w = LlamaWeights.random(o.shape().toConfig(), root, 4, 0.02);
+            Pretrainer.initSummaryTable(w, 4);
+            try (LlamaModel model = new LlamaModel(w); GradMode g = GradMode.disabled(); NDManager m = root.newSubManager()) {
+                List<RecallSampler.Row> rows = new RecallSampler(new World(1, WorldConfig.defaults(), tok), 1, 96, 3, 0, 0).batch(
+                    Split.PRETRAIN,
+                    0,
+                    3
+                );
+                RecallTrainer.Context ctx = new RecallTrainer(o, model).context(m, rows, false);
+                int s = w.config().summaryLength();
+                assertArrayEquals(new long[]{3, 3L * s, w.config().hiddenSize()}, ctx.vectors().getShape().getShape());
+                float[] batched = ctx.vectors().toFloatArray();
+                AutoCompressor ac = new AutoCompressor(model);
+                int per = 3 * s * w.config().hiddenSize();
+                for (int r = 0; r < 3; r++) {
+                    Embeddings e = ac.compress(rows.get(r).context(), 32, false);
+                    float[] mine = Arrays.copyOfRange(batched, r * per, (r + 1) * per);
+                    assertArrayEquals("row " + r, e.data(), mine, 2e-5f);
+                }
+            }
+        }
+    }
+
+    /** A short run in each mode: answer loss falls from chance, the probe runs, a checkpoint resumes. */
+    public void testShortRunsLearnAndResume() throws Exception {
+        ai.djl.engine.Engine.getEngine("PyTorch");
+        int threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
+        try (NDManager root = NDManager.newBaseManager()) {
+            double chance = Math.log(WorldTokenizer.bundled().vocabSize());
+            Path text = createTempDir().resolve("text");
+            RecallTrainer.Summary s = RecallTrainer.run(options(text, false, false, 64, 64, 40), root, TrainerTests.quiet());
+            assertEquals(40, s.step());
+            assertEquals("untrained: chance", chance, s.firstQa(), 0.6);
+            assertTrue("answer loss falls well below chance " + chance + ": " + s.lastQa(), s.lastQa() < 0.75 * chance);
+            assertNotNull(s.probe());
+            assertTrue(s.probe().questions() >= 8);
+            RecallTrainer.Summary more = RecallTrainer.run(options(text, true, false, 64, 64, 50), root, TrainerTests.quiet());
+            assertEquals(50, more.step());
+            expectThrows(
+                java.io.IOException.class,
+                () -> RecallTrainer.run(options(text, false, false, 64, 64, 60), root, TrainerTests.quiet())
+            );
+            Path summary = createTempDir().resolve("summary");
+            RecallTrainer.Summary ss = RecallTrainer.run(options(summary, false, true, 64, 32, 30), root, TrainerTests.quiet());
+            assertTrue("summary mode learns too: " + ss.lastQa(), ss.lastQa() < 0.8 * chance);
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        }
+    }
+}
