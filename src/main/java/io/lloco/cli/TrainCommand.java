@@ -42,7 +42,7 @@ public final class TrainCommand {
                                 [--checkpoint-minutes X] [--max-minutes X] [--stop-at STEP] [--threads N]
                lloco train recall --out DIR [--resume] [--init MODEL_DIR | --shape tiny|ci] [--steps N] [--seed S] [--world-seed W]
                                   [--batch B] [--doc-tokens T] [--questions N] [--choice-rate X] [--needle-rate X]
-                                  [--context text|summary] [--segment T] [--lm-weight X] [--lr X] [--min-lr X] [--warmup N]
+                                  [--summary-rate X] [--segment T] [--lm-weight X] [--lr X] [--min-lr X] [--warmup N]
                                   [--weight-decay X] [--clip X] [--log-every N] [--probe-every N] [--probe-docs N]
                                   [--checkpoint-every N] [--checkpoint-minutes X] [--max-minutes X] [--threads N]
         """;
@@ -155,10 +155,6 @@ public final class TrainCommand {
                         case "ci" -> ModelShape.ci(vocab);
                         default -> throw new IllegalArgumentException("--shape must be tiny or ci, got " + shapeName);
                     };
-                    String context = a.str("context", "text");
-                    if (context.equals("text") == false && context.equals("summary") == false) {
-                        throw new IllegalArgumentException("--context must be text or summary, got " + context);
-                    }
                     long steps = a.lng("steps", 2000);
                     int docTokens = a.integer("doc-tokens", 128);
                     RecallTrainer.Options o = new RecallTrainer.Options(
@@ -174,7 +170,7 @@ public final class TrainCommand {
                         a.integer("questions", 4),
                         a.dbl("choice-rate", 0.25),
                         a.dbl("needle-rate", 0.2),
-                        context.equals("summary"),
+                        a.dbl("summary-rate", 0),
                         a.integer("segment", docTokens),
                         a.dbl("lm-weight", 0),
                         a.dbl("lr", 1e-3),

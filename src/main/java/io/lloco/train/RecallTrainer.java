@@ -64,7 +64,8 @@ public final class RecallTrainer {
      * @param questions most questions per document
      * @param choiceRate share of questions asked as 4-option choice
      * @param needleRate share of documents with a needle
-     * @param summary whether the context is the document's summaries (else its raw tokens)
+     * @param summaryRate share of steps whose context is the documents' summaries (the others read the raw tokens):
+     *     0 = raw text only, 1 = summaries only
      * @param segmentTokens summary mode: tokens per segment (docTokens must be a multiple)
      * @param lmWeight weight of the language-modelling loss on the document tokens (0: off)
      * @param lr peak learning rate
@@ -92,7 +93,7 @@ public final class RecallTrainer {
         int questions,
         double choiceRate,
         double needleRate,
-        boolean summary,
+        double summaryRate,
         int segmentTokens,
         double lmWeight,
         double lr,
@@ -112,7 +113,10 @@ public final class RecallTrainer {
             if (batch < 1 || batch > 512) {
                 throw new IllegalArgumentException("--batch must be in [1, 512], got " + batch);
             }
-            if (summary && (segmentTokens < 16 || docTokens % segmentTokens != 0)) {
+            if (summaryRate < 0 || summaryRate > 1) {
+                throw new IllegalArgumentException("--summary-rate must be in [0, 1], got " + summaryRate);
+            }
+            if (summaryRate > 0 && (segmentTokens < 16 || docTokens % segmentTokens != 0)) {
                 throw new IllegalArgumentException(
                     String.format(Locale.ROOT, "--segment %d must be >= 16 and divide --doc-tokens %d", segmentTokens, docTokens)
                 );
@@ -195,8 +199,8 @@ public final class RecallTrainer {
                 String.format(Locale.ROOT, "model vocab %d != tokenizer vocab %d", weights.config().vocabSize(), tok.vocabSize())
             );
         }
-        if (o.summary() && weights.config().isAutoCompressor() == false) {
-            throw new IllegalArgumentException("--context summary needs an AutoCompressor model (config summary_length > 0)");
+        if (o.summaryRate() > 0 && weights.config().isAutoCompressor() == false) {
+            throw new IllegalArgumentException("--summary-rate > 0 needs an AutoCompressor model (config summary_length > 0)");
         }
         World world = new World(o.worldSeed(), WorldConfig.defaults(), tok);
         RecallSampler sampler = new RecallSampler(world, o.seed(), o.docTokens(), o.questions(), o.choiceRate(), o.needleRate());
@@ -209,12 +213,12 @@ public final class RecallTrainer {
         TrainSupport.requireGradients(params);
         log.printf(
             Locale.ROOT,
-            "[recall] %d parameters; context %s; %d documents x %d tokens per step%s; lm weight %.2f%n",
+            "[recall] %d parameters; summaries on %.0f%% of steps; %d documents x %d tokens per step%s; lm weight %.2f%n",
             weights.parameterCount(),
-            o.summary() ? "summary" : "text",
+            100 * o.summaryRate(),
             o.batch(),
             o.docTokens(),
-            o.summary()
+            o.summaryRate() > 0
                 ? String.format(Locale.ROOT, " (segments of %d -> %d summaries)", o.segmentTokens(), weights.config().summaryLength())
                 : "",
             o.lmWeight()
@@ -232,8 +236,7 @@ public final class RecallTrainer {
                 emaLm = state.path("ema_lm").asDouble(Double.NaN);
                 firstQa = state.path("first_qa").asDouble(Double.NaN);
             } else {
-                lastProbe = t.probe(weights.manager(), probeRows);
-                log.printf(Locale.ROOT, "[recall] probe step %d %s%n", startStep, describe(lastProbe));
+                lastProbe = t.probes(weights.manager(), probeRows, startStep, log);
             }
             long t0 = System.nanoTime();
             long lastCkpt = t0;
@@ -243,13 +246,15 @@ public final class RecallTrainer {
             int skipped = 0;
             while (step < o.steps()) {
                 List<RecallSampler.Row> rows = sampler.batch(Split.PRETRAIN, step, o.batch());
+                boolean summaryStep = o.summaryRate() >= 1
+                    || (o.summaryRate() > 0 && new java.util.SplittableRandom(o.seed() * 31 + step).nextDouble() < o.summaryRate());
                 double lr = TrainSupport.learningRate(step, o.steps(), o.warmup(), o.lr(), o.minLr());
                 double qa;
                 double lm;
                 double gnorm;
                 try (NDManager sm = weights.manager().newSubManager()) {
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        Losses l = t.losses(sm, rows, null);
+                        Losses l = t.losses(sm, rows, summaryStep, null);
                         NDArray loss = l.qaNll().div(l.qaTokens());
                         if (l.lmNll() != null && o.lmWeight() > 0) {
                             loss = loss.add(l.lmNll().div(l.lmTokens()).mul(o.lmWeight()));
@@ -300,8 +305,7 @@ public final class RecallTrainer {
                 boolean timeUp = o.maxMinutes() > 0 && (now - t0) / 6e10 >= o.maxMinutes();
                 boolean probeNow = (o.probeEvery() > 0 && step % o.probeEvery() == 0) || step == o.steps() || timeUp;
                 if (probeNow) {
-                    lastProbe = t.probe(weights.manager(), probeRows);
-                    log.printf(Locale.ROOT, "[recall] probe step %d %s%n", step, describe(lastProbe));
+                    lastProbe = t.probes(weights.manager(), probeRows, step, log);
                     log.flush();
                 }
                 if (step % o.checkpointEvery() == 0 || (now - lastCkpt) / 6e10 >= o.checkpointMinutes() || step == o.steps() || timeUp) {
@@ -316,7 +320,7 @@ public final class RecallTrainer {
                     st.put("ema_lm", emaLm);
                     st.put("first_qa", firstQa);
                     st.put("init", o.init() == null ? null : o.init().toString());
-                    st.put("context", o.summary() ? "summary" : "text");
+                    st.put("summary_rate", o.summaryRate());
                     st.put("doc_tokens", o.docTokens());
                     st.put("segment_tokens", o.segmentTokens());
                     st.put("batch", o.batch());
@@ -325,6 +329,12 @@ public final class RecallTrainer {
                     }
                     TrainSupport.atomicWrite(ckpt, dir -> {
                         weights.save(dir);
+                        if (o.summaryRate() > 0) {
+                            // the segment length the summaries were trained on becomes the model's default
+                            ObjectNode cfg = TrainSupport.readJson(dir.resolve("config.json"));
+                            cfg.put(ModelShape.SEGMENT_KEY, o.segmentTokens());
+                            TrainSupport.writeJson(dir.resolve("config.json"), cfg);
+                        }
                         Files.write(dir.resolve("tokenizer.json"), tokBytes);
                         opt.save(dir.resolve(TrainSupport.OPTIMIZER));
                         TrainSupport.writeJson(dir.resolve(TrainSupport.STATE), st);
@@ -380,10 +390,10 @@ public final class RecallTrainer {
      * The answer losses of {@code rows}, each reading {@code contexts} (row i reads the context of row
      * {@code order[i]}, or its own when {@code order} is null).
      */
-    Losses losses(NDManager m, List<RecallSampler.Row> rows, int[] order) {
+    Losses losses(NDManager m, List<RecallSampler.Row> rows, boolean summary, int[] order) {
         int b = rows.size();
         boolean lmOnTokens = o.lmWeight() > 0 && order == null && GradMode.isEnabled();
-        Context ctx = context(m, rows, lmOnTokens);
+        Context ctx = context(m, rows, summary, lmOnTokens);
         NDArray ctxVec = ctx.vectors();
         if (order != null) {
             long[] idx = new long[b];
@@ -413,7 +423,7 @@ public final class RecallTrainer {
                     targets.add(row.chain()[j]);
                 }
             }
-            if (lmOnTokens && o.summary() == false) {
+            if (lmOnTokens && summary == false) {
                 for (int j = 0; j + 1 < c; j++) {
                     lmPick.add(r * width + j);
                     lmTargets.add(row.context()[j + 1]);
@@ -437,7 +447,7 @@ public final class RecallTrainer {
         return new Losses(qa, t.length, lm, lmTokens, ctx.positions() + (long) b * width, logits, t);
     }
 
-    Context context(NDManager m, List<RecallSampler.Row> rows, boolean lm) {
+    Context context(NDManager m, List<RecallSampler.Row> rows, boolean summary, boolean lm) {
         int b = rows.size();
         int n = o.docTokens();
         long[] ids = new long[b * n];
@@ -448,7 +458,7 @@ public final class RecallTrainer {
             }
         }
         NDArray tokens = model.embed(m.create(ids, new Shape(b, n)));
-        if (o.summary() == false) {
+        if (summary == false) {
             return new Context(tokens, null, 0, 0);
         }
         int seg = o.segmentTokens();
@@ -490,14 +500,28 @@ public final class RecallTrainer {
                 nll = nll == null ? segNll : nll.add(segNll);
                 lmTokens += tg.length;
             }
-            NDArray summary = hidden.get(new NDIndex(":, {}:", total - s));
-            softprompt = softprompt == null ? summary : softprompt.concat(summary, 1);
+            NDArray fresh = hidden.get(new NDIndex(":, {}:", total - s));
+            softprompt = softprompt == null ? fresh : softprompt.concat(fresh, 1);
         }
         return new Context(softprompt, nll, lmTokens, positions);
     }
 
+    /** The probes this stage trains for (raw text, summaries or both), logged; returns the summary probe when there is one. */
+    Probe probes(NDManager parent, List<RecallSampler.Row> rows, long step, PrintStream log) {
+        Probe last = null;
+        if (o.summaryRate() < 1) {
+            last = probe(parent, rows, false);
+            log.printf(Locale.ROOT, "[recall] probe step %d text %s%n", step, describe(last));
+        }
+        if (o.summaryRate() > 0) {
+            last = probe(parent, rows, true);
+            log.printf(Locale.ROOT, "[recall] probe step %d summary %s%n", step, describe(last));
+        }
+        return last;
+    }
+
     /** Scores {@code rows} with their own and with a rotated context, without gradients. */
-    Probe probe(NDManager parent, List<RecallSampler.Row> rows) {
+    Probe probe(NDManager parent, List<RecallSampler.Row> rows, boolean summary) {
         int b = rows.size();
         double[] nll = new double[2];
         double[] exact = new double[2];
@@ -520,7 +544,7 @@ public final class RecallTrainer {
                         }
                     }
                     try (NDManager m = parent.newSubManager()) {
-                        Losses l = losses(m, part, order);
+                        Losses l = losses(m, part, summary, order);
                         sum += l.qaNll().getFloat();
                         tokens += l.qaTokens();
                         long[] argmax = l.logits().argMax(1).toLongArray();

@@ -27,7 +27,8 @@ public class RecallTrainerTests extends OpenSearchTestCase {
     private static RecallTrainer.Options options(Path out, boolean resume, boolean summary, int docTokens, int segment, long steps) {
         WorldTokenizer t = WorldTokenizer.bundled();
         return new RecallTrainer.Options(
-            out, resume, null, ModelShape.ci(t.vocabSize()), steps, 1, 1, 8, docTokens, 3, 0.25, 0.3, summary, segment, 0.5, 3e-3, 3e-4, 5,
+            out, resume, null, ModelShape.ci(t.vocabSize()), steps, 1, 1, 8, docTokens, 3, 0.25, 0.3, summary ? 1.0 : 0.0, segment, 0.5,
+            3e-3, 3e-4, 5,
             0.01, 1.0, 10, 0, 8, 1000, 60, 0
         );
     }
@@ -81,7 +82,7 @@ public class RecallTrainerTests extends OpenSearchTestCase {
                     0,
                     3
                 );
-                RecallTrainer.Context ctx = new RecallTrainer(o, model).context(m, rows, false);
+                RecallTrainer.Context ctx = new RecallTrainer(o, model).context(m, rows, true, false);
                 int s = w.config().summaryLength();
                 assertArrayEquals(new long[]{3, 3L * s, w.config().hiddenSize()}, ctx.vectors().getShape().getShape());
                 float[] batched = ctx.vectors().toFloatArray();
