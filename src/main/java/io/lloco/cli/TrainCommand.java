@@ -44,7 +44,7 @@ public final class TrainCommand {
                                   [--batch B] [--doc-tokens T] [--questions N] [--choice-rate X] [--needle-rate X]
                                   [--summary-rate X] [--segment T] [--lm-weight X] [--lr X] [--min-lr X] [--warmup N]
                                   [--weight-decay X] [--clip X] [--log-every N] [--probe-every N] [--probe-docs N]
-                                  [--checkpoint-every N] [--checkpoint-minutes X] [--max-minutes X] [--threads N]
+                                  [--checkpoint-every N] [--checkpoint-minutes X] [--max-minutes X] [--until-exact X] [--threads N]
         """;
 
     /** Entry point for the {@code train} subcommand; {@code args} excludes "train". */
@@ -183,7 +183,8 @@ public final class TrainCommand {
                         a.integer("probe-docs", 64),
                         a.integer("checkpoint-every", 200),
                         a.dbl("checkpoint-minutes", 8),
-                        a.dbl("max-minutes", 0)
+                        a.dbl("max-minutes", 0),
+                        a.dbl("until-exact", 0)
                     );
                     a.checkAllUsed();
                     try (NDManager root = NDManager.newBaseManager()) {

@@ -79,6 +79,8 @@ public final class RecallTrainer {
      * @param checkpointEvery checkpoint every this many steps
      * @param checkpointMinutes and at least every this many minutes
      * @param maxMinutes stop (after a checkpoint) after this much wall time in this process (0: none)
+     * @param untilExact finish the stage early once the held-out probe's exact match (with the right context,
+     *     summaries when the stage trains them) reaches this (0: run the whole schedule)
      */
     public record Options(
         Path out,
@@ -106,10 +108,14 @@ public final class RecallTrainer {
         int probeDocs,
         int checkpointEvery,
         double checkpointMinutes,
-        double maxMinutes) {
+        double maxMinutes,
+        double untilExact) {
 
         /** Checks the bounds. */
         public Options {
+            if (untilExact < 0 || untilExact > 1) {
+                throw new IllegalArgumentException("--until-exact must be in [0, 1], got " + untilExact);
+            }
             if (batch < 1 || batch > 512) {
                 throw new IllegalArgumentException("--batch must be in [1, 512], got " + batch);
             }
@@ -304,11 +310,17 @@ public final class RecallTrainer {
                 }
                 boolean timeUp = o.maxMinutes() > 0 && (now - t0) / 6e10 >= o.maxMinutes();
                 boolean probeNow = (o.probeEvery() > 0 && step % o.probeEvery() == 0) || step == o.steps() || timeUp;
+                boolean gate = false;
                 if (probeNow) {
                     lastProbe = t.probes(weights.manager(), probeRows, step, log);
                     log.flush();
+                    gate = o.untilExact() > 0 && lastProbe.rightExact() >= o.untilExact();
                 }
-                if (step % o.checkpointEvery() == 0 || (now - lastCkpt) / 6e10 >= o.checkpointMinutes() || step == o.steps() || timeUp) {
+                boolean finished = step == o.steps() || gate;
+                if (step % o.checkpointEvery() == 0
+                    || (now - lastCkpt) / 6e10 >= o.checkpointMinutes()
+                    || finished
+                    || timeUp) {
                     ObjectNode st = new ObjectMapper().createObjectNode();
                     st.put("kind", "recall");
                     st.put("step", step);
@@ -324,6 +336,7 @@ public final class RecallTrainer {
                     st.put("doc_tokens", o.docTokens());
                     st.put("segment_tokens", o.segmentTokens());
                     st.put("batch", o.batch());
+                    st.put("finished", finished);
                     if (lastProbe != null) {
                         st.set("probe", new ObjectMapper().valueToTree(lastProbe));
                     }
@@ -342,6 +355,16 @@ public final class RecallTrainer {
                     log.printf(Locale.ROOT, "[recall] checkpoint step %d -> %s%n", step, ckpt);
                     log.flush();
                     lastCkpt = System.nanoTime();
+                }
+                if (gate) {
+                    log.printf(
+                        Locale.ROOT,
+                        "[recall] stage finished at step %d: held-out exact match %.3f >= --until-exact %.3f%n",
+                        step,
+                        lastProbe.rightExact(),
+                        o.untilExact()
+                    );
+                    break;
                 }
                 if (timeUp) {
                     log.printf(Locale.ROOT, "[recall] stopping at step %d (--max-minutes); continue with --resume%n", step);

@@ -29,7 +29,7 @@ public class RecallTrainerTests extends OpenSearchTestCase {
         return new RecallTrainer.Options(
             out, resume, null, ModelShape.ci(t.vocabSize()), steps, 1, 1, 8, docTokens, 3, 0.25, 0.3, summary ? 1.0 : 0.0, segment, 0.5,
             3e-3, 3e-4, 5,
-            0.01, 1.0, 10, 0, 8, 1000, 60, 0
+            0.01, 1.0, 10, 0, 8, 1000, 60, 0, 0
         );
     }
 

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The lloco-tiny retrieval curriculum (io.lloco.train.RecallTrainer), resumable across sessions:
+#   tools/train/curriculum.sh            # runs/resumes the first unfinished stage, then the next ones
+#   MAX_MINUTES=60 tools/train/curriculum.sh   # stop (after a checkpoint) after 60 minutes of this invocation's stage
+# A stage is finished when its schedule ends or its held-out probe reaches --until-exact (exact match of the answers
+# read from the right context; trainer_state.json "finished": true). Each stage starts from the previous stage's
+# final checkpoint; the first from $INIT (default $RUN/init-step2000: the `run.sh pretrain` checkpoint at step 2000,
+# LM-pretrained, no retrieval). Figures and logs: models/lloco-tiny/train-logs/recall-<stage>.log.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+RUN=${RUN:-$(cd "$ROOT/.." && pwd)/lloco-train}
+INIT=${INIT:-$RUN/init-step2000}
+# name | options: documents of T tokens compressed in segments of S (16 summaries each), summary steps share, gate
+STAGES=(
+  "c1-64x64|--doc-tokens 64 --segment 64 --batch 32 --questions 4 --summary-rate 0.5 --steps 6000 --warmup 50 --until-exact 0.8"
+  "c2-256x64|--doc-tokens 256 --segment 64 --batch 16 --questions 6 --summary-rate 0.75 --steps 6000 --warmup 50 --until-exact 0.8"
+  "c3-512x128|--doc-tokens 512 --segment 128 --batch 8 --questions 8 --summary-rate 0.9 --steps 6000 --warmup 50 --until-exact 0.8"
+  "c4-1024x256|--doc-tokens 1024 --segment 256 --batch 4 --questions 8 --summary-rate 1 --steps 6000 --warmup 50 --until-exact 0.8"
+  "c5-2048x512|--doc-tokens 2048 --segment 512 --batch 2 --questions 8 --summary-rate 1 --steps 6000 --warmup 50 --until-exact 0.85"
+)
+finished() { [ -f "$1/checkpoint/trainer_state.json" ] && grep -q '"finished" : true' "$1/checkpoint/trainer_state.json"; }
+prev=$INIT
+for s in "${STAGES[@]}"; do
+  name=${s%%|*}; opts=${s#*|}; dir=$RUN/$name
+  if finished "$dir"; then prev=$dir/checkpoint; continue; fi
+  if [ -f "$dir/checkpoint/trainer_state.json" ]; then start=(--resume); else start=(--init "$prev"); fi
+  echo "[curriculum] stage $name: ${start[*]} $opts"
+  # shellcheck disable=SC2086
+  "$ROOT/tools/train/run.sh" recall "$name" "${start[@]}" $opts --probe-every 100 --probe-docs 64 \
+    ${MAX_MINUTES:+--max-minutes $MAX_MINUTES}
+  if ! finished "$dir"; then echo "[curriculum] stage $name stopped before its end; run again to resume"; exit 0; fi
+  prev=$dir/checkpoint
+done
+echo "[curriculum] all stages finished; the last checkpoint is $prev (next: run.sh lora with it as the base)"
