@@ -137,10 +137,19 @@ public final class RecallTrainer {
     }
 
     /**
-     * Held-out probe figures: answer NLL per target token and exact match per question, with the right and a wrong
-     * context.
+     * Held-out probe figures with the right and a wrong context: answer NLL per target token, exact match per
+     * question (every answer token and the EOS are the argmax, teacher-forced), first-answer-token accuracy, and a
+     * few missed answers ("question -> gold / predicted") with the right context.
      */
-    public record Probe(double rightNll, double wrongNll, double rightExact, double wrongExact, int questions) {
+    public record Probe(
+        double rightNll,
+        double wrongNll,
+        double rightExact,
+        double wrongExact,
+        double rightFirst,
+        double wrongFirst,
+        int questions,
+        List<String> missed) {
 
         /** {@code wrongNll - rightNll}: how much the context helps. */
         public double gap() {
@@ -155,11 +164,13 @@ public final class RecallTrainer {
     private final Options o;
     private final LlamaModel model;
     private final LlamaConfig config;
+    private final WorldTokenizer tokenizer;
 
-    RecallTrainer(Options o, LlamaModel model) {
+    RecallTrainer(Options o, LlamaModel model, WorldTokenizer tokenizer) {
         this.o = o;
         this.model = model;
         this.config = model.config();
+        this.tokenizer = tokenizer;
     }
 
     /** Runs the stage; progress lines go to {@code log}. */
@@ -235,7 +246,7 @@ public final class RecallTrainer {
         Probe lastProbe = null;
         try (LlamaModel model = new LlamaModel(weights);
             AdamW opt = new AdamW(params, AdamW.Hyper.of(o.weightDecay()), weights.manager())) {
-            RecallTrainer t = new RecallTrainer(o, model);
+            RecallTrainer t = new RecallTrainer(o, model, tok);
             if (from != null) {
                 opt.load(from.resolve(TrainSupport.OPTIMIZER));
                 emaQa = state.path("ema_qa").asDouble(Double.NaN);
@@ -381,13 +392,16 @@ public final class RecallTrainer {
     public static String describe(Probe p) {
         return String.format(
             Locale.ROOT,
-            "right nll %.4f exact %.3f | wrong nll %.4f exact %.3f | gap %.4f (%d questions)",
+            "right nll %.4f exact %.3f first %.3f | wrong nll %.4f exact %.3f first %.3f | gap %.4f (%d questions)%s",
             p.rightNll(),
             p.rightExact(),
+            p.rightFirst(),
             p.wrongNll(),
             p.wrongExact(),
+            p.wrongFirst(),
             p.gap(),
-            p.questions()
+            p.questions(),
+            p.missed().isEmpty() ? "" : "; missed: " + String.join("; ", p.missed())
         );
     }
 
@@ -548,13 +562,16 @@ public final class RecallTrainer {
         int b = rows.size();
         double[] nll = new double[2];
         double[] exact = new double[2];
+        double[] first = new double[2];
         int questions = 0;
+        List<String> examples = new ArrayList<>();
         try (GradMode g = GradMode.disabled()) {
             for (int pass = 0; pass < 2; pass++) {
                 int chunk = 8;
                 double sum = 0;
                 int tokens = 0;
                 int hits = 0;
+                int firstHits = 0;
                 questions = 0;
                 for (int from = 0; from < b; from += chunk) {
                     List<RecallSampler.Row> part = rows.subList(from, Math.min(b, from + chunk));
@@ -573,31 +590,50 @@ public final class RecallTrainer {
                         long[] argmax = l.logits().argMax(1).toLongArray();
                         int q = 0;
                         for (RecallSampler.Row r : part) {
-                            boolean inAnswer = false;
-                            boolean ok = true;
-                            for (int j = 0; j < r.chain().length; j++) {
-                                if (r.target()[j]) {
-                                    inAnswer = true;
-                                    ok &= argmax[q] == l.targets()[q];
-                                    q++;
-                                } else if (inAnswer) {
-                                    hits += ok ? 1 : 0;
-                                    questions++;
-                                    inAnswer = false;
-                                    ok = true;
+                            int j = 0;
+                            while (j < r.chain().length) {
+                                if (r.target()[j] == false) {
+                                    j++;
+                                    continue;
                                 }
-                            }
-                            if (inAnswer) {
+                                int a = j;
+                                boolean ok = true;
+                                while (j < r.chain().length && r.target()[j]) {
+                                    ok &= argmax[q + j - a] == r.chain()[j];
+                                    j++;
+                                }
                                 hits += ok ? 1 : 0;
+                                firstHits += argmax[q] == r.chain()[a] ? 1 : 0;
                                 questions++;
+                                if (pass == 0 && ok == false && examples.size() < 4 && tokenizer != null) {
+                                    examples.add(example(r, a, j, java.util.Arrays.copyOfRange(argmax, q, q + j - a)));
+                                }
+                                q += j - a;
                             }
                         }
                     }
                 }
                 nll[pass] = sum / tokens;
                 exact[pass] = (double) hits / questions;
+                first[pass] = (double) firstHits / questions;
             }
         }
-        return new Probe(nll[0], nll[1], exact[0], exact[1], questions);
+        return new Probe(nll[0], nll[1], exact[0], exact[1], first[0], first[1], questions, List.copyOf(examples));
+    }
+
+    /** "question -> gold / got" of a missed answer (teacher-forced argmax), for the log. */
+    private String example(RecallSampler.Row r, int answerFrom, int answerTo, long[] got) {
+        int q = answerFrom;
+        while (q > 0 && r.target()[q - 1] == false) {
+            q--;
+        }
+        int[] gotIds = new int[got.length];
+        for (int i = 0; i < got.length; i++) {
+            gotIds[i] = (int) got[i];
+        }
+        String question = tokenizer.decode(java.util.Arrays.copyOfRange(r.chain(), q, answerFrom)).replace("\n", " ").trim();
+        String gold = tokenizer.decode(java.util.Arrays.copyOfRange(r.chain(), answerFrom, answerTo - 1)).trim();
+        String pred = tokenizer.decode(gotIds).replace("</s>", "").trim();
+        return question + " -> " + gold + " / " + pred;
     }
 }

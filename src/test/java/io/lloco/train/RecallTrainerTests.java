@@ -82,7 +82,7 @@ public class RecallTrainerTests extends OpenSearchTestCase {
                     0,
                     3
                 );
-                RecallTrainer.Context ctx = new RecallTrainer(o, model).context(m, rows, true, false);
+                RecallTrainer.Context ctx = new RecallTrainer(o, model, tok).context(m, rows, true, false);
                 int s = w.config().summaryLength();
                 assertArrayEquals(new long[]{3, 3L * s, w.config().hiddenSize()}, ctx.vectors().getShape().getShape());
                 float[] batched = ctx.vectors().toFloatArray();
@@ -111,6 +111,9 @@ public class RecallTrainerTests extends OpenSearchTestCase {
             assertTrue("answer loss falls well below chance " + chance + ": " + s.lastQa(), s.lastQa() < 0.75 * chance);
             assertNotNull(s.probe());
             assertTrue(s.probe().questions() >= 8);
+            assertTrue(s.probe().rightFirst() >= s.probe().rightExact());
+            assertTrue("missed answers are shown: " + s.probe().missed(), s.probe().missed().size() > 0);
+            assertTrue(s.probe().missed().get(0), s.probe().missed().get(0).contains(" -> "));
             RecallTrainer.Summary more = RecallTrainer.run(options(text, true, false, 64, 64, 50), root, TrainerTests.quiet());
             assertEquals(50, more.step());
             expectThrows(
