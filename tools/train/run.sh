@@ -55,8 +55,9 @@ case "$stage" in
     ;;
   lora)
     # LoRA r=8 alpha=16 on q/k/v/o (LLOCO-SPEC 2.5) over a frozen snapshot of the pretrain checkpoint
+    # BASE_FROM: the checkpoint to freeze as the base (default the pretrain run's; e.g. $RUN/c1-64x64/checkpoint)
     if [ "${1:-}" != "--resume" ]; then
-      rm -rf "$RUN/base" && cp -r "$RUN/pretrain/checkpoint" "$RUN/base"
+      rm -rf "$RUN/base" && cp -r "${BASE_FROM:-$RUN/pretrain/checkpoint}" "$RUN/base"
     fi
     java_run io.lloco.cli.TrainCommand lora --model "$RUN/base" --out "$RUN/lora" --steps 600 --seed 1 --world-seed 1 \
       --rank 8 --alpha 16 --lr 1e-3 --docs 150 --doc-tokens 2048,4096,4096 --questions 4 \

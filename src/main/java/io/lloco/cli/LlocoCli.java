@@ -36,7 +36,7 @@ public final class LlocoCli {
         return new LlocoCli().register(new LogitsCommand())
             .register(new CompressCommand())
             .register(new GenerateCommand())
-            .register(Subcommand.of("train", "pretrain a model or train a LoRA adapter", TrainCommand::run))
+            .register(Subcommand.of("train", "pretrain a model, run the retrieval curriculum or train a LoRA adapter", TrainCommand::run))
             .register(Subcommand.of("eval", "evaluate a model (and adapter) on generated QA tasks", EvalCommand::run));
     }
 

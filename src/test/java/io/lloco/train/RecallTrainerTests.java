@@ -33,6 +33,35 @@ public class RecallTrainerTests extends OpenSearchTestCase {
         );
     }
 
+    /** Bad options exit 2 with one line naming the option; nothing is written. */
+    public void testCliRejectsBadOptions() throws Exception {
+        Path out = createTempDir().resolve("r");
+        for (String[] bad : new String[][]{
+            {"--summary-rate", "2"},
+            {"--batch", "0"},
+            {"--doc-tokens", "100", "--segment", "64", "--summary-rate", "1"},
+            {"--until-exact", "1.5"},
+            {"--bogus", "1"}}) {
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            String[] args = new String[bad.length + 5];
+            args[0] = "recall";
+            args[1] = "--out";
+            args[2] = out.toString();
+            args[3] = "--threads";
+            args[4] = "1";
+            System.arraycopy(bad, 0, args, 5, bad.length);
+            int rc = io.lloco.cli.TrainCommand.run(
+                args,
+                TrainerTests.quiet(),
+                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8)
+            );
+            String msg = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(msg, 2, rc);
+            assertTrue(bad[0] + " named in: " + msg, msg.contains(bad[0].equals("--doc-tokens") ? "--segment" : bad[0]));
+            assertFalse(java.nio.file.Files.exists(out.resolve("checkpoint")));
+        }
+    }
+
     /** Every row is exactly docTokens long, and every answer (value, or the value of "X. value") is in its context. */
     public void testRowsAreExactAndEveryQuestionIsAnswerable() {
         WorldTokenizer tok = WorldTokenizer.bundled();
