@@ -172,15 +172,7 @@ public final class LoraTrainer {
     /** Runs LoRA finetuning. */
     public static Summary run(Options o, NDManager root, PrintStream log) throws IOException {
         Path ckpt = o.out().resolve("checkpoint");
-        Path from = o.resume() ? TrainSupport.resumable(ckpt) : null;
-        if (o.resume() && from == null) {
-            throw new IOException(String.format(Locale.ROOT, "--resume: no checkpoint under [%s]; start without --resume", ckpt));
-        }
-        if (o.resume() == false && TrainSupport.resumable(ckpt) != null) {
-            throw new IOException(
-                String.format(Locale.ROOT, "[%s] already holds a checkpoint; pass --resume or choose another --out", ckpt)
-            );
-        }
+        Path from = TrainSupport.startingPoint(ckpt, o.resume());
         Path tokFile = o.model().resolve("tokenizer.json");
         WorldTokenizer tok = Files.isRegularFile(tokFile) ? WorldTokenizer.load(tokFile) : WorldTokenizer.bundled();
         World world = new World(o.worldSeed(), WorldConfig.defaults(), tok);

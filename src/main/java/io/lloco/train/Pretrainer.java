@@ -120,15 +120,7 @@ public final class Pretrainer {
     public static Summary run(Options o, NDManager root, PrintStream log) throws IOException {
         Path ckpt = o.out().resolve("checkpoint");
         Files.createDirectories(o.out());
-        Path from = o.resume() ? TrainSupport.resumable(ckpt) : null;
-        if (o.resume() && from == null) {
-            throw new IOException(String.format(Locale.ROOT, "--resume: no checkpoint under [%s]; start without --resume", ckpt));
-        }
-        if (o.resume() == false && TrainSupport.resumable(ckpt) != null) {
-            throw new IOException(
-                String.format(Locale.ROOT, "[%s] already holds a checkpoint; pass --resume to continue it or choose another --out", ckpt)
-            );
-        }
+        Path from = TrainSupport.startingPoint(ckpt, o.resume());
         Path tokFile = from != null ? from.resolve("tokenizer.json") : o.tokenizer();
         WorldTokenizer tok = tokFile == null ? WorldTokenizer.bundled() : WorldTokenizer.load(tokFile);
         byte[] tokBytes = tokFile == null

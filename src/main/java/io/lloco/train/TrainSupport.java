@@ -151,6 +151,23 @@ public final class TrainSupport {
         return Files.isRegularFile(prev.resolve(STATE)) ? prev : null;
     }
 
+    /**
+     * Where a run starts: the checkpoint to resume when {@code resume} (an error when there is none), else null (an
+     * error when {@code ckpt} already holds a checkpoint, so a new run never overwrites one).
+     */
+    public static Path startingPoint(Path ckpt, boolean resume) throws IOException {
+        Path found = resumable(ckpt);
+        if (resume && found == null) {
+            throw new IOException(String.format(Locale.ROOT, "--resume: no checkpoint under [%s]; start without --resume", ckpt));
+        }
+        if (resume == false && found != null) {
+            throw new IOException(
+                String.format(Locale.ROOT, "[%s] already holds a checkpoint; pass --resume to continue it or choose another --out", ckpt)
+            );
+        }
+        return resume ? found : null;
+    }
+
     /** Deletes a directory tree if it exists. */
     public static void deleteTree(Path dir) throws IOException {
         if (Files.exists(dir) == false) {
