@@ -6,13 +6,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd); cd "$ROOT"
 BUILD=${BUILD_DIR:-$ROOT/target-bench}
 ./mvnw -B -q -o -Dbuild.dir="$BUILD" -DskipTests -Dspotless.check.skip=true package
-JAVA=""; best=0
-for d in ${JAVA_HOME:-} /usr/lib/jvm/*; do
-  [ -x "$d/bin/java" ] || continue
-  v=$("$d/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/{print $2}' | cut -d. -f1)
-  if [ "${v:-0}" -gt "$best" ]; then JAVA=$d/bin/java; best=$v; fi
-done
-[ "$best" -ge 21 ] || { echo "run.sh: no JDK >= 21" >&2; exit 1; }
+. "$ROOT/bench/jdk.sh"
 mkdir -p "$BUILD/tmp"
 CP="$BUILD/test-classes:$BUILD/classes:$(cat "$BUILD/cli.classpath")"
 exec "$JAVA" -Xmx4g -cp "$CP" \

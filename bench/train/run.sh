@@ -12,13 +12,7 @@ BUILD=${BUILD_DIR:-$ROOT/target-bench}
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/lloco-bench-train.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
 ./mvnw -B -q -o -Dbuild.dir="$BUILD" -DskipTests -Dspotless.check.skip=true package
-JAVA=""; best=0
-for d in ${JAVA_HOME:-} /usr/lib/jvm/*; do
-  [ -x "$d/bin/java" ] || continue
-  v=$("$d/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/{print $2}' | cut -d. -f1)
-  if [ "${v:-0}" -gt "$best" ]; then JAVA=$d/bin/java; best=$v; fi
-done
-[ "$best" -ge 21 ] || { echo "run.sh: no JDK >= 21" >&2; exit 1; }
+. "$ROOT/bench/jdk.sh"
 export OMP_WAIT_POLICY=PASSIVE
 train() { "$JAVA" -Xmx4g -cp "$BUILD/classes:$(cat "$BUILD/cli.classpath")" -Djna.noclasspath=true --enable-native-access=ALL-UNNAMED \
   -DDJL_CACHE_DIR="$BUILD/djl-cache" io.lloco.cli.TrainCommand "$@" --threads "$THREADS" --max-minutes "$MIN" --log-every 5 2>&1 | grep '^\[' ; }
