@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -92,6 +93,7 @@ def main():
     modes = ["lloco", "full_context", "no_context"]
     stats = {m: {"n": 0, "ok": 0, "positions": 0, "ms": 0.0} for m in modes}
     per_task = {}
+    plugin_answers = {}  # (doc id, question) -> the lloco answer, for the answer-by-answer comparison
     print("\n### questions (held-out documents)")
     for d in docs:
         for q in d["questions"]:
@@ -114,6 +116,7 @@ def main():
                 t[1] += 1
                 line.append((m, r, ok))
             lr = line[0][1]
+            plugin_answers[(d["id"], q["question"])] = lr["answer"].strip()
             print(f"  [{q['task']}] {q['question']}")
             print(f"      gold: {q['answer']!r}")
             for m, r, ok in line:
@@ -141,14 +144,18 @@ def main():
         root = sys.path[0] + "/../.."
         for task in sorted({k[1] for k in per_task}):
             n = per_task[("lloco", task)][1]
-            res = subprocess.run(
-                [root + "/bin/lloco", "eval", "--model", a.compare_offline, "--adapter", a.compare_offline + "/adapters/default",
-                 "--task", task, "--n", str(n), "--seed", str(a.seed), "--doc-tokens", str(a.tokens),
-                 "--questions-per-doc", str(a.questions), "--mode", "lloco"],
-                check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+            with tempfile.NamedTemporaryFile(suffix=".jsonl") as preds:
+                res = subprocess.run(
+                    [root + "/bin/lloco", "eval", "--model", a.compare_offline, "--adapter", a.compare_offline + "/adapters/default",
+                     "--task", task, "--n", str(n), "--seed", str(a.seed), "--doc-tokens", str(a.tokens),
+                     "--questions-per-doc", str(a.questions), "--mode", "lloco", "--predictions", preds.name],
+                    check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+                offline = [json.loads(l) for l in open(preds.name) if l.strip()]
             off = json.loads(res)
+            same = sum(1 for p in offline if plugin_answers.get((p["doc_id"], p["question"])) == p["prediction"])
             ok, n = per_task[("lloco", task)]
-            print(f"  {task:8s} plugin {ok / max(n, 1):6.1%} (n={n})   offline {off['accuracy']:6.1%} (n={off['n']})")
+            print(f"  {task:8s} plugin {ok / max(n, 1):6.1%} (n={n})   offline {off['accuracy']:6.1%} (n={off['n']})   "
+                  f"identical answers {same}/{len(offline)}")
     L, F = stats["lloco"], stats["full_context"]
     if L["positions"]:
         print(f"\n  lloco reads {F['positions'] / L['positions']:.1f}x fewer decoder positions than full_context and answers in "

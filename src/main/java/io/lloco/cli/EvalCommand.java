@@ -5,8 +5,11 @@
 package io.lloco.cli;
 
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,8 +26,9 @@ import io.lloco.train.world.WorldTokenizer;
 
 /**
  * {@code lloco eval --model DIR [--adapter DIR] --task lookup|choice|needle --n N --seed S --mode lloco|full|none
- * [--doc-tokens T]}: prints one JSON line with accuracy, n, mean decoder positions, mean full-context tokens and
- * milliseconds per question, on the world's held-out TEST split.
+ * [--doc-tokens T] [--predictions FILE]}: prints one JSON line with accuracy, n, mean decoder positions, mean
+ * full-context tokens and milliseconds per question, on the world's held-out TEST split; {@code --predictions} also
+ * writes every question's answer as a JSON line (for answer-by-answer comparison with the plugin).
  */
 public final class EvalCommand {
 
@@ -33,7 +37,7 @@ public final class EvalCommand {
 
     /** Usage text. */
     public static final String USAGE = "usage: lloco eval --model DIR [--adapter DIR] --task lookup|choice|needle [--n N] [--seed S] "
-        + "[--mode lloco|full|none] [--doc-tokens T] [--questions-per-doc Q] [--threads N]\n";
+        + "[--mode lloco|full|none] [--doc-tokens T] [--questions-per-doc Q] [--threads N] [--predictions FILE]\n";
 
     /** Entry point for the {@code eval} subcommand; {@code args} excludes "eval". */
     public static int run(String[] args) {
@@ -59,6 +63,7 @@ public final class EvalCommand {
                 a.integer("doc-tokens", 4096),
                 a.integer("questions-per-doc", 4)
             );
+            Path predictions = a.path("predictions");
             a.checkAllUsed();
             Path tokFile = model.resolve("tokenizer.json");
             WorldTokenizer tok = Files.isRegularFile(tokFile) ? WorldTokenizer.load(tokFile) : WorldTokenizer.bundled();
@@ -67,7 +72,12 @@ public final class EvalCommand {
                 LlamaWeights w = LlamaWeights.load(model, root);
                 LlamaModel m = new LlamaModel(w);
                 LoraWeights lora = adapter == null ? null : LoraWeights.load(adapter, w.config(), w.manager())) {
-                ObjectNode r = new Evaluator(m, tok).run(spec, lora);
+                List<String> lines = new ArrayList<>();
+                ObjectNode r = new Evaluator(m, tok).run(spec, lora, p -> lines.add(p.toString()));
+                if (predictions != null) {
+                    Files.write(predictions, lines, StandardCharsets.UTF_8);
+                    r.put("predictions", predictions.toString());
+                }
                 r.put("model", model.toString());
                 if (adapter != null) {
                     r.put("adapter_dir", adapter.toString());

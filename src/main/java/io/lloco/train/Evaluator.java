@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -109,6 +110,16 @@ public final class Evaluator {
 
     /** Runs an evaluation; {@code adapter} may be null. Returns the JSON result. */
     public ObjectNode run(Spec spec, LoraWeights adapter) {
+        return run(spec, adapter, p -> {
+        });
+    }
+
+    /**
+     * Runs an evaluation and hands every scored question to {@code predictions} as one JSON object: {@code doc_id},
+     * {@code question_id}, {@code task}, {@code question}, {@code gold}, {@code prediction}, {@code correct},
+     * {@code decoder_positions} — so another path (the plugin's {@code _lloco_qa}) can be compared answer by answer.
+     */
+    public ObjectNode run(Spec spec, LoraWeights adapter, Consumer<ObjectNode> predictions) {
         World world = new World(spec.seed(), io.lloco.train.world.WorldConfig.defaults(), tokenizer);
         AutoCompressor compressor = new AutoCompressor(model);
         Generator generator = new Generator(model, codec(tokenizer));
@@ -145,6 +156,7 @@ public final class Evaluator {
             }
             List<GenerationRequest> reqs = new ArrayList<>();
             List<QaExample> asked = new ArrayList<>();
+            List<Integer> askedPositions = new ArrayList<>();
             for (QaExample q : qs) {
                 int[] prompt = tokenizer.encode(q.prompt(templates));
                 int maxNew = q.task() == TaskFamily.CHOICE ? 24 : 16;
@@ -163,6 +175,7 @@ public final class Evaluator {
                 docTokenSum += docIds.length;
                 reqs.add(new GenerationRequest(prefix, ids, adapter, GenerationParams.greedy(maxNew)));
                 asked.add(q);
+                askedPositions.add(positions);
             }
             List<GenerationResult> res = generator.generate(reqs);
             nanos += System.nanoTime() - t0;
@@ -183,6 +196,16 @@ public final class Evaluator {
                     d[0] += ok;
                     d[1] += 1;
                 }
+                ObjectNode p = new ObjectMapper().createObjectNode();
+                p.put("doc_id", doc.id());
+                p.put("question_id", q.id());
+                p.put("task", q.task().templateName());
+                p.put("question", q.question());
+                p.put("gold", q.answer());
+                p.put("prediction", text);
+                p.put("correct", ok > 0);
+                p.put("decoder_positions", askedPositions.get(i));
+                predictions.accept(p);
                 if (samples.size() < 3) {
                     ObjectNode s = new ObjectMapper().createObjectNode();
                     s.put("question", q.question());

@@ -1,0 +1,164 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.qa;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.opensearch.common.settings.Settings;
+import org.opensearch.test.OpenSearchIntegTestCase.ClusterScope;
+import org.opensearch.test.OpenSearchIntegTestCase.Scope;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import ai.djl.ndarray.NDManager;
+
+import io.lloco.runtime.lora.LoraWeights;
+import io.lloco.runtime.model.LlamaModel;
+import io.lloco.runtime.model.LlamaWeights;
+import io.lloco.testing.LlocoIntegTestCase;
+import io.lloco.train.Evaluator;
+import io.lloco.train.world.Document;
+import io.lloco.train.world.QaExample;
+import io.lloco.train.world.Split;
+import io.lloco.train.world.TaskFamily;
+import io.lloco.train.world.World;
+import io.lloco.train.world.WorldTokenizer;
+
+/**
+ * Issue 6, item 9: the plugin path loses nothing. Held-out documents of the synthetic world are ingested through the
+ * {@code lloco_compress} pipeline with the embedded {@code lloco-tiny}, their questions are asked through
+ * {@code _lloco_qa} (its default adapter, the paper's templates, the evaluator's token budgets), and every answer is
+ * compared with what the offline evaluator ({@code lloco eval}: runtime compressor + generator, float32 summaries
+ * that never leave memory) answers to the same question. With float32 storage the answers must be identical, so the
+ * accuracies are too; with the default float16 storage the accuracy must be the same.
+ */
+@ClusterScope(scope = Scope.SUITE, numDataNodes = 0, numClientNodes = 0, supportsDedicatedMasters = false, autoManageMasterNodes = true)
+public class QaMatchesOfflineIT extends LlocoIntegTestCase {
+
+    private static final long SEED = 7;
+    private static final int DOCS = 2;
+    private static final int QUESTIONS = 2;
+
+    private static Path shipped() {
+        return Path.of(System.getProperty("lloco.project.dir", ".")).resolve("src/main/resources/io/lloco/models/lloco-tiny");
+    }
+
+    /** The offline evaluator's answers, keyed by document id and question. */
+    private static Map<String, ObjectNode> offline(TaskFamily task, int docTokens) throws Exception {
+        Map<String, ObjectNode> out = new LinkedHashMap<>();
+        int threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
+        try (
+            NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.load(shipped(), root);
+            LlamaModel m = new LlamaModel(w);
+            LoraWeights lora = LoraWeights.load(shipped().resolve("adapters/default"), w.config(), w.manager())) {
+            WorldTokenizer tok = WorldTokenizer.load(shipped().resolve("tokenizer.json"));
+            new Evaluator(m, tok).run(
+                new Evaluator.Spec(task, Evaluator.Mode.LLOCO, DOCS * QUESTIONS, SEED, docTokens, QUESTIONS),
+                lora,
+                p -> out.put(p.get("doc_id").asText() + " " + p.get("question").asText(), p)
+            );
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testPluginAnswersHeldOutQuestionsAsTheOfflineEvaluatorDoes() throws Exception {
+        internalCluster().startNode(Settings.builder().putList("node.roles", "cluster_manager", "data", "ingest", "lloco"));
+        int docTokens = 1024; // two segments of the shipped model's 512 tokens
+        World world = new World(SEED);
+        List<Document> docs = new ArrayList<>();
+        for (int i = 0; i < DOCS; i++) {
+            docs.add(world.document(Split.TEST, i, docTokens));
+        }
+        ObjectMapper om = new ObjectMapper();
+        for (String storage : new String[]{"float32", "float16"}) {
+            String index = "world-" + storage;
+            call(
+                "PUT",
+                "/_ingest/pipeline/" + index,
+                "{\"processors\":[{\"lloco_compress\":{\"field\":\"body\",\"model\":\"lloco-tiny\",\"storage\":\"" + storage + "\"}}]}"
+            );
+            call("PUT", "/" + index + "?wait_for_active_shards=1", llocoMapping());
+            StringBuilder bulk = new StringBuilder();
+            for (Document d : docs) {
+                bulk.append("{\"index\":{\"_id\":").append(om.writeValueAsString(d.id())).append("}}\n");
+                bulk.append("{\"body\":").append(om.writeValueAsString(d.text())).append("}\n");
+            }
+            Map<String, Object> r = call("POST", "/" + index + "/_bulk?pipeline=" + index + "&refresh=true", bulk.toString());
+            assertEquals(r.toString(), false, r.get("errors"));
+        }
+        for (TaskFamily task : new TaskFamily[]{TaskFamily.LOOKUP, TaskFamily.CHOICE}) {
+            Map<String, ObjectNode> offline = offline(task, docTokens);
+            assertEquals(DOCS * QUESTIONS, offline.size());
+            for (String storage : new String[]{"float32", "float16"}) {
+                int asked = 0;
+                int same = 0;
+                int pluginRight = 0;
+                int offlineRight = 0;
+                for (Document d : docs) {
+                    for (QaExample q : world.questions(d, task, QUESTIONS)) {
+                        ObjectNode off = offline.get(d.id() + " " + q.question());
+                        assertNotNull("the evaluator asked [" + q.question() + "] of " + d.id(), off);
+                        Map<String, Object> body = new LinkedHashMap<>();
+                        body.put("question", q.question());
+                        body.put("doc_ids", List.of(d.id()));
+                        body.put("template", task.templateName());
+                        body.put("max_new_tokens", task == TaskFamily.CHOICE ? 24 : 16);
+                        if (task == TaskFamily.CHOICE) {
+                            body.put("choices", q.options());
+                        }
+                        Map<String, Object> r = call("POST", "/world-" + storage + "/_lloco_qa", om.writeValueAsString(body));
+                        assertEquals("lloco-tiny", r.get("model"));
+                        assertEquals("default", r.get("adapter"));
+                        Map<String, Object> usage = (Map<String, Object>) r.get("usage");
+                        assertEquals(off.get("decoder_positions").asInt(), ((Number) usage.get("decoder_positions")).intValue());
+                        String answer = ((String) r.get("answer")).trim();
+                        String expected = off.get("prediction").asText();
+                        asked++;
+                        same += answer.equals(expected) ? 1 : 0;
+                        pluginRight += correct(task, answer, q) ? 1 : 0;
+                        offlineRight += off.get("correct").asBoolean() ? 1 : 0;
+                        if (storage.equals("float32")) {
+                            assertEquals("[" + q.question() + "] of " + d.id() + " (float32 summaries)", expected, answer);
+                        }
+                    }
+                }
+                logger.info(
+                    String.format(
+                        Locale.ROOT,
+                        "%s, %s summaries: plugin %d/%d right, offline %d/%d, identical answers %d/%d",
+                        task.templateName(),
+                        storage,
+                        pluginRight,
+                        asked,
+                        offlineRight,
+                        asked,
+                        same,
+                        asked
+                    )
+                );
+                assertEquals(task + " accuracy with " + storage + " summaries", offlineRight, pluginRight);
+            }
+        }
+    }
+
+    private static boolean correct(TaskFamily task, String answer, QaExample q) {
+        return switch (task) {
+            case LOOKUP -> io.lloco.train.world.WorldEval.exactMatch(answer, q.gold()) > 0;
+            case CHOICE -> io.lloco.train.world.WorldEval.choiceCorrect(answer, q.gold()) > 0;
+            case NEEDLE -> io.lloco.train.world.WorldEval.needleFound(answer, q.gold()) > 0;
+        };
+    }
+}
