@@ -93,7 +93,7 @@ def main():
     modes = ["lloco", "full_context", "no_context"]
     stats = {m: {"n": 0, "ok": 0, "positions": 0, "ms": 0.0} for m in modes}
     per_task = {}
-    plugin_answers = {}  # (doc id, question) -> the lloco answer, for the answer-by-answer comparison
+    plugin_answers = {}  # (doc id, task, question) -> the lloco answer, for the answer-by-answer comparison
     print("\n### questions (held-out documents)")
     for d in docs:
         for q in d["questions"]:
@@ -116,7 +116,7 @@ def main():
                 t[1] += 1
                 line.append((m, r, ok))
             lr = line[0][1]
-            plugin_answers[(d["id"], q["question"])] = lr["answer"].strip()
+            plugin_answers[(d["id"], q["task"], q["question"])] = lr["answer"].strip()
             print(f"  [{q['task']}] {q['question']}")
             print(f"      gold: {q['answer']!r}")
             for m, r, ok in line:
@@ -152,10 +152,14 @@ def main():
                     check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
                 offline = [json.loads(l) for l in open(preds.name) if l.strip()]
             off = json.loads(res)
-            same = sum(1 for p in offline if plugin_answers.get((p["doc_id"], p["question"])) == p["prediction"])
+            differ = [p for p in offline if plugin_answers.get((p["doc_id"], p["task"], p["question"])) != p["prediction"]]
+            same = len(offline) - len(differ)
             ok, n = per_task[("lloco", task)]
             print(f"  {task:8s} plugin {ok / max(n, 1):6.1%} (n={n})   offline {off['accuracy']:6.1%} (n={off['n']})   "
                   f"identical answers {same}/{len(offline)}")
+            for p in differ:
+                print(f"    differs: {p['doc_id']} {p['question']!r}: plugin "
+                      f"{plugin_answers.get((p['doc_id'], p['task'], p['question']))!r}, offline {p['prediction']!r}")
     L, F = stats["lloco"], stats["full_context"]
     if L["positions"]:
         print(f"\n  lloco reads {F['positions'] / L['positions']:.1f}x fewer decoder positions than full_context and answers in "
