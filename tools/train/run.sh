@@ -56,31 +56,35 @@ case "$stage" in
   lora)
     # LoRA r=8 alpha=16 on q/k/v/o (LLOCO-SPEC 2.5) over a frozen snapshot of the pretrain checkpoint
     # BASE_FROM: the checkpoint to freeze as the base (default the pretrain run's; e.g. $RUN/c1-64x64/checkpoint)
+    # LORA_LOG: train-logs/<name>.log (default lora); options after "lora" (or EXTRA) override the defaults below
     if [ "${1:-}" != "--resume" ]; then
       rm -rf "$RUN/base" && cp -r "${BASE_FROM:-$RUN/pretrain/checkpoint}" "$RUN/base"
     fi
     java_run io.lloco.cli.TrainCommand lora --model "$RUN/base" --out "$RUN/lora" --steps 600 --seed 1 --world-seed 1 \
       --rank 8 --alpha 16 --lr 1e-3 --docs 150 --doc-tokens 2048,4096,4096 --questions 4 \
       --log-every 10 --checkpoint-every 100 --checkpoint-minutes 8 --threads "$THREADS" ${EXTRA:-} "$@" \
-      >> "$LOGS/lora.log" 2>&1
+      >> "$LOGS/${LORA_LOG:-lora}.log" 2>&1
     ;;
   eval)
     # WHICH=base (no adapter) | adapter | all; N questions per (task, mode); needle uses NEEDLE_N (2 per depth 0.0..1.0)
-    N=${N:-40}; NEEDLE_N=${NEEDLE_N:-22}; WHICH=${WHICH:-all}
-    out=$LOGS/eval.jsonl
+    # DOC_TOKENS: the held-out documents (default 4096); FULL_TOKENS: where the full-context baseline is compared
+    # (default 1024: 4096-token documents do not fit the 2048-position window); EVAL_LOG: train-logs/<name>.jsonl
+    N=${N:-40}; NEEDLE_N=${NEEDLE_N:-22}; WHICH=${WHICH:-all}; DOC_TOKENS=${DOC_TOKENS:-4096}; FULL_TOKENS=${FULL_TOKENS:-1024}
+    out=$LOGS/${EVAL_LOG:-eval}.jsonl
     ev() { java_run io.lloco.cli.EvalCommand --model "$RUN/base" --seed 7 --threads "$THREADS" "$@" | grep '^{' | tee -a "$out"; }
     for task in lookup choice needle; do
       n=$N; [ $task = needle ] && n=$NEEDLE_N
       if [ "$WHICH" != adapter ]; then
-        ev --task $task --n "$n" --mode lloco --doc-tokens 4096
-        ev --task $task --n "$n" --mode none --doc-tokens 4096
+        ev --task $task --n "$n" --mode lloco --doc-tokens "$DOC_TOKENS"
+        ev --task $task --n "$n" --mode none --doc-tokens "$DOC_TOKENS"
       fi
       if [ "$WHICH" != base ]; then
-        ev --adapter "$RUN/lora" --task $task --n "$n" --mode lloco --doc-tokens 4096
-        ev --adapter "$RUN/lora" --task $task --n "$n" --mode none --doc-tokens 4096
-        # full context: 4096-token documents do not fit the 2048-position window; compare on 1024-token documents
-        ev --adapter "$RUN/lora" --task $task --n "$n" --mode full --doc-tokens 1024
-        ev --adapter "$RUN/lora" --task $task --n "$n" --mode lloco --doc-tokens 1024
+        ev --adapter "$RUN/lora" --task $task --n "$n" --mode lloco --doc-tokens "$DOC_TOKENS"
+        ev --adapter "$RUN/lora" --task $task --n "$n" --mode none --doc-tokens "$DOC_TOKENS"
+        ev --adapter "$RUN/lora" --task $task --n "$n" --mode full --doc-tokens "$FULL_TOKENS"
+        if [ "$FULL_TOKENS" != "$DOC_TOKENS" ]; then
+          ev --adapter "$RUN/lora" --task $task --n "$n" --mode lloco --doc-tokens "$FULL_TOKENS"
+        fi
       fi
     done
     ;;
