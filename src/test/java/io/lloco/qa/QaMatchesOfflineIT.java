@@ -5,7 +5,6 @@
 package io.lloco.qa;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,7 +43,7 @@ import io.lloco.train.world.WorldTokenizer;
 public class QaMatchesOfflineIT extends LlocoIntegTestCase {
 
     private static final long SEED = 7;
-    private static final int DOCS = 2;
+    private static final int DOCS = 4;
     private static final int QUESTIONS = 2;
 
     private static Path shipped() {
@@ -76,11 +75,22 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
     @SuppressWarnings("unchecked")
     public void testPluginAnswersHeldOutQuestionsAsTheOfflineEvaluatorDoes() throws Exception {
         internalCluster().startNode(Settings.builder().putList("node.roles", "cluster_manager", "data", "ingest", "lloco"));
-        int docTokens = 1024; // two segments of the shipped model's 512 tokens
+        // documents of one segment of the shipped model: the length it was trained to read (see its model card)
+        int docTokens = io.lloco.train.TrainSupport.readJson(shipped().resolve("lloco.json")).path("segment_tokens").asInt();
         World world = new World(SEED);
-        List<Document> docs = new ArrayList<>();
-        for (int i = 0; i < DOCS; i++) {
-            docs.add(world.document(Split.TEST, i, docTokens));
+        Map<TaskFamily, Map<String, ObjectNode>> offline = new LinkedHashMap<>();
+        Map<String, Document> docs = new LinkedHashMap<>();
+        for (TaskFamily task : new TaskFamily[]{TaskFamily.LOOKUP, TaskFamily.CHOICE}) {
+            offline.put(task, offline(task, docTokens));
+            assertEquals(DOCS * QUESTIONS, offline.get(task).size());
+            for (ObjectNode p : offline.get(task).values()) {
+                String id = p.get("doc_id").asText();
+                for (int i = 0; docs.containsKey(id) == false; i++) {
+                    assertTrue("the evaluator's document " + id, i < 100);
+                    Document d = world.document(Split.TEST, i, docTokens);
+                    docs.putIfAbsent(d.id(), d);
+                }
+            }
         }
         ObjectMapper om = new ObjectMapper();
         for (String storage : new String[]{"float32", "float16"}) {
@@ -92,47 +102,48 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
             );
             call("PUT", "/" + index + "?wait_for_active_shards=1", llocoMapping());
             StringBuilder bulk = new StringBuilder();
-            for (Document d : docs) {
+            for (Document d : docs.values()) {
                 bulk.append("{\"index\":{\"_id\":").append(om.writeValueAsString(d.id())).append("}}\n");
                 bulk.append("{\"body\":").append(om.writeValueAsString(d.text())).append("}\n");
             }
             Map<String, Object> r = call("POST", "/" + index + "/_bulk?pipeline=" + index + "&refresh=true", bulk.toString());
             assertEquals(r.toString(), false, r.get("errors"));
         }
-        for (TaskFamily task : new TaskFamily[]{TaskFamily.LOOKUP, TaskFamily.CHOICE}) {
-            Map<String, ObjectNode> offline = offline(task, docTokens);
-            assertEquals(DOCS * QUESTIONS, offline.size());
+        int answeredRight = 0;
+        for (TaskFamily task : offline.keySet()) {
             for (String storage : new String[]{"float32", "float16"}) {
                 int asked = 0;
                 int same = 0;
                 int pluginRight = 0;
                 int offlineRight = 0;
-                for (Document d : docs) {
-                    for (QaExample q : world.questions(d, task, QUESTIONS)) {
-                        ObjectNode off = offline.get(d.id() + " " + q.question());
-                        assertNotNull("the evaluator asked [" + q.question() + "] of " + d.id(), off);
-                        Map<String, Object> body = new LinkedHashMap<>();
-                        body.put("question", q.question());
-                        body.put("doc_ids", List.of(d.id()));
-                        body.put("template", task.templateName());
-                        body.put("max_new_tokens", task == TaskFamily.CHOICE ? 24 : 16);
-                        if (task == TaskFamily.CHOICE) {
-                            body.put("choices", q.options());
-                        }
-                        Map<String, Object> r = call("POST", "/world-" + storage + "/_lloco_qa", om.writeValueAsString(body));
-                        assertEquals("lloco-tiny", r.get("model"));
-                        assertEquals("default", r.get("adapter"));
-                        Map<String, Object> usage = (Map<String, Object>) r.get("usage");
-                        assertEquals(off.get("decoder_positions").asInt(), ((Number) usage.get("decoder_positions")).intValue());
-                        String answer = ((String) r.get("answer")).trim();
-                        String expected = off.get("prediction").asText();
-                        asked++;
-                        same += answer.equals(expected) ? 1 : 0;
-                        pluginRight += correct(task, answer, q) ? 1 : 0;
-                        offlineRight += off.get("correct").asBoolean() ? 1 : 0;
-                        if (storage.equals("float32")) {
-                            assertEquals("[" + q.question() + "] of " + d.id() + " (float32 summaries)", expected, answer);
-                        }
+                for (ObjectNode off : offline.get(task).values()) {
+                    Document d = docs.get(off.get("doc_id").asText());
+                    QaExample q = world.questions(d, task, QUESTIONS)
+                        .stream()
+                        .filter(x -> x.id().equals(off.get("question_id").asText()))
+                        .findFirst()
+                        .orElseThrow();
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("question", q.question());
+                    body.put("doc_ids", List.of(d.id()));
+                    body.put("template", task.templateName());
+                    body.put("max_new_tokens", task == TaskFamily.CHOICE ? 24 : 16);
+                    if (task == TaskFamily.CHOICE) {
+                        body.put("choices", q.options());
+                    }
+                    Map<String, Object> r = call("POST", "/world-" + storage + "/_lloco_qa", om.writeValueAsString(body));
+                    assertEquals("lloco-tiny", r.get("model"));
+                    assertEquals("default", r.get("adapter"));
+                    Map<String, Object> usage = (Map<String, Object>) r.get("usage");
+                    assertEquals(off.get("decoder_positions").asInt(), ((Number) usage.get("decoder_positions")).intValue());
+                    String answer = ((String) r.get("answer")).trim();
+                    String expected = off.get("prediction").asText();
+                    asked++;
+                    same += answer.equals(expected) ? 1 : 0;
+                    pluginRight += correct(task, answer, q) ? 1 : 0;
+                    offlineRight += off.get("correct").asBoolean() ? 1 : 0;
+                    if (storage.equals("float32")) {
+                        assertEquals("[" + q.question() + "] of " + d.id() + " (float32 summaries)", expected, answer);
                     }
                 }
                 logger.info(
@@ -150,8 +161,11 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
                     )
                 );
                 assertEquals(task + " accuracy with " + storage + " summaries", offlineRight, pluginRight);
+                answeredRight += pluginRight;
             }
         }
+        // not a quality bar (ShippedModelTests and the model card are), only that the comparison is not between two zeros
+        assertTrue("the shipped model answers some of these questions right", answeredRight > 0);
     }
 
     private static boolean correct(TaskFamily task, String answer, QaExample q) {
