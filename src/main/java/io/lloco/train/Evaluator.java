@@ -207,11 +207,7 @@ public final class Evaluator {
                 p.put("decoder_positions", askedPositions.get(i));
                 predictions.accept(p);
                 if (samples.size() < 3) {
-                    ObjectNode s = new ObjectMapper().createObjectNode();
-                    s.put("question", q.question());
-                    s.put("gold", q.answer());
-                    s.put("prediction", text);
-                    samples.add(s);
+                    samples.add(p);
                 }
                 done++;
             }
