@@ -26,7 +26,7 @@ import io.lloco.train.world.WorldTokenizer;
 
 /**
  * {@code lloco eval --model DIR [--adapter DIR] --task lookup|choice|needle --n N --seed S --mode lloco|full|none
- * [--doc-tokens T] [--predictions FILE]}: prints one JSON line with accuracy, n, mean decoder positions, mean
+ * [--doc-tokens T] [--predictions FILE] [--choice-mode generate|rank]}: prints one JSON line with accuracy, n, mean decoder positions, mean
  * full-context tokens and milliseconds per question, on the world's held-out TEST split; {@code --predictions} also
  * writes every question's answer as a JSON line (for answer-by-answer comparison with the plugin).
  */
@@ -37,7 +37,16 @@ public final class EvalCommand {
 
     /** Usage text. */
     public static final String USAGE = "usage: lloco eval --model DIR [--adapter DIR] --task lookup|choice|needle [--n N] [--seed S] "
-        + "[--mode lloco|full|none] [--doc-tokens T] [--questions-per-doc Q] [--threads N] [--predictions FILE]\n";
+        + "[--mode lloco|full|none] [--doc-tokens T] [--questions-per-doc Q] [--threads N] [--predictions FILE]\n"
+        + "       [--choice-mode generate|rank]  (choice: generate the answer, or rank the four \"{letter}. {option}\" targets by likelihood)\n";
+
+    private static boolean parseChoiceMode(String s) {
+        return switch (s) {
+            case "generate" -> false;
+            case "rank" -> true;
+            default -> throw new IllegalArgumentException("--choice-mode must be generate or rank, got [" + s + "]");
+        };
+    }
 
     /** Entry point for the {@code eval} subcommand; {@code args} excludes "eval". */
     public static int run(String[] args) {
@@ -61,7 +70,8 @@ public final class EvalCommand {
                 a.integer("n", 100),
                 a.lng("seed", 1),
                 a.integer("doc-tokens", 4096),
-                a.integer("questions-per-doc", 4)
+                a.integer("questions-per-doc", 4),
+                parseChoiceMode(a.str("choice-mode", "generate"))
             );
             Path predictions = a.path("predictions");
             a.checkAllUsed();

@@ -88,6 +88,24 @@ public final class RuntimeModel implements ModelService.LoadedModel {
         return generator.generate(requests, cancelled);
     }
 
+    /**
+     * Log-likelihood of each continuation text, followed by the model's first EOS id, after {@code [prefix ; prompt]}
+     * under {@code adapter} (null: none): one batched forward ({@link Generator#continuationLogProbs}).
+     */
+    public double[] rank(Embeddings prefix, int[] prompt, List<String> continuations, LoraWeights adapter) {
+        List<Integer> eos = model.config().eosTokenIds();
+        List<int[]> targets = new ArrayList<>();
+        for (String c : continuations) {
+            int[] ids = tokenize(c);
+            if (eos.isEmpty() == false) {
+                ids = java.util.Arrays.copyOf(ids, ids.length + 1);
+                ids[ids.length - 1] = eos.get(0);
+            }
+            targets.add(ids);
+        }
+        return generator.continuationLogProbs(prefix, prompt, targets, adapter);
+    }
+
     /** A PEFT adapter for this model, loaded once per directory and kept. */
     public LoraWeights adapter(Path dir) {
         return adapters.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> {

@@ -28,6 +28,7 @@ public class DecodeResponse extends ActionResponse {
     private final String modelFingerprint;
     private final int batchSize;
     private final int decoderPositions;
+    private final double[] optionLogProbs;
 
     /** A response. */
     public DecodeResponse(
@@ -45,7 +46,8 @@ public class DecodeResponse extends ActionResponse {
         String adapter,
         String modelFingerprint,
         int batchSize,
-        int decoderPositions
+        int decoderPositions,
+        double[] optionLogProbs
     ) {
         this.answer = answer;
         this.finishReason = finishReason;
@@ -62,6 +64,7 @@ public class DecodeResponse extends ActionResponse {
         this.modelFingerprint = modelFingerprint;
         this.batchSize = batchSize;
         this.decoderPositions = decoderPositions;
+        this.optionLogProbs = optionLogProbs == null ? new double[0] : optionLogProbs;
     }
 
     /** Wire constructor. */
@@ -82,6 +85,7 @@ public class DecodeResponse extends ActionResponse {
         modelFingerprint = in.readString();
         batchSize = in.readVInt();
         decoderPositions = in.readVInt();
+        optionLogProbs = in.readDoubleArray();
     }
 
     @Override
@@ -101,6 +105,12 @@ public class DecodeResponse extends ActionResponse {
         out.writeString(modelFingerprint);
         out.writeVInt(batchSize);
         out.writeVInt(decoderPositions);
+        out.writeDoubleArray(optionLogProbs);
+    }
+
+    /** Per option, the log-likelihood of its target when the question was ranked ({@code choice_mode: rank}); else empty. */
+    public double[] optionLogProbs() {
+        return optionLogProbs;
     }
 
     /** The answer text. */

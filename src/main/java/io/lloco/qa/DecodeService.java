@@ -31,6 +31,7 @@ import io.lloco.runtime.generate.GenerationRequest;
 import io.lloco.runtime.generate.GenerationResult;
 import io.lloco.runtime.lora.LoraWeights;
 import io.lloco.runtime.model.Embeddings;
+import io.lloco.runtime.prompt.PromptTemplate;
 
 /**
  * This node's decoder: a bounded queue (429 when full) drained by one worker that decodes up to
@@ -164,23 +165,35 @@ public class DecodeService {
         if (prepared.isEmpty()) {
             return;
         }
+        ModelInfo info = model.info();
+        List<Prepared> generated = new ArrayList<>();
+        for (Prepared p : prepared) {
+            QaOptions o = p.pending().request().options();
+            if (o.choiceMode() == QaOptions.ChoiceMode.RANK && o.choices().isEmpty() == false) {
+                rank(model, p, start, info);
+            } else {
+                generated.add(p);
+            }
+        }
+        if (generated.isEmpty()) {
+            return;
+        }
         List<GenerationResult> results;
         try {
             List<java.util.function.BooleanSupplier> cancelled = new ArrayList<>();
-            for (Prepared p : prepared) {
+            for (Prepared p : generated) {
                 CancellableTask t = p.pending().task();
                 cancelled.add(t == null ? null : t::isCancelled);
             }
-            results = model.generate(prepared.stream().map(Prepared::generation).toList(), cancelled);
+            results = model.generate(generated.stream().map(Prepared::generation).toList(), cancelled);
         } catch (Exception e) {
-            logger.warn("decoding a batch of " + prepared.size() + " failed", e);
-            prepared.forEach(p -> p.pending().listener().onFailure(e));
+            logger.warn("decoding a batch of " + generated.size() + " failed", e);
+            generated.forEach(p -> p.pending().listener().onFailure(e));
             return;
         }
         batches.incrementAndGet();
-        ModelInfo info = model.info();
-        for (int i = 0; i < prepared.size(); i++) {
-            Prepared p = prepared.get(i);
+        for (int i = 0; i < generated.size(); i++) {
+            Prepared p = generated.get(i);
             GenerationResult r = results.get(i);
             if (r.finishReason() == io.lloco.runtime.generate.FinishReason.CANCELLED) {
                 p.pending()
@@ -192,25 +205,79 @@ public class DecodeService {
             p.pending()
                 .listener()
                 .onResponse(
-                    new DecodeResponse(
+                    response(
+                        p,
                         r.text() == null ? "" : r.text().strip(),
                         r.finishReason().name().toLowerCase(Locale.ROOT),
-                        p.summaryPositions(),
-                        p.contextTokens(),
-                        p.promptTokens(),
                         r.generatedTokens(),
-                        p.sourcesUsed(),
-                        start - p.pending().enqueued(),
+                        start,
                         r.prefillNanos(),
                         r.decodeNanos(),
-                        nodeName,
-                        p.adapter(),
-                        info.fingerprint(),
-                        prepared.size(),
-                        p.generation().prefixRows() + p.generation().promptIds().length
+                        info,
+                        generated.size(),
+                        null
                     )
                 );
         }
+    }
+
+    /** Answers a multiple-choice question by the likelihood of each option's target ({@code choice_mode: rank}). */
+    private void rank(RuntimeModel model, Prepared p, long start, ModelInfo info) {
+        List<String> choices = p.pending().request().options().choices();
+        List<String> targets = new ArrayList<>();
+        for (int i = 0; i < choices.size(); i++) {
+            targets.add(PromptTemplate.letter(i) + ". " + choices.get(i));
+        }
+        double[] scores;
+        long t0 = System.nanoTime();
+        try {
+            GenerationRequest g = p.generation();
+            scores = model.rank(g.prefix(), g.promptIds(), targets, g.adapter());
+        } catch (Exception e) {
+            logger.warn("ranking the options of a question failed", e);
+            p.pending().listener().onFailure(e);
+            return;
+        }
+        long nanos = System.nanoTime() - t0;
+        int best = 0;
+        for (int i = 1; i < scores.length; i++) {
+            best = scores[i] > scores[best] ? i : best;
+        }
+        batches.incrementAndGet();
+        decoded.incrementAndGet();
+        p.pending().listener().onResponse(response(p, targets.get(best), "ranked", 0, start, nanos, 0, info, 1, scores));
+    }
+
+    private DecodeResponse response(
+        Prepared p,
+        String answer,
+        String finish,
+        int generatedTokens,
+        long start,
+        long prefillNanos,
+        long decodeNanos,
+        ModelInfo info,
+        int batchSize,
+        double[] optionLogProbs
+    ) {
+        return new DecodeResponse(
+            answer,
+            finish,
+            p.summaryPositions(),
+            p.contextTokens(),
+            p.promptTokens(),
+            generatedTokens,
+            p.sourcesUsed(),
+            start - p.pending().enqueued(),
+            prefillNanos,
+            decodeNanos,
+            nodeName,
+            p.adapter(),
+            info.fingerprint(),
+            batchSize,
+            p.generation().prefixRows() + p.generation().promptIds().length,
+            optionLogProbs
+        );
     }
 
     private RuntimeModel runtimeModel(String id) {

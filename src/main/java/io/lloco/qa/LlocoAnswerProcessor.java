@@ -113,6 +113,9 @@ public final class LlocoAnswerProcessor extends AbstractProcessor implements Sea
             qa.template(t == null ? null : t.toString(), choices);
             qa.maxNewTokens(((Number) ext.getOrDefault("max_new_tokens", maxNewTokens)).intValue());
             qa.mode(QaOptions.Mode.parse(String.valueOf(ext.getOrDefault("mode", mode.value()))));
+            if (ext.containsKey("choice_mode")) {
+                qa.choiceMode(QaOptions.ChoiceMode.parse(String.valueOf(ext.get("choice_mode"))));
+            }
             Object a = ext.getOrDefault("adapter", adapter);
             if (a != null) {
                 qa.adapter(a.toString());

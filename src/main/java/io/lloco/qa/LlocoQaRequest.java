@@ -66,6 +66,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     private List<String> stop = List.of();
     private String adapter;
     private QaOptions.Mode mode = QaOptions.Mode.LLOCO;
+    private QaOptions.ChoiceMode choiceMode = QaOptions.ChoiceMode.GENERATE;
 
     private static final ObjectParser<LlocoQaRequest, Void> PARSER = new ObjectParser<>("lloco_qa", false, null);
     static {
@@ -85,6 +86,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         PARSER.declareStringArray((r, v) -> r.stop = v, new ParseField("stop"));
         PARSER.declareString((r, v) -> r.adapter = v, new ParseField("adapter"));
         PARSER.declareString((r, v) -> r.mode = QaOptions.Mode.parse(v), new ParseField("mode"));
+        PARSER.declareString((r, v) -> r.choiceMode = QaOptions.ChoiceMode.parse(v), new ParseField("choice_mode"));
     }
 
     /** An empty request for {@code indices}. */
@@ -130,6 +132,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         stop = o.stop();
         adapter = o.adapter();
         mode = o.mode();
+        choiceMode = o.choiceMode();
     }
 
     @Override
@@ -177,6 +180,9 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         if (maxSummaryPositions != null && maxSummaryPositions < 1) {
             e = addValidationError("Field [max_summary_positions] must be positive, got [" + maxSummaryPositions + "]", e);
         }
+        if (choiceMode == QaOptions.ChoiceMode.RANK && choices.isEmpty()) {
+            e = addValidationError("Field [choice_mode] is [rank] but [choices] is empty: ranking needs the options to rank", e);
+        }
         for (String s : stop) {
             if (s.isEmpty()) {
                 e = addValidationError("Field [stop] must not contain empty strings", e);
@@ -193,7 +199,8 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     /** Decoding options. */
     public QaOptions options() {
         return new QaOptions(
-            template, new ArrayList<>(choices), maxNewTokens, temperature, topP, seed, new ArrayList<>(stop), adapter, mode
+            template, new ArrayList<>(choices), maxNewTokens, temperature, topP, seed, new ArrayList<>(stop), adapter, mode,
+            choiceMode
         );
     }
 
@@ -269,6 +276,12 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     /** Sets the field holding the compressed form. */
     public LlocoQaRequest targetField(String f) {
         this.targetField = f;
+        return this;
+    }
+
+    /** Sets how multiple-choice questions are answered. */
+    public LlocoQaRequest choiceMode(QaOptions.ChoiceMode m) {
+        this.choiceMode = m;
         return this;
     }
 

@@ -343,6 +343,9 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                 body.put("adapter", d.adapter());
                 body.put("node", d.node());
                 body.put("finish_reason", d.finishReason());
+                if (d.optionLogProbs().length > 0) {
+                    body.put("choice_scores", choiceScores(request.options().choices(), d.optionLogProbs()));
+                }
                 List<Map<String, Object>> used = described.subList(
                     0,
                     Math.min(
@@ -381,6 +384,28 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                 listener.onResponse(new LlocoQaResponse(body));
             }, listener::onFailure)
         );
+    }
+
+    /** Per option: letter, text, log-likelihood of its target, and its share of the options' probability mass. */
+    static List<Map<String, Object>> choiceScores(List<String> choices, double[] logProbs) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : logProbs) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (double v : logProbs) {
+            sum += Math.exp(v - max);
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int i = 0; i < logProbs.length; i++) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("letter", PromptTemplate.letter(i));
+            m.put("option", choices.get(i));
+            m.put("logprob", Math.round(logProbs[i] * 10000) / 10000.0);
+            m.put("probability", Math.round(Math.exp(logProbs[i] - max) / sum * 10000) / 10000.0);
+            out.add(m);
+        }
+        return out;
     }
 
     private static double ms(long nanos) {

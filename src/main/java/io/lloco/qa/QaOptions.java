@@ -22,7 +22,8 @@ public record QaOptions(
     long seed,
     List<String> stop,
     String adapter,
-    Mode mode) implements Writeable {
+    Mode mode,
+    ChoiceMode choiceMode) implements Writeable {
 
     /** Default max_new_tokens. */
     public static final int DEFAULT_MAX_NEW_TOKENS = 32;
@@ -55,6 +56,33 @@ public record QaOptions(
         }
     }
 
+    /** How a multiple-choice question (one with {@code choices}) is answered. */
+    public enum ChoiceMode {
+
+        /** The decoder writes the answer freely (LLoCO's QuALITY protocol; scored on its first letter). */
+        GENERATE,
+        /**
+         * Each option's target "{letter}. {option}" + EOS is scored by its log-likelihood under the same context,
+         * prompt and adapter; the most likely one is the answer. Deterministic, never off-format, one batched forward.
+         */
+        RANK;
+
+        /** Name as written in requests. */
+        public String value() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Parses a choice mode; the error lists the accepted values. */
+        public static ChoiceMode parse(String s) {
+            for (ChoiceMode m : values()) {
+                if (m.value().equals(s)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("[choice_mode] must be one of [generate, rank], got [" + s + "]");
+        }
+    }
+
     /** Reads from the wire. */
     public static QaOptions readFrom(StreamInput in) throws IOException {
         return new QaOptions(
@@ -66,7 +94,8 @@ public record QaOptions(
             in.readLong(),
             in.readStringList(),
             in.readOptionalString(),
-            in.readEnum(Mode.class)
+            in.readEnum(Mode.class),
+            in.readEnum(ChoiceMode.class)
         );
     }
 
@@ -81,5 +110,6 @@ public record QaOptions(
         out.writeStringCollection(stop);
         out.writeOptionalString(adapter);
         out.writeEnum(mode);
+        out.writeEnum(choiceMode);
     }
 }

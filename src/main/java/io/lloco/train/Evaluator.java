@@ -76,8 +76,15 @@ public final class Evaluator {
      * @param seed world seed
      * @param docTokens document length
      * @param questionsPerDoc questions per document (lookup and choice; needle has one)
+     * @param rankChoices CHOICE only: answer by ranking the four "{letter}. {option}" targets by their likelihood
+     *     ({@link Generator#continuationLogProbs}) instead of generating freely
      */
-    public record Spec(TaskFamily task, Mode mode, int n, long seed, int docTokens, int questionsPerDoc) {
+    public record Spec(TaskFamily task, Mode mode, int n, long seed, int docTokens, int questionsPerDoc, boolean rankChoices) {
+
+        /** A spec that generates every answer. */
+        public Spec(TaskFamily task, Mode mode, int n, long seed, int docTokens, int questionsPerDoc) {
+            this(task, mode, n, seed, docTokens, questionsPerDoc, false);
+        }
     }
 
     private final LlamaModel model;
@@ -177,11 +184,35 @@ public final class Evaluator {
                 asked.add(q);
                 askedPositions.add(positions);
             }
-            List<GenerationResult> res = generator.generate(reqs);
+            boolean rank = spec.rankChoices() && spec.task() == TaskFamily.CHOICE;
+            List<String> texts = new ArrayList<>();
+            List<double[]> optionScores = new ArrayList<>();
+            if (rank) {
+                for (int i = 0; i < reqs.size(); i++) {
+                    QaExample q = asked.get(i);
+                    List<int[]> targets = new ArrayList<>();
+                    for (int o = 0; o < q.options().size(); o++) {
+                        targets.add(
+                            PretrainSampler.withEos(tokenizer.encode(templates.get(q.task().templateName()).choiceTarget(o, q.options())))
+                        );
+                    }
+                    double[] lp = generator.continuationLogProbs(prefix, reqs.get(i).promptIds(), targets, adapter);
+                    int best = 0;
+                    for (int o = 1; o < lp.length; o++) {
+                        best = lp[o] > lp[best] ? o : best;
+                    }
+                    texts.add(templates.get(q.task().templateName()).choiceTarget(best, q.options()));
+                    optionScores.add(lp);
+                }
+            } else {
+                for (GenerationResult r : generator.generate(reqs)) {
+                    texts.add(r.text() == null ? "" : r.text().trim());
+                }
+            }
             nanos += System.nanoTime() - t0;
-            for (int i = 0; i < res.size(); i++) {
+            for (int i = 0; i < texts.size(); i++) {
                 QaExample q = asked.get(i);
-                String text = res.get(i).text() == null ? "" : res.get(i).text().trim();
+                String text = texts.get(i);
                 double ok = switch (q.task()) {
                     case LOOKUP -> WorldEval.exactMatch(text, q.gold());
                     case CHOICE -> WorldEval.choiceCorrect(text, q.gold());
@@ -205,6 +236,12 @@ public final class Evaluator {
                 p.put("prediction", text);
                 p.put("correct", ok > 0);
                 p.put("decoder_positions", askedPositions.get(i));
+                if (rank) {
+                    var arr = p.putArray("option_logprobs");
+                    for (double v : optionScores.get(i)) {
+                        arr.add(round(v));
+                    }
+                }
                 predictions.accept(p);
                 if (samples.size() < 3) {
                     samples.add(p);
@@ -216,6 +253,9 @@ public final class Evaluator {
         out.put("task", spec.task().templateName());
         out.put("mode", spec.mode().name().toLowerCase(Locale.ROOT));
         out.put("adapter", adapter != null);
+        if (spec.task() == TaskFamily.CHOICE) {
+            out.put("choice_mode", spec.rankChoices() ? "rank" : "generate");
+        }
         out.put("n", done);
         out.put("accuracy", done == 0 ? Double.NaN : round(correct / done));
         out.put("f1", done == 0 ? Double.NaN : round(f1 / done));

@@ -37,7 +37,9 @@ import io.lloco.train.world.WorldTokenizer;
  * {@code _lloco_qa} (its default adapter, the paper's templates, the evaluator's token budgets), and every answer is
  * compared with what the offline evaluator ({@code lloco eval}: runtime compressor + generator, float32 summaries
  * that never leave memory) answers to the same question. With float32 storage the answers must be identical, so the
- * accuracies are too; with the default float16 storage the accuracy must be the same.
+ * accuracies are too; with the default float16 storage the accuracy must be the same. Multiple choice is asked twice:
+ * generated (the paper's protocol) and ranked ({@code choice_mode: rank}), where the plugin's four option
+ * log-likelihoods must also equal the evaluator's.
  */
 @ClusterScope(scope = Scope.SUITE, numDataNodes = 0, numClientNodes = 0, supportsDedicatedMasters = false, autoManageMasterNodes = true)
 public class QaMatchesOfflineIT extends LlocoIntegTestCase {
@@ -51,7 +53,16 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
     }
 
     /** The offline evaluator's answers, keyed by document id and question. */
-    private static Map<String, ObjectNode> offline(TaskFamily task, int docTokens) throws Exception {
+    /** A task family answered by generation, or (CHOICE) by ranking the options ({@code choice_mode: rank}). */
+    private record Variant(TaskFamily task, boolean rank) {
+
+        @Override
+        public String toString() {
+            return task.templateName() + (rank ? " (ranked)" : "");
+        }
+    }
+
+    private static Map<String, ObjectNode> offline(Variant v, int docTokens) throws Exception {
         Map<String, ObjectNode> out = new LinkedHashMap<>();
         int threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
         ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
@@ -62,7 +73,7 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
             LoraWeights lora = LoraWeights.load(shipped().resolve("adapters/default"), w.config(), w.manager())) {
             WorldTokenizer tok = WorldTokenizer.load(shipped().resolve("tokenizer.json"));
             new Evaluator(m, tok).run(
-                new Evaluator.Spec(task, Evaluator.Mode.LLOCO, DOCS * QUESTIONS, SEED, docTokens, QUESTIONS),
+                new Evaluator.Spec(v.task(), Evaluator.Mode.LLOCO, DOCS * QUESTIONS, SEED, docTokens, QUESTIONS, v.rank()),
                 lora,
                 p -> out.put(p.get("doc_id").asText() + " " + p.get("question").asText(), p)
             );
@@ -78,12 +89,15 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
         // documents of one segment of the shipped model: the length it was trained to read (see its model card)
         int docTokens = io.lloco.train.TrainSupport.readJson(shipped().resolve("lloco.json")).path("segment_tokens").asInt();
         World world = new World(SEED);
-        Map<TaskFamily, Map<String, ObjectNode>> offline = new LinkedHashMap<>();
+        Map<Variant, Map<String, ObjectNode>> offline = new LinkedHashMap<>();
         Map<String, Document> docs = new LinkedHashMap<>();
-        for (TaskFamily task : new TaskFamily[]{TaskFamily.LOOKUP, TaskFamily.CHOICE}) {
-            offline.put(task, offline(task, docTokens));
-            assertEquals(DOCS * QUESTIONS, offline.get(task).size());
-            for (ObjectNode p : offline.get(task).values()) {
+        for (Variant v : new Variant[]{
+            new Variant(TaskFamily.LOOKUP, false),
+            new Variant(TaskFamily.CHOICE, false),
+            new Variant(TaskFamily.CHOICE, true)}) {
+            offline.put(v, offline(v, docTokens));
+            assertEquals(DOCS * QUESTIONS, offline.get(v).size());
+            for (ObjectNode p : offline.get(v).values()) {
                 String id = p.get("doc_id").asText();
                 for (int i = 0; docs.containsKey(id) == false; i++) {
                     assertTrue("the evaluator's document " + id, i < 100);
@@ -110,13 +124,14 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
             assertEquals(r.toString(), false, r.get("errors"));
         }
         int answeredRight = 0;
-        for (TaskFamily task : offline.keySet()) {
+        for (Variant v : offline.keySet()) {
+            TaskFamily task = v.task();
             for (String storage : new String[]{"float32", "float16"}) {
                 int asked = 0;
                 int same = 0;
                 int pluginRight = 0;
                 int offlineRight = 0;
-                for (ObjectNode off : offline.get(task).values()) {
+                for (ObjectNode off : offline.get(v).values()) {
                     Document d = docs.get(off.get("doc_id").asText());
                     QaExample q = world.questions(d, task, QUESTIONS)
                         .stream()
@@ -130,6 +145,9 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
                     body.put("max_new_tokens", task == TaskFamily.CHOICE ? 24 : 16);
                     if (task == TaskFamily.CHOICE) {
                         body.put("choices", q.options());
+                    }
+                    if (v.rank()) {
+                        body.put("choice_mode", "rank");
                     }
                     Map<String, Object> r = call("POST", "/world-" + storage + "/_lloco_qa", om.writeValueAsString(body));
                     assertEquals("lloco-tiny", r.get("model"));
@@ -145,12 +163,24 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
                     if (storage.equals("float32")) {
                         assertEquals("[" + q.question() + "] of " + d.id() + " (float32 summaries)", expected, answer);
                     }
+                    if (v.rank()) {
+                        // the same four log-likelihoods as the offline evaluator's
+                        assertEquals("ranked", r.get("finish_reason"));
+                        List<Map<String, Object>> scores = (List<Map<String, Object>>) r.get("choice_scores");
+                        assertEquals(4, scores.size());
+                        for (int i = 0; i < 4; i++) {
+                            assertEquals(q.options().get(i), scores.get(i).get("option"));
+                            double lp = ((Number) scores.get(i).get("logprob")).doubleValue();
+                            double tol = storage.equals("float32") ? 1e-2 : 0.25;
+                            assertEquals(storage + " option " + i, off.get("option_logprobs").get(i).asDouble(), lp, tol);
+                        }
+                    }
                 }
                 logger.info(
                     String.format(
                         Locale.ROOT,
                         "%s, %s summaries: plugin %d/%d right, offline %d/%d, identical answers %d/%d",
-                        task.templateName(),
+                        v,
                         storage,
                         pluginRight,
                         asked,
@@ -160,7 +190,7 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
                         asked
                     )
                 );
-                assertEquals(task + " accuracy with " + storage + " summaries", offlineRight, pluginRight);
+                assertEquals(v + " accuracy with " + storage + " summaries", offlineRight, pluginRight);
                 answeredRight += pluginRight;
             }
         }

@@ -203,6 +203,12 @@ public class QaRoutingIT extends LlocoIntegTestCase {
         e = fails("/docs/_lloco_qa", "{\"question\":\"q\",\"mode\":\"psychic\"}");
         assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
         assertTrue(error(e), error(e).contains("[mode] must be one of"));
+        e = fails("/docs/_lloco_qa", "{\"question\":\"q\",\"choices\":[\"a\",\"b\"],\"choice_mode\":\"guess\"}");
+        assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
+        assertTrue(error(e), error(e).contains("[choice_mode] must be one of [generate, rank]"));
+        e = fails("/docs/_lloco_qa", "{\"question\":\"q\",\"choice_mode\":\"rank\"}");
+        assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
+        assertTrue(error(e), error(e).contains("[choice_mode] is [rank] but [choices] is empty"));
         e = fails("/docs/_lloco_qa", "{\"question\":\"q\",\"template\":\"sonnet\"}");
         assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
         assertTrue(error(e), error(e).contains("unknown template [sonnet]"));

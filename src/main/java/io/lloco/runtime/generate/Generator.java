@@ -215,6 +215,92 @@ public final class Generator {
         }
     }
 
+    /**
+     * Log-likelihood of each continuation after {@code [prefix ; prompt]} under the model (with {@code adapter}, may be
+     * null): entry i is the sum over the tokens of {@code continuations[i]} of log p(token | everything before it).
+     * All continuations run as one left-padded batch, prefilled in chunks like {@link #generate(List)}; ranking the
+     * options of a multiple-choice question by this score is how a decoder answers it without free generation.
+     *
+     * @return one sum of natural-log probabilities per continuation (0 for an empty continuation)
+     */
+    public double[] continuationLogProbs(Embeddings prefix, int[] prompt, List<int[]> continuations, LoraWeights adapter) {
+        if (continuations.isEmpty()) {
+            return new double[0];
+        }
+        int batch = continuations.size();
+        List<GenerationRequest> rows = new ArrayList<>();
+        int maxLen = 0;
+        int maxCont = 0;
+        for (int b = 0; b < batch; b++) {
+            int[] c = continuations.get(b);
+            int[] ids = Arrays.copyOf(prompt, prompt.length + c.length);
+            System.arraycopy(c, 0, ids, prompt.length, c.length);
+            GenerationRequest r = new GenerationRequest(prefix, ids, adapter, GenerationParams.greedy(0));
+            validate(r, b);
+            rows.add(r);
+            maxLen = Math.max(maxLen, r.prefixRows() + ids.length);
+            maxCont = Math.max(maxCont, c.length);
+        }
+        if (maxCont == 0) {
+            return new double[batch];
+        }
+        int before = (prefix == null ? 0 : prefix.rows()) + prompt.length;
+        if (before == 0) {
+            throw new IllegalArgumentException("scoring needs a prefix or a prompt before the continuations");
+        }
+        // positions whose outputs predict continuation tokens: the last maxCont + 1 of every row are enough
+        int keepFrom = maxLen - maxCont - 1;
+        int vocab = model.config().vocabSize();
+        int[] pads = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            pads[b] = maxLen - rows.get(b).prefixRows() - rows.get(b).promptIds().length;
+        }
+        SequenceLayout layout = SequenceLayout.leftPadded(pads);
+        float[] flat;
+        int kept = maxLen - keepFrom;
+        try (GradMode g = GradMode.disabled(); NDManager req = model.newRequestManager()) {
+            LinearDelta delta = LoraBatch.of(req, java.util.Collections.nCopies(batch, adapter), model.dataType());
+            KvCache cache = new KvCache(req, model.config().numHiddenLayers(), maxLen);
+            NDList inputs = new NDList();
+            for (int b = 0; b < batch; b++) {
+                inputs.add(inputRow(req, rows.get(b), pads[b]));
+            }
+            NDArray embeds = NDArrays.stack(inputs, 0);
+            NDList tail = new NDList();
+            for (int from = 0; from < maxLen; from += prefillChunk) {
+                int to = Math.min(maxLen, from + prefillChunk);
+                NDArray hidden = model.forward(embeds.get(new NDIndex(":, {}:{}", from, to)), layout, cache, delta);
+                if (to > keepFrom) {
+                    tail.add(hidden.get(new NDIndex(":, {}:", Math.max(from, keepFrom) - from)));
+                }
+            }
+            NDArray h = tail.size() == 1 ? tail.singletonOrThrow() : NDArrays.concat(tail, 1);
+            flat = model.logits(h).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        }
+        double[] out = new double[batch];
+        for (int b = 0; b < batch; b++) {
+            int[] c = continuations.get(b);
+            for (int j = 0; j < c.length; j++) {
+                // token j sits at position maxLen - c.length + j; the output before it predicts it
+                int pos = maxLen - c.length + j - 1 - keepFrom;
+                out[b] += logSoftmaxAt(flat, (b * kept + pos) * vocab, vocab, c[j]);
+            }
+        }
+        return out;
+    }
+
+    private static double logSoftmaxAt(float[] logits, int offset, int vocab, int id) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) {
+            max = Math.max(max, logits[offset + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) {
+            sum += Math.exp(logits[offset + i] - max);
+        }
+        return logits[offset + id] - max - Math.log(sum);
+    }
+
     private void validate(GenerationRequest r, int index) {
         try {
             model.checkIds(r.promptIds());

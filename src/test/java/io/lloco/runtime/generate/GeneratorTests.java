@@ -335,4 +335,67 @@ public class GeneratorTests extends OpenSearchTestCase {
             expectThrows(IllegalArgumentException.class, () -> new Generator(m, null, 0));
         }
     }
+
+    /**
+     * Scoring continuations (how {@code choice_mode: rank} answers) equals the sum of log-softmax of the unbatched
+     * {@link Generator#logits} path, with a prefix and an adapter, continuations of different lengths, and chunked prefill.
+     */
+    public void testContinuationLogProbsMatchUnbatchedLogits() {
+        LlamaConfig c = TinyModels.odd();
+        Random r = new Random(11);
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 2, 0.3);
+            LlamaModel m = new LlamaModel(w);
+            LoraWeights a1 = randomAdapter(w, 6)) {
+            Embeddings prefix = randomPrefix(r, 4, c.hiddenSize());
+            int[] prompt = TinyModels.randomIds(r, 5, c.vocabSize());
+            List<int[]> conts = List.of(
+                TinyModels.randomIds(r, 1, c.vocabSize()),
+                TinyModels.randomIds(r, 4, c.vocabSize()),
+                TinyModels.randomIds(r, 2, c.vocabSize())
+            );
+            for (LoraWeights adapter : java.util.Arrays.asList(null, a1)) {
+                for (Embeddings p : java.util.Arrays.asList(prefix, null)) {
+                    double[] expected = new double[conts.size()];
+                    Generator whole = new Generator(m, null);
+                    for (int k = 0; k < conts.size(); k++) {
+                        int[] cont = conts.get(k);
+                        int[] ids = Arrays.copyOf(prompt, prompt.length + cont.length);
+                        System.arraycopy(cont, 0, ids, prompt.length, cont.length);
+                        float[][] lg = whole.logits(p, ids, adapter);
+                        for (int j = 0; j < cont.length; j++) {
+                            float[] row = lg[prompt.length - 1 + j];
+                            double max = Double.NEGATIVE_INFINITY;
+                            for (float v : row) {
+                                max = Math.max(max, v);
+                            }
+                            double sum = 0;
+                            for (float v : row) {
+                                sum += Math.exp(v - max);
+                            }
+                            expected[k] += row[cont[j]] - max - Math.log(sum);
+                        }
+                        assertTrue(expected[k] < 0);
+                    }
+                    for (int chunk : new int[]{Generator.DEFAULT_PREFILL_CHUNK, 1, 4}) {
+                        double[] got = new Generator(m, null, chunk).continuationLogProbs(p, prompt, conts, adapter);
+                        assertArrayEquals(
+                            "chunk " + chunk + " adapter " + (adapter != null) + " prefix " + (p != null),
+                            expected,
+                            got,
+                            1e-3
+                        );
+                    }
+                }
+            }
+            Generator g = new Generator(m, null);
+            assertEquals(0, g.continuationLogProbs(prefix, prompt, List.of(), null).length);
+            assertArrayEquals(new double[]{0, 0}, g.continuationLogProbs(prefix, prompt, List.of(new int[0], new int[0]), null), 0);
+            expectThrows(IllegalArgumentException.class, () -> g.continuationLogProbs(null, new int[0], List.of(new int[]{3}), null));
+            expectThrows(
+                IllegalArgumentException.class,
+                () -> g.continuationLogProbs(prefix, prompt, List.of(new int[]{c.vocabSize()}), null)
+            );
+        }
+    }
 }
