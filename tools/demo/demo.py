@@ -122,6 +122,18 @@ def main():
             for m, r, ok in line:
                 print(f"      {m:12s} {'OK ' if ok else '-- '} {r['answer']!r:40s} positions={r['usage']['decoder_positions']:5d} "
                       f"{r['timings']['total_ms']:7.1f} ms")
+            if q["task"] == "choice":
+                # the same question answered by ranking the four options' likelihood (choice_mode: rank)
+                cells = []
+                for m in modes:
+                    r = call(a.url, "POST", "/lloco-demo/_lloco_qa", dict(body, mode=m, choice_mode="rank"))
+                    ok = correct(q, r["answer"])
+                    t = per_task.setdefault((m, "choice, ranked"), [0, 0])
+                    t[0] += ok
+                    t[1] += 1
+                    best = max(r["choice_scores"], key=lambda c: c["logprob"])
+                    cells.append(f"{m} {'OK' if ok else '--'} {r['answer']!r} (p={best['probability']:.2f})")
+                print("      ranked:      " + "; ".join(cells))
             if lr["usage"].get("compression_ratio"):
                 print(f"      compression: {lr['usage']['full_context_tokens']} document tokens -> {lr['usage']['summary_positions']} "
                       f"summary vectors ({lr['usage']['compression_ratio']}x)")
@@ -135,14 +147,20 @@ def main():
     print(f"\n  {'task':8s} " + " ".join(f"{m:>14s}" for m in modes))
     for task in sorted({k[1] for k in per_task}):
         cells = []
+        if task == "choice, ranked":
+            task_label = "choice*"
+        else:
+            task_label = task
         for m in modes:
             ok, n = per_task.get((m, task), [0, 0])
             cells.append(f"{ok:>6d}/{n:<3d}{ok / max(n, 1):5.0%}")
-        print(f"  {task:8s} " + " ".join(f"{c:>14s}" for c in cells))
+        print(f"  {task_label:8s} " + " ".join(f"{c:>14s}" for c in cells))
+    if any(k[1] == "choice, ranked" for k in per_task):
+        print("  choice*: the same choice questions with choice_mode: rank (the options ranked by likelihood, not generated)")
     if a.compare_offline:
         print("\n### the same questions through the offline evaluator (bin/lloco eval, lloco mode, default adapter)")
         root = sys.path[0] + "/../.."
-        for task in sorted({k[1] for k in per_task}):
+        for task in sorted({k[1] for k in per_task if k[1] != "choice, ranked"}):
             n = per_task[("lloco", task)][1]
             with tempfile.NamedTemporaryFile(suffix=".jsonl") as preds:
                 res = subprocess.run(
