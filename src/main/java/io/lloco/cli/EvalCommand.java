@@ -26,7 +26,7 @@ import io.lloco.train.world.WorldTokenizer;
 
 /**
  * {@code lloco eval --model DIR [--adapter DIR] --task lookup|choice|needle --n N --seed S --mode lloco|full|none
- * [--doc-tokens T] [--predictions FILE] [--choice-mode generate|rank]}: prints one JSON line with accuracy, n, mean decoder positions, mean
+ * [--doc-tokens T] [--predictions FILE] [--choice-mode generate|rank] [--retrieve K]}: prints one JSON line with accuracy, n, mean decoder positions, mean
  * full-context tokens and milliseconds per question, on the world's held-out TEST split; {@code --predictions} also
  * writes every question's answer as a JSON line (for answer-by-answer comparison with the plugin).
  */
@@ -38,6 +38,7 @@ public final class EvalCommand {
     /** Usage text. */
     public static final String USAGE = "usage: lloco eval --model DIR [--adapter DIR] --task lookup|choice|needle [--n N] [--seed S] "
         + "[--mode lloco|full|none] [--doc-tokens T] [--questions-per-doc Q] [--threads N] [--predictions FILE]\n"
+        + "       [--retrieve K]  (lloco/full: only the K segments that best match the question (BM25), compressed independently)\n"
         + "       [--choice-mode generate|rank]  (choice: generate the answer, or rank the four \"{letter}. {option}\" targets by likelihood)\n";
 
     private static boolean parseChoiceMode(String s) {
@@ -71,7 +72,8 @@ public final class EvalCommand {
                 a.lng("seed", 1),
                 a.integer("doc-tokens", 4096),
                 a.integer("questions-per-doc", 4),
-                parseChoiceMode(a.str("choice-mode", "generate"))
+                parseChoiceMode(a.str("choice-mode", "generate")),
+                a.integer("retrieve", 0)
             );
             Path predictions = a.path("predictions");
             a.checkAllUsed();

@@ -78,12 +78,35 @@ public final class Evaluator {
      * @param questionsPerDoc questions per document (lookup and choice; needle has one)
      * @param rankChoices CHOICE only: answer by ranking the four "{letter}. {option}" targets by their likelihood
      *     ({@link Generator#continuationLogProbs}) instead of generating freely
+     * @param retrieve 0: the whole document; k > 0: the plugin's {@code granularity: segment} path — every segment
+     *     compressed independently, the k segments that best match the question (BM25, {@link SegmentRetriever}) in
+     *     document order, their summaries ({@code lloco}) or their text ({@code full}) before the prompt
      */
-    public record Spec(TaskFamily task, Mode mode, int n, long seed, int docTokens, int questionsPerDoc, boolean rankChoices) {
+    public record Spec(
+        TaskFamily task,
+        Mode mode,
+        int n,
+        long seed,
+        int docTokens,
+        int questionsPerDoc,
+        boolean rankChoices,
+        int retrieve) {
 
-        /** A spec that generates every answer. */
+        /** Validates. */
+        public Spec {
+            if (retrieve < 0) {
+                throw new IllegalArgumentException("--retrieve must be >= 0, got " + retrieve);
+            }
+        }
+
+        /** A spec that generates every answer from the whole document. */
         public Spec(TaskFamily task, Mode mode, int n, long seed, int docTokens, int questionsPerDoc) {
-            this(task, mode, n, seed, docTokens, questionsPerDoc, false);
+            this(task, mode, n, seed, docTokens, questionsPerDoc, false, 0);
+        }
+
+        /** A spec over the whole document. */
+        public Spec(TaskFamily task, Mode mode, int n, long seed, int docTokens, int questionsPerDoc, boolean rankChoices) {
+            this(task, mode, n, seed, docTokens, questionsPerDoc, rankChoices, 0);
         }
     }
 
@@ -139,6 +162,7 @@ public final class Evaluator {
         long docTokenSum = 0;
         int done = 0;
         int skipped = 0;
+        int retrievedHits = 0;
         long nanos = 0;
         Map<String, double[]> byDepth = new TreeMap<>();
         List<ObjectNode> samples = new ArrayList<>();
@@ -158,8 +182,20 @@ public final class Evaluator {
             long t0 = System.nanoTime();
             int[] docIds = tokenizer.encode(doc.text());
             Embeddings prefix = null;
+            boolean retrieve = spec.retrieve() > 0 && spec.mode() != Mode.NONE;
+            List<int[]> segments = new ArrayList<>();
+            List<String> segmentTexts = new ArrayList<>();
+            if (retrieve) {
+                int at = 0;
+                for (int len : AutoCompressor.segmentLengths(docIds.length, segmentTokens)) {
+                    int[] seg = Arrays.copyOfRange(docIds, at, at + len);
+                    segments.add(seg);
+                    segmentTexts.add(tokenizer.decode(seg));
+                    at += len;
+                }
+            }
             if (spec.mode() == Mode.LLOCO) {
-                prefix = compressor.compress(docIds, segmentTokens, false);
+                prefix = compressor.compress(docIds, segmentTokens, retrieve);
             }
             List<GenerationRequest> reqs = new ArrayList<>();
             List<QaExample> asked = new ArrayList<>();
@@ -168,19 +204,36 @@ public final class Evaluator {
                 int[] prompt = tokenizer.encode(q.prompt(templates));
                 int maxNew = q.task() == TaskFamily.CHOICE ? 24 : 16;
                 int[] ids = prompt;
+                Embeddings qPrefix = prefix;
+                int[] context = docIds;
+                if (retrieve) {
+                    int[] top = SegmentRetriever.topK(segmentTexts, q.question(), spec.retrieve());
+                    List<Embeddings> parts = new ArrayList<>();
+                    int[] text = new int[0];
+                    int rows = prefix == null ? 0 : prefix.rows() / segments.size();
+                    for (int t : top) {
+                        if (prefix != null) {
+                            parts.add(prefix.slice(t * rows, (t + 1) * rows));
+                        }
+                        text = concat(text, segments.get(t));
+                    }
+                    qPrefix = prefix == null ? null : Embeddings.concat(parts, prefix.dim());
+                    context = text;
+                    retrievedHits += containsAnswer(segmentTexts, top, q) ? 1 : 0;
+                }
                 if (spec.mode() == Mode.FULL) {
-                    ids = concat(docIds, prompt);
+                    ids = concat(context, prompt);
                     if (ids.length + maxNew > maxPos) {
                         skipped++;
                         fullTokens += ids.length;
                         continue;
                     }
                 }
-                int positions = ids.length + (prefix == null ? 0 : prefix.rows());
+                int positions = ids.length + (qPrefix == null ? 0 : qPrefix.rows());
                 decoderPositions += positions;
                 fullTokens += docIds.length + prompt.length;
                 docTokenSum += docIds.length;
-                reqs.add(new GenerationRequest(prefix, ids, adapter, GenerationParams.greedy(maxNew)));
+                reqs.add(new GenerationRequest(qPrefix, ids, adapter, GenerationParams.greedy(maxNew)));
                 asked.add(q);
                 askedPositions.add(positions);
             }
@@ -196,7 +249,7 @@ public final class Evaluator {
                             PretrainSampler.withEos(tokenizer.encode(templates.get(q.task().templateName()).choiceTarget(o, q.options())))
                         );
                     }
-                    double[] lp = generator.continuationLogProbs(prefix, reqs.get(i).promptIds(), targets, adapter);
+                    double[] lp = generator.continuationLogProbs(reqs.get(i).prefix(), reqs.get(i).promptIds(), targets, adapter);
                     int best = 0;
                     for (int o = 1; o < lp.length; o++) {
                         best = lp[o] > lp[best] ? o : best;
@@ -265,6 +318,11 @@ public final class Evaluator {
         out.put("mean_doc_tokens", done == 0 ? Double.NaN : round((double) docTokenSum / done));
         out.put("ms_per_question", done == 0 ? Double.NaN : round(nanos / 1e6 / done));
         out.put("skipped_not_fitting", skipped);
+        if (spec.retrieve() > 0 && spec.mode() != Mode.NONE) {
+            out.put("retrieve", spec.retrieve());
+            // share of questions whose retrieved segments contain the answer's statement (an upper bound for accuracy)
+            out.put("retrieval_recall", done == 0 ? Double.NaN : round((double) retrievedHits / (done + skipped)));
+        }
         out.put("doc_tokens", spec.docTokens());
         out.put("seed", spec.seed());
         out.put("chance", spec.task() == TaskFamily.CHOICE ? 0.25 : 0.0);
@@ -286,6 +344,16 @@ public final class Evaluator {
         }
         String t = text.trim();
         return t.isEmpty() == false && t.split("\\s+").length <= 4 && t.contains(". ") == false;
+    }
+
+    /** Whether the chosen segments state the answer: the gold value (or needle value) occurs in their text. */
+    private static boolean containsAnswer(List<String> segmentTexts, int[] chosen, QaExample q) {
+        String value = q.task() == TaskFamily.CHOICE ? q.answer().substring(3) : q.gold();
+        StringBuilder sb = new StringBuilder();
+        for (int t : chosen) {
+            sb.append(segmentTexts.get(t)).append(' ');
+        }
+        return WorldEval.normalize(sb.toString()).contains(WorldEval.normalize(value));
     }
 
     private static double round(double v) {

@@ -1,0 +1,35 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.train;
+
+import java.util.List;
+
+import org.opensearch.test.OpenSearchTestCase;
+
+public class SegmentRetrieverTests extends OpenSearchTestCase {
+
+    public void testBm25MatchesHandComputedScores() {
+        List<String> segs = List.of("Ada Fenn lives in Larkmere.", "The rain fell on the roof. Ada walked.", "Nothing here at all");
+        double[] s = SegmentRetriever.scores(segs, "Where does Ada Fenn live?");
+        // N = 3, avgdl = (5 + 8 + 4) / 3; "ada": df 2, "fenn": df 1; "where", "does", "live" occur nowhere
+        double avg = 17 / 3.0;
+        double idfAda = Math.log(1 + (3 - 2 + 0.5) / (2 + 0.5));
+        double idfFenn = Math.log(1 + (3 - 1 + 0.5) / (1 + 0.5));
+        double expected0 = idfAda * 2.2 / (1 + 1.2 * (0.25 + 0.75 * 5 / avg)) + idfFenn * 2.2 / (1 + 1.2 * (0.25 + 0.75 * 5 / avg));
+        double expected1 = idfAda * 2.2 / (1 + 1.2 * (0.25 + 0.75 * 8 / avg));
+        assertEquals(expected0, s[0], 1e-9);
+        assertEquals(expected1, s[1], 1e-9);
+        assertEquals(0.0, s[2], 0.0);
+    }
+
+    public void testTopKIsInDocumentOrderAndBounded() {
+        List<String> segs = List.of("alpha", "beta gamma", "gamma", "delta gamma gamma");
+        assertArrayEquals(new int[]{2, 3}, SegmentRetriever.topK(segs, "gamma", 2));
+        assertArrayEquals(new int[]{0, 1, 2, 3}, SegmentRetriever.topK(segs, "gamma", 10));
+        // no term matches: the earliest segments
+        assertArrayEquals(new int[]{0}, SegmentRetriever.topK(segs, "omega", 1));
+        assertEquals(List.of("ada", "s", "3", "cats"), SegmentRetriever.words("Ada's 3 CATS!"));
+    }
+}
