@@ -47,6 +47,8 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     public static final int DEFAULT_SIZE = 1;
     /** Largest {@code size}. */
     public static final int MAX_SIZE = 100;
+    /** Upper bound (and default) of top_segments: the inner hits read per document. */
+    public static final int MAX_TOP_SEGMENTS = 100;
 
     private String[] indices;
     private IndicesOptions indicesOptions = IndicesOptions.strictExpandOpenAndForbidClosed();
@@ -55,6 +57,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     private QueryBuilder query;
     private int size = DEFAULT_SIZE;
     private Granularity granularity = Granularity.DOCUMENT;
+    private Integer topSegments;
     private Integer maxSummaryPositions;
     private String targetField = "lloco";
     private String template;
@@ -75,6 +78,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         PARSER.declareObject((r, v) -> r.query = v, (p, c) -> AbstractQueryBuilder.parseInnerQueryBuilder(p), new ParseField("query"));
         PARSER.declareInt((r, v) -> r.size = v, new ParseField("size"));
         PARSER.declareString((r, v) -> r.granularity = parseGranularity(v), new ParseField("granularity"));
+        PARSER.declareInt((r, v) -> r.topSegments = v, new ParseField("top_segments"));
         PARSER.declareInt((r, v) -> r.maxSummaryPositions = v, new ParseField("max_summary_positions"));
         PARSER.declareString((r, v) -> r.targetField = v, new ParseField("target_field"));
         PARSER.declareString((r, v) -> r.template = v, new ParseField("template"));
@@ -120,6 +124,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         query = in.readOptionalNamedWriteable(QueryBuilder.class);
         size = in.readVInt();
         granularity = in.readEnum(Granularity.class);
+        topSegments = in.readOptionalVInt();
         maxSummaryPositions = in.readOptionalVInt();
         targetField = in.readString();
         QaOptions o = QaOptions.readFrom(in);
@@ -145,6 +150,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         out.writeOptionalNamedWriteable(query);
         out.writeVInt(size);
         out.writeEnum(granularity);
+        out.writeOptionalVInt(topSegments);
         out.writeOptionalVInt(maxSummaryPositions);
         out.writeString(targetField);
         options().writeTo(out);
@@ -176,6 +182,12 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         }
         if ((topP > 0 && topP <= 1) == false) {
             e = addValidationError("Field [top_p] must be in (0, 1], got [" + topP + "]", e);
+        }
+        if (topSegments != null && (topSegments < 1 || topSegments > MAX_TOP_SEGMENTS)) {
+            e = addValidationError("Field [top_segments] must be between 1 and " + MAX_TOP_SEGMENTS + ", got [" + topSegments + "]", e);
+        }
+        if (topSegments != null && granularity != Granularity.SEGMENT) {
+            e = addValidationError("Field [top_segments] needs [granularity] [segment]; with [document] every segment is used", e);
         }
         if (maxSummaryPositions != null && maxSummaryPositions < 1) {
             e = addValidationError("Field [max_summary_positions] must be positive, got [" + maxSummaryPositions + "]", e);
@@ -255,6 +267,18 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     /** Sets top documents. */
     public LlocoQaRequest size(int s) {
         this.size = s;
+        return this;
+    }
+
+    /** Best-matching segments kept per document with {@code granularity: segment}. */
+    public int topSegments() {
+        return topSegments == null ? MAX_TOP_SEGMENTS : topSegments;
+    }
+
+    /** Sets granularity and the segments kept per document (null: every matched segment, up to 100). */
+    public LlocoQaRequest granularity(Granularity g, Integer top) {
+        this.granularity = g;
+        this.topSegments = top;
         return this;
     }
 

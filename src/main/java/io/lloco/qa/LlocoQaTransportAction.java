@@ -104,7 +104,9 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         client.search(search, ActionListener.wrap(r -> onHits(task, request, prompt, adapter, r, t0, listener), e -> {
             Throwable cause = ExceptionsHelper.unwrapCause(e);
             String msg = String.valueOf(cause.getMessage()) + " " + ExceptionsHelper.detailedMessage(e);
-            if (request.query() == null && request.docIds().isEmpty() && msg.contains("nested")) {
+            boolean segmentMatch = request.query() == null && request.docIds().isEmpty()
+                || request.granularity() == LlocoQaRequest.Granularity.SEGMENT;
+            if (segmentMatch && msg.contains("nested")) {
                 // the index maps segments as plain objects: match over them without segment-level hits
                 SearchRequest flat = searchRequest(request, false);
                 if (task != null) {
@@ -121,14 +123,27 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         String path = request.targetField() + ".segments";
         QueryBuilder q;
         int size = request.size();
+        boolean segments = request.granularity() == LlocoQaRequest.Granularity.SEGMENT;
+        QueryBuilder segmentMatch = QueryBuilders
+            .nestedQuery(path, QueryBuilders.matchQuery(path + ".text", request.question()), ScoreMode.Max)
+            .innerHit(
+                new InnerHitBuilder().setSize(segments ? request.topSegments() : LlocoQaRequest.MAX_TOP_SEGMENTS)
+                    .setFetchSourceContext(new FetchSourceContext(false))
+            );
         if (request.docIds().isEmpty() == false) {
             q = QueryBuilders.idsQuery().addIds(request.docIds().toArray(String[]::new));
             size = request.docIds().size();
+            if (segments && nested) {
+                // the listed documents, with the question matched against their segments for the inner hits
+                q = QueryBuilders.boolQuery().filter(q).should(segmentMatch);
+            }
         } else if (request.query() != null) {
             q = request.query();
+            if (segments && nested) {
+                q = QueryBuilders.boolQuery().must(q).should(segmentMatch);
+            }
         } else if (nested) {
-            q = QueryBuilders.nestedQuery(path, QueryBuilders.matchQuery(path + ".text", request.question()), ScoreMode.Max)
-                .innerHit(new InnerHitBuilder().setSize(100).setFetchSourceContext(new FetchSourceContext(false)));
+            q = segmentMatch;
         } else {
             q = QueryBuilders.matchQuery(path + ".text", request.question());
         }
@@ -207,7 +222,12 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         TreeSet<String> fingerprints = new TreeSet<>();
         long fullContextTokens = 0;
         try {
-            for (SearchHit hit : response.getHits().getHits()) {
+            List<SearchHit> hits = new ArrayList<>(List.of(response.getHits().getHits()));
+            if (request.docIds().isEmpty() == false) {
+                // doc_ids: in the listed order, whatever the scores of the segment match
+                hits.sort(java.util.Comparator.comparingInt(h -> request.docIds().indexOf(h.getId())));
+            }
+            for (SearchHit hit : hits) {
                 Map<String, Object> src = hit.getSourceAsMap();
                 Object raw = src == null ? null : XContentMapValues.extractValue(request.targetField(), src);
                 if (raw instanceof Map == false) {

@@ -72,6 +72,9 @@ public final class LoraTrainer {
      * @param checkpointMinutes and at least every this many minutes
      * @param stopAt stop (after a checkpoint) once this step is reached (0: run to {@code steps}); the schedule still spans {@code steps}
      * @param maxMinutes stop after this much wall time in this process (0: none)
+     * @param retrieve 0: each document's accumulated summaries before every question (LLoCO as released); k > 0: the
+     *     segment-retrieval path of {@code lloco eval --retrieve k} and the plugin's {@code granularity: segment} —
+     *     segments compressed independently, the k best BM25 matches of each question before it
      */
     public record Options(
         Path model,
@@ -92,7 +95,36 @@ public final class LoraTrainer {
         int checkpointEvery,
         double checkpointMinutes,
         double maxMinutes,
-        long stopAt) {
+        long stopAt,
+        int retrieve) {
+
+        /** Options over whole documents. */
+        public Options(
+            Path model,
+            Path out,
+            boolean resume,
+            long steps,
+            long seed,
+            long worldSeed,
+            int rank,
+            double alpha,
+            double lr,
+            long warmup,
+            int docs,
+            int[] docTokens,
+            int questions,
+            EnumSet<TaskFamily> tasks,
+            int logEvery,
+            int checkpointEvery,
+            double checkpointMinutes,
+            double maxMinutes,
+            long stopAt
+        ) {
+            this(
+                model, out, resume, steps, seed, worldSeed, rank, alpha, lr, warmup, docs, docTokens, questions, tasks, logEvery,
+                checkpointEvery, checkpointMinutes, maxMinutes, stopAt, 0
+            );
+        }
 
         /** Reads the options of {@code lloco train lora}. */
         public static Options from(Args a) {
@@ -125,7 +157,8 @@ public final class LoraTrainer {
                 a.integer("checkpoint-every", 200),
                 a.dbl("checkpoint-minutes", 8),
                 a.dbl("max-minutes", 0),
-                a.lng("stop-at", 0)
+                a.lng("stop-at", 0),
+                a.integer("retrieve", 0)
             );
         }
     }
@@ -203,6 +236,7 @@ public final class LoraTrainer {
             Map<String, NDArray> params = lora.named();
             TrainSupport.requireGradients(params);
             Map<Integer, Embeddings> summaries = new HashMap<>();
+            Map<Integer, List<String>> segmentTexts = new HashMap<>();
             double firstLoss = state == null ? Double.NaN : state.path("first_loss").asDouble(Double.NaN);
             double ema = state == null ? Double.NaN : state.path("ema_loss").asDouble(Double.NaN);
             log.printf(
@@ -230,27 +264,68 @@ public final class LoraTrainer {
                     Document doc = poolDocument(world, o, di);
                     Embeddings sum = summaries.get(di);
                     if (sum == null) {
+                        int[] ids = tok.encode(doc.text());
                         try (GradMode g = GradMode.disabled(); NDManager cm = weights.manager().newSubManager()) {
-                            sum = Embeddings.of(comp.run(cm, tok.encode(doc.text()), false, 0).summaries());
+                            if (o.retrieve() > 0) {
+                                // every segment alone (independent compression), as lloco eval --retrieve does
+                                List<Embeddings> parts = new ArrayList<>();
+                                List<String> texts = new ArrayList<>();
+                                int at = 0;
+                                for (int len : io.lloco.runtime.compress.AutoCompressor.segmentLengths(ids.length, segmentTokens)) {
+                                    int[] seg = java.util.Arrays.copyOfRange(ids, at, at + len);
+                                    parts.add(Embeddings.of(comp.run(cm, seg, false, 0).summaries()));
+                                    texts.add(tok.decode(seg));
+                                    at += len;
+                                }
+                                sum = Embeddings.concat(parts, weights.config().hiddenSize());
+                                segmentTexts.put(di, texts);
+                            } else {
+                                sum = Embeddings.of(comp.run(cm, ids, false, 0).summaries());
+                            }
                         }
                         summaries.put(di, sum);
                     }
                     List<PrefixLoss.Item> items = new ArrayList<>();
+                    List<Embeddings> prefixes = new ArrayList<>();
                     for (QaExample q : questions(world, o, doc, step)) {
                         items.add(qa.item(q));
+                        if (o.retrieve() > 0) {
+                            List<String> texts = segmentTexts.get(di);
+                            int rows = sum.rows() / texts.size();
+                            List<Embeddings> chosen = new ArrayList<>();
+                            for (int t : SegmentRetriever.topK(texts, q.question(), o.retrieve())) {
+                                chosen.add(sum.slice(t * rows, (t + 1) * rows));
+                            }
+                            prefixes.add(Embeddings.concat(chosen, sum.dim()));
+                        }
                     }
                     double lr = TrainSupport.learningRate(step, o.steps(), o.warmup(), o.lr(), o.lr() * 0.1);
                     double loss;
                     try (NDManager sm = weights.manager().newSubManager()) {
                         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                            NDArray prefix = sum.toNDArray(sm, weights.dataType()).expandDims(0);
-                            PrefixLoss.Result r = PrefixLoss.compute(model, sm, prefix, items, lora);
-                            NDArray mean = r.nll().div(r.tokens());
+                            NDArray mean;
+                            if (o.retrieve() > 0) {
+                                // each question behind its own retrieved segments
+                                NDArray nll = null;
+                                int count = 0;
+                                for (int i = 0; i < items.size(); i++) {
+                                    NDArray prefix = prefixes.get(i).toNDArray(sm, weights.dataType()).expandDims(0);
+                                    PrefixLoss.Result r = PrefixLoss.compute(model, sm, prefix, List.of(items.get(i)), lora);
+                                    nll = nll == null ? r.nll() : nll.add(r.nll());
+                                    count += r.tokens();
+                                    tokens += items.get(i).length() + prefixes.get(i).rows();
+                                }
+                                mean = nll.div(count);
+                            } else {
+                                NDArray prefix = sum.toNDArray(sm, weights.dataType()).expandDims(0);
+                                PrefixLoss.Result r = PrefixLoss.compute(model, sm, prefix, items, lora);
+                                mean = r.nll().div(r.tokens());
+                                for (PrefixLoss.Item it : items) {
+                                    tokens += it.length() + sum.rows();
+                                }
+                            }
                             loss = mean.getFloat();
                             gc.backward(mean);
-                            for (PrefixLoss.Item it : items) {
-                                tokens += it.length() + sum.rows();
-                            }
                         }
                         Map<String, NDArray> grads = TrainSupport.gradients(params, sm);
                         double gnorm = TrainSupport.globalNorm(grads);
@@ -297,6 +372,7 @@ public final class LoraTrainer {
                         st.put("elapsed_seconds", elapsedBefore + (now - t0) / 1e9);
                         st.put("first_loss", firstLoss);
                         st.put("ema_loss", ema);
+                        st.put("retrieve", o.retrieve());
                         TrainSupport.atomicWrite(ckpt, dir -> {
                             lora.save(dir);
                             opt.save(dir.resolve(TrainSupport.OPTIMIZER));
