@@ -42,7 +42,7 @@ public final class TrainCommand {
                                 [--checkpoint-minutes X] [--max-minutes X] [--stop-at STEP] [--threads N]
                lloco train recall --out DIR [--resume] [--init MODEL_DIR | --shape tiny|ci] [--steps N] [--seed S] [--world-seed W]
                                   [--batch B] [--doc-tokens T] [--questions N] [--choice-rate X] [--needle-rate X]
-                                  [--summary-rate X] [--segment T] [--lm-weight X] [--lr X] [--min-lr X] [--warmup N]
+                                  [--summary-rate X] [--segment T] [--independent-rate X] [--lm-weight X] [--lr X] [--min-lr X] [--warmup N]
                                   [--weight-decay X] [--clip X] [--log-every N] [--probe-every N] [--probe-docs N]
                                   [--checkpoint-every N] [--checkpoint-minutes X] [--max-minutes X] [--until-exact X] [--threads N]
         """;
@@ -184,7 +184,8 @@ public final class TrainCommand {
                         a.integer("checkpoint-every", 200),
                         a.dbl("checkpoint-minutes", 8),
                         a.dbl("max-minutes", 0),
-                        a.dbl("until-exact", 0)
+                        a.dbl("until-exact", 0),
+                        a.dbl("independent-rate", 0)
                     );
                     a.checkAllUsed();
                     try (NDManager root = NDManager.newBaseManager()) {

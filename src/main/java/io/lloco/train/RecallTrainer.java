@@ -81,6 +81,9 @@ public final class RecallTrainer {
      * @param maxMinutes stop (after a checkpoint) after this much wall time in this process (0: none)
      * @param untilExact finish the stage early once the held-out probe's exact match (with the right context,
      *     summaries when the stage trains them) reaches this (0: run the whole schedule)
+     * @param independentRate share of summary steps whose segments are compressed independently (each without the
+     *     earlier segments' summaries, the summaries then concatenated: what the decoder reads on the segment-retrieval
+     *     path, {@code lloco_compress} mode {@code independent}); the probe uses independent segments when this is ≥ 0.5
      */
     public record Options(
         Path out,
@@ -109,10 +112,14 @@ public final class RecallTrainer {
         int checkpointEvery,
         double checkpointMinutes,
         double maxMinutes,
-        double untilExact) {
+        double untilExact,
+        double independentRate) {
 
         /** Checks the bounds. */
         public Options {
+            if (independentRate < 0 || independentRate > 1) {
+                throw new IllegalArgumentException("--independent-rate must be in [0, 1], got " + independentRate);
+            }
             if (untilExact < 0 || untilExact > 1) {
                 throw new IllegalArgumentException("--until-exact must be in [0, 1], got " + untilExact);
             }
@@ -165,9 +172,12 @@ public final class RecallTrainer {
     private final LlamaModel model;
     private final LlamaConfig config;
     private final WorldTokenizer tokenizer;
+    /** Whether the current step compresses segments independently. */
+    private boolean independent;
 
     RecallTrainer(Options o, LlamaModel model, WorldTokenizer tokenizer) {
         this.o = o;
+        this.independent = o.independentRate() >= 0.5;
         this.model = model;
         this.config = model.config();
         this.tokenizer = tokenizer;
@@ -258,6 +268,8 @@ public final class RecallTrainer {
                 boolean summaryStep = o.summaryRate() >= 1
                     || (o.summaryRate() > 0 && new java.util.SplittableRandom(o.seed() * 31 + step).nextDouble() < o.summaryRate());
                 double lr = TrainSupport.learningRate(step, o.steps(), o.warmup(), o.lr(), o.minLr());
+                t.independent = o.independentRate() > 0
+                    && new java.util.SplittableRandom(o.seed() * 53 + step).nextDouble() < o.independentRate();
                 double qa;
                 double lm;
                 double gnorm;
@@ -338,6 +350,7 @@ public final class RecallTrainer {
                     st.put("summary_rate", o.summaryRate());
                     st.put("doc_tokens", o.docTokens());
                     st.put("segment_tokens", o.segmentTokens());
+                    st.put("independent_rate", o.independentRate());
                     st.put("batch", o.batch());
                     st.put("finished", finished);
                     if (lastProbe != null) {
@@ -499,9 +512,9 @@ public final class RecallTrainer {
         long positions = 0;
         for (int k = 0; k * seg < n; k++) {
             int from = k * seg;
-            int p = softprompt == null ? 0 : (int) softprompt.getShape().get(1);
+            int p = softprompt == null || independent ? 0 : (int) softprompt.getShape().get(1);
             NDList parts = new NDList();
-            if (softprompt != null) {
+            if (p > 0) {
                 parts.add(softprompt);
             }
             parts.add(tokens.get(new NDIndex(":, {}:{}", from, from + seg)));
@@ -537,6 +550,7 @@ public final class RecallTrainer {
 
     /** The probes this stage trains for (raw text, summaries or both), logged; returns the summary probe when there is one. */
     Probe probes(NDManager parent, List<RecallSampler.Row> rows, long step, PrintStream log) {
+        independent = o.independentRate() >= 0.5;
         Probe last = null;
         if (o.summaryRate() < 1) {
             last = probe(parent, rows, false);

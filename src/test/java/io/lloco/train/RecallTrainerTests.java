@@ -29,7 +29,7 @@ public class RecallTrainerTests extends OpenSearchTestCase {
         return new RecallTrainer.Options(
             out, resume, null, ModelShape.ci(t.vocabSize()), steps, 1, 1, 8, docTokens, 3, 0.25, 0.3, summary ? 1.0 : 0.0, segment, 0.5,
             3e-3, 3e-4, 5,
-            0.01, 1.0, 10, 0, 8, 1000, 60, 0, 0
+            0.01, 1.0, 10, 0, 8, 1000, 60, 0, 0, 0
         );
     }
 
@@ -41,6 +41,7 @@ public class RecallTrainerTests extends OpenSearchTestCase {
             {"--batch", "0"},
             {"--doc-tokens", "100", "--segment", "64", "--summary-rate", "1"},
             {"--until-exact", "1.5"},
+            {"--independent-rate", "-0.1"},
             {"--bogus", "1"}}) {
             java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
             String[] args = new String[bad.length + 5];
@@ -100,8 +101,24 @@ public class RecallTrainerTests extends OpenSearchTestCase {
 
     /** The trainer's batched summaries equal the runtime compressor's, document by document (accumulate mode). */
     public void testBatchedSummariesEqualTheRuntimeCompressor() throws Exception {
+        checkSummariesEqualTheRuntimeCompressor(false);
+    }
+
+    /** The same with --independent-rate 1: every segment compressed alone, as lloco_compress mode independent does. */
+    public void testIndependentSummariesEqualTheRuntimeCompressor() throws Exception {
+        checkSummariesEqualTheRuntimeCompressor(true);
+    }
+
+    private void checkSummariesEqualTheRuntimeCompressor(boolean independent) throws Exception {
         WorldTokenizer tok = WorldTokenizer.bundled();
-        RecallTrainer.Options o = options(createTempDir(), false, true, 96, 32, 1);
+        RecallTrainer.Options base = options(createTempDir(), false, true, 96, 32, 1);
+        RecallTrainer.Options o = new RecallTrainer.Options(
+            base.out(), base.resume(), base.init(), base.shape(), base.steps(), base.seed(), base.worldSeed(), base.batch(),
+            base.docTokens(), base.questions(), base.choiceRate(), base.needleRate(), base.summaryRate(), base.segmentTokens(),
+            base.lmWeight(), base.lr(), base.minLr(), base.warmup(), base.weightDecay(), base.clip(), base.logEvery(),
+            base.probeEvery(), base.probeDocs(), base.checkpointEvery(), base.checkpointMinutes(), base.maxMinutes(),
+            base.untilExact(), independent ? 1.0 : 0.0
+        );
         try (NDManager root = NDManager.newBaseManager()) {
             LlamaWeights w = LlamaWeights.random(o.shape().toConfig(), root, 4, 0.02);
             Pretrainer.initSummaryTable(w, 4);
@@ -118,7 +135,7 @@ public class RecallTrainerTests extends OpenSearchTestCase {
                 AutoCompressor ac = new AutoCompressor(model);
                 int per = 3 * s * w.config().hiddenSize();
                 for (int r = 0; r < 3; r++) {
-                    Embeddings e = ac.compress(rows.get(r).context(), 32, false);
+                    Embeddings e = ac.compress(rows.get(r).context(), 32, independent);
                     float[] mine = Arrays.copyOfRange(batched, r * per, (r + 1) * per);
                     assertArrayEquals("row " + r, e.data(), mine, 2e-5f);
                 }
