@@ -61,6 +61,10 @@ def main():
     ap.add_argument("--questions", type=int, default=3)
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--model", default="lloco-tiny")
+    ap.add_argument("--retrieve", type=int, default=0,
+                    help="0: every segment of the document (accumulated summaries); K > 0: the segment-retrieval path — "
+                         "documents compressed with mode independent, each question reads the K segments that best match "
+                         "it (granularity segment, top_segments K)")
     ap.add_argument("--compare-offline", metavar="MODEL_DIR",
                     help="also run the offline evaluator (bin/lloco eval) on the same documents and questions with this "
                          "checkpoint and its adapters/default, and print its accuracy beside the plugin's")
@@ -72,9 +76,13 @@ def main():
         check=True, capture_output=True, text=True).stdout
     docs = [json.loads(l) for l in out.splitlines() if l.strip()]
 
-    print(f"### ingest: {len(docs)} documents of ~{a.tokens} tokens through the lloco_compress pipeline (model {a.model})")
+    compress = {"field": "body", "model": a.model}
+    if a.retrieve:
+        compress["mode"] = "independent"
+    print(f"### ingest: {len(docs)} documents of ~{a.tokens} tokens through the lloco_compress pipeline (model {a.model}"
+          f"{', mode independent' if a.retrieve else ''})")
     call(a.url, "PUT", "/_ingest/pipeline/lloco-demo",
-         {"description": "compress long text", "processors": [{"lloco_compress": {"field": "body", "model": a.model}}]})
+         {"description": "compress long text", "processors": [{"lloco_compress": compress}]})
     call(a.url, "DELETE", "/lloco-demo?ignore_unavailable=true")
     mapping = json.load(open(sys.path[0] + "/../../docs/lloco-mapping.json"))
     mapping.setdefault("settings", {})["index"] = {"number_of_replicas": 0}
@@ -102,6 +110,8 @@ def main():
                     "max_new_tokens": 24 if q["task"] == "choice" else 16}
             if q["task"] == "choice":
                 body["choices"] = q["options"]
+            if a.retrieve:
+                body.update(granularity="segment", top_segments=a.retrieve)
             line = []
             for m in modes:
                 r = call(a.url, "POST", "/lloco-demo/_lloco_qa", dict(body, mode=m))
@@ -166,7 +176,8 @@ def main():
                 res = subprocess.run(
                     [root + "/bin/lloco", "eval", "--model", a.compare_offline, "--adapter", a.compare_offline + "/adapters/default",
                      "--task", task, "--n", str(n), "--seed", str(a.seed), "--doc-tokens", str(a.tokens),
-                     "--questions-per-doc", str(a.questions), "--mode", "lloco", "--predictions", preds.name],
+                     "--questions-per-doc", str(a.questions), "--mode", "lloco", "--predictions", preds.name,
+                     "--retrieve", str(a.retrieve)],
                     check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
                 offline = [json.loads(l) for l in open(preds.name) if l.strip()]
             off = json.loads(res)

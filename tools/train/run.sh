@@ -6,6 +6,7 @@
 #   tools/train/run.sh recall NAME OPTIONS   # batched retrieval curriculum stage (raw text or summaries) to $RUN/NAME/checkpoint
 #   tools/train/run.sh lora [--resume]       # LoRA on the latest pretrain checkpoint (frozen base), adapter to $RUN/lora
 #   tools/train/run.sh eval                  # the model-card table: lloco/full/none x base/adapter x lookup/choice/needle
+#   tools/train/run.sh eval-retrieve         # the same on the segment-retrieval path (long documents, top K segments)
 #   tools/train/run.sh export                # F16 base + default adapter into src/main/resources/io/lloco/models/lloco-tiny/
 #
 # Environment: RUN (default ../lloco-train beside the repository, outside git), CLASSES (default $RUN/classes: a snapshot, so a running
@@ -69,9 +70,11 @@ case "$stage" in
     # WHICH=base (no adapter) | adapter | all; N questions per (task, mode); needle uses NEEDLE_N (2 per depth 0.0..1.0)
     # DOC_TOKENS: the held-out documents (default 4096); FULL_TOKENS: where the full-context baseline is compared
     # (default 1024: 4096-token documents do not fit the 2048-position window); EVAL_LOG: train-logs/<name>.jsonl
+    # QPD: questions per document (default 4; 1 makes every question a different fact); choice is also scored ranked
     N=${N:-40}; NEEDLE_N=${NEEDLE_N:-22}; WHICH=${WHICH:-all}; DOC_TOKENS=${DOC_TOKENS:-4096}; FULL_TOKENS=${FULL_TOKENS:-1024}
     out=$LOGS/${EVAL_LOG:-eval}.jsonl
-    ev() { java_run io.lloco.cli.EvalCommand --model "$RUN/base" --seed 7 --threads "$THREADS" "$@" | grep '^{' | tee -a "$out"; }
+    ev() { java_run io.lloco.cli.EvalCommand --model "$RUN/base" --seed 7 --questions-per-doc "${QPD:-4}" --threads "$THREADS" "$@" \
+      | grep '^{' | tee -a "$out"; }
     for task in lookup choice needle; do
       n=$N; [ $task = needle ] && n=$NEEDLE_N
       if [ "$WHICH" != adapter ]; then
@@ -85,6 +88,33 @@ case "$stage" in
         if [ "$FULL_TOKENS" != "$DOC_TOKENS" ]; then
           ev --adapter "$RUN/lora" --task $task --n "$n" --mode lloco --doc-tokens "$FULL_TOKENS"
         fi
+        if [ $task = choice ]; then
+          ev --adapter "$RUN/lora" --task choice --n "$n" --mode lloco --doc-tokens "$DOC_TOKENS" --choice-mode rank
+          ev --adapter "$RUN/lora" --task choice --n "$n" --mode none --doc-tokens "$DOC_TOKENS" --choice-mode rank
+        fi
+      fi
+    done
+    ;;
+  eval-retrieve)
+    # The segment-retrieval path (lloco_compress mode independent + _lloco_qa granularity segment, top_segments K) on
+    # long documents: every segment compressed alone, each question reads the K segments that best match it (BM25).
+    # RETRIEVE=K (default 4), DOC_TOKENS (default 4096), one question per document; the same K segments as text is
+    # the full-context baseline at equal retrieval. EVAL_LOG: train-logs/<name>.jsonl
+    N=${N:-40}; NEEDLE_N=${NEEDLE_N:-22}; K=${RETRIEVE:-4}; DOC_TOKENS=${DOC_TOKENS:-4096}
+    out=$LOGS/${EVAL_LOG:-eval-retrieve}.jsonl
+    ev() { java_run io.lloco.cli.EvalCommand --model "$RUN/base" --seed 7 --questions-per-doc 1 --doc-tokens "$DOC_TOKENS" \
+      --threads "$THREADS" "$@" | grep '^{' | tee -a "$out"; }
+    for task in lookup choice needle; do
+      n=$N; [ $task = needle ] && n=$NEEDLE_N
+      ev --adapter "$RUN/lora" --task $task --n "$n" --mode lloco --retrieve "$K"
+      ev --task $task --n "$n" --mode lloco --retrieve "$K"
+      ev --adapter "$RUN/lora" --task $task --n "$n" --mode full --retrieve "$K"
+      ev --adapter "$RUN/lora" --task $task --n "$n" --mode none
+      if [ $task = choice ]; then
+        ev --adapter "$RUN/lora" --task choice --n "$n" --mode lloco --retrieve "$K" --choice-mode rank
+        ev --task choice --n "$n" --mode lloco --retrieve "$K" --choice-mode rank
+        ev --adapter "$RUN/lora" --task choice --n "$n" --mode full --retrieve "$K" --choice-mode rank
+        ev --adapter "$RUN/lora" --task choice --n "$n" --mode none --choice-mode rank
       fi
     done
     ;;
