@@ -113,6 +113,17 @@ public final class LlocoAnswerProcessor extends AbstractProcessor implements Sea
             qa.template(t == null ? null : t.toString(), choices);
             qa.maxNewTokens(((Number) ext.getOrDefault("max_new_tokens", maxNewTokens)).intValue());
             qa.mode(QaOptions.Mode.parse(String.valueOf(ext.getOrDefault("mode", mode.value()))));
+            if (ext.containsKey("granularity") || ext.containsKey("top_segments")) {
+                Object g = ext.getOrDefault("granularity", "document");
+                Object top = ext.get("top_segments");
+                qa.granularity(
+                    "segment".equals(String.valueOf(g)) ? LlocoQaRequest.Granularity.SEGMENT : LlocoQaRequest.Granularity.DOCUMENT,
+                    top == null ? null : ((Number) top).intValue()
+                );
+                if ("segment".equals(String.valueOf(g)) == false && "document".equals(String.valueOf(g)) == false) {
+                    throw new IllegalArgumentException("[ext.lloco.granularity] must be one of [document, segment], got [" + g + "]");
+                }
+            }
             if (ext.containsKey("choice_mode")) {
                 qa.choiceMode(QaOptions.ChoiceMode.parse(String.valueOf(ext.get("choice_mode"))));
             }

@@ -1,0 +1,73 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.qa;
+
+import java.util.List;
+
+import org.opensearch.common.io.stream.BytesStreamOutput;
+import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.xcontent.DeprecationHandler;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.test.OpenSearchTestCase;
+
+public class LlocoQaRequestTests extends OpenSearchTestCase {
+
+    private static LlocoQaRequest parse(String json) throws Exception {
+        try (
+            XContentParser p = JsonXContent.jsonXContent.createParser(
+                NamedXContentRegistry.EMPTY,
+                DeprecationHandler.THROW_UNSUPPORTED_OPERATION,
+                json
+            )) {
+            return LlocoQaRequest.parse(p, "books");
+        }
+    }
+
+    /** Every body field survives the transport wire (a request forwarded to another node asks the same question). */
+    public void testWireRoundTripKeepsEveryField() throws Exception {
+        LlocoQaRequest r = parse(
+            "{\"question\":\"Where?\",\"doc_ids\":[\"b1\",\"b2\"],\"granularity\":\"segment\",\"top_segments\":3,"
+                + "\"max_summary_positions\":64,\"target_field\":\"lz\",\"template\":\"quality\",\"choices\":[\"x\",\"y\"],"
+                + "\"choice_mode\":\"rank\",\"max_new_tokens\":7,\"temperature\":0.5,\"top_p\":0.9,\"seed\":42,"
+                + "\"stop\":[\"\\n\"],\"adapter\":\"a1\",\"mode\":\"full_context\"}"
+        );
+        assertNull(r.validate());
+        BytesStreamOutput out = new BytesStreamOutput();
+        r.writeTo(out);
+        LlocoQaRequest back = new LlocoQaRequest(out.bytes().streamInput());
+        assertEquals("Where?", back.question());
+        assertEquals(List.of("b1", "b2"), back.docIds());
+        assertEquals(LlocoQaRequest.Granularity.SEGMENT, back.granularity());
+        assertEquals(3, back.topSegments());
+        assertEquals(Integer.valueOf(64), back.maxSummaryPositions());
+        assertEquals("lz", back.targetField());
+        assertEquals(r.options(), back.options());
+        assertEquals(QaOptions.ChoiceMode.RANK, back.options().choiceMode());
+        assertEquals(QaOptions.Mode.FULL_CONTEXT, back.options().mode());
+        assertEquals(List.of("x", "y"), back.options().choices());
+        // defaults
+        LlocoQaRequest d = parse("{\"question\":\"q\"}");
+        assertEquals(QaOptions.ChoiceMode.GENERATE, d.options().choiceMode());
+        assertEquals(LlocoQaRequest.MAX_TOP_SEGMENTS, d.topSegments());
+    }
+
+    /** Bad combinations are validation errors naming the field. */
+    public void testValidationNamesTheField() throws Exception {
+        assertTrue(parse("{\"question\":\"q\",\"choice_mode\":\"rank\"}").validate().getMessage().contains("[choice_mode] is [rank]"));
+        assertTrue(parse("{\"question\":\"q\",\"top_segments\":2}").validate().getMessage().contains("[top_segments] needs [granularity]"));
+        assertTrue(
+            parse("{\"question\":\"q\",\"granularity\":\"segment\",\"top_segments\":101}").validate()
+                .getMessage()
+                .contains("[top_segments] must be between 1 and 100")
+        );
+        IllegalArgumentException e = expectThrows(
+            IllegalArgumentException.class,
+            () -> parse("{\"question\":\"q\",\"choices\":[\"a\"],\"choice_mode\":\"vote\"}")
+        );
+        String msg = e.getMessage() + (e.getCause() == null ? "" : " " + e.getCause().getMessage());
+        assertTrue(msg, msg.contains("[choice_mode] must be one of [generate, rank]"));
+    }
+}
