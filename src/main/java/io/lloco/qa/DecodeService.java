@@ -298,14 +298,21 @@ public class DecodeService {
         }
         LoraWeights adapter = adapterUsed == null ? null : model.adapter(models.adapterDir(req.model(), adapterUsed));
         int[] promptIds = model.tokenize(req.prompt());
-        int budget = info.maxPositions() - promptIds.length - o.maxNewTokens();
+        // positions kept free after the prompt: the answer to generate, or the longest option target when ranking
+        int reserve = o.maxNewTokens();
+        if (o.choiceMode() == QaOptions.ChoiceMode.RANK) {
+            for (int i = 0; i < o.choices().size(); i++) {
+                reserve = Math.max(reserve, model.tokenize(PromptTemplate.letter(i) + ". " + o.choices().get(i)).length + 1);
+            }
+        }
+        int budget = info.maxPositions() - promptIds.length - reserve;
         if (budget < 0) {
             throw new LlocoException(
                 String.format(
                     Locale.ROOT,
-                    "the prompt (%d tokens) plus [max_new_tokens] (%d) exceed the window of model [%s] (%d positions); shorten the question or lower [max_new_tokens]",
+                    "the prompt (%d tokens) plus [max_new_tokens] or the longest option (%d) exceed the window of model [%s] (%d positions); shorten the question or the options, or lower [max_new_tokens]",
                     promptIds.length,
-                    o.maxNewTokens(),
+                    reserve,
                     info.id(),
                     info.maxPositions()
                 ),
