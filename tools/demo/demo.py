@@ -65,6 +65,9 @@ def main():
                     help="0: every segment of the document (accumulated summaries); K > 0: the segment-retrieval path — "
                          "documents compressed with mode independent, each question reads the K segments that best match "
                          "it (granularity segment, top_segments K)")
+    ap.add_argument("--segment-boundary", choices=["tokens", "sentence"], default="sentence",
+                    help="with --retrieve: cut segments every segment_tokens tokens, or pack whole sentences "
+                         "(lloco_compress segment_boundary)")
     ap.add_argument("--compare-offline", metavar="MODEL_DIR",
                     help="also run the offline evaluator (bin/lloco eval) on the same documents and questions with this "
                          "checkpoint and its adapters/default, and print its accuracy beside the plugin's")
@@ -79,8 +82,9 @@ def main():
     compress = {"field": "body", "model": a.model}
     if a.retrieve:
         compress["mode"] = "independent"
+        compress["segment_boundary"] = a.segment_boundary
     print(f"### ingest: {len(docs)} documents of ~{a.tokens} tokens through the lloco_compress pipeline (model {a.model}"
-          f"{', mode independent' if a.retrieve else ''})")
+          f"{', mode independent, segment_boundary ' + a.segment_boundary if a.retrieve else ''})")
     call(a.url, "PUT", "/_ingest/pipeline/lloco-demo",
          {"description": "compress long text", "processors": [{"lloco_compress": compress}]})
     call(a.url, "DELETE", "/lloco-demo?ignore_unavailable=true")
@@ -177,7 +181,7 @@ def main():
                     [root + "/bin/lloco", "eval", "--model", a.compare_offline, "--adapter", a.compare_offline + "/adapters/default",
                      "--task", task, "--n", str(n), "--seed", str(a.seed), "--doc-tokens", str(a.tokens),
                      "--questions-per-doc", str(a.questions), "--mode", "lloco", "--predictions", preds.name,
-                     "--retrieve", str(a.retrieve)],
+                     "--retrieve", str(a.retrieve)] + (["--segment-boundary", a.segment_boundary] if a.retrieve else []),
                     check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
                 offline = [json.loads(l) for l in open(preds.name) if l.strip()]
             off = json.loads(res)

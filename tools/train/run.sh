@@ -99,11 +99,12 @@ case "$stage" in
     # The segment-retrieval path (lloco_compress mode independent + _lloco_qa granularity segment, top_segments K) on
     # long documents: every segment compressed alone, each question reads the K segments that best match it (BM25).
     # RETRIEVE=K (default 4), DOC_TOKENS (default 4096), one question per document; the same K segments as text is
-    # the full-context baseline at equal retrieval. EVAL_LOG: train-logs/<name>.jsonl
+    # the full-context baseline at equal retrieval. SEGMENT_BOUNDARY=sentence packs whole sentences into segments.
+    # EVAL_LOG: train-logs/<name>.jsonl
     N=${N:-40}; NEEDLE_N=${NEEDLE_N:-22}; K=${RETRIEVE:-4}; DOC_TOKENS=${DOC_TOKENS:-4096}
     out=$LOGS/${EVAL_LOG:-eval-retrieve}.jsonl
     ev() { java_run io.lloco.cli.EvalCommand --model "$RUN/base" --seed 7 --questions-per-doc 1 --doc-tokens "$DOC_TOKENS" \
-      --threads "$THREADS" "$@" | grep '^{' | tee -a "$out"; }
+      --segment-boundary "${SEGMENT_BOUNDARY:-tokens}" --threads "$THREADS" "$@" | grep '^{' | tee -a "$out"; }
     for task in lookup choice needle; do
       n=$N; [ $task = needle ] && n=$NEEDLE_N
       ev --adapter "$RUN/lora" --task $task --n "$n" --mode lloco --retrieve "$K"

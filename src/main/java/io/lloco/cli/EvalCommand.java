@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import ai.djl.ndarray.NDManager;
 
+import io.lloco.runtime.compress.Segmentation;
 import io.lloco.runtime.lora.LoraWeights;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
@@ -26,7 +27,7 @@ import io.lloco.train.world.WorldTokenizer;
 
 /**
  * {@code lloco eval --model DIR [--adapter DIR] --task lookup|choice|needle --n N --seed S --mode lloco|full|none
- * [--doc-tokens T] [--predictions FILE] [--choice-mode generate|rank] [--retrieve K]}: prints one JSON line with accuracy, n, mean decoder positions, mean
+ * [--doc-tokens T] [--predictions FILE] [--choice-mode generate|rank] [--retrieve K] [--segment-boundary tokens|sentence]}: prints one JSON line with accuracy, n, mean decoder positions, mean
  * full-context tokens and milliseconds per question, on the world's held-out TEST split; {@code --predictions} also
  * writes every question's answer as a JSON line (for answer-by-answer comparison with the plugin).
  */
@@ -39,6 +40,7 @@ public final class EvalCommand {
     public static final String USAGE = "usage: lloco eval --model DIR [--adapter DIR] --task lookup|choice|needle [--n N] [--seed S] "
         + "[--mode lloco|full|none] [--doc-tokens T] [--questions-per-doc Q] [--threads N] [--predictions FILE]\n"
         + "       [--retrieve K]  (lloco/full: only the K segments that best match the question (BM25), compressed independently)\n"
+        + "       [--segment-boundary tokens|sentence]  (cut segments every segment_tokens tokens, or pack whole sentences)\n"
         + "       [--choice-mode generate|rank]  (choice: generate the answer, or rank the four \"{letter}. {option}\" targets by likelihood)\n";
 
     private static boolean parseChoiceMode(String s) {
@@ -73,7 +75,8 @@ public final class EvalCommand {
                 a.integer("doc-tokens", 4096),
                 a.integer("questions-per-doc", 4),
                 parseChoiceMode(a.str("choice-mode", "generate")),
-                a.integer("retrieve", 0)
+                a.integer("retrieve", 0),
+                Segmentation.Boundary.parse(a.str("segment-boundary", "tokens"))
             );
             Path predictions = a.path("predictions");
             a.checkAllUsed();

@@ -38,7 +38,7 @@ public final class TrainCommand {
                                     [--checkpoint-minutes X] [--max-minutes X] [--stop-at STEP] [--threads N]
                lloco train lora --model DIR --out ADAPTER_DIR [--resume] [--steps N] [--seed S] [--world-seed W]
                                 [--rank R] [--alpha A] [--lr X] [--warmup N] [--docs N] [--doc-tokens T] [--questions N]
-                                [--tasks lookup,choice,needle] [--retrieve K] [--log-every N] [--checkpoint-every N]
+                                [--tasks lookup,choice,needle] [--retrieve K] [--segment-boundary tokens|sentence] [--log-every N] [--checkpoint-every N]
                                 [--checkpoint-minutes X] [--max-minutes X] [--stop-at STEP] [--threads N]
                lloco train recall --out DIR [--resume] [--init MODEL_DIR | --shape tiny|ci] [--steps N] [--seed S] [--world-seed W]
                                   [--batch B] [--doc-tokens T] [--questions N] [--choice-rate X] [--needle-rate X]

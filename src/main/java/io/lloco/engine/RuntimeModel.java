@@ -23,6 +23,7 @@ import ai.djl.ndarray.NDManager;
 import io.lloco.runtime.DjlBootstrap;
 import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.compress.AutoCompressor;
+import io.lloco.runtime.compress.Segmentation;
 import io.lloco.runtime.generate.GenerationRequest;
 import io.lloco.runtime.generate.GenerationResult;
 import io.lloco.runtime.generate.Generator;
@@ -203,9 +204,10 @@ public final class RuntimeModel implements ModelService.LoadedModel {
     }
 
     @Override
-    public List<Encoded> encode(List<String> texts, int segmentTokens, boolean independent) {
+    public List<Encoded> encode(List<String> texts, int segmentTokens, boolean independent, Segmentation.Boundary boundary) {
         List<int[]> docs = new ArrayList<>(texts.size());
         List<CharSpan[]> spans = new ArrayList<>(texts.size());
+        List<int[]> segmentLengths = new ArrayList<>(texts.size());
         for (String t : texts) {
             Encoding e = tokenizer.encode(t, false, false);
             long[] ids = e.getIds();
@@ -214,15 +216,24 @@ public final class RuntimeModel implements ModelService.LoadedModel {
                 iids[i] = (int) ids[i];
             }
             docs.add(iids);
-            spans.add(e.getCharTokenSpans());
+            CharSpan[] sp = e.getCharTokenSpans();
+            spans.add(sp);
+            try {
+                segmentLengths.add(Segmentation.lengths(t, tokenEnds(sp, t.length()), segmentTokens, boundary));
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException(
+                    String.format(java.util.Locale.ROOT, "document %d: %s", docs.size() - 1, ex.getMessage()),
+                    ex
+                );
+            }
         }
-        List<Embeddings> out = compressor.compressBatch(docs, segmentTokens, independent, MAX_ROWS);
+        List<Embeddings> out = compressor.compressBatch(docs, segmentLengths, independent, MAX_ROWS);
         List<Encoded> result = new ArrayList<>(texts.size());
         int l = info.summaryLength();
         int h = info.hidden();
         for (int d = 0; d < texts.size(); d++) {
             int n = docs.get(d).length;
-            int[] lengths = AutoCompressor.segmentLengths(n, segmentTokens);
+            int[] lengths = segmentLengths.get(d);
             float[] all = out.get(d).data();
             List<Segment> segs = new ArrayList<>(lengths.length);
             int tokenAt = 0;
@@ -240,6 +251,19 @@ public final class RuntimeModel implements ModelService.LoadedModel {
             result.add(new Encoded(n, segs));
         }
         return result;
+    }
+
+    /** Each token's exclusive character end (a token without a span ends where the one before it did). */
+    private static int[] tokenEnds(CharSpan[] spans, int max) {
+        int[] out = new int[spans.length];
+        int last = 0;
+        for (int i = 0; i < spans.length; i++) {
+            if (spans[i] != null) {
+                last = Math.min(max, Math.max(last, spans[i].getEnd()));
+            }
+            out[i] = last;
+        }
+        return out;
     }
 
     private static int spanEnd(CharSpan[] spans, int token, int floor, int max) {

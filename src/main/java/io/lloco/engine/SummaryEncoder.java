@@ -6,6 +6,8 @@ package io.lloco.engine;
 
 import java.util.List;
 
+import io.lloco.runtime.compress.Segmentation;
+
 /** Turns texts into per-segment summary embeddings (the AutoCompressor side of a model). */
 public interface SummaryEncoder {
 
@@ -27,5 +29,13 @@ public interface SummaryEncoder {
      * Compresses several texts (one model call batch). Each segment carries its character span in the text and its
      * {@code summaryLength * hidden} summary values, row-major.
      */
-    List<Encoded> encode(List<String> texts, int segmentTokens, boolean independent);
+    default List<Encoded> encode(List<String> texts, int segmentTokens, boolean independent) {
+        return encode(texts, segmentTokens, independent, Segmentation.Boundary.TOKENS);
+    }
+
+    /**
+     * Compresses several texts, cutting segments at {@code boundary}: every {@code segmentTokens} tokens, or after
+     * whole sentences up to {@code segmentTokens} tokens ({@link Segmentation}).
+     */
+    List<Encoded> encode(List<String> texts, int segmentTokens, boolean independent, Segmentation.Boundary boundary);
 }

@@ -11,6 +11,8 @@ import org.opensearch.action.ActionRequestValidationException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 
+import io.lloco.runtime.compress.Segmentation;
+
 /**
  * A batch of documents to compress. {@code routed} marks a request that a router already sent to its target: the
  * receiving node runs it locally instead of routing again, so requests never bounce between nodes.
@@ -34,8 +36,9 @@ public class CompressRequest extends ActionRequest {
         java.util.List<String> texts = in.readStringList();
         Integer segmentTokens = in.readOptionalVInt();
         boolean independent = in.readBoolean();
+        Segmentation.Boundary boundary = in.readEnum(Segmentation.Boundary.class);
         int maxTokens = in.readVInt();
-        this.job = new CompressService.Job(model, field, texts, segmentTokens, independent, maxTokens);
+        this.job = new CompressService.Job(model, field, texts, segmentTokens, independent, boundary, maxTokens);
         this.routed = in.readBoolean();
     }
 
@@ -47,6 +50,7 @@ public class CompressRequest extends ActionRequest {
         out.writeStringCollection(job.texts());
         out.writeOptionalVInt(job.segmentTokens());
         out.writeBoolean(job.independent());
+        out.writeEnum(job.boundary());
         out.writeVInt(job.maxTokens());
         out.writeBoolean(routed);
     }

@@ -10,6 +10,7 @@ import org.opensearch.core.action.ActionListener;
 
 import io.lloco.engine.ModelInfo;
 import io.lloco.engine.SummaryEncoder;
+import io.lloco.runtime.compress.Segmentation;
 
 /**
  * Where compression runs: on this node or on a {@code lloco} node. Asynchronous; never blocks the caller. Everything
@@ -35,9 +36,17 @@ public interface CompressService {
      * @param texts one text per document, not empty
      * @param segmentTokens segment length, or null for the model's default
      * @param independent compress each segment alone instead of accumulating summaries
+     * @param boundary where segments are cut: every segment length, or after whole sentences
      * @param maxTokens documents over this many tokens fail alone
      */
-    record Job(String model, String field, List<String> texts, Integer segmentTokens, boolean independent, int maxTokens) {
+    record Job(
+        String model,
+        String field,
+        List<String> texts,
+        Integer segmentTokens,
+        boolean independent,
+        Segmentation.Boundary boundary,
+        int maxTokens) {
     }
 
     /** One document's outcome: its compressed form, or why it failed. */

@@ -21,6 +21,7 @@ import org.opensearch.ingest.IngestDocumentWrapper;
 
 import io.lloco.engine.ModelInfo;
 import io.lloco.engine.SummaryEncoder;
+import io.lloco.runtime.compress.Segmentation;
 
 /**
  * {@code lloco_compress}: compresses a long text field into per-segment summary embeddings, stored under
@@ -63,6 +64,7 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
         String model,
         Integer segmentTokens,
         Mode mode,
+        Segmentation.Boundary boundary,
         SummaryCodec.Dtype storage,
         Integer maxTokens,
         boolean ignoreMissing) {
@@ -148,6 +150,7 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
             texts,
             config.segmentTokens(),
             config.mode() == Mode.INDEPENDENT,
+            config.boundary(),
             maxTokens
         );
         ActionListener<CompressService.Result> listener = ActionListener.wrap(result -> {
@@ -213,6 +216,7 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
         out.put("dtype", config.storage().value());
         out.put("tokens", enc.tokens());
         out.put("segment_tokens", segmentTokens);
+        out.put("segment_boundary", config.boundary().value());
         out.put("summary_length", info.summaryLength());
         out.put("hidden", info.hidden());
         out.put("segment_count", enc.segments().size());

@@ -18,6 +18,7 @@ import org.opensearch.ingest.ConfigurationUtils;
 
 import io.lloco.common.LlocoSettings;
 import io.lloco.engine.ModelService;
+import io.lloco.runtime.compress.Segmentation;
 
 /**
  * Parses {@code lloco_compress} configs with {@link ConfigurationUtils} (each read removes its key; core rejects
@@ -73,6 +74,12 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
         } catch (IllegalArgumentException e) {
             throw newConfigurationException(type, tag, "mode", e.getMessage());
         }
+        Segmentation.Boundary boundary;
+        try {
+            boundary = Segmentation.Boundary.parse(readStringProperty(type, tag, config, "segment_boundary", "tokens"));
+        } catch (IllegalArgumentException e) {
+            throw newConfigurationException(type, tag, "segment_boundary", e.getMessage());
+        }
         SummaryCodec.Dtype storage;
         try {
             storage = SummaryCodec.Dtype.parse(readStringProperty(type, tag, config, "storage", "float16"));
@@ -94,7 +101,17 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
             tag,
             description,
             batchSize,
-            new LlocoCompressProcessor.Config(field, targetField, model, segmentTokens, mode, storage, maxTokens, ignoreMissing),
+            new LlocoCompressProcessor.Config(
+                field,
+                targetField,
+                model,
+                segmentTokens,
+                mode,
+                boundary,
+                storage,
+                maxTokens,
+                ignoreMissing
+            ),
             service,
             executor.get(),
             nodeMaxTokens

@@ -86,7 +86,7 @@ public class LocalCompressService implements CompressService {
             }
         }
         if (texts.isEmpty() == false) {
-            List<SummaryEncoder.Encoded> enc = m.encode(texts, segmentTokens, job.independent());
+            List<SummaryEncoder.Encoded> enc = m.encode(texts, segmentTokens, job.independent(), job.boundary());
             for (int k = 0; k < todo.size(); k++) {
                 outcomes[todo.get(k)] = new Outcome(enc.get(k), null);
             }

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.lloco.runtime.compress.AutoCompressor;
+import io.lloco.runtime.compress.Segmentation;
 import io.lloco.runtime.generate.GenerationParams;
 import io.lloco.runtime.generate.GenerationRequest;
 import io.lloco.runtime.generate.GenerationResult;
@@ -81,6 +83,7 @@ public final class Evaluator {
      * @param retrieve 0: the whole document; k > 0: the plugin's {@code granularity: segment} path — every segment
      *     compressed independently, the k segments that best match the question (BM25, {@link SegmentRetriever}) in
      *     document order, their summaries ({@code lloco}) or their text ({@code full}) before the prompt
+     * @param boundary where segments are cut ({@link Segmentation}): fixed token counts or whole sentences
      */
     public record Spec(
         TaskFamily task,
@@ -90,13 +93,20 @@ public final class Evaluator {
         int docTokens,
         int questionsPerDoc,
         boolean rankChoices,
-        int retrieve) {
+        int retrieve,
+        Segmentation.Boundary boundary) {
 
         /** Validates. */
         public Spec {
             if (retrieve < 0) {
                 throw new IllegalArgumentException("--retrieve must be >= 0, got " + retrieve);
             }
+            Objects.requireNonNull(boundary, "boundary");
+        }
+
+        /** A spec with fixed-length segments. */
+        public Spec(TaskFamily task, Mode mode, int n, long seed, int docTokens, int questionsPerDoc, boolean rankChoices, int retrieve) {
+            this(task, mode, n, seed, docTokens, questionsPerDoc, rankChoices, retrieve, Segmentation.Boundary.TOKENS);
         }
 
         /** A spec that generates every answer from the whole document. */
@@ -185,9 +195,10 @@ public final class Evaluator {
             boolean retrieve = spec.retrieve() > 0 && spec.mode() != Mode.NONE;
             List<int[]> segments = new ArrayList<>();
             List<String> segmentTexts = new ArrayList<>();
+            int[] lengths = segmentLengths(docIds, spec.boundary());
             if (retrieve) {
                 int at = 0;
-                for (int len : AutoCompressor.segmentLengths(docIds.length, segmentTokens)) {
+                for (int len : lengths) {
                     int[] seg = Arrays.copyOfRange(docIds, at, at + len);
                     segments.add(seg);
                     segmentTexts.add(tokenizer.decode(seg));
@@ -195,7 +206,7 @@ public final class Evaluator {
                 }
             }
             if (spec.mode() == Mode.LLOCO) {
-                prefix = compressor.compress(docIds, segmentTokens, retrieve);
+                prefix = compressor.compress(docIds, lengths, retrieve);
             }
             List<GenerationRequest> reqs = new ArrayList<>();
             List<QaExample> asked = new ArrayList<>();
@@ -318,6 +329,7 @@ public final class Evaluator {
         out.put("mean_doc_tokens", done == 0 ? Double.NaN : round((double) docTokenSum / done));
         out.put("ms_per_question", done == 0 ? Double.NaN : round(nanos / 1e6 / done));
         out.put("skipped_not_fitting", skipped);
+        out.put("segment_boundary", spec.boundary().value());
         if (spec.retrieve() > 0 && spec.mode() != Mode.NONE) {
             out.put("retrieve", spec.retrieve());
             // share of questions whose retrieved segments contain the answer's statement (an upper bound for accuracy)
@@ -354,6 +366,19 @@ public final class Evaluator {
             sb.append(segmentTexts.get(t)).append(' ');
         }
         return WorldEval.normalize(sb.toString()).contains(WorldEval.normalize(value));
+    }
+
+    /** Segment lengths of a tokenized world document under {@code boundary}. */
+    int[] segmentLengths(int[] docIds, Segmentation.Boundary boundary) {
+        return segmentLengths(tokenizer, docIds, segmentTokens, boundary);
+    }
+
+    /** Segment lengths of a tokenized world document (its text is the decoded ids) under {@code boundary}. */
+    public static int[] segmentLengths(WorldTokenizer tokenizer, int[] docIds, int segmentTokens, Segmentation.Boundary boundary) {
+        if (boundary == Segmentation.Boundary.TOKENS) {
+            return AutoCompressor.segmentLengths(docIds.length, segmentTokens);
+        }
+        return Segmentation.lengths(tokenizer.decode(docIds), tokenizer.charEnds(docIds), segmentTokens, boundary);
     }
 
     private static double round(double v) {

@@ -24,6 +24,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 
+import io.lloco.runtime.compress.Segmentation;
 import io.lloco.runtime.lora.LoraConfig;
 import io.lloco.runtime.lora.LoraWeights;
 import io.lloco.runtime.model.Embeddings;
@@ -75,6 +76,7 @@ public final class LoraTrainer {
      * @param retrieve 0: each document's accumulated summaries before every question (LLoCO as released); k > 0: the
      *     segment-retrieval path of {@code lloco eval --retrieve k} and the plugin's {@code granularity: segment} —
      *     segments compressed independently, the k best BM25 matches of each question before it
+     * @param boundary where segments are cut ({@link Segmentation}): fixed token counts or whole sentences
      */
     public record Options(
         Path model,
@@ -96,7 +98,37 @@ public final class LoraTrainer {
         double checkpointMinutes,
         double maxMinutes,
         long stopAt,
-        int retrieve) {
+        int retrieve,
+        Segmentation.Boundary boundary) {
+
+        /** Options with fixed-length segments. */
+        public Options(
+            Path model,
+            Path out,
+            boolean resume,
+            long steps,
+            long seed,
+            long worldSeed,
+            int rank,
+            double alpha,
+            double lr,
+            long warmup,
+            int docs,
+            int[] docTokens,
+            int questions,
+            EnumSet<TaskFamily> tasks,
+            int logEvery,
+            int checkpointEvery,
+            double checkpointMinutes,
+            double maxMinutes,
+            long stopAt,
+            int retrieve
+        ) {
+            this(
+                model, out, resume, steps, seed, worldSeed, rank, alpha, lr, warmup, docs, docTokens, questions, tasks, logEvery,
+                checkpointEvery, checkpointMinutes, maxMinutes, stopAt, retrieve, Segmentation.Boundary.TOKENS
+            );
+        }
 
         /** Options over whole documents. */
         public Options(
@@ -158,7 +190,8 @@ public final class LoraTrainer {
                 a.dbl("checkpoint-minutes", 8),
                 a.dbl("max-minutes", 0),
                 a.lng("stop-at", 0),
-                a.integer("retrieve", 0)
+                a.integer("retrieve", 0),
+                Segmentation.Boundary.parse(a.str("segment-boundary", "tokens"))
             );
         }
     }
@@ -271,7 +304,7 @@ public final class LoraTrainer {
                                 List<Embeddings> parts = new ArrayList<>();
                                 List<String> texts = new ArrayList<>();
                                 int at = 0;
-                                for (int len : io.lloco.runtime.compress.AutoCompressor.segmentLengths(ids.length, segmentTokens)) {
+                                for (int len : Evaluator.segmentLengths(tok, ids, segmentTokens, o.boundary())) {
                                     int[] seg = java.util.Arrays.copyOfRange(ids, at, at + len);
                                     parts.add(Embeddings.of(comp.run(cm, seg, false, 0).summaries()));
                                     texts.add(tok.decode(seg));
@@ -373,6 +406,7 @@ public final class LoraTrainer {
                         st.put("first_loss", firstLoss);
                         st.put("ema_loss", ema);
                         st.put("retrieve", o.retrieve());
+                        st.put("segment_boundary", o.boundary().value());
                         TrainSupport.atomicWrite(ckpt, dir -> {
                             lora.save(dir);
                             opt.save(dir.resolve(TrainSupport.OPTIMIZER));

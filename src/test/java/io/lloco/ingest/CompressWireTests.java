@@ -12,25 +12,31 @@ import org.opensearch.test.OpenSearchTestCase;
 
 import io.lloco.engine.ModelInfo;
 import io.lloco.engine.SummaryEncoder;
+import io.lloco.runtime.compress.Segmentation;
 
 /** The compress request and response survive the transport wire: texts, options, binary summaries, per-document errors. */
 public class CompressWireTests extends OpenSearchTestCase {
 
     public void testRequestRoundTrip() throws Exception {
-        CompressService.Job job = new CompressService.Job("m", "body", List.of("a b", "ü c"), null, true, 77);
+        CompressService.Job job = new CompressService.Job(
+            "m", "body", List.of("a b", "ü c"), null, true, Segmentation.Boundary.SENTENCE, 77
+        );
         CompressRequest r = new CompressRequest(job, false).asRouted();
         BytesStreamOutput out = new BytesStreamOutput();
         r.writeTo(out);
         CompressRequest back = new CompressRequest(out.bytes().streamInput());
         assertTrue(back.routed());
         assertEquals(job, back.job());
-        CompressService.Job job2 = new CompressService.Job("m", "body", List.of("x"), 16, false, 5);
+        CompressService.Job job2 = new CompressService.Job("m", "body", List.of("x"), 16, false, Segmentation.Boundary.TOKENS, 5);
         out = new BytesStreamOutput();
         new CompressRequest(job2, false).writeTo(out);
         CompressRequest back2 = new CompressRequest(out.bytes().streamInput());
         assertFalse(back2.routed());
         assertEquals(Integer.valueOf(16), back2.job().segmentTokens());
-        assertNotNull(new CompressRequest(new CompressService.Job("", "f", List.of(), null, false, 1), false).validate());
+        assertEquals(Segmentation.Boundary.TOKENS, back2.job().boundary());
+        assertNotNull(
+            new CompressRequest(new CompressService.Job("", "f", List.of(), null, false, Segmentation.Boundary.TOKENS, 1), false).validate()
+        );
     }
 
     public void testResponseRoundTripKeepsSummariesBitExactAndErrors() throws Exception {

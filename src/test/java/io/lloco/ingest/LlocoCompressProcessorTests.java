@@ -133,6 +133,52 @@ public class LlocoCompressProcessorTests extends OpenSearchTestCase {
         assertTrue("accumulated summaries must differ from independent ones, max diff " + diff, diff > 1e-3);
     }
 
+    @SuppressWarnings("unchecked")
+    public void testSentenceBoundaryKeepsSentencesWhole() throws Exception {
+        // sentences of different lengths, so that 16-token cuts fall inside sentences
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            sb.append(i % 3 == 0 ? "Mara Quill owns " + i + " boats. " : "The rain came over the river and the old town. ");
+        }
+        String body = sb.toString().trim();
+        Map<String, List<Map<String, Object>>> byBoundary = new HashMap<>();
+        for (String boundary : List.of("tokens", "sentence")) {
+            IngestDocument d = doc(Map.of("body", body));
+            Map<String, Object> cfg = Map.of(
+                "field",
+                "body",
+                "model",
+                "test-ac",
+                "storage",
+                "float32",
+                "mode",
+                "independent",
+                "segment_boundary",
+                boundary
+            );
+            processor(cfg, 100_000).execute(d, (r, e) -> assertNull(e));
+            assertEquals(boundary, d.getFieldValue("lloco.segment_boundary", String.class));
+            byBoundary.put(boundary, (List<Map<String, Object>>) d.getFieldValue("lloco.segments", List.class));
+        }
+        List<Map<String, Object>> sentence = byBoundary.get("sentence");
+        StringBuilder joined = new StringBuilder();
+        for (int k = 0; k < sentence.size(); k++) {
+            String t = (String) sentence.get(k).get("text");
+            joined.append(t);
+            assertTrue((Integer) sentence.get(k).get("tokens") <= 16);
+            assertTrue("segment " + k + " [" + t + "] ends inside a sentence", t.endsWith("."));
+        }
+        assertEquals(body, joined.toString());
+        assertTrue("more (shorter) segments than the fixed split", sentence.size() > byBoundary.get("tokens").size());
+        boolean fixedCutsASentence = byBoundary.get("tokens").stream().anyMatch(m -> ((String) m.get("text")).endsWith(".") == false);
+        assertTrue("the fixed split cuts some sentence (else this test proves nothing)", fixedCutsASentence);
+        // the first segment alone, compressed as a document of its own, has the same summaries (independent mode)
+        String first = (String) sentence.get(0).get("text");
+        SummaryEncoder.Encoded alone = models.get("test-ac").encode(List.of(first), 16, true).get(0);
+        assertEquals(1, alone.segments().size());
+        assertArrayEquals(alone.segments().get(0).summaries(), f32(sentence.get(0)), 1e-4f);
+    }
+
     private static float[] f32(Map<String, Object> segment) {
         return SummaryCodec.decode((String) segment.get("summaries"), SummaryCodec.Dtype.FLOAT32);
     }
@@ -182,6 +228,12 @@ public class LlocoCompressProcessorTests extends OpenSearchTestCase {
         assertConfigError(f, Map.of("field", "body", "model", "nope"), "model", "unknown model [nope]");
         assertConfigError(f, Map.of("field", "body", "model", "test-ac", "mode", "sideways"), "mode", "[accumulate] or [independent]");
         assertConfigError(f, Map.of("field", "body", "model", "test-ac", "storage", "int8"), "storage", "[float16] or [float32]");
+        assertConfigError(
+            f,
+            Map.of("field", "body", "model", "test-ac", "segment_boundary", "words"),
+            "segment_boundary",
+            "[tokens] or [sentence]"
+        );
         assertConfigError(f, Map.of("field", "body", "model", "test-ac", "segment_tokens", 0), "segment_tokens", "between 16 and 8192");
         assertConfigError(f, Map.of("field", "body", "model", "test-ac", "segment_tokens", "many"), "segment_tokens", "must be an integer");
         assertConfigError(

@@ -87,27 +87,42 @@ public final class AutoCompressor {
 
     /** Segment lengths for {@code n} tokens: ceil(n / segmentTokens) segments, the last one shorter. */
     public static int[] segmentLengths(int n, int segmentTokens) {
-        if (segmentTokens <= 0) {
-            throw new IllegalArgumentException("segment length must be > 0, got " + segmentTokens);
-        }
-        if (n <= 0) {
-            throw new IllegalArgumentException("cannot compress an empty document (0 tokens)");
-        }
-        int count = (n + segmentTokens - 1) / segmentTokens;
-        int[] out = new int[count];
-        for (int k = 0; k < count; k++) {
-            out[k] = Math.min(segmentTokens, n - k * segmentTokens);
-        }
-        return out;
+        return Segmentation.fixed(n, segmentTokens);
     }
 
     /** Summaries of one document: [segments * L, hidden] float32. */
     public Embeddings compress(int[] ids, int segmentTokens, boolean independent) {
-        segmentLengths(ids.length, segmentTokens);
+        return compress(ids, segmentLengths(ids.length, segmentTokens), independent);
+    }
+
+    /**
+     * Summaries of one document cut into segments of the given lengths (see {@link Segmentation}): [segments * L,
+     * hidden] float32.
+     */
+    public Embeddings compress(int[] ids, int[] lengths, boolean independent) {
+        checkLengths(ids.length, lengths);
         model.checkIds(ids);
         try (GradMode g = GradMode.disabled(); NDManager req = model.newRequestManager()) {
             NDArray tokens = model.embed(req, ids);
-            return Embeddings.of(compress(tokens, segmentTokens, independent == false));
+            return Embeddings.of(compress(tokens, lengths, independent == false));
+        }
+    }
+
+    private static void checkLengths(int n, int[] lengths) {
+        if (n <= 0) {
+            throw new IllegalArgumentException("cannot compress an empty document (0 tokens)");
+        }
+        long sum = 0;
+        for (int len : lengths) {
+            if (len <= 0) {
+                throw new IllegalArgumentException("segment lengths must be > 0, got " + Arrays.toString(lengths));
+            }
+            sum += len;
+        }
+        if (sum != n) {
+            throw new IllegalArgumentException(
+                String.format(Locale.ROOT, "segment lengths add up to %d, the document has %d tokens", sum, n)
+            );
         }
     }
 
@@ -119,8 +134,19 @@ public final class AutoCompressor {
      * @return [segments * L, hidden] in the manager of {@code tokenEmbeds}
      */
     public NDArray compress(NDArray tokenEmbeds, int segmentTokens, boolean accumulate) {
-        int n = (int) tokenEmbeds.getShape().get(0);
-        int[] lengths = segmentLengths(n, segmentTokens);
+        return compress(tokenEmbeds, segmentLengths((int) tokenEmbeds.getShape().get(0), segmentTokens), accumulate);
+    }
+
+    /**
+     * Differentiable compression of one document cut into segments of the given lengths.
+     *
+     * @param tokenEmbeds embedded tokens [N, hidden]
+     * @param lengths segment lengths adding up to N
+     * @param accumulate whether summaries accumulate across segments (false: independent segments)
+     * @return [segments * L, hidden] in the manager of {@code tokenEmbeds}
+     */
+    public NDArray compress(NDArray tokenEmbeds, int[] lengths, boolean accumulate) {
+        checkLengths((int) tokenEmbeds.getShape().get(0), lengths);
         boolean eager = GradMode.isEnabled() == false;
         NDArray softprompt = null;
         boolean ownSoftprompt = false; // a concatenation we made (not one of the summaries)
@@ -246,13 +272,38 @@ public final class AutoCompressor {
      * @param maxRows at most this many rows per forward
      */
     public List<Embeddings> compressBatch(List<int[]> docs, int segmentTokens, boolean independent, int maxRows) {
+        List<int[]> lengths = new ArrayList<>(docs.size());
+        for (int d = 0; d < docs.size(); d++) {
+            try {
+                lengths.add(segmentLengths(docs.get(d).length, segmentTokens));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "document %d: %s", d, e.getMessage()), e);
+            }
+        }
+        return compressBatch(docs, lengths, independent, maxRows);
+    }
+
+    /**
+     * {@link #compressBatch(List, int, boolean, int)} with each document's segment lengths given (see
+     * {@link Segmentation}).
+     */
+    public List<Embeddings> compressBatch(List<int[]> docs, List<int[]> segmentLengths, boolean independent, int maxRows) {
         if (maxRows <= 0) {
             throw new IllegalArgumentException("maxRows must be > 0, got " + maxRows);
         }
+        if (segmentLengths.size() != docs.size()) {
+            throw new IllegalArgumentException("one list of segment lengths per document is needed");
+        }
         int[][] lengths = new int[docs.size()][];
+        int[][] offsets = new int[docs.size()][];
         for (int d = 0; d < docs.size(); d++) {
             try {
-                lengths[d] = segmentLengths(docs.get(d).length, segmentTokens);
+                lengths[d] = segmentLengths.get(d);
+                checkLengths(docs.get(d).length, lengths[d]);
+                offsets[d] = new int[lengths[d].length];
+                for (int k = 1; k < lengths[d].length; k++) {
+                    offsets[d][k] = offsets[d][k - 1] + lengths[d][k - 1];
+                }
                 model.checkIds(docs.get(d));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT, "document %d: %s", d, e.getMessage()), e);
@@ -277,7 +328,7 @@ public final class AutoCompressor {
                     List<int[]> segIds = new ArrayList<>();
                     for (int[] r : chunk) {
                         none.add(null);
-                        segIds.add(segmentIds(docs.get(r[0]), segmentTokens, r[1]));
+                        segIds.add(segmentIds(docs.get(r[0]), offsets[r[0]], lengths[r[0]], r[1]));
                     }
                     List<float[]> res = forwardRows(none, 0, segIds);
                     for (int i = 0; i < chunk.size(); i++) {
@@ -301,7 +352,7 @@ public final class AutoCompressor {
                             if (k < lengths[d].length) {
                                 active.add(d);
                                 sps.add(softprompts[d]);
-                                segIds.add(segmentIds(docs.get(d), segmentTokens, k));
+                                segIds.add(segmentIds(docs.get(d), offsets[d], lengths[d], k));
                             }
                         }
                         List<float[]> res = forwardRows(sps, k * summaryLength, segIds);
@@ -329,9 +380,8 @@ public final class AutoCompressor {
         return result;
     }
 
-    private static int[] segmentIds(int[] ids, int segmentTokens, int k) {
-        int from = k * segmentTokens;
-        return Arrays.copyOfRange(ids, from, Math.min(ids.length, from + segmentTokens));
+    private static int[] segmentIds(int[] ids, int[] offsets, int[] lengths, int k) {
+        return Arrays.copyOfRange(ids, offsets[k], offsets[k] + lengths[k]);
     }
 
     /**

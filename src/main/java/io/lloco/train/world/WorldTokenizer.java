@@ -270,6 +270,22 @@ public final class WorldTokenizer {
         return s.startsWith(" ") ? s.substring(1) : s;
     }
 
+    /**
+     * For each token of {@code ids}, the exclusive end of its characters in {@link #decode(int[])} of the same ids
+     * (which is the original text for texts without unknown characters): the character spans that
+     * {@link io.lloco.runtime.compress.Segmentation} needs.
+     */
+    public int[] charEnds(int[] ids) {
+        int[] out = new int[ids.length];
+        int at = 0;
+        boolean strip = ids.length > 0 && byId[ids[0]].startsWith(SPACE_MARK);
+        for (int i = 0; i < ids.length; i++) {
+            at += byId[ids[i]].length();
+            out[i] = Math.max(0, at - (strip ? 1 : 0));
+        }
+        return out;
+    }
+
     private static String normalize(String text, boolean prepend) {
         String n = Normalizer.normalize(text, Normalizer.Form.NFC);
         if (prepend && n.isEmpty() == false) {

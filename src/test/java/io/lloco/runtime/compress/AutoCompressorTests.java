@@ -96,6 +96,41 @@ public class AutoCompressorTests extends OpenSearchTestCase {
         }
     }
 
+    /** Explicit segment lengths (sentence boundaries) against the naive oracle, one piece at a time. */
+    public void testExplicitSegmentLengths() {
+        LlamaConfig c = TinyModels.autoCompressor();
+        Random r = new Random(37);
+        int[] ids = TinyModels.randomIds(r, 13, c.vocabSize());
+        int[] lengths = {3, 6, 4};
+        try (NDManager root = NDManager.newBaseManager();
+            LlamaWeights w = LlamaWeights.random(c, root, 4, 0.3);
+            LlamaModel m = new LlamaModel(w)) {
+            AutoCompressor ac = new AutoCompressor(m);
+            NaiveLlamaAccess ref = new NaiveLlamaAccess(w);
+            // independent: segment k's summaries are those of its tokens compressed as a document of their own
+            List<double[]> expected = new ArrayList<>();
+            int at = 0;
+            for (int len : lengths) {
+                int[] piece = java.util.Arrays.copyOfRange(ids, at, at + len);
+                expected.addAll(List.of(naiveCompress(ref, c, piece, len, false)));
+                at += len;
+            }
+            Embeddings got = ac.compress(ids, lengths, true);
+            assertEquals(3 * 3, got.rows());
+            double err = TinyModels.relErr(expected.toArray(new double[0][]), rows(got));
+            assertTrue("rel err " + err, err < 1e-5);
+            List<Embeddings> batch = ac
+                .compressBatch(List.of(ids, java.util.Arrays.copyOf(ids, 7)), List.of(lengths, new int[]{7}), true, 2);
+            assertTrue(TinyModels.relErr(rows(got), rows(batch.get(0))) < 1e-5);
+            // accumulated with equal lengths is the fixed split; with uneven lengths it differs from it
+            assertTrue(TinyModels.relErr(rows(ac.compress(ids, 5, false)), rows(ac.compress(ids, new int[]{5, 5, 3}, false))) < 1e-6);
+            assertTrue(TinyModels.relErr(rows(ac.compress(ids, 5, false)), rows(ac.compress(ids, new int[]{4, 5, 4}, false))) > 1e-3);
+            IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> ac.compress(ids, new int[]{3, 6}, true));
+            assertTrue(e.getMessage(), e.getMessage().contains("add up to 9, the document has 13 tokens"));
+            expectThrows(IllegalArgumentException.class, () -> ac.compress(ids, new int[]{13, 0}, true));
+        }
+    }
+
     public void testSegmentLengthsAndErrors() {
         assertArrayEquals(new int[]{8, 8, 4}, AutoCompressor.segmentLengths(20, 8));
         assertArrayEquals(new int[]{8, 8}, AutoCompressor.segmentLengths(16, 8));

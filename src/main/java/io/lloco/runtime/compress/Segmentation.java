@@ -1,0 +1,132 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.runtime.compress;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Where a document's token sequence is cut into segments before compression.
+ *
+ * <ul>
+ *   <li>{@link Boundary#TOKENS}: every {@code segmentTokens} tokens, the last segment shorter (AutoCompressor's
+ *   and the paper's split, LLOCO-SPEC §1.3). A sentence can be cut in two, each half compressed into a different
+ *   segment's summaries.</li>
+ *   <li>{@link Boundary#SENTENCE}: whole sentences packed greedily into segments of at most {@code segmentTokens}
+ *   tokens; a segment ends after a sentence end (a token ending in {@code . ! ?}, possibly followed by closing
+ *   quotes or brackets, before whitespace or the end of the text) or a line break. A single sentence longer than
+ *   the limit is cut at the limit. Segments are shorter on average (more of them), and no statement is split
+ *   between two segments, which matters when segments are compressed independently and retrieved one by one.</li>
+ * </ul>
+ */
+public final class Segmentation {
+
+    /** How segments are cut. */
+    public enum Boundary {
+
+        /** Fixed-length segments. */
+        TOKENS,
+        /** Whole sentences packed up to the segment length. */
+        SENTENCE;
+
+        /** The value as written in settings and requests ({@code tokens}, {@code sentence}). */
+        public String value() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Parses {@code tokens} or {@code sentence}. */
+        public static Boundary parse(String s) {
+            for (Boundary b : values()) {
+                if (b.value().equals(s)) {
+                    return b;
+                }
+            }
+            throw new IllegalArgumentException("unknown segment boundary [" + s + "]; use [tokens] or [sentence]");
+        }
+    }
+
+    private Segmentation() {
+    }
+
+    /** Fixed lengths for {@code n} tokens: ceil(n / segmentTokens) segments, the last one shorter. */
+    public static int[] fixed(int n, int segmentTokens) {
+        if (segmentTokens <= 0) {
+            throw new IllegalArgumentException("segment length must be > 0, got " + segmentTokens);
+        }
+        if (n <= 0) {
+            throw new IllegalArgumentException("cannot compress an empty document (0 tokens)");
+        }
+        int count = (n + segmentTokens - 1) / segmentTokens;
+        int[] out = new int[count];
+        for (int k = 0; k < count; k++) {
+            out[k] = Math.min(segmentTokens, n - k * segmentTokens);
+        }
+        return out;
+    }
+
+    /**
+     * Segment lengths for a tokenized text.
+     *
+     * @param text the text
+     * @param tokenEnds for each token, the exclusive end of its characters in {@code text} (non-decreasing)
+     * @param segmentTokens the most tokens per segment
+     * @param boundary how to cut
+     */
+    public static int[] lengths(String text, int[] tokenEnds, int segmentTokens, Boundary boundary) {
+        int n = tokenEnds.length;
+        int[] fixed = fixed(n, segmentTokens);
+        if (boundary == Boundary.TOKENS) {
+            return fixed;
+        }
+        boolean[] cut = new boolean[n]; // a segment may end after token i
+        for (int i = 0; i < n; i++) {
+            cut[i] = endsSentence(text, tokenEnds[i]);
+        }
+        int[] out = new int[n];
+        int count = 0;
+        int start = 0;
+        while (start < n) {
+            int limit = Math.min(n, start + segmentTokens);
+            int end = limit;
+            if (limit < n) {
+                for (int i = limit - 1; i >= start; i--) {
+                    if (cut[i]) {
+                        end = i + 1;
+                        break;
+                    }
+                }
+            }
+            out[count++] = end - start;
+            start = end;
+        }
+        return Arrays.copyOf(out, count);
+    }
+
+    /** Whether a sentence or a line ends at character {@code end} (exclusive) of {@code text}. */
+    static boolean endsSentence(String text, int end) {
+        if (end <= 0 || end > text.length()) {
+            return false;
+        }
+        if (end < text.length() && (text.charAt(end) == '\n' || text.charAt(end) == '\r')) {
+            return true;
+        }
+        if (end < text.length() && Character.isWhitespace(text.charAt(end)) == false) {
+            return false;
+        }
+        int i = end - 1;
+        while (i >= 0 && isCloser(text.charAt(i))) {
+            i--;
+        }
+        if (i < 0) {
+            return false;
+        }
+        char c = text.charAt(i);
+        return c == '.' || c == '!' || c == '?' || c == '\n';
+    }
+
+    private static boolean isCloser(char c) {
+        return c == '"' || c == '\'' || c == ')' || c == ']' || c == '\u201D' || c == '\u2019' || c == '\u00BB';
+    }
+}
