@@ -42,10 +42,23 @@ public final class TrainCommand {
                                 [--checkpoint-minutes X] [--max-minutes X] [--stop-at STEP] [--threads N]
                lloco train recall --out DIR [--resume] [--init MODEL_DIR | --shape tiny|ci] [--steps N] [--seed S] [--world-seed W]
                                   [--batch B] [--doc-tokens T] [--questions N] [--choice-rate X] [--needle-rate X]
-                                  [--summary-rate X] [--segment T] [--independent-rate X] [--lm-weight X] [--lr X] [--min-lr X] [--warmup N]
+                                  [--summary-rate X] [--segment T] [--independent-rate X] [--retrieve K --source-tokens T,T] [--lm-weight X] [--lr X] [--min-lr X] [--warmup N]
                                   [--weight-decay X] [--clip X] [--log-every N] [--probe-every N] [--probe-docs N]
                                   [--checkpoint-every N] [--checkpoint-minutes X] [--max-minutes X] [--until-exact X] [--threads N]
         """;
+
+    private static int[] ints(String csv) {
+        String[] parts = csv.split(",");
+        int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--source-tokens must be comma-separated integers, got [" + csv + "]");
+            }
+        }
+        return out;
+    }
 
     /** Entry point for the {@code train} subcommand; {@code args} excludes "train". */
     public static int run(String[] args) {
@@ -156,7 +169,10 @@ public final class TrainCommand {
                         default -> throw new IllegalArgumentException("--shape must be tiny or ci, got " + shapeName);
                     };
                     long steps = a.lng("steps", 2000);
-                    int docTokens = a.integer("doc-tokens", 128);
+                    int retrieve = a.integer("retrieve", 0);
+                    int[] sourceTokens = ints(a.str("source-tokens", "1024,2048,4096"));
+                    int docTokens = retrieve > 0 ? retrieve * a.integer("segment", 64) : a.integer("doc-tokens", 128);
+                    int segment = retrieve > 0 ? a.integer("segment", 64) : a.integer("segment", docTokens);
                     RecallTrainer.Options o = new RecallTrainer.Options(
                         Path.of(a.required("out")),
                         a.flag("resume"),
@@ -171,7 +187,7 @@ public final class TrainCommand {
                         a.dbl("choice-rate", 0.25),
                         a.dbl("needle-rate", 0.2),
                         a.dbl("summary-rate", 0),
-                        a.integer("segment", docTokens),
+                        segment,
                         a.dbl("lm-weight", 0),
                         a.dbl("lr", 1e-3),
                         a.dbl("min-lr", 1e-4),
@@ -185,7 +201,9 @@ public final class TrainCommand {
                         a.dbl("checkpoint-minutes", 8),
                         a.dbl("max-minutes", 0),
                         a.dbl("until-exact", 0),
-                        a.dbl("independent-rate", 0)
+                        a.dbl("independent-rate", 0),
+                        retrieve,
+                        sourceTokens
                     );
                     a.checkAllUsed();
                     try (NDManager root = NDManager.newBaseManager()) {

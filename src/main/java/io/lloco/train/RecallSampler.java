@@ -7,6 +7,7 @@ package io.lloco.train;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 
 import io.lloco.train.world.Document;
@@ -47,6 +48,10 @@ public final class RecallSampler {
     private final int maxQuestions;
     private final double choiceRate;
     private final double needleRate;
+    /** Retrieval rows: 0 = whole documents; K = the K segments that best match a question (see {@link #retrieval}). */
+    private final int retrieve;
+    private final int segmentTokens;
+    private final int[] sourceTokens;
 
     /**
      * @param world the world
@@ -70,6 +75,52 @@ public final class RecallSampler {
         this.maxQuestions = maxQuestions;
         this.choiceRate = choiceRate;
         this.needleRate = needleRate;
+        this.retrieve = 0;
+        this.segmentTokens = 0;
+        this.sourceTokens = new int[0];
+    }
+
+    private RecallSampler(RecallSampler base, int retrieve, int segmentTokens, int[] sourceTokens) {
+        this.world = base.world;
+        this.tok = base.tok;
+        this.seed = base.seed;
+        this.docTokens = retrieve * segmentTokens;
+        this.maxQuestions = base.maxQuestions;
+        this.choiceRate = base.choiceRate;
+        this.needleRate = base.needleRate;
+        this.retrieve = retrieve;
+        this.segmentTokens = segmentTokens;
+        this.sourceTokens = sourceTokens.clone();
+    }
+
+    /**
+     * Rows of the segment-retrieval path ({@code lloco eval --retrieve K}, {@code _lloco_qa granularity: segment}):
+     * a long document (lengths cycling through {@code sourceTokens}) is cut into segments of {@code segmentTokens};
+     * one of its questions picks its {@code retrieve} best BM25 segments ({@link SegmentRetriever}, full segments
+     * only); the context is those segments in document order ({@code retrieve * segmentTokens} tokens, to be compressed
+     * segment by segment), and the chain asks that question first, then other questions whose statement lies inside
+     * the retrieved segments — often about other people than the retrieved name, which is what reading several
+     * retrieved segments must get right. Questions whose statement was not retrieved are not asked.
+     */
+    public RecallSampler retrieval(int retrieve, int segmentTokens, int[] sourceTokens) {
+        if (retrieve < 1 || segmentTokens < 16 || sourceTokens.length == 0) {
+            throw new IllegalArgumentException(
+                String.format(
+                    Locale.ROOT,
+                    "retrieval rows need --retrieve >= 1 (got %d), --segment >= 16 (got %d) and source lengths",
+                    retrieve,
+                    segmentTokens
+                )
+            );
+        }
+        for (int t : sourceTokens) {
+            if (t < retrieve * segmentTokens) {
+                throw new IllegalArgumentException(
+                    String.format(Locale.ROOT, "--source-tokens %d is shorter than %d retrieved segments of %d", t, retrieve, segmentTokens)
+                );
+            }
+        }
+        return new RecallSampler(this, retrieve, segmentTokens, sourceTokens);
     }
 
     /** Tokens per document. */
@@ -92,6 +143,9 @@ public final class RecallSampler {
 
     /** The row of document {@code docIndex}, or null when the cut leaves nothing to ask. */
     Row row(Split split, long docIndex) {
+        if (retrieve > 0) {
+            return retrievalRow(split, docIndex);
+        }
         SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + docIndex * 31 + split.ordinal());
         boolean needle = rnd.nextDouble() < needleRate;
         long worldIndex = (seed << 32) + docIndex;
@@ -159,6 +213,129 @@ public final class RecallSampler {
             }
         }
         return new Row(doc.id(), context, chain, target, chosen.size());
+    }
+
+    private Row retrievalRow(Split split, long docIndex) {
+        SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + docIndex * 31 + split.ordinal() + 7);
+        boolean needle = rnd.nextDouble() < needleRate;
+        long worldIndex = (seed << 32) + docIndex;
+        int tokens = sourceTokens[(int) Math.floorMod(docIndex, (long) sourceTokens.length)];
+        Document doc = needle
+            ? world.needleDocument(split, worldIndex, tokens, rnd.nextDouble())
+            : world.document(split, worldIndex, tokens);
+        int[] ids = tok.encode(doc.text());
+        int full = ids.length / segmentTokens;
+        if (full < retrieve) {
+            return null;
+        }
+        List<String> texts = new ArrayList<>(full);
+        for (int k = 0; k < full; k++) {
+            texts.add(tok.decode(Arrays.copyOfRange(ids, k * segmentTokens, (k + 1) * segmentTokens)));
+        }
+        // every question this document can be asked, in random order; the first one whose statement its own
+        // retrieval finds decides the segments
+        List<QaExample> asked = new ArrayList<>();
+        List<int[]> spans = new ArrayList<>(); // {first token, end token} of the statement
+        int n = doc.facts().size();
+        List<QaExample> lookup = world.questions(doc, TaskFamily.LOOKUP, n);
+        List<QaExample> choice = world.questions(doc, TaskFamily.CHOICE, n);
+        for (int i = 0; i < n; i++) {
+            QaExample q = rnd.nextDouble() < choiceRate ? choice.get(i) : lookup.get(i);
+            Fact f = factOf(q, doc.facts());
+            if (f != null) {
+                asked.add(q);
+                spans.add(new int[]{f.tokenOffset(), f.tokenOffset() + tok.count(f.sentence()) + 1});
+            }
+        }
+        if (doc.hasNeedle()) {
+            asked.add(world.questions(doc, TaskFamily.NEEDLE, 1).get(0));
+            spans.add(new int[]{doc.needle().tokenOffset(), doc.needle().tokenOffset() + tok.count(doc.needle().sentence()) + 2});
+        }
+        int[] order = new int[asked.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        if (doc.hasNeedle() && order.length > 0) {
+            // a needle document asks its needle first
+            for (int i = 0; i < order.length; i++) {
+                if (order[i] == order.length - 1) {
+                    order[i] = order[0];
+                    order[0] = order.length - 1;
+                    break;
+                }
+            }
+        }
+        for (int first : order) {
+            int[] top = SegmentRetriever.topK(texts, asked.get(first).question(), retrieve);
+            if (inside(spans.get(first), top) == false) {
+                continue;
+            }
+            List<int[][]> chosen = new ArrayList<>();
+            chosen.add(encode(asked.get(first)));
+            for (int i : order) {
+                if (chosen.size() >= maxQuestions) {
+                    break;
+                }
+                if (i != first && inside(spans.get(i), top)) {
+                    chosen.add(encode(asked.get(i)));
+                }
+            }
+            int[] context = new int[retrieve * segmentTokens];
+            for (int k = 0; k < top.length; k++) {
+                System.arraycopy(ids, top[k] * segmentTokens, context, k * segmentTokens, segmentTokens);
+            }
+            return chain(doc.id(), context, chosen);
+        }
+        return null;
+    }
+
+    /** Whether the token span lies inside one of the segments {@code top} (sorted, in document order). */
+    private boolean inside(int[] span, int[] top) {
+        for (int k : top) {
+            if (span[0] >= k * segmentTokens && span[1] <= (k + 1) * segmentTokens) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Fact factOf(QaExample q, List<Fact> facts) {
+        for (Fact f : facts) {
+            if (f.type() != q.factType()) {
+                continue;
+            }
+            String who = f.type() == FactType.SIBLING ? f.anchor().fullName() : f.subject().fullName();
+            if (q.question().contains(who) && q.answer().endsWith(f.value())) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    private static Row chain(String docId, int[] context, List<int[][]> chosen) {
+        int len = 0;
+        for (int[][] p : chosen) {
+            len += p[0].length + p[1].length;
+        }
+        int[] chain = new int[len];
+        boolean[] target = new boolean[len];
+        int j = 0;
+        for (int[][] p : chosen) {
+            for (int t : p[0]) {
+                chain[j++] = t;
+            }
+            for (int t : p[1]) {
+                target[j] = true;
+                chain[j++] = t;
+            }
+        }
+        return new Row(docId, context, chain, target, chosen.size());
     }
 
     /** Whether the question's fact is one of {@code kept} (matched by type, value and the person named in the question). */

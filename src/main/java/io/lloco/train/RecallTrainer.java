@@ -84,6 +84,10 @@ public final class RecallTrainer {
      * @param independentRate share of summary steps whose segments are compressed independently (each without the
      *     earlier segments' summaries, the summaries then concatenated: what the decoder reads on the segment-retrieval
      *     path, {@code lloco_compress} mode {@code independent}); the probe uses independent segments when this is ≥ 0.5
+     * @param retrieve 0: documents of {@code docTokens}; K > 0: retrieval rows ({@link RecallSampler#retrieval}) — the
+     *     K best BM25 segments of {@code segmentTokens} of a longer document, for one of its questions; then
+     *     {@code docTokens} must be {@code K * segmentTokens}
+     * @param sourceTokens with {@code retrieve}: lengths of the documents the segments are retrieved from (cycled)
      */
     public record Options(
         Path out,
@@ -113,7 +117,47 @@ public final class RecallTrainer {
         double checkpointMinutes,
         double maxMinutes,
         double untilExact,
-        double independentRate) {
+        double independentRate,
+        int retrieve,
+        int[] sourceTokens) {
+
+        /** Options over whole documents of {@code docTokens}. */
+        public Options(
+            Path out,
+            boolean resume,
+            Path init,
+            ModelShape shape,
+            long steps,
+            long seed,
+            long worldSeed,
+            int batch,
+            int docTokens,
+            int questions,
+            double choiceRate,
+            double needleRate,
+            double summaryRate,
+            int segmentTokens,
+            double lmWeight,
+            double lr,
+            double minLr,
+            long warmup,
+            double weightDecay,
+            double clip,
+            int logEvery,
+            int probeEvery,
+            int probeDocs,
+            int checkpointEvery,
+            double checkpointMinutes,
+            double maxMinutes,
+            double untilExact,
+            double independentRate
+        ) {
+            this(
+                out, resume, init, shape, steps, seed, worldSeed, batch, docTokens, questions, choiceRate, needleRate, summaryRate,
+                segmentTokens, lmWeight, lr, minLr, warmup, weightDecay, clip, logEvery, probeEvery, probeDocs, checkpointEvery,
+                checkpointMinutes, maxMinutes, untilExact, independentRate, 0, new int[0]
+            );
+        }
 
         /** Checks the bounds. */
         public Options {
@@ -132,6 +176,35 @@ public final class RecallTrainer {
             if (summaryRate > 0 && (segmentTokens < 16 || docTokens % segmentTokens != 0)) {
                 throw new IllegalArgumentException(
                     String.format(Locale.ROOT, "--segment %d must be >= 16 and divide --doc-tokens %d", segmentTokens, docTokens)
+                );
+            }
+            if (retrieve < 0) {
+                throw new IllegalArgumentException("--retrieve must be >= 0, got " + retrieve);
+            }
+            if (retrieve > 0) {
+                for (int t : sourceTokens) {
+                    if (t < docTokens) {
+                        throw new IllegalArgumentException(
+                            String.format(
+                                Locale.ROOT,
+                                "--source-tokens %d is shorter than %d retrieved segments of %d tokens",
+                                t,
+                                retrieve,
+                                segmentTokens
+                            )
+                        );
+                    }
+                }
+            }
+            if (retrieve > 0 && docTokens != retrieve * segmentTokens) {
+                throw new IllegalArgumentException(
+                    String.format(
+                        Locale.ROOT,
+                        "with --retrieve %d the context is %d segments of --segment %d tokens",
+                        retrieve,
+                        retrieve,
+                        segmentTokens
+                    )
                 );
             }
             if (probeDocs < 8 || probeDocs % 8 != 0) {
@@ -223,11 +296,18 @@ public final class RecallTrainer {
         }
         World world = new World(o.worldSeed(), WorldConfig.defaults(), tok);
         RecallSampler sampler = new RecallSampler(world, o.seed(), o.docTokens(), o.questions(), o.choiceRate(), o.needleRate());
-        List<RecallSampler.Row> probeRows = new RecallSampler(world, 7, o.docTokens(), o.questions(), o.choiceRate(), o.needleRate()).batch(
-            Split.VALIDATION,
-            0,
-            o.probeDocs()
-        );
+        RecallSampler probeSampler = new RecallSampler(world, 7, o.docTokens(), o.questions(), o.choiceRate(), o.needleRate());
+        if (o.retrieve() > 0) {
+            sampler = sampler.retrieval(o.retrieve(), o.segmentTokens(), o.sourceTokens());
+            probeSampler = probeSampler.retrieval(o.retrieve(), o.segmentTokens(), o.sourceTokens());
+            log.printf(
+                Locale.ROOT,
+                "[recall] retrieval rows: the %d best BM25 segments of documents of %s tokens%n",
+                o.retrieve(),
+                java.util.Arrays.toString(o.sourceTokens())
+            );
+        }
+        List<RecallSampler.Row> probeRows = probeSampler.batch(Split.VALIDATION, 0, o.probeDocs());
         Map<String, NDArray> params = weights.named();
         TrainSupport.requireGradients(params);
         log.printf(

@@ -42,6 +42,8 @@ public class RecallTrainerTests extends OpenSearchTestCase {
             {"--doc-tokens", "100", "--segment", "64", "--summary-rate", "1"},
             {"--until-exact", "1.5"},
             {"--independent-rate", "-0.1"},
+            {"--source-tokens", "128", "--retrieve", "4", "--segment", "64"},
+            {"--retrieve", "-1"},
             {"--bogus", "1"}}) {
             java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
             String[] args = new String[bad.length + 5];
@@ -97,6 +99,65 @@ public class RecallTrainerTests extends OpenSearchTestCase {
         assertEquals("deterministic", rows.get(5).docId(), s.batch(Split.PRETRAIN, 2, 24).get(5).docId());
         assertArrayEquals(rows.get(7).chain(), s.batch(Split.PRETRAIN, 2, 24).get(7).chain());
         assertNotEquals(rows.get(0).docId(), s.batch(Split.PRETRAIN, 3, 24).get(0).docId());
+    }
+
+    /**
+     * Retrieval rows: K whole segments of a long document, in document order, that its own BM25 retrieval picked for
+     * the first question; every asked answer is stated inside them, and some rows also ask about another person.
+     */
+    public void testRetrievalRowsAreTheRetrievedSegments() {
+        WorldTokenizer tok = WorldTokenizer.bundled();
+        World world = new World(3, WorldConfig.defaults(), tok);
+        RecallSampler s = new RecallSampler(world, 5, 128, 4, 0.5, 0.3).retrieval(2, 64, new int[]{512, 1024});
+        List<RecallSampler.Row> rows = s.batch(Split.PRETRAIN, 1, 12);
+        assertEquals(12, rows.size());
+        int multi = 0;
+        int traced = 0;
+        for (RecallSampler.Row r : rows) {
+            assertEquals(128, r.context().length);
+            String context = tok.decode(r.context());
+            int from = -1;
+            int found = 0;
+            for (int j = 0; j <= r.chain().length; j++) {
+                boolean t = j < r.chain().length && r.target()[j];
+                if (t && from < 0) {
+                    from = j;
+                } else if (t == false && from >= 0) {
+                    int[] answer = Arrays.copyOfRange(r.chain(), from, j);
+                    String text = tok.decode(Arrays.copyOf(answer, answer.length - 1)).trim();
+                    String value = text.matches("[A-D]\\. .*") ? text.substring(3) : text;
+                    assertTrue("[" + value + "] must be stated in: " + context, context.contains(value));
+                    found++;
+                    from = -1;
+                }
+            }
+            assertEquals(r.questions(), found);
+            multi += found > 1 ? 1 : 0;
+            // the context is two 64-token segments of the source document, in order
+            String source = null;
+            for (int d = 0; d < 64 && source == null; d++) {
+                if (world.document(Split.PRETRAIN, (5L << 32) + d, 512).id().equals(r.docId())) {
+                    source = world.document(Split.PRETRAIN, (5L << 32) + d, 512).text();
+                }
+            }
+            if (source != null) {
+                int[] ids = tok.encode(source);
+                String a = tok.decode(Arrays.copyOfRange(r.context(), 0, 64));
+                String b = tok.decode(Arrays.copyOfRange(r.context(), 64, 128));
+                int ia = -1;
+                int ib = -1;
+                for (int k = 0; k + 64 <= ids.length; k += 64) {
+                    String seg = tok.decode(Arrays.copyOfRange(ids, k, k + 64));
+                    ia = seg.equals(a) && ia < 0 ? k : ia;
+                    ib = seg.equals(b) ? k : ib;
+                }
+                assertTrue("both segments come from the document, in order: " + ia + " < " + ib, ia >= 0 && ib > ia);
+                traced++;
+            }
+        }
+        assertTrue("some rows ask more than the retrieving question", multi > 0);
+        assertTrue("some rows traced back to their 512-token source document", traced > 0);
+        expectThrows(IllegalArgumentException.class, () -> new RecallSampler(world, 5, 128, 4, 0.5, 0.3).retrieval(4, 64, new int[]{128}));
     }
 
     /** The trainer's batched summaries equal the runtime compressor's, document by document (accumulate mode). */

@@ -181,6 +181,46 @@ public class WorldTokenizerTests extends OpenSearchTestCase {
         }
     }
 
+    /**
+     * The offline evaluator's character ends ({@link WorldTokenizer#charEnds}) equal DJL's token spans, so sentence
+     * segments are cut at the same tokens offline and in the plugin ({@code lloco_compress segment_boundary: sentence}).
+     */
+    public void testCharEndsMatchDjlSpansSoSentenceSegmentsAgree() throws IOException {
+        WorldTokenizer t = WorldTokenizer.bundled();
+        World world = new World(5, WorldConfig.defaults(), t);
+        try (HuggingFaceTokenizer djl = djl()) {
+            for (int i = 0; i < 3; i++) {
+                String text = world.needleDocument(Split.TEST, i, 300 + 500 * i, 0.5).text();
+                Encoding e = djl.encode(text);
+                int[] ids = ids(e);
+                int[] ends = t.charEnds(ids);
+                ai.djl.huggingface.tokenizers.jni.CharSpan[] spans = e.getCharTokenSpans();
+                assertEquals(spans.length, ends.length);
+                for (int k = 0; k < ends.length; k++) {
+                    assertEquals("token " + k, spans[k].getEnd(), ends[k]);
+                }
+                int[] offline = io.lloco.train.Evaluator
+                    .segmentLengths(t, ids, 64, io.lloco.runtime.compress.Segmentation.Boundary.SENTENCE);
+                assertArrayEquals(
+                    offline,
+                    io.lloco.runtime.compress.Segmentation.lengths(text, ends, 64, io.lloco.runtime.compress.Segmentation.Boundary.SENTENCE)
+                );
+                int at = 0;
+                for (int k = 0; k < offline.length; k++) {
+                    at += offline[k];
+                    String seg = text.substring(0, ends[at - 1]);
+                    assertTrue(offline[k] <= 64);
+                    if (k < offline.length - 1) {
+                        assertTrue(
+                            "segment " + k + " ends a sentence: ..." + seg.substring(Math.max(0, seg.length() - 30)),
+                            seg.endsWith(".")
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     public void testThirtyTwoThousandTokenDocumentThroughDjl() throws IOException {
         WorldTokenizer t = WorldTokenizer.bundled();
         World world = new World(3, WorldConfig.defaults(), t);
