@@ -28,6 +28,8 @@ import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.prompt.PromptTemplates;
 import io.lloco.runtime.tokenizer.TokenCodec;
 import io.lloco.train.world.Document;
+import io.lloco.train.world.Fact;
+import io.lloco.train.world.FactType;
 import io.lloco.train.world.QaExample;
 import io.lloco.train.world.Split;
 import io.lloco.train.world.TaskFamily;
@@ -173,6 +175,7 @@ public final class Evaluator {
         int done = 0;
         int skipped = 0;
         int retrievedHits = 0;
+        Map<String, Integer> errors = new TreeMap<>();
         long nanos = 0;
         Map<String, double[]> byDepth = new TreeMap<>();
         List<ObjectNode> samples = new ArrayList<>();
@@ -211,12 +214,14 @@ public final class Evaluator {
             List<GenerationRequest> reqs = new ArrayList<>();
             List<QaExample> asked = new ArrayList<>();
             List<Integer> askedPositions = new ArrayList<>();
+            List<String> askedContext = new ArrayList<>(); // the text the question read (retrieved segments or the document)
             for (QaExample q : qs) {
                 int[] prompt = tokenizer.encode(q.prompt(templates));
                 int maxNew = q.task() == TaskFamily.CHOICE ? 24 : 16;
                 int[] ids = prompt;
                 Embeddings qPrefix = prefix;
                 int[] context = docIds;
+                String read = doc.text();
                 if (retrieve) {
                     int[] top = SegmentRetriever.topK(segmentTexts, q.question(), spec.retrieve());
                     List<Embeddings> parts = new ArrayList<>();
@@ -231,6 +236,11 @@ public final class Evaluator {
                     qPrefix = prefix == null ? null : Embeddings.concat(parts, prefix.dim());
                     context = text;
                     retrievedHits += containsAnswer(segmentTexts, top, q) ? 1 : 0;
+                    StringBuilder sb = new StringBuilder();
+                    for (int t : top) {
+                        sb.append(segmentTexts.get(t)).append(' ');
+                    }
+                    read = sb.toString();
                 }
                 if (spec.mode() == Mode.FULL) {
                     ids = concat(context, prompt);
@@ -246,6 +256,7 @@ public final class Evaluator {
                 docTokenSum += docIds.length;
                 reqs.add(new GenerationRequest(qPrefix, ids, adapter, GenerationParams.greedy(maxNew)));
                 asked.add(q);
+                askedContext.add(read);
                 askedPositions.add(positions);
             }
             boolean rank = spec.rankChoices() && spec.task() == TaskFamily.CHOICE;
@@ -299,6 +310,11 @@ public final class Evaluator {
                 p.put("gold", q.answer());
                 p.put("prediction", text);
                 p.put("correct", ok > 0);
+                if (ok == 0 && spec.mode() != Mode.NONE && q.task() != TaskFamily.NEEDLE) {
+                    String kind = errorKind(doc, q, text, askedContext.get(i));
+                    p.put("error", kind);
+                    errors.merge(kind, 1, Integer::sum);
+                }
                 p.put("decoder_positions", askedPositions.get(i));
                 if (rank) {
                     var arr = p.putArray("option_logprobs");
@@ -335,6 +351,10 @@ public final class Evaluator {
             // share of questions whose retrieved segments contain the answer's statement (an upper bound for accuracy)
             out.put("retrieval_recall", done == 0 ? Double.NaN : round((double) retrievedHits / (done + skipped)));
         }
+        if (errors.isEmpty() == false) {
+            ObjectNode e = out.putObject("errors");
+            errors.forEach(e::put);
+        }
         out.put("doc_tokens", spec.docTokens());
         out.put("seed", spec.seed());
         out.put("chance", spec.task() == TaskFamily.CHOICE ? 0.25 : 0.0);
@@ -366,6 +386,37 @@ public final class Evaluator {
             sb.append(segmentTexts.get(t)).append(' ');
         }
         return WorldEval.normalize(sb.toString()).contains(WorldEval.normalize(value));
+    }
+
+    /**
+     * Why a lookup or choice answer is wrong: {@code not_in_context} (the answering sentence was not in what the
+     * question read), {@code other_person_same_kind} (the answer is the value of a fact of the asked kind about
+     * someone else, stated in what was read: a binding error), or {@code other}.
+     */
+    static String errorKind(Document doc, QaExample q, String answer, String context) {
+        String said = answer.trim();
+        if (q.task() == TaskFamily.CHOICE) {
+            int letter = said.isEmpty() ? -1 : said.charAt(0) - 'A';
+            said = letter >= 0 && letter < q.options().size() ? q.options().get(letter) : said;
+        }
+        String gold = q.task() == TaskFamily.CHOICE ? q.answer().substring(3) : q.gold();
+        String statement = null;
+        boolean otherSameKind = false;
+        for (Fact f : doc.facts()) {
+            if (f.type() != q.factType()) {
+                continue;
+            }
+            String who = f.type() == FactType.SIBLING ? f.anchor().fullName() : f.subject().fullName();
+            if (q.question().contains(who) && f.value().equals(gold)) {
+                statement = f.sentence();
+            } else if (WorldEval.exactMatch(said, f.value()) > 0 && context.contains(f.sentence())) {
+                otherSameKind = true;
+            }
+        }
+        if (statement != null && context.contains(statement) == false) {
+            return "not_in_context";
+        }
+        return otherSameKind ? "other_person_same_kind" : "other";
     }
 
     /** Segment lengths of a tokenized world document under {@code boundary}. */
