@@ -101,35 +101,6 @@ public final class LoraTrainer {
         int retrieve,
         Segmentation.Boundary boundary) {
 
-        /** Options with fixed-length segments. */
-        public Options(
-            Path model,
-            Path out,
-            boolean resume,
-            long steps,
-            long seed,
-            long worldSeed,
-            int rank,
-            double alpha,
-            double lr,
-            long warmup,
-            int docs,
-            int[] docTokens,
-            int questions,
-            EnumSet<TaskFamily> tasks,
-            int logEvery,
-            int checkpointEvery,
-            double checkpointMinutes,
-            double maxMinutes,
-            long stopAt,
-            int retrieve
-        ) {
-            this(
-                model, out, resume, steps, seed, worldSeed, rank, alpha, lr, warmup, docs, docTokens, questions, tasks, logEvery,
-                checkpointEvery, checkpointMinutes, maxMinutes, stopAt, retrieve, Segmentation.Boundary.TOKENS
-            );
-        }
-
         /** Options over whole documents. */
         public Options(
             Path model,
@@ -154,7 +125,7 @@ public final class LoraTrainer {
         ) {
             this(
                 model, out, resume, steps, seed, worldSeed, rank, alpha, lr, warmup, docs, docTokens, questions, tasks, logEvery,
-                checkpointEvery, checkpointMinutes, maxMinutes, stopAt, 0
+                checkpointEvery, checkpointMinutes, maxMinutes, stopAt, 0, Segmentation.Boundary.TOKENS
             );
         }
 

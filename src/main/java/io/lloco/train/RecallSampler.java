@@ -195,24 +195,7 @@ public final class RecallSampler {
             qa.set(i, qa.get(j));
             qa.set(j, t);
         }
-        List<int[][]> chosen = qa.subList(0, Math.min(maxQuestions, qa.size()));
-        int len = 0;
-        for (int[][] p : chosen) {
-            len += p[0].length + p[1].length;
-        }
-        int[] chain = new int[len];
-        boolean[] target = new boolean[len];
-        int j = 0;
-        for (int[][] p : chosen) {
-            for (int t : p[0]) {
-                chain[j++] = t;
-            }
-            for (int t : p[1]) {
-                target[j] = true;
-                chain[j++] = t;
-            }
-        }
-        return new Row(doc.id(), context, chain, target, chosen.size());
+        return chain(doc.id(), context, qa.subList(0, Math.min(maxQuestions, qa.size())));
     }
 
     private Row retrievalRow(Split split, long docIndex) {
@@ -305,6 +288,7 @@ public final class RecallSampler {
         return false;
     }
 
+    /** The fact of {@code facts} that {@code q} asks about (matched by type, value and the person named), or null. */
     private static Fact factOf(QaExample q, List<Fact> facts) {
         for (Fact f : facts) {
             if (f.type() != q.factType()) {
@@ -340,16 +324,7 @@ public final class RecallSampler {
 
     /** Whether the question's fact is one of {@code kept} (matched by type, value and the person named in the question). */
     private static boolean asksAbout(QaExample q, List<Fact> kept) {
-        for (Fact f : kept) {
-            if (f.type() != q.factType()) {
-                continue;
-            }
-            String who = f.type() == FactType.SIBLING ? f.anchor().fullName() : f.subject().fullName();
-            if (q.question().contains(who) && q.answer().endsWith(f.value())) {
-                return true;
-            }
-        }
-        return false;
+        return factOf(q, kept) != null;
     }
 
     /** {prompt ids, answer ids + EOS} in the short training format. */

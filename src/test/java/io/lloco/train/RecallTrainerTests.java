@@ -65,6 +65,29 @@ public class RecallTrainerTests extends OpenSearchTestCase {
         }
     }
 
+    /** Checks every answer of the row's chain ends with EOS and is stated in its context; returns how many. */
+    private static int checkAnswersStated(WorldTokenizer tok, RecallSampler.Row r) {
+        String context = tok.decode(r.context());
+        int from = -1;
+        int found = 0;
+        for (int j = 0; j <= r.chain().length; j++) {
+            boolean t = j < r.chain().length && r.target()[j];
+            if (t && from < 0) {
+                from = j;
+            } else if (t == false && from >= 0) {
+                int[] answer = Arrays.copyOfRange(r.chain(), from, j);
+                assertEquals("every answer ends with EOS", WorldTokenizer.EOS_ID, answer[answer.length - 1]);
+                String text = tok.decode(Arrays.copyOf(answer, answer.length - 1)).trim();
+                String value = text.matches("[A-D]\\. .*") ? text.substring(3) : text;
+                assertTrue("[" + value + "] must be stated in: " + context, context.contains(value));
+                found++;
+                from = -1;
+            }
+        }
+        assertEquals(r.questions(), found);
+        return found;
+    }
+
     /** Every row is exactly docTokens long, and every answer (value, or the value of "X. value") is in its context. */
     public void testRowsAreExactAndEveryQuestionIsAnswerable() {
         WorldTokenizer tok = WorldTokenizer.bundled();
@@ -74,25 +97,8 @@ public class RecallTrainerTests extends OpenSearchTestCase {
         int questions = 0;
         for (RecallSampler.Row r : rows) {
             assertEquals(96, r.context().length);
-            String context = tok.decode(r.context());
             assertTrue(r.questions() >= 1 && r.questions() <= 4);
-            int from = -1;
-            int found = 0;
-            for (int j = 0; j <= r.chain().length; j++) {
-                boolean t = j < r.chain().length && r.target()[j];
-                if (t && from < 0) {
-                    from = j;
-                } else if (t == false && from >= 0) {
-                    int[] answer = Arrays.copyOfRange(r.chain(), from, j);
-                    assertEquals("every answer ends with EOS", WorldTokenizer.EOS_ID, answer[answer.length - 1]);
-                    String text = tok.decode(Arrays.copyOf(answer, answer.length - 1)).trim();
-                    String value = text.matches("[A-D]\\. .*") ? text.substring(3) : text;
-                    assertTrue("[" + value + "] must be stated in: " + context, context.contains(value));
-                    found++;
-                    from = -1;
-                }
-            }
-            assertEquals(r.questions(), found);
+            int found = checkAnswersStated(tok, r);
             questions += found;
         }
         assertTrue("about 2 questions per 96-token document, got " + questions, questions >= 24);
@@ -115,24 +121,7 @@ public class RecallTrainerTests extends OpenSearchTestCase {
         int traced = 0;
         for (RecallSampler.Row r : rows) {
             assertEquals(128, r.context().length);
-            String context = tok.decode(r.context());
-            int from = -1;
-            int found = 0;
-            for (int j = 0; j <= r.chain().length; j++) {
-                boolean t = j < r.chain().length && r.target()[j];
-                if (t && from < 0) {
-                    from = j;
-                } else if (t == false && from >= 0) {
-                    int[] answer = Arrays.copyOfRange(r.chain(), from, j);
-                    String text = tok.decode(Arrays.copyOf(answer, answer.length - 1)).trim();
-                    String value = text.matches("[A-D]\\. .*") ? text.substring(3) : text;
-                    assertTrue("[" + value + "] must be stated in: " + context, context.contains(value));
-                    found++;
-                    from = -1;
-                }
-            }
-            assertEquals(r.questions(), found);
-            multi += found > 1 ? 1 : 0;
+            multi += checkAnswersStated(tok, r) > 1 ? 1 : 0;
             // the context is two 64-token segments of the source document, in order
             String source = null;
             for (int d = 0; d < 64 && source == null; d++) {
