@@ -122,6 +122,11 @@ public class AutoCompressorTests extends OpenSearchTestCase {
             List<Embeddings> batch = ac
                 .compressBatch(List.of(ids, java.util.Arrays.copyOf(ids, 7)), List.of(lengths, new int[]{7}), true, 2);
             assertTrue(TinyModels.relErr(rows(got), rows(batch.get(0))) < 1e-5);
+            // accumulated, batched in lockstep: documents whose k-th segments differ in length (left padding)
+            int[] other = java.util.Arrays.copyOf(ids, 9);
+            List<Embeddings> acc = ac.compressBatch(List.of(ids, other), List.of(lengths, new int[]{5, 2, 2}), false, 2);
+            assertTrue(TinyModels.relErr(rows(ac.compress(ids, lengths, false)), rows(acc.get(0))) < 1e-5);
+            assertTrue(TinyModels.relErr(rows(ac.compress(other, new int[]{5, 2, 2}, false)), rows(acc.get(1))) < 1e-5);
             // accumulated with equal lengths is the fixed split; with uneven lengths it differs from it
             assertTrue(TinyModels.relErr(rows(ac.compress(ids, 5, false)), rows(ac.compress(ids, new int[]{5, 5, 3}, false))) < 1e-6);
             assertTrue(TinyModels.relErr(rows(ac.compress(ids, 5, false)), rows(ac.compress(ids, new int[]{4, 5, 4}, false))) > 1e-3);
