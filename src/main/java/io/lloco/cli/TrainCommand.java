@@ -47,19 +47,6 @@ public final class TrainCommand {
                                   [--checkpoint-every N] [--checkpoint-minutes X] [--max-minutes X] [--until-exact X] [--threads N]
         """;
 
-    private static int[] ints(String csv) {
-        String[] parts = csv.split(",");
-        int[] out = new int[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                out[i] = Integer.parseInt(parts[i].trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--source-tokens must be comma-separated integers, got [" + csv + "]");
-            }
-        }
-        return out;
-    }
-
     /** Entry point for the {@code train} subcommand; {@code args} excludes "train". */
     public static int run(String[] args) {
         return run(args, System.out, System.err);
@@ -170,7 +157,7 @@ public final class TrainCommand {
                     };
                     long steps = a.lng("steps", 2000);
                     int retrieve = a.integer("retrieve", 0);
-                    int[] sourceTokens = ints(a.str("source-tokens", "1024,2048,4096"));
+                    int[] sourceTokens = a.integers("source-tokens", "1024,2048,4096");
                     int docTokens = retrieve > 0 ? retrieve * a.integer("segment", 64) : a.integer("doc-tokens", 128);
                     int segment = retrieve > 0 ? a.integer("segment", 64) : a.integer("segment", docTokens);
                     RecallTrainer.Options o = new RecallTrainer.Options(

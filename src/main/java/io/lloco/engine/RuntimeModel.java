@@ -206,7 +206,7 @@ public final class RuntimeModel implements ModelService.LoadedModel {
     @Override
     public List<Encoded> encode(List<String> texts, int segmentTokens, boolean independent, Segmentation.Boundary boundary) {
         List<int[]> docs = new ArrayList<>(texts.size());
-        List<CharSpan[]> spans = new ArrayList<>(texts.size());
+        List<int[]> charEnds = new ArrayList<>(texts.size());
         List<int[]> segmentLengths = new ArrayList<>(texts.size());
         for (String t : texts) {
             Encoding e = tokenizer.encode(t, false, false);
@@ -216,10 +216,10 @@ public final class RuntimeModel implements ModelService.LoadedModel {
                 iids[i] = (int) ids[i];
             }
             docs.add(iids);
-            CharSpan[] sp = e.getCharTokenSpans();
-            spans.add(sp);
+            int[] ends = tokenEnds(e.getCharTokenSpans(), t.length());
+            charEnds.add(ends);
             try {
-                segmentLengths.add(Segmentation.lengths(t, tokenEnds(sp, t.length()), segmentTokens, boundary));
+                segmentLengths.add(Segmentation.lengths(t, ends, segmentTokens, boundary));
             } catch (IllegalArgumentException ex) {
                 throw new IllegalArgumentException(
                     String.format(java.util.Locale.ROOT, "document %d: %s", docs.size() - 1, ex.getMessage()),
@@ -241,7 +241,7 @@ public final class RuntimeModel implements ModelService.LoadedModel {
             String text = texts.get(d);
             for (int k = 0; k < lengths.length; k++) {
                 int last = tokenAt + lengths[k] - 1;
-                int end = k == lengths.length - 1 ? text.length() : spanEnd(spans.get(d), last, charAt, text.length());
+                int end = k == lengths.length - 1 ? text.length() : Math.max(charAt, charEnds.get(d)[last]);
                 float[] block = new float[l * h];
                 System.arraycopy(all, k * l * h, block, 0, l * h);
                 segs.add(new Segment(charAt, end, lengths[k], block));
@@ -264,15 +264,6 @@ public final class RuntimeModel implements ModelService.LoadedModel {
             out[i] = last;
         }
         return out;
-    }
-
-    private static int spanEnd(CharSpan[] spans, int token, int floor, int max) {
-        for (int t = token; t >= 0; t--) {
-            if (spans[t] != null) {
-                return Math.min(max, Math.max(floor, spans[t].getEnd()));
-            }
-        }
-        return floor;
     }
 
     @Override

@@ -82,6 +82,23 @@ public final class Args {
         }
     }
 
+    /** A comma-separated list of integers, e.g. {@code --doc-tokens 1024,2048}. */
+    public int[] integers(String key, String def) {
+        String v = str(key, def);
+        String[] parts = v.split(",");
+        int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(
+                    String.format(Locale.ROOT, "%s: option --%s must be comma-separated integers, got [%s]", command, key, v)
+                );
+            }
+        }
+        return out;
+    }
+
     /** A long option. */
     public long lng(String key, long def) {
         String v = str(key, null);

@@ -132,11 +132,7 @@ public final class LoraTrainer {
         /** Reads the options of {@code lloco train lora}. */
         public static Options from(Args a) {
             long steps = a.lng("steps", 2000);
-            String[] dt = a.str("doc-tokens", "1024,2048,4096,4096").split(",");
-            int[] docTokens = new int[dt.length];
-            for (int i = 0; i < dt.length; i++) {
-                docTokens[i] = Integer.parseInt(dt[i].trim());
-            }
+            int[] docTokens = a.integers("doc-tokens", "1024,2048,4096,4096");
             EnumSet<TaskFamily> tasks = EnumSet.noneOf(TaskFamily.class);
             for (String t : a.str("tasks", "lookup,choice,needle").split(",")) {
                 tasks.add(TaskFamily.parse(t.trim()));
