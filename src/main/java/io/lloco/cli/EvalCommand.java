@@ -22,12 +22,13 @@ import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
 import io.lloco.train.Args;
 import io.lloco.train.Evaluator;
+import io.lloco.train.SegmentRetriever;
 import io.lloco.train.world.TaskFamily;
 import io.lloco.train.world.WorldTokenizer;
 
 /**
  * {@code lloco eval --model DIR [--adapter DIR] --task lookup|choice|needle --n N --seed S --mode lloco|full|none
- * [--doc-tokens T] [--predictions FILE] [--choice-mode generate|rank] [--retrieve K] [--segment-boundary tokens|sentence]}: prints one JSON line with accuracy, n, mean decoder positions, mean
+ * [--doc-tokens T] [--predictions FILE] [--choice-mode generate|rank|cloze] [--retrieve K] [--sentence-boost B] [--segment-boundary tokens|sentence]}: prints one JSON line with accuracy, n, mean decoder positions, mean
  * full-context tokens and milliseconds per question, on the world's held-out TEST split; {@code --predictions} also
  * writes every question's answer as a JSON line (for answer-by-answer comparison with the plugin).
  */
@@ -40,16 +41,11 @@ public final class EvalCommand {
     public static final String USAGE = "usage: lloco eval --model DIR [--adapter DIR] --task lookup|choice|needle [--n N] [--seed S] "
         + "[--mode lloco|full|none] [--doc-tokens T] [--questions-per-doc Q] [--threads N] [--predictions FILE]\n"
         + "       [--retrieve K]  (lloco/full: only the K segments that best match the question (BM25), compressed independently)\n"
+        + "       [--sentence-boost B]  (with --retrieve: weight of a segment's best-matching sentence, as _lloco_qa's sentence_boost;\n"
+        + "                              default 2, 0 = plain BM25)\n"
         + "       [--segment-boundary tokens|sentence]  (cut segments every segment_tokens tokens, or pack whole sentences)\n"
-        + "       [--choice-mode generate|rank]  (choice: generate the answer, or rank the four \"{letter}. {option}\" targets by likelihood)\n";
-
-    private static boolean parseChoiceMode(String s) {
-        return switch (s) {
-            case "generate" -> false;
-            case "rank" -> true;
-            default -> throw new IllegalArgumentException("--choice-mode must be generate or rank, got [" + s + "]");
-        };
-    }
+        + "       [--choice-mode generate|rank|cloze]  (choice: generate the answer; rank the four \"{letter}. {option}\" targets by\n"
+        + "                                            likelihood; cloze: rank each option's text as the answer to the question alone)\n";
 
     /** Entry point for the {@code eval} subcommand; {@code args} excludes "eval". */
     public static int run(String[] args) {
@@ -74,9 +70,10 @@ public final class EvalCommand {
                 a.lng("seed", 1),
                 a.integer("doc-tokens", 4096),
                 a.integer("questions-per-doc", 4),
-                parseChoiceMode(a.str("choice-mode", "generate")),
+                Evaluator.ChoiceScoring.parse(a.str("choice-mode", "generate")),
                 a.integer("retrieve", 0),
-                Segmentation.Boundary.parse(a.str("segment-boundary", "tokens"))
+                Segmentation.Boundary.parse(a.str("segment-boundary", "tokens")),
+                a.dbl("sentence-boost", SegmentRetriever.DEFAULT_SENTENCE_BOOST)
             );
             Path predictions = a.path("predictions");
             a.checkAllUsed();

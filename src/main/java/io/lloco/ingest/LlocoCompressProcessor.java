@@ -67,7 +67,8 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
         Segmentation.Boundary boundary,
         SummaryCodec.Dtype storage,
         Integer maxTokens,
-        boolean ignoreMissing) {
+        boolean ignoreMissing,
+        boolean indexSentences) {
     }
 
     private final Config config;
@@ -228,7 +229,16 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
             m.put("start", s.startChar());
             m.put("end", s.endChar());
             m.put("tokens", s.tokens());
-            m.put("text", text.substring(s.startChar(), s.endChar()));
+            String segText = text.substring(s.startChar(), s.endChar());
+            m.put("text", segText);
+            if (config.indexSentences()) {
+                // one nested object per sentence, so _lloco_qa can rank a segment by its best-matching sentence
+                List<Map<String, Object>> sentences = new ArrayList<>();
+                for (int[] span : Segmentation.sentences(segText)) {
+                    sentences.add(Map.of("text", segText.substring(span[0], span[1])));
+                }
+                m.put("sentences", sentences);
+            }
             m.put("summaries", SummaryCodec.encode(s.summaries(), config.storage()));
             segs.add(m);
         }

@@ -97,6 +97,7 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
             );
         }
         boolean ignoreMissing = readBooleanProperty(type, tag, config, "ignore_missing", false);
+        boolean indexSentences = readBooleanProperty(type, tag, config, "index_sentences", true);
         return new LlocoCompressProcessor(
             tag,
             description,
@@ -110,7 +111,8 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
                 boundary,
                 storage,
                 maxTokens,
-                ignoreMissing
+                ignoreMissing,
+                indexSentences
             ),
             service,
             executor.get(),

@@ -169,7 +169,7 @@ public class DecodeService {
         List<Prepared> generated = new ArrayList<>();
         for (Prepared p : prepared) {
             QaOptions o = p.pending().request().options();
-            if (o.choiceMode() == QaOptions.ChoiceMode.RANK && o.choices().isEmpty() == false) {
+            if (o.choiceMode() != QaOptions.ChoiceMode.GENERATE && o.choices().isEmpty() == false) {
                 rank(model, p, start, info);
             } else {
                 generated.add(p);
@@ -224,10 +224,7 @@ public class DecodeService {
     /** Answers a multiple-choice question by the likelihood of each option's target ({@code choice_mode: rank}). */
     private void rank(RuntimeModel model, Prepared p, long start, ModelInfo info) {
         List<String> choices = p.pending().request().options().choices();
-        List<String> targets = new ArrayList<>();
-        for (int i = 0; i < choices.size(); i++) {
-            targets.add(PromptTemplate.letter(i) + ". " + choices.get(i));
-        }
+        List<String> targets = rankTargets(p.pending().request().options());
         double[] scores;
         long t0 = System.nanoTime();
         try {
@@ -245,7 +242,19 @@ public class DecodeService {
         }
         batches.incrementAndGet();
         decoded.incrementAndGet();
-        p.pending().listener().onResponse(response(p, targets.get(best), "ranked", 0, start, nanos, 0, info, 1, scores));
+        String answer = PromptTemplate.letter(best) + ". " + choices.get(best);
+        p.pending().listener().onResponse(response(p, answer, "ranked", 0, start, nanos, 0, info, 1, scores));
+    }
+
+    /** What is scored per option: "{letter}. {option}" ({@code rank}) or the option's own text ({@code cloze}). */
+    private static List<String> rankTargets(QaOptions o) {
+        List<String> targets = new ArrayList<>();
+        for (int i = 0; i < o.choices().size(); i++) {
+            targets.add(
+                o.choiceMode() == QaOptions.ChoiceMode.CLOZE ? o.choices().get(i) : PromptTemplate.letter(i) + ". " + o.choices().get(i)
+            );
+        }
+        return targets;
     }
 
     private DecodeResponse response(
@@ -300,9 +309,9 @@ public class DecodeService {
         int[] promptIds = model.tokenize(req.prompt());
         // positions kept free after the prompt: the answer to generate, or the longest option target when ranking
         int reserve = o.maxNewTokens();
-        if (o.choiceMode() == QaOptions.ChoiceMode.RANK) {
-            for (int i = 0; i < o.choices().size(); i++) {
-                reserve = Math.max(reserve, model.tokenize(PromptTemplate.letter(i) + ". " + o.choices().get(i)).length + 1);
+        if (o.choiceMode() != QaOptions.ChoiceMode.GENERATE) {
+            for (String target : rankTargets(o)) {
+                reserve = Math.max(reserve, model.tokenize(target).length + 1);
             }
         }
         int budget = info.maxPositions() - promptIds.length - reserve;

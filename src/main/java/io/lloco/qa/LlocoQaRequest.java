@@ -49,6 +49,13 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     public static final int MAX_SIZE = 100;
     /** Upper bound (and default) of top_segments: the inner hits read per document. */
     public static final int MAX_TOP_SEGMENTS = 100;
+    /**
+     * Default {@code sentence_boost}: a segment's score is its text match plus this times its best sentence's match
+     * ({@code segments.sentences}, written by {@code lloco_compress} with {@code index_sentences}).
+     */
+    public static final double DEFAULT_SENTENCE_BOOST = 2.0;
+    /** Largest {@code sentence_boost}. */
+    public static final double MAX_SENTENCE_BOOST = 100;
 
     private String[] indices;
     private IndicesOptions indicesOptions = IndicesOptions.strictExpandOpenAndForbidClosed();
@@ -59,6 +66,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     private Granularity granularity = Granularity.DOCUMENT;
     private Integer topSegments;
     private Integer maxSummaryPositions;
+    private double sentenceBoost = DEFAULT_SENTENCE_BOOST;
     private String targetField = "lloco";
     private String template;
     private List<String> choices = List.of();
@@ -80,6 +88,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         PARSER.declareString((r, v) -> r.granularity = parseGranularity(v), new ParseField("granularity"));
         PARSER.declareInt((r, v) -> r.topSegments = v, new ParseField("top_segments"));
         PARSER.declareInt((r, v) -> r.maxSummaryPositions = v, new ParseField("max_summary_positions"));
+        PARSER.declareDouble((r, v) -> r.sentenceBoost = v, new ParseField("sentence_boost"));
         PARSER.declareString((r, v) -> r.targetField = v, new ParseField("target_field"));
         PARSER.declareString((r, v) -> r.template = v, new ParseField("template"));
         PARSER.declareStringArray((r, v) -> r.choices = v, new ParseField("choices"));
@@ -126,6 +135,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         granularity = in.readEnum(Granularity.class);
         topSegments = in.readOptionalVInt();
         maxSummaryPositions = in.readOptionalVInt();
+        sentenceBoost = in.readDouble();
         targetField = in.readString();
         QaOptions o = QaOptions.readFrom(in);
         template = o.template();
@@ -152,6 +162,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         out.writeEnum(granularity);
         out.writeOptionalVInt(topSegments);
         out.writeOptionalVInt(maxSummaryPositions);
+        out.writeDouble(sentenceBoost);
         out.writeString(targetField);
         options().writeTo(out);
     }
@@ -189,11 +200,22 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         if (topSegments != null && granularity != Granularity.SEGMENT) {
             e = addValidationError("Field [top_segments] needs [granularity] [segment]; with [document] every segment is used", e);
         }
+        if ((sentenceBoost >= 0 && sentenceBoost <= MAX_SENTENCE_BOOST) == false) {
+            e = addValidationError(
+                "Field [sentence_boost] must be between 0 and " + (int) MAX_SENTENCE_BOOST + " (0 turns sentence matching off), got ["
+                    + sentenceBoost
+                    + "]",
+                e
+            );
+        }
         if (maxSummaryPositions != null && maxSummaryPositions < 1) {
             e = addValidationError("Field [max_summary_positions] must be positive, got [" + maxSummaryPositions + "]", e);
         }
-        if (choiceMode == QaOptions.ChoiceMode.RANK && choices.isEmpty()) {
-            e = addValidationError("Field [choice_mode] is [rank] but [choices] is empty: ranking needs the options to rank", e);
+        if (choiceMode != QaOptions.ChoiceMode.GENERATE && choices.isEmpty()) {
+            e = addValidationError(
+                "Field [choice_mode] is [" + choiceMode.value() + "] but [choices] is empty: ranking needs the options to rank",
+                e
+            );
         }
         for (String s : stop) {
             if (s.isEmpty()) {
@@ -290,6 +312,17 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     /** Summary-position budget, or null for the default (window - prompt - max_new_tokens). */
     public Integer maxSummaryPositions() {
         return maxSummaryPositions;
+    }
+
+    /** Weight of a segment's best-matching sentence in its score (0: the segment text alone). */
+    public double sentenceBoost() {
+        return sentenceBoost;
+    }
+
+    /** Sets the weight of the best-matching sentence. */
+    public LlocoQaRequest sentenceBoost(double b) {
+        this.sentenceBoost = b;
+        return this;
     }
 
     /** The field under which documents keep their compressed form. */

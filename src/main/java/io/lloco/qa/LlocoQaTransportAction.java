@@ -97,7 +97,25 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         if (request.options().mode() == QaOptions.Mode.NO_CONTEXT && request.docIds().isEmpty() && request.query() == null) {
             // baseline without context still reports which documents the lloco path would have used
         }
-        SearchRequest search = searchRequest(request, true);
+        search(task, request, prompt, adapter, t0, true, request.sentenceBoost() > 0, listener);
+    }
+
+    /**
+     * Searches with the nested segment match (and the sentence match when {@code sentences}); an index that maps
+     * {@code segments.sentences} as plain objects is searched again without the sentence match, one that maps
+     * {@code segments} as plain objects without segment-level hits.
+     */
+    private void search(
+        Task task,
+        LlocoQaRequest request,
+        String prompt,
+        String adapter,
+        long t0,
+        boolean nested,
+        boolean sentences,
+        ActionListener<LlocoQaResponse> listener
+    ) {
+        SearchRequest search = searchRequest(request, nested, sentences);
         if (task != null) {
             search.setParentTask(clusterService.localNode().getId(), task.getId());
         }
@@ -106,26 +124,43 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
             String msg = String.valueOf(cause.getMessage()) + " " + ExceptionsHelper.detailedMessage(e);
             boolean segmentMatch = request.query() == null && request.docIds().isEmpty()
                 || request.granularity() == LlocoQaRequest.Granularity.SEGMENT;
-            if (segmentMatch && msg.contains("nested")) {
+            if (sentences && msg.contains(".sentences")) {
+                // segments.sentences is not a nested field (an older mapping, or index_sentences: false with dynamic objects)
+                search(task, request, prompt, adapter, t0, nested, false, listener);
+            } else if (nested && segmentMatch && msg.contains("nested")) {
                 // the index maps segments as plain objects: match over them without segment-level hits
-                SearchRequest flat = searchRequest(request, false);
-                if (task != null) {
-                    flat.setParentTask(clusterService.localNode().getId(), task.getId());
-                }
-                client.search(flat, ActionListener.wrap(r -> onHits(task, request, prompt, adapter, r, t0, listener), listener::onFailure));
+                search(task, request, prompt, adapter, t0, false, false, listener);
             } else {
                 listener.onFailure(e);
             }
         }));
     }
 
-    private SearchRequest searchRequest(LlocoQaRequest request, boolean nested) {
+    private SearchRequest searchRequest(LlocoQaRequest request, boolean nested, boolean sentences) {
         String path = request.targetField() + ".segments";
         QueryBuilder q;
         int size = request.size();
         boolean segments = request.granularity() == LlocoQaRequest.Granularity.SEGMENT;
+        QueryBuilder textMatch = QueryBuilders.matchQuery(path + ".text", request.question());
+        if (sentences) {
+            // a segment's score: its text match + sentence_boost x its best sentence's match (words of the question
+            // meeting in one sentence); segments written without sentences keep the text match alone
+            textMatch = QueryBuilders
+                .boolQuery()
+                .should(textMatch)
+                .should(
+                    QueryBuilders
+                        .nestedQuery(
+                            path + ".sentences",
+                            QueryBuilders.matchQuery(path + ".sentences.text", request.question()),
+                            ScoreMode.Max
+                        )
+                        .ignoreUnmapped(true)
+                        .boost((float) request.sentenceBoost())
+                );
+        }
         QueryBuilder segmentMatch = QueryBuilders
-            .nestedQuery(path, QueryBuilders.matchQuery(path + ".text", request.question()), ScoreMode.Max)
+            .nestedQuery(path, textMatch, ScoreMode.Max)
             .innerHit(
                 new InnerHitBuilder().setSize(segments ? request.topSegments() : LlocoQaRequest.MAX_TOP_SEGMENTS)
                     .setFetchSourceContext(new FetchSourceContext(false))
@@ -154,9 +189,10 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
     private String renderPrompt(LlocoQaRequest request) {
         QaOptions o = request.options();
         String name = o.template();
+        boolean cloze = o.choiceMode() == QaOptions.ChoiceMode.CLOZE;
         PromptTemplate t;
         if (name == null) {
-            t = templates.get(o.choices().isEmpty() ? "narrativeqa" : "quality");
+            t = templates.get(o.choices().isEmpty() || cloze ? "narrativeqa" : "quality");
         } else if (name.contains(PromptTemplate.QUESTION)) {
             t = name.contains(PromptTemplate.CHOICES)
                 ? PromptTemplate.multipleChoice("custom", name, o.choices().size())
@@ -170,8 +206,17 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                 RestStatus.BAD_REQUEST
             );
         }
+        if (cloze && t.kind() == PromptTemplate.Kind.MULTIPLE_CHOICE) {
+            throw new LlocoException(
+                "Field [template]: [choice_mode] [cloze] scores each option as the answer to the question alone and needs a free-form "
+                    + "template (with {question} and no {choices}); got the multiple-choice template ["
+                    + t.name()
+                    + "]",
+                RestStatus.BAD_REQUEST
+            );
+        }
         try {
-            return t.render(request.question(), o.choices());
+            return cloze ? t.render(request.question()) : t.render(request.question(), o.choices());
         } catch (IllegalArgumentException e) {
             throw new LlocoException("Field [template]/[choices]: " + e.getMessage(), RestStatus.BAD_REQUEST);
         }

@@ -65,7 +65,14 @@ public record QaOptions(
          * Each option's target "{letter}. {option}" + EOS is scored by its log-likelihood under the same context,
          * prompt and adapter; the most likely one is the answer. Deterministic, never off-format, one batched forward.
          */
-        RANK;
+        RANK,
+        /**
+         * Cloze scoring: the question alone is put under a short-answer (free-form) template, {@code narrativeqa}
+         * unless {@code template} names another, and each option's own text + EOS is scored as its answer; the most
+         * likely option is the answer ("{letter}. {option}"). The options never enter the prompt, so a small model
+         * that answers short questions well but reads a long multiple-choice prompt poorly can still choose.
+         */
+        CLOZE;
 
         /** Name as written in requests. */
         public String value() {
@@ -79,7 +86,7 @@ public record QaOptions(
                     return m;
                 }
             }
-            throw new IllegalArgumentException("[choice_mode] must be one of [generate, rank], got [" + s + "]");
+            throw new IllegalArgumentException("[choice_mode] must be one of [generate, rank, cloze], got [" + s + "]");
         }
     }
 

@@ -50,6 +50,36 @@ import io.lloco.train.world.WorldTokenizer;
  */
 public final class Evaluator {
 
+    /** How a CHOICE question is answered. */
+    public enum ChoiceScoring {
+
+        /** The answer is generated freely and scored on its first letter (the paper's QuALITY protocol). */
+        GENERATE,
+        /** The four "{letter}. {option}" targets are ranked by likelihood under the multiple-choice prompt. */
+        RANK,
+        /**
+         * Each option's own text is ranked by its likelihood as the answer to the question under the short-answer
+         * prompt, without the options in the prompt (cloze scoring, as language-model evaluation harnesses score
+         * multiple choice).
+         */
+        CLOZE;
+
+        /** The value as written on the command line and in requests. */
+        public String value() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Parses generate|rank|cloze. */
+        public static ChoiceScoring parse(String s) {
+            for (ChoiceScoring c : values()) {
+                if (c.value().equals(s)) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("--choice-mode must be generate, rank or cloze, got [" + s + "]");
+        }
+    }
+
     /** Evaluation modes. */
     public enum Mode {
 
@@ -80,12 +110,15 @@ public final class Evaluator {
      * @param seed world seed
      * @param docTokens document length
      * @param questionsPerDoc questions per document (lookup and choice; needle has one)
-     * @param rankChoices CHOICE only: answer by ranking the four "{letter}. {option}" targets by their likelihood
-     *     ({@link Generator#continuationLogProbs}) instead of generating freely
+     * @param choiceScoring CHOICE only: generate the answer freely, rank the four "{letter}. {option}" targets by their
+     *     likelihood under the multiple-choice prompt ({@link Generator#continuationLogProbs}), or rank the options'
+     *     own text as answers to the question under the short-answer prompt (cloze)
      * @param retrieve 0: the whole document; k > 0: the plugin's {@code granularity: segment} path — every segment
      *     compressed independently, the k segments that best match the question (BM25, {@link SegmentRetriever}) in
      *     document order, their summaries ({@code lloco}) or their text ({@code full}) before the prompt
      * @param boundary where segments are cut ({@link Segmentation}): fixed token counts or whole sentences
+     * @param sentenceBoost with {@code retrieve}: weight of a segment's best-matching sentence in its retrieval score
+     *     ({@link SegmentRetriever#scores(List, String, double)}; the plugin's {@code sentence_boost}), 0 for plain BM25
      */
     public record Spec(
         TaskFamily task,
@@ -94,9 +127,10 @@ public final class Evaluator {
         long seed,
         int docTokens,
         int questionsPerDoc,
-        boolean rankChoices,
+        ChoiceScoring choiceScoring,
         int retrieve,
-        Segmentation.Boundary boundary) {
+        Segmentation.Boundary boundary,
+        double sentenceBoost) {
 
         /** Validates. */
         public Spec {
@@ -104,6 +138,36 @@ public final class Evaluator {
                 throw new IllegalArgumentException("--retrieve must be >= 0, got " + retrieve);
             }
             Objects.requireNonNull(boundary, "boundary");
+            Objects.requireNonNull(choiceScoring, "choiceScoring");
+            if ((sentenceBoost >= 0 && sentenceBoost <= 100) == false) {
+                throw new IllegalArgumentException("--sentence-boost must be between 0 and 100, got " + sentenceBoost);
+            }
+        }
+
+        /** A spec with the plugin's default sentence boost. */
+        public Spec(
+            TaskFamily task,
+            Mode mode,
+            int n,
+            long seed,
+            int docTokens,
+            int questionsPerDoc,
+            boolean rankChoices,
+            int retrieve,
+            Segmentation.Boundary boundary
+        ) {
+            this(
+                task,
+                mode,
+                n,
+                seed,
+                docTokens,
+                questionsPerDoc,
+                rankChoices ? ChoiceScoring.RANK : ChoiceScoring.GENERATE,
+                retrieve,
+                boundary,
+                SegmentRetriever.DEFAULT_SENTENCE_BOOST
+            );
         }
 
         /** A spec with fixed-length segments. */
@@ -216,14 +280,17 @@ public final class Evaluator {
             List<Integer> askedPositions = new ArrayList<>();
             List<String> askedContext = new ArrayList<>(); // the text the question read (retrieved segments or the document)
             for (QaExample q : qs) {
-                int[] prompt = tokenizer.encode(q.prompt(templates));
+                boolean cloze = q.task() == TaskFamily.CHOICE && spec.choiceScoring() == ChoiceScoring.CLOZE;
+                // cloze: the question alone under the short-answer template, the options scored as its answers
+                int[] prompt = tokenizer
+                    .encode(cloze ? templates.get(TaskFamily.LOOKUP.templateName()).render(q.question()) : q.prompt(templates));
                 int maxNew = q.task() == TaskFamily.CHOICE ? 24 : 16;
                 int[] ids = prompt;
                 Embeddings qPrefix = prefix;
                 int[] context = docIds;
                 String read = doc.text();
                 if (retrieve) {
-                    int[] top = SegmentRetriever.topK(segmentTexts, q.question(), spec.retrieve());
+                    int[] top = SegmentRetriever.topK(segmentTexts, q.question(), spec.retrieve(), spec.sentenceBoost());
                     List<Embeddings> parts = new ArrayList<>();
                     int[] text = new int[0];
                     int rows = prefix == null ? 0 : prefix.rows() / segments.size();
@@ -259,7 +326,7 @@ public final class Evaluator {
                 askedContext.add(read);
                 askedPositions.add(positions);
             }
-            boolean rank = spec.rankChoices() && spec.task() == TaskFamily.CHOICE;
+            boolean rank = spec.choiceScoring() != ChoiceScoring.GENERATE && spec.task() == TaskFamily.CHOICE;
             List<String> texts = new ArrayList<>();
             List<double[]> optionScores = new ArrayList<>();
             if (rank) {
@@ -267,9 +334,10 @@ public final class Evaluator {
                     QaExample q = asked.get(i);
                     List<int[]> targets = new ArrayList<>();
                     for (int o = 0; o < q.options().size(); o++) {
-                        targets.add(
-                            PretrainSampler.withEos(tokenizer.encode(templates.get(q.task().templateName()).choiceTarget(o, q.options())))
-                        );
+                        String target = spec.choiceScoring() == ChoiceScoring.CLOZE
+                            ? q.options().get(o)
+                            : templates.get(q.task().templateName()).choiceTarget(o, q.options());
+                        targets.add(PretrainSampler.withEos(tokenizer.encode(target)));
                     }
                     double[] lp = generator.continuationLogProbs(reqs.get(i).prefix(), reqs.get(i).promptIds(), targets, adapter);
                     int best = 0;
@@ -334,7 +402,7 @@ public final class Evaluator {
         out.put("mode", spec.mode().name().toLowerCase(Locale.ROOT));
         out.put("adapter", adapter != null);
         if (spec.task() == TaskFamily.CHOICE) {
-            out.put("choice_mode", spec.rankChoices() ? "rank" : "generate");
+            out.put("choice_mode", spec.choiceScoring().value());
         }
         out.put("n", done);
         out.put("accuracy", done == 0 ? Double.NaN : round(correct / done));
@@ -348,6 +416,7 @@ public final class Evaluator {
         out.put("segment_boundary", spec.boundary().value());
         if (spec.retrieve() > 0 && spec.mode() != Mode.NONE) {
             out.put("retrieve", spec.retrieve());
+            out.put("sentence_boost", spec.sentenceBoost());
             // share of questions whose retrieved segments contain the answer's statement (an upper bound for accuracy)
             out.put("retrieval_recall", done == 0 ? Double.NaN : round((double) retrievedHits / (done + skipped)));
         }

@@ -31,9 +31,10 @@ import io.lloco.train.world.WorldTokenizer;
  *
  * <pre>
  * java -cp ... io.lloco.train.RetrievalRecall [--seed 7] [--task lookup|choice|needle] [--n 200] [--doc-tokens 4096]
- *     [--segment 64] [--k 8]
+ *     [--segment 64] [--k 8] [--sentence-boost 0,2]
  * </pre>
- * Prints one JSON line per boundary: {@code recall_at} [k=1..K], {@code mean_segments}, {@code statements_cut} (share of
+ * Prints one JSON line per sentence boost ({@link SegmentRetriever#scores(java.util.List, String, double)}) and
+ * boundary: {@code recall_at} [k=1..K], {@code mean_segments}, {@code statements_cut} (share of
  * questions whose statement no single segment holds).
  */
 public final class RetrievalRecall {
@@ -51,14 +52,32 @@ public final class RetrievalRecall {
         int docTokens = a.integer("doc-tokens", 4096);
         int segment = a.integer("segment", 64);
         int kMax = a.integer("k", 8);
+        String boosts = a.str("sentence-boost", "0," + SegmentRetriever.DEFAULT_SENTENCE_BOOST);
         a.checkAllUsed();
-        for (Segmentation.Boundary b : Segmentation.Boundary.values()) {
-            out.println(run(seed, task, n, docTokens, segment, kMax, b).toString());
+        for (String boost : boosts.split(",")) {
+            double sentenceBoost;
+            try {
+                sentenceBoost = Double.parseDouble(boost.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--sentence-boost must be numbers separated by commas, got [" + boosts + "]");
+            }
+            for (Segmentation.Boundary b : Segmentation.Boundary.values()) {
+                out.println(run(seed, task, n, docTokens, segment, kMax, b, sentenceBoost).toString());
+            }
         }
     }
 
     /** The figures for one boundary. */
-    public static ObjectNode run(long seed, TaskFamily task, int n, int docTokens, int segment, int kMax, Segmentation.Boundary boundary) {
+    public static ObjectNode run(
+        long seed,
+        TaskFamily task,
+        int n,
+        int docTokens,
+        int segment,
+        int kMax,
+        Segmentation.Boundary boundary,
+        double sentenceBoost
+    ) {
         WorldTokenizer tok = WorldTokenizer.bundled();
         World world = new World(seed, WorldConfig.defaults(), tok);
         int[] hits = new int[kMax + 1];
@@ -84,7 +103,7 @@ public final class RetrievalRecall {
                 asked++;
                 segments += texts.size();
                 cut += texts.stream().anyMatch(t -> t.contains(statement)) ? 0 : 1;
-                double[] s = SegmentRetriever.scores(texts, q.question());
+                double[] s = SegmentRetriever.scores(texts, q.question(), sentenceBoost);
                 Integer[] order = new Integer[texts.size()];
                 for (int i = 0; i < order.length; i++) {
                     order[i] = i;
@@ -104,6 +123,7 @@ public final class RetrievalRecall {
         o.put("task", task.templateName());
         o.put("segment_boundary", boundary.value());
         o.put("segment_tokens", segment);
+        o.put("sentence_boost", sentenceBoost);
         o.put("doc_tokens", docTokens);
         o.put("n", asked);
         o.put("mean_segments", Math.round(10.0 * segments / asked) / 10.0);

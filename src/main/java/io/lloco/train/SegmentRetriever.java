@@ -16,6 +16,8 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.lloco.runtime.compress.Segmentation;
+
 /**
  * BM25 over the segments of one document (Lucene's formula: k1 = 1.2, b = 0.75, idf = ln(1 + (N - df + 0.5) / (df +
  * 0.5)); words are lower-cased runs of letters and digits). The offline stand-in for the plugin's
@@ -24,6 +26,8 @@ import java.util.regex.Pattern;
 public final class SegmentRetriever {
 
     private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+");
+    /** The plugin's default {@code sentence_boost} ({@code _lloco_qa}). */
+    public static final double DEFAULT_SENTENCE_BOOST = 2.0;
     private static final double K1 = 1.2;
     private static final double B = 0.75;
 
@@ -42,14 +46,51 @@ public final class SegmentRetriever {
 
     /** BM25 score of every segment for {@code query}. */
     public static double[] scores(List<String> segments, String query) {
-        int n = segments.size();
+        return bm25(segments.stream().map(SegmentRetriever::words).toList(), query);
+    }
+
+    /**
+     * Sentence-aware score of every segment for {@code query}: the segment's BM25 plus {@code sentenceBoost} times
+     * the BM25 of its best-matching sentence, sentences scored as documents of their own among all the document's
+     * sentences ({@link Segmentation#sentences}). A segment where the question's words meet in one sentence (the
+     * name and the asked attribute) outranks one where they are scattered over several. The offline stand-in for
+     * the plugin's {@code sentence_boost} (a nested {@code max} query over {@code segments.sentences}); 0 is
+     * plain BM25.
+     */
+    public static double[] scores(List<String> segments, String query, double sentenceBoost) {
+        double[] out = scores(segments, query);
+        if (sentenceBoost == 0) {
+            return out;
+        }
+        List<List<String>> sentences = new ArrayList<>();
+        List<Integer> owner = new ArrayList<>();
+        for (int i = 0; i < segments.size(); i++) {
+            String seg = segments.get(i);
+            for (int[] span : Segmentation.sentences(seg)) {
+                sentences.add(words(seg.substring(span[0], span[1])));
+                owner.add(i);
+            }
+        }
+        double[] s = bm25(sentences, query);
+        double[] best = new double[segments.size()];
+        for (int k = 0; k < s.length; k++) {
+            best[owner.get(k)] = Math.max(best[owner.get(k)], s[k]);
+        }
+        for (int i = 0; i < out.length; i++) {
+            out[i] += sentenceBoost * best[i];
+        }
+        return out;
+    }
+
+    private static double[] bm25(List<List<String>> docs, String query) {
+        int n = docs.size();
         List<Map<String, Integer>> tf = new ArrayList<>();
         int[] len = new int[n];
         Map<String, Integer> df = new HashMap<>();
         double avg = 0;
         for (int i = 0; i < n; i++) {
             Map<String, Integer> counts = new HashMap<>();
-            List<String> w = words(segments.get(i));
+            List<String> w = docs.get(i);
             for (String x : w) {
                 counts.merge(x, 1, Integer::sum);
             }
@@ -84,7 +125,12 @@ public final class SegmentRetriever {
      * the document has fewer segments.
      */
     public static int[] topK(List<String> segments, String query, int k) {
-        double[] s = scores(segments, query);
+        return topK(segments, query, k, 0);
+    }
+
+    /** The {@code k} best segments by {@link #scores(List, String, double)}, in document order. */
+    public static int[] topK(List<String> segments, String query, int k, double sentenceBoost) {
+        double[] s = scores(segments, query, sentenceBoost);
         Integer[] order = new Integer[s.length];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;

@@ -179,6 +179,38 @@ public class LlocoCompressProcessorTests extends OpenSearchTestCase {
         assertArrayEquals(alone.segments().get(0).summaries(), f32(sentence.get(0)), 1e-4f);
     }
 
+    @SuppressWarnings("unchecked")
+    public void testSentencesAreStoredPerSegmentUnlessTurnedOff() throws Exception {
+        String body = "Mara Quill owns 3 boats. The rain came over the river!\nA line without a stop\nOdo Penn lives in Larkmere.";
+        IngestDocument d = doc(Map.of("body", body));
+        processor(Map.of("field", "body", "model", "test-ac", "segment_boundary", "sentence"), 100_000).execute(d, (r, e) -> assertNull(e));
+        List<String> sentences = new ArrayList<>();
+        StringBuilder texts = new StringBuilder();
+        for (Map<String, Object> seg : (List<Map<String, Object>>) d.getFieldValue("lloco.segments", List.class)) {
+            String text = (String) seg.get("text");
+            texts.append(text);
+            StringBuilder again = new StringBuilder();
+            for (Map<String, Object> s : (List<Map<String, Object>>) seg.get("sentences")) {
+                String one = (String) s.get("text");
+                assertTrue(text + " holds " + one, text.contains(one));
+                sentences.add(one);
+                again.append(one);
+            }
+            assertEquals(text.replaceAll("\\s", ""), again.toString().replaceAll("\\s", ""));
+        }
+        assertEquals(body, texts.toString());
+        assertEquals(
+            List.of("Mara Quill owns 3 boats.", "The rain came over the river!", "A line without a stop", "Odo Penn lives in Larkmere."),
+            sentences
+        );
+
+        IngestDocument off = doc(Map.of("body", body));
+        processor(Map.of("field", "body", "model", "test-ac", "index_sentences", false), 100_000).execute(off, (r, e) -> assertNull(e));
+        for (Map<String, Object> seg : (List<Map<String, Object>>) off.getFieldValue("lloco.segments", List.class)) {
+            assertFalse(seg.containsKey("sentences"));
+        }
+    }
+
     private static float[] f32(Map<String, Object> segment) {
         return SummaryCodec.decode((String) segment.get("summaries"), SummaryCodec.Dtype.FLOAT32);
     }

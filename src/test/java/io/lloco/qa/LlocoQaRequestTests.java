@@ -30,7 +30,7 @@ public class LlocoQaRequestTests extends OpenSearchTestCase {
     public void testWireRoundTripKeepsEveryField() throws Exception {
         LlocoQaRequest r = parse(
             "{\"question\":\"Where?\",\"doc_ids\":[\"b1\",\"b2\"],\"granularity\":\"segment\",\"top_segments\":3,"
-                + "\"max_summary_positions\":64,\"target_field\":\"lz\",\"template\":\"quality\",\"choices\":[\"x\",\"y\"],"
+                + "\"max_summary_positions\":64,\"sentence_boost\":0.5,\"target_field\":\"lz\",\"template\":\"quality\",\"choices\":[\"x\",\"y\"],"
                 + "\"choice_mode\":\"rank\",\"max_new_tokens\":7,\"temperature\":0.5,\"top_p\":0.9,\"seed\":42,"
                 + "\"stop\":[\"\\n\"],\"adapter\":\"a1\",\"mode\":\"full_context\"}"
         );
@@ -44,6 +44,7 @@ public class LlocoQaRequestTests extends OpenSearchTestCase {
         assertEquals(3, back.topSegments());
         assertEquals(Integer.valueOf(64), back.maxSummaryPositions());
         assertEquals("lz", back.targetField());
+        assertEquals(0.5, back.sentenceBoost(), 0.0);
         assertEquals(r.options(), back.options());
         assertEquals(QaOptions.ChoiceMode.RANK, back.options().choiceMode());
         assertEquals(QaOptions.Mode.FULL_CONTEXT, back.options().mode());
@@ -52,22 +53,35 @@ public class LlocoQaRequestTests extends OpenSearchTestCase {
         LlocoQaRequest d = parse("{\"question\":\"q\"}");
         assertEquals(QaOptions.ChoiceMode.GENERATE, d.options().choiceMode());
         assertEquals(LlocoQaRequest.MAX_TOP_SEGMENTS, d.topSegments());
+        assertEquals(LlocoQaRequest.DEFAULT_SENTENCE_BOOST, d.sentenceBoost(), 0.0);
+        // the offline evaluator (lloco eval) retrieves with the plugin's default
+        assertEquals(LlocoQaRequest.DEFAULT_SENTENCE_BOOST, io.lloco.train.SegmentRetriever.DEFAULT_SENTENCE_BOOST, 0.0);
     }
 
     /** Bad combinations are validation errors naming the field. */
     public void testValidationNamesTheField() throws Exception {
         assertTrue(parse("{\"question\":\"q\",\"choice_mode\":\"rank\"}").validate().getMessage().contains("[choice_mode] is [rank]"));
+        assertTrue(parse("{\"question\":\"q\",\"choice_mode\":\"cloze\"}").validate().getMessage().contains("[choice_mode] is [cloze]"));
+        assertEquals(
+            QaOptions.ChoiceMode.CLOZE,
+            parse("{\"question\":\"q\",\"choices\":[\"a\"],\"choice_mode\":\"cloze\"}").options().choiceMode()
+        );
         assertTrue(parse("{\"question\":\"q\",\"top_segments\":2}").validate().getMessage().contains("[top_segments] needs [granularity]"));
         assertTrue(
             parse("{\"question\":\"q\",\"granularity\":\"segment\",\"top_segments\":101}").validate()
                 .getMessage()
                 .contains("[top_segments] must be between 1 and 100")
         );
+        for (String bad : List.of("-1", "100.5")) {
+            String msg = parse("{\"question\":\"q\",\"sentence_boost\":" + bad + "}").validate().getMessage();
+            assertTrue(msg, msg.contains("[sentence_boost] must be between 0 and 100"));
+        }
+        assertNull(parse("{\"question\":\"q\",\"sentence_boost\":0}").validate());
         IllegalArgumentException e = expectThrows(
             IllegalArgumentException.class,
             () -> parse("{\"question\":\"q\",\"choices\":[\"a\"],\"choice_mode\":\"vote\"}")
         );
         String msg = e.getMessage() + (e.getCause() == null ? "" : " " + e.getCause().getMessage());
-        assertTrue(msg, msg.contains("[choice_mode] must be one of [generate, rank]"));
+        assertTrue(msg, msg.contains("[choice_mode] must be one of [generate, rank, cloze]"));
     }
 }

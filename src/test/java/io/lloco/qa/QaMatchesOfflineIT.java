@@ -53,12 +53,19 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
     }
 
     /** The offline evaluator's answers, keyed by document id and question. */
-    /** A task family answered by generation, or (CHOICE) by ranking the options ({@code choice_mode: rank}). */
-    private record Variant(TaskFamily task, boolean rank) {
+    /**
+     * A task family answered by generation, or (CHOICE) by ranking the options ({@code choice_mode: rank}) or their
+     * text as answers ({@code choice_mode: cloze}).
+     */
+    private record Variant(TaskFamily task, Evaluator.ChoiceScoring scoring) {
+
+        boolean ranked() {
+            return scoring != Evaluator.ChoiceScoring.GENERATE;
+        }
 
         @Override
         public String toString() {
-            return task.templateName() + (rank ? " (ranked)" : "");
+            return task.templateName() + (ranked() ? " (" + scoring.value() + ")" : "");
         }
     }
 
@@ -73,7 +80,18 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
             LoraWeights lora = LoraWeights.load(shipped().resolve("adapters/default"), w.config(), w.manager())) {
             WorldTokenizer tok = WorldTokenizer.load(shipped().resolve("tokenizer.json"));
             new Evaluator(m, tok).run(
-                new Evaluator.Spec(v.task(), Evaluator.Mode.LLOCO, DOCS * QUESTIONS, SEED, docTokens, QUESTIONS, v.rank()),
+                new Evaluator.Spec(
+                    v.task(),
+                    Evaluator.Mode.LLOCO,
+                    DOCS * QUESTIONS,
+                    SEED,
+                    docTokens,
+                    QUESTIONS,
+                    v.scoring(),
+                    0,
+                    io.lloco.runtime.compress.Segmentation.Boundary.TOKENS,
+                    0
+                ),
                 lora,
                 p -> out.put(p.get("doc_id").asText() + " " + p.get("question").asText(), p)
             );
@@ -92,9 +110,10 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
         Map<Variant, Map<String, ObjectNode>> offline = new LinkedHashMap<>();
         Map<String, Document> docs = new LinkedHashMap<>();
         for (Variant v : new Variant[]{
-            new Variant(TaskFamily.LOOKUP, false),
-            new Variant(TaskFamily.CHOICE, false),
-            new Variant(TaskFamily.CHOICE, true)}) {
+            new Variant(TaskFamily.LOOKUP, Evaluator.ChoiceScoring.GENERATE),
+            new Variant(TaskFamily.CHOICE, Evaluator.ChoiceScoring.GENERATE),
+            new Variant(TaskFamily.CHOICE, Evaluator.ChoiceScoring.RANK),
+            new Variant(TaskFamily.CHOICE, Evaluator.ChoiceScoring.CLOZE)}) {
             offline.put(v, offline(v, docTokens));
             assertEquals(DOCS * QUESTIONS, offline.get(v).size());
             for (ObjectNode p : offline.get(v).values()) {
@@ -141,13 +160,17 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
                     Map<String, Object> body = new LinkedHashMap<>();
                     body.put("question", q.question());
                     body.put("doc_ids", List.of(d.id()));
-                    body.put("template", task.templateName());
+                    // cloze: the short-answer template, as the evaluator uses
+                    body.put(
+                        "template",
+                        v.scoring() == Evaluator.ChoiceScoring.CLOZE ? TaskFamily.LOOKUP.templateName() : task.templateName()
+                    );
                     body.put("max_new_tokens", task == TaskFamily.CHOICE ? 24 : 16);
                     if (task == TaskFamily.CHOICE) {
                         body.put("choices", q.options());
                     }
-                    if (v.rank()) {
-                        body.put("choice_mode", "rank");
+                    if (v.ranked()) {
+                        body.put("choice_mode", v.scoring().value());
                     }
                     Map<String, Object> r = call("POST", "/world-" + storage + "/_lloco_qa", om.writeValueAsString(body));
                     assertEquals("lloco-tiny", r.get("model"));
@@ -163,7 +186,7 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
                     if (storage.equals("float32")) {
                         assertEquals("[" + q.question() + "] of " + d.id() + " (float32 summaries)", expected, answer);
                     }
-                    if (v.rank()) {
+                    if (v.ranked()) {
                         // the same four log-likelihoods as the offline evaluator's
                         assertEquals("ranked", r.get("finish_reason"));
                         List<Map<String, Object>> scores = (List<Map<String, Object>>) r.get("choice_scores");

@@ -205,7 +205,7 @@ public class QaRoutingIT extends LlocoIntegTestCase {
         assertTrue(error(e), error(e).contains("[mode] must be one of"));
         e = fails("/docs/_lloco_qa", "{\"question\":\"q\",\"choices\":[\"a\",\"b\"],\"choice_mode\":\"guess\"}");
         assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
-        assertTrue(error(e), error(e).contains("[choice_mode] must be one of [generate, rank]"));
+        assertTrue(error(e), error(e).contains("[choice_mode] must be one of [generate, rank, cloze]"));
         e = fails("/docs/_lloco_qa", "{\"question\":\"q\",\"choice_mode\":\"rank\"}");
         assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
         assertTrue(error(e), error(e).contains("[choice_mode] is [rank] but [choices] is empty"));

@@ -32,4 +32,31 @@ public class SegmentRetrieverTests extends OpenSearchTestCase {
         assertArrayEquals(new int[]{0}, SegmentRetriever.topK(segs, "omega", 1));
         assertEquals(List.of("ada", "s", "3", "cats"), SegmentRetriever.words("Ada's 3 CATS!"));
     }
+
+    public void testSentenceBoostAddsTheBestSentencesBm25() {
+        List<String> segs = List.of(
+            "Ada Fenn waited by the well. The favourite colour of Bo Hart is red.",
+            "The rain fell. The favourite colour of Ada Fenn is teal.",
+            "Nothing here at all."
+        );
+        String q = "What is Ada Fenn's favourite colour?";
+        double[] plain = SegmentRetriever.scores(segs, q);
+        assertArrayEquals(plain, SegmentRetriever.scores(segs, q, 0), 0.0);
+        // the sentences as their own collection: the best one of each segment, added with the boost
+        List<String> sentences = List.of(
+            "Ada Fenn waited by the well.",
+            "The favourite colour of Bo Hart is red.",
+            "The rain fell.",
+            "The favourite colour of Ada Fenn is teal.",
+            "Nothing here at all."
+        );
+        double[] per = SegmentRetriever.scores(sentences, q);
+        double[] boosted = SegmentRetriever.scores(segs, q, 2.5);
+        assertEquals(plain[0] + 2.5 * Math.max(per[0], per[1]), boosted[0], 1e-9);
+        assertEquals(plain[1] + 2.5 * Math.max(per[2], per[3]), boosted[1], 1e-9);
+        assertEquals(0.0, boosted[2], 0.0);
+        // both segments hold every word of the question; only the second has them in one sentence
+        assertTrue(boosted[1] > boosted[0]);
+        assertArrayEquals(new int[]{1}, SegmentRetriever.topK(segs, q, 1, 2.5));
+    }
 }

@@ -4,7 +4,9 @@
  */
 package io.lloco.runtime.compress;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -102,6 +104,34 @@ public final class Segmentation {
             start = end;
         }
         return Arrays.copyOf(out, count);
+    }
+
+    /**
+     * The sentences of {@code text} as {@code [start, end)} character spans, cut where {@link Boundary#SENTENCE}
+     * segments may end (after {@code . ! ?} and closing quotes before whitespace, or at a line break), with the
+     * surrounding whitespace left out; blank pieces are skipped.
+     */
+    public static List<int[]> sentences(String text) {
+        List<int[]> out = new ArrayList<>();
+        int start = 0;
+        for (int e = 1; e <= text.length(); e++) {
+            boolean end = e == text.length() || (Character.isWhitespace(text.charAt(e - 1)) == false && endsSentence(text, e));
+            if (end) {
+                int a = start;
+                int b = e;
+                while (a < b && Character.isWhitespace(text.charAt(a))) {
+                    a++;
+                }
+                while (b > a && Character.isWhitespace(text.charAt(b - 1))) {
+                    b--;
+                }
+                if (b > a) {
+                    out.add(new int[]{a, b});
+                }
+                start = e;
+            }
+        }
+        return out;
     }
 
     /** Whether a sentence or a line ends at character {@code end} (exclusive) of {@code text}. */

@@ -107,6 +107,37 @@ public class SegmentationTests extends OpenSearchTestCase {
         }
     }
 
+    public void testSentenceSpans() {
+        String text = "  Title line\nShe said \"go!\" and left.  It cost 3.5 coins today\n\n";
+        List<String> got = new java.util.ArrayList<>();
+        for (int[] span : Segmentation.sentences(text)) {
+            got.add(text.substring(span[0], span[1]));
+        }
+        assertEquals(List.of("Title line", "She said \"go!\"", "and left.", "It cost 3.5 coins today"), got);
+        assertEquals(List.of(), Segmentation.sentences(" \n "));
+        // random texts: spans are ordered, trimmed, and every non-blank character is in exactly one of them
+        for (int round = 0; round < 50; round++) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0, words = between(1, 60); i < words; i++) {
+                sb.append(randomFrom(" ", " ", "\n", "  ")).append(randomAlphaOfLengthBetween(1, 5));
+                if (randomIntBetween(0, 4) == 0) {
+                    sb.append(randomFrom(".", "!", "?", ".\"", ","));
+                }
+            }
+            String t = sb.toString();
+            int prev = 0;
+            int covered = 0;
+            for (int[] span : Segmentation.sentences(t)) {
+                assertTrue(span[0] >= prev && span[1] > span[0]);
+                assertFalse(Character.isWhitespace(t.charAt(span[0])));
+                assertFalse(Character.isWhitespace(t.charAt(span[1] - 1)));
+                covered += t.substring(span[0], span[1]).replaceAll("\\s", "").length();
+                prev = span[1];
+            }
+            assertEquals(t.replaceAll("\\s", "").length(), covered);
+        }
+    }
+
     public void testParse() {
         assertEquals(Boundary.SENTENCE, Boundary.parse("sentence"));
         assertEquals(Boundary.TOKENS, Boundary.parse("tokens"));
