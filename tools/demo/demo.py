@@ -137,17 +137,21 @@ def main():
                 print(f"      {m:12s} {'OK ' if ok else '-- '} {r['answer']!r:40s} positions={r['usage']['decoder_positions']:5d} "
                       f"{r['timings']['total_ms']:7.1f} ms")
             if q["task"] == "choice":
-                # the same question answered by ranking the four options' likelihood (choice_mode: rank)
-                cells = []
-                for m in modes:
-                    r = call(a.url, "POST", "/lloco-demo/_lloco_qa", dict(body, mode=m, choice_mode="rank"))
-                    ok = correct(q, r["answer"])
-                    t = per_task.setdefault((m, "choice, ranked"), [0, 0])
-                    t[0] += ok
-                    t[1] += 1
-                    best = max(r["choice_scores"], key=lambda c: c["logprob"])
-                    cells.append(f"{m} {'OK' if ok else '--'} {r['answer']!r} (p={best['probability']:.2f})")
-                print("      ranked:      " + "; ".join(cells))
+                # the same question answered by ranking the four options' likelihood (choice_mode: rank), and by scoring
+                # each option's text as the answer to the question alone under the short-answer template (cloze)
+                for cm, label, extra in (("rank", "choice, ranked", {}), ("cloze", "choice, cloze", {"template": "lookup"})):
+                    cells = []
+                    for m in modes:
+                        r = call(a.url, "POST", "/lloco-demo/_lloco_qa", dict(body, mode=m, choice_mode=cm, **extra))
+                        ok = correct(q, r["answer"])
+                        t = per_task.setdefault((m, label), [0, 0])
+                        t[0] += ok
+                        t[1] += 1
+                        if m == "lloco":
+                            plugin_answers[(d["id"], label, q["question"])] = r["answer"].strip()
+                        best = max(r["choice_scores"], key=lambda c: c["logprob"])
+                        cells.append(f"{m} {'OK' if ok else '--'} {r['answer']!r} (p={best['probability']:.2f})")
+                    print(f"      {cm + ':':12s} " + "; ".join(cells))
             if lr["usage"].get("compression_ratio"):
                 print(f"      compression: {lr['usage']['full_context_tokens']} document tokens -> {lr['usage']['summary_positions']} "
                       f"summary vectors ({lr['usage']['compression_ratio']}x)")
@@ -161,38 +165,37 @@ def main():
     print(f"\n  {'task':8s} " + " ".join(f"{m:>14s}" for m in modes))
     for task in sorted({k[1] for k in per_task}):
         cells = []
-        if task == "choice, ranked":
-            task_label = "choice*"
-        else:
-            task_label = task
+        task_label = {"choice, ranked": "choice*", "choice, cloze": "choice+"}.get(task, task)
         for m in modes:
             ok, n = per_task.get((m, task), [0, 0])
             cells.append(f"{ok:>6d}/{n:<3d}{ok / max(n, 1):5.0%}")
         print(f"  {task_label:8s} " + " ".join(f"{c:>14s}" for c in cells))
     if any(k[1] == "choice, ranked" for k in per_task):
         print("  choice*: the same choice questions with choice_mode: rank (the options ranked by likelihood, not generated)")
+        print("  choice+: choice_mode: cloze (each option's text scored as the answer to the question alone, short-answer template)")
     if a.compare_offline:
         print("\n### the same questions through the offline evaluator (bin/lloco eval, lloco mode, default adapter)")
         root = sys.path[0] + "/../.."
-        for task in sorted({k[1] for k in per_task if k[1] != "choice, ranked"}):
+        for task in sorted({k[1] for k in per_task}):
             n = per_task[("lloco", task)][1]
+            base_task, choice_mode = {"choice, ranked": ("choice", "rank"), "choice, cloze": ("choice", "cloze")}.get(task, (task, "generate"))
             with tempfile.NamedTemporaryFile(suffix=".jsonl") as preds:
                 res = subprocess.run(
                     [root + "/bin/lloco", "eval", "--model", a.compare_offline, "--adapter", a.compare_offline + "/adapters/default",
-                     "--task", task, "--n", str(n), "--seed", str(a.seed), "--doc-tokens", str(a.tokens),
+                     "--task", base_task, "--choice-mode", choice_mode, "--n", str(n), "--seed", str(a.seed), "--doc-tokens", str(a.tokens),
                      "--questions-per-doc", str(a.questions), "--mode", "lloco", "--predictions", preds.name,
                      "--retrieve", str(a.retrieve)] + (["--segment-boundary", a.segment_boundary] if a.retrieve else []),
                     check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
                 offline = [json.loads(l) for l in open(preds.name) if l.strip()]
             off = json.loads(res)
-            differ = [p for p in offline if plugin_answers.get((p["doc_id"], p["task"], p["question"])) != p["prediction"]]
+            differ = [p for p in offline if plugin_answers.get((p["doc_id"], task, p["question"])) != p["prediction"]]
             same = len(offline) - len(differ)
             ok, n = per_task[("lloco", task)]
             print(f"  {task:8s} plugin {ok / max(n, 1):6.1%} (n={n})   offline {off['accuracy']:6.1%} (n={off['n']})   "
                   f"identical answers {same}/{len(offline)}")
             for p in differ:
                 print(f"    differs: {p['doc_id']} {p['question']!r}: plugin "
-                      f"{plugin_answers.get((p['doc_id'], p['task'], p['question']))!r}, offline {p['prediction']!r}")
+                      f"{plugin_answers.get((p['doc_id'], task, p['question']))!r}, offline {p['prediction']!r}")
     L, F = stats["lloco"], stats["full_context"]
     if L["positions"]:
         what = f"the text of the same {a.retrieve} retrieved segments" if a.retrieve else "the whole document"
