@@ -28,7 +28,7 @@ import io.lloco.train.world.WorldTokenizer;
 
 /**
  * {@code lloco eval --model DIR [--adapter DIR] --task lookup|choice|needle --n N --seed S --mode lloco|full|none
- * [--doc-tokens T] [--predictions FILE] [--choice-mode generate|rank|cloze] [--retrieve K] [--sentence-boost B] [--segment-boundary tokens|sentence]}: prints one JSON line with accuracy, n, mean decoder positions, mean
+ * [--doc-tokens T] [--predictions FILE] [--choice-mode generate|rank|cloze] [--retrieve K] [--sentence-boost B] [--match-choices true|false] [--segment-boundary tokens|sentence]}: prints one JSON line with accuracy, n, mean decoder positions, mean
  * full-context tokens and milliseconds per question, on the world's held-out TEST split; {@code --predictions} also
  * writes every question's answer as a JSON line (for answer-by-answer comparison with the plugin).
  */
@@ -43,9 +43,19 @@ public final class EvalCommand {
         + "       [--retrieve K]  (lloco/full: only the K segments that best match the question (BM25), compressed independently)\n"
         + "       [--sentence-boost B]  (with --retrieve: weight of a segment's best-matching sentence, as _lloco_qa's sentence_boost;\n"
         + "                              default 2, 0 = plain BM25)\n"
+        + "       [--match-choices true|false]  (with --retrieve, choice: match the question and the options' text, as _lloco_qa's\n"
+        + "                                     match_choices; default true)\n"
         + "       [--segment-boundary tokens|sentence]  (cut segments every segment_tokens tokens, or pack whole sentences)\n"
         + "       [--choice-mode generate|rank|cloze]  (choice: generate the answer; rank the four \"{letter}. {option}\" targets by\n"
         + "                                            likelihood; cloze: rank each option's text as the answer to the question alone)\n";
+
+    private static boolean parseBoolean(String s) {
+        return switch (s) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("--match-choices must be true or false, got [" + s + "]");
+        };
+    }
 
     /** Entry point for the {@code eval} subcommand; {@code args} excludes "eval". */
     public static int run(String[] args) {
@@ -73,7 +83,8 @@ public final class EvalCommand {
                 Evaluator.ChoiceScoring.parse(a.str("choice-mode", "generate")),
                 a.integer("retrieve", 0),
                 Segmentation.Boundary.parse(a.str("segment-boundary", "tokens")),
-                a.dbl("sentence-boost", SegmentRetriever.DEFAULT_SENTENCE_BOOST)
+                a.dbl("sentence-boost", SegmentRetriever.DEFAULT_SENTENCE_BOOST),
+                parseBoolean(a.str("match-choices", "true"))
             );
             Path predictions = a.path("predictions");
             a.checkAllUsed();

@@ -67,6 +67,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     private Integer topSegments;
     private Integer maxSummaryPositions;
     private double sentenceBoost = DEFAULT_SENTENCE_BOOST;
+    private boolean matchChoices = true;
     private String targetField = "lloco";
     private String template;
     private List<String> choices = List.of();
@@ -89,6 +90,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         PARSER.declareInt((r, v) -> r.topSegments = v, new ParseField("top_segments"));
         PARSER.declareInt((r, v) -> r.maxSummaryPositions = v, new ParseField("max_summary_positions"));
         PARSER.declareDouble((r, v) -> r.sentenceBoost = v, new ParseField("sentence_boost"));
+        PARSER.declareBoolean((r, v) -> r.matchChoices = v, new ParseField("match_choices"));
         PARSER.declareString((r, v) -> r.targetField = v, new ParseField("target_field"));
         PARSER.declareString((r, v) -> r.template = v, new ParseField("template"));
         PARSER.declareStringArray((r, v) -> r.choices = v, new ParseField("choices"));
@@ -136,6 +138,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         topSegments = in.readOptionalVInt();
         maxSummaryPositions = in.readOptionalVInt();
         sentenceBoost = in.readDouble();
+        matchChoices = in.readBoolean();
         targetField = in.readString();
         QaOptions o = QaOptions.readFrom(in);
         template = o.template();
@@ -163,6 +166,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         out.writeOptionalVInt(topSegments);
         out.writeOptionalVInt(maxSummaryPositions);
         out.writeDouble(sentenceBoost);
+        out.writeBoolean(matchChoices);
         out.writeString(targetField);
         options().writeTo(out);
     }
@@ -317,6 +321,26 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     /** Weight of a segment's best-matching sentence in its score (0: the segment text alone). */
     public double sentenceBoost() {
         return sentenceBoost;
+    }
+
+    /**
+     * The text matched against the segments: the question, followed by the options' text when there are
+     * {@code choices} and {@code match_choices} is on (the segment stating the right option then matches it as well as
+     * the question).
+     */
+    public String matchText() {
+        return matchChoices && choices.isEmpty() == false ? question + " " + String.join(" ", choices) : question;
+    }
+
+    /** Whether the options' text is matched against the segments beside the question. */
+    public boolean matchChoices() {
+        return matchChoices;
+    }
+
+    /** Sets whether the options' text is matched beside the question. */
+    public LlocoQaRequest matchChoices(boolean b) {
+        this.matchChoices = b;
+        return this;
     }
 
     /** Sets the weight of the best-matching sentence. */

@@ -141,7 +141,7 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         QueryBuilder q;
         int size = request.size();
         boolean segments = request.granularity() == LlocoQaRequest.Granularity.SEGMENT;
-        QueryBuilder textMatch = QueryBuilders.matchQuery(path + ".text", request.question());
+        QueryBuilder textMatch = QueryBuilders.matchQuery(path + ".text", request.matchText());
         if (sentences) {
             // a segment's score: its text match + sentence_boost x its best sentence's match (words of the question
             // meeting in one sentence); segments written without sentences keep the text match alone
@@ -152,7 +152,7 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                     QueryBuilders
                         .nestedQuery(
                             path + ".sentences",
-                            QueryBuilders.matchQuery(path + ".sentences.text", request.question()),
+                            QueryBuilders.matchQuery(path + ".sentences.text", request.matchText()),
                             ScoreMode.Max
                         )
                         .ignoreUnmapped(true)
@@ -180,7 +180,7 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         } else if (nested) {
             q = segmentMatch;
         } else {
-            q = QueryBuilders.matchQuery(path + ".text", request.question());
+            q = QueryBuilders.matchQuery(path + ".text", request.matchText());
         }
         SearchSourceBuilder source = new SearchSourceBuilder().query(q).size(size).trackTotalHits(false);
         return new SearchRequest(request.indices()).indicesOptions(request.indicesOptions()).source(source);

@@ -119,6 +119,8 @@ public final class Evaluator {
      * @param boundary where segments are cut ({@link Segmentation}): fixed token counts or whole sentences
      * @param sentenceBoost with {@code retrieve}: weight of a segment's best-matching sentence in its retrieval score
      *     ({@link SegmentRetriever#scores(List, String, double)}; the plugin's {@code sentence_boost}), 0 for plain BM25
+     * @param matchChoices with {@code retrieve}, CHOICE: match the question followed by the options' text against the
+     *     segments (the plugin's {@code match_choices}), not the question alone
      */
     public record Spec(
         TaskFamily task,
@@ -130,7 +132,8 @@ public final class Evaluator {
         ChoiceScoring choiceScoring,
         int retrieve,
         Segmentation.Boundary boundary,
-        double sentenceBoost) {
+        double sentenceBoost,
+        boolean matchChoices) {
 
         /** Validates. */
         public Spec {
@@ -166,7 +169,8 @@ public final class Evaluator {
                 rankChoices ? ChoiceScoring.RANK : ChoiceScoring.GENERATE,
                 retrieve,
                 boundary,
-                SegmentRetriever.DEFAULT_SENTENCE_BOOST
+                SegmentRetriever.DEFAULT_SENTENCE_BOOST,
+                true
             );
         }
 
@@ -290,7 +294,7 @@ public final class Evaluator {
                 int[] context = docIds;
                 String read = doc.text();
                 if (retrieve) {
-                    int[] top = SegmentRetriever.topK(segmentTexts, q.question(), spec.retrieve(), spec.sentenceBoost());
+                    int[] top = SegmentRetriever.topK(segmentTexts, matchText(q, spec), spec.retrieve(), spec.sentenceBoost());
                     List<Embeddings> parts = new ArrayList<>();
                     int[] text = new int[0];
                     int rows = prefix == null ? 0 : prefix.rows() / segments.size();
@@ -417,6 +421,9 @@ public final class Evaluator {
         if (spec.retrieve() > 0 && spec.mode() != Mode.NONE) {
             out.put("retrieve", spec.retrieve());
             out.put("sentence_boost", spec.sentenceBoost());
+            if (spec.task() == TaskFamily.CHOICE) {
+                out.put("match_choices", spec.matchChoices());
+            }
             // share of questions whose retrieved segments contain the answer's statement (an upper bound for accuracy)
             out.put("retrieval_recall", done == 0 ? Double.NaN : round((double) retrievedHits / (done + skipped)));
         }
@@ -445,6 +452,12 @@ public final class Evaluator {
         }
         String t = text.trim();
         return t.isEmpty() == false && t.split("\\s+").length <= 4 && t.contains(". ") == false;
+    }
+
+    /** What is matched against the segments: the question, and the options' text too with {@code matchChoices}. */
+    static String matchText(QaExample q, Spec spec) {
+        boolean withOptions = spec.matchChoices() && q.options() != null && q.options().isEmpty() == false;
+        return withOptions ? q.question() + " " + String.join(" ", q.options()) : q.question();
     }
 
     /** Whether the chosen segments state the answer: the gold value (or needle value) occurs in their text. */

@@ -31,7 +31,7 @@ import io.lloco.train.world.WorldTokenizer;
  *
  * <pre>
  * java -cp ... io.lloco.train.RetrievalRecall [--seed 7] [--task lookup|choice|needle] [--n 200] [--doc-tokens 4096]
- *     [--segment 64] [--k 8] [--sentence-boost 0,2]
+ *     [--segment 64] [--k 8] [--sentence-boost 0,2] [--match-choices true|false]
  * </pre>
  * Prints one JSON line per sentence boost ({@link SegmentRetriever#scores(java.util.List, String, double)}) and
  * boundary: {@code recall_at} [k=1..K], {@code mean_segments}, {@code statements_cut} (share of
@@ -53,6 +53,7 @@ public final class RetrievalRecall {
         int segment = a.integer("segment", 64);
         int kMax = a.integer("k", 8);
         String boosts = a.str("sentence-boost", "0," + SegmentRetriever.DEFAULT_SENTENCE_BOOST);
+        boolean matchChoices = Boolean.parseBoolean(a.str("match-choices", "true"));
         a.checkAllUsed();
         for (String boost : boosts.split(",")) {
             double sentenceBoost;
@@ -62,7 +63,7 @@ public final class RetrievalRecall {
                 throw new IllegalArgumentException("--sentence-boost must be numbers separated by commas, got [" + boosts + "]");
             }
             for (Segmentation.Boundary b : Segmentation.Boundary.values()) {
-                out.println(run(seed, task, n, docTokens, segment, kMax, b, sentenceBoost).toString());
+                out.println(run(seed, task, n, docTokens, segment, kMax, b, sentenceBoost, matchChoices).toString());
             }
         }
     }
@@ -76,7 +77,8 @@ public final class RetrievalRecall {
         int segment,
         int kMax,
         Segmentation.Boundary boundary,
-        double sentenceBoost
+        double sentenceBoost,
+        boolean matchChoices
     ) {
         WorldTokenizer tok = WorldTokenizer.bundled();
         World world = new World(seed, WorldConfig.defaults(), tok);
@@ -103,7 +105,9 @@ public final class RetrievalRecall {
                 asked++;
                 segments += texts.size();
                 cut += texts.stream().anyMatch(t -> t.contains(statement)) ? 0 : 1;
-                double[] s = SegmentRetriever.scores(texts, q.question(), sentenceBoost);
+                boolean withOptions = matchChoices && q.options() != null && q.options().isEmpty() == false;
+                String query = withOptions ? q.question() + " " + String.join(" ", q.options()) : q.question();
+                double[] s = SegmentRetriever.scores(texts, query, sentenceBoost);
                 Integer[] order = new Integer[texts.size()];
                 for (int i = 0; i < order.length; i++) {
                     order[i] = i;
@@ -124,6 +128,9 @@ public final class RetrievalRecall {
         o.put("segment_boundary", boundary.value());
         o.put("segment_tokens", segment);
         o.put("sentence_boost", sentenceBoost);
+        if (task == TaskFamily.CHOICE) {
+            o.put("match_choices", matchChoices);
+        }
         o.put("doc_tokens", docTokens);
         o.put("n", asked);
         o.put("mean_segments", Math.round(10.0 * segments / asked) / 10.0);

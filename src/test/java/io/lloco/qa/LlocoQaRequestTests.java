@@ -30,7 +30,7 @@ public class LlocoQaRequestTests extends OpenSearchTestCase {
     public void testWireRoundTripKeepsEveryField() throws Exception {
         LlocoQaRequest r = parse(
             "{\"question\":\"Where?\",\"doc_ids\":[\"b1\",\"b2\"],\"granularity\":\"segment\",\"top_segments\":3,"
-                + "\"max_summary_positions\":64,\"sentence_boost\":0.5,\"target_field\":\"lz\",\"template\":\"quality\",\"choices\":[\"x\",\"y\"],"
+                + "\"max_summary_positions\":64,\"sentence_boost\":0.5,\"match_choices\":false,\"target_field\":\"lz\",\"template\":\"quality\",\"choices\":[\"x\",\"y\"],"
                 + "\"choice_mode\":\"rank\",\"max_new_tokens\":7,\"temperature\":0.5,\"top_p\":0.9,\"seed\":42,"
                 + "\"stop\":[\"\\n\"],\"adapter\":\"a1\",\"mode\":\"full_context\"}"
         );
@@ -45,6 +45,8 @@ public class LlocoQaRequestTests extends OpenSearchTestCase {
         assertEquals(Integer.valueOf(64), back.maxSummaryPositions());
         assertEquals("lz", back.targetField());
         assertEquals(0.5, back.sentenceBoost(), 0.0);
+        assertFalse(back.matchChoices());
+        assertEquals("Where?", back.matchText());
         assertEquals(r.options(), back.options());
         assertEquals(QaOptions.ChoiceMode.RANK, back.options().choiceMode());
         assertEquals(QaOptions.Mode.FULL_CONTEXT, back.options().mode());
@@ -54,6 +56,9 @@ public class LlocoQaRequestTests extends OpenSearchTestCase {
         assertEquals(QaOptions.ChoiceMode.GENERATE, d.options().choiceMode());
         assertEquals(LlocoQaRequest.MAX_TOP_SEGMENTS, d.topSegments());
         assertEquals(LlocoQaRequest.DEFAULT_SENTENCE_BOOST, d.sentenceBoost(), 0.0);
+        assertTrue(d.matchChoices());
+        assertEquals("q", d.matchText());
+        assertEquals("Who? Ada Bo", parse("{\"question\":\"Who?\",\"choices\":[\"Ada\",\"Bo\"]}").matchText());
         // the offline evaluator (lloco eval) retrieves with the plugin's default
         assertEquals(LlocoQaRequest.DEFAULT_SENTENCE_BOOST, io.lloco.train.SegmentRetriever.DEFAULT_SENTENCE_BOOST, 0.0);
     }

@@ -90,7 +90,8 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
                     v.scoring(),
                     0,
                     io.lloco.runtime.compress.Segmentation.Boundary.TOKENS,
-                    0
+                    0,
+                    false
                 ),
                 lora,
                 p -> out.put(p.get("doc_id").asText() + " " + p.get("question").asText(), p)
