@@ -28,7 +28,7 @@ import io.lloco.train.world.WorldTokenizer;
 
 /**
  * {@code lloco eval --model DIR [--adapter DIR] --task lookup|choice|needle --n N --seed S --mode lloco|full|none
- * [--doc-tokens T] [--predictions FILE] [--choice-mode generate|rank|cloze] [--retrieve K] [--sentence-boost B] [--match-choices true|false] [--segment-boundary tokens|sentence]}: prints one JSON line with accuracy, n, mean decoder positions, mean
+ * [--doc-tokens T] [--predictions FILE] [--choice-mode generate|rank|cloze] [--retrieve K] [--sentence-boost B] [--match-choices true|false] [--answer-candidates K] [--segment-boundary tokens|sentence]}: prints one JSON line with accuracy, n, mean decoder positions, mean
  * full-context tokens and milliseconds per question, on the world's held-out TEST split; {@code --predictions} also
  * writes every question's answer as a JSON line (for answer-by-answer comparison with the plugin).
  */
@@ -45,6 +45,8 @@ public final class EvalCommand {
         + "                              default 2, 0 = plain BM25)\n"
         + "       [--match-choices true|false]  (with --retrieve, choice: match the question and the options' text, as _lloco_qa's\n"
         + "                                     match_choices; default true)\n"
+        + "       [--answer-candidates K]  (with --retrieve, lookup/needle: read each of the K best segments alone and keep the answer\n"
+        + "                                its segment's sentences support best, as _lloco_qa's answer_candidates; default 1)\n"
         + "       [--segment-boundary tokens|sentence]  (cut segments every segment_tokens tokens, or pack whole sentences)\n"
         + "       [--choice-mode generate|rank|cloze]  (choice: generate the answer; rank the four \"{letter}. {option}\" targets by\n"
         + "                                            likelihood; cloze: rank each option's text as the answer to the question alone)\n";
@@ -84,7 +86,8 @@ public final class EvalCommand {
                 a.integer("retrieve", 0),
                 Segmentation.Boundary.parse(a.str("segment-boundary", "tokens")),
                 a.dbl("sentence-boost", SegmentRetriever.DEFAULT_SENTENCE_BOOST),
-                parseBoolean(a.str("match-choices", "true"))
+                parseBoolean(a.str("match-choices", "true")),
+                a.integer("answer-candidates", 1)
             );
             Path predictions = a.path("predictions");
             a.checkAllUsed();

@@ -54,6 +54,8 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
      * ({@code segments.sentences}, written by {@code lloco_compress} with {@code index_sentences}).
      */
     public static final double DEFAULT_SENTENCE_BOOST = 2.0;
+    /** Largest {@code answer_candidates}. */
+    public static final int MAX_ANSWER_CANDIDATES = 16;
     /** Largest {@code sentence_boost}. */
     public static final double MAX_SENTENCE_BOOST = 100;
 
@@ -68,6 +70,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     private Integer maxSummaryPositions;
     private double sentenceBoost = DEFAULT_SENTENCE_BOOST;
     private boolean matchChoices = true;
+    private int answerCandidates = 1;
     private String targetField = "lloco";
     private String template;
     private List<String> choices = List.of();
@@ -91,6 +94,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         PARSER.declareInt((r, v) -> r.maxSummaryPositions = v, new ParseField("max_summary_positions"));
         PARSER.declareDouble((r, v) -> r.sentenceBoost = v, new ParseField("sentence_boost"));
         PARSER.declareBoolean((r, v) -> r.matchChoices = v, new ParseField("match_choices"));
+        PARSER.declareInt((r, v) -> r.answerCandidates = v, new ParseField("answer_candidates"));
         PARSER.declareString((r, v) -> r.targetField = v, new ParseField("target_field"));
         PARSER.declareString((r, v) -> r.template = v, new ParseField("template"));
         PARSER.declareStringArray((r, v) -> r.choices = v, new ParseField("choices"));
@@ -139,6 +143,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         maxSummaryPositions = in.readOptionalVInt();
         sentenceBoost = in.readDouble();
         matchChoices = in.readBoolean();
+        answerCandidates = in.readVInt();
         targetField = in.readString();
         QaOptions o = QaOptions.readFrom(in);
         template = o.template();
@@ -167,6 +172,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         out.writeOptionalVInt(maxSummaryPositions);
         out.writeDouble(sentenceBoost);
         out.writeBoolean(matchChoices);
+        out.writeVInt(answerCandidates);
         out.writeString(targetField);
         options().writeTo(out);
     }
@@ -209,6 +215,19 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
                 "Field [sentence_boost] must be between 0 and " + (int) MAX_SENTENCE_BOOST + " (0 turns sentence matching off), got ["
                     + sentenceBoost
                     + "]",
+                e
+            );
+        }
+        if (answerCandidates < 1 || answerCandidates > MAX_ANSWER_CANDIDATES) {
+            e = addValidationError(
+                "Field [answer_candidates] must be between 1 and " + MAX_ANSWER_CANDIDATES + ", got [" + answerCandidates + "]",
+                e
+            );
+        } else if (answerCandidates > 1 && granularity != Granularity.SEGMENT) {
+            e = addValidationError("Field [answer_candidates] needs [granularity] [segment]: the candidates are single segments", e);
+        } else if (answerCandidates > 1 && choices.isEmpty() == false) {
+            e = addValidationError(
+                "Field [answer_candidates] applies to free-form questions; with [choices] use [match_choices] and [choice_mode] [cloze]",
                 e
             );
         }
@@ -330,6 +349,17 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
      */
     public String matchText() {
         return matchChoices && choices.isEmpty() == false ? question + " " + String.join(" ", choices) : question;
+    }
+
+    /** How many best-matching segments are each read alone for a candidate answer (1: the usual single read). */
+    public int answerCandidates() {
+        return answerCandidates;
+    }
+
+    /** Sets how many segments are read alone for candidate answers. */
+    public LlocoQaRequest answerCandidates(int k) {
+        this.answerCandidates = k;
+        return this;
     }
 
     /** Whether the options' text is matched against the segments beside the question. */

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.lucene.search.join.ScoreMode;
 import org.opensearch.ExceptionsHelper;
@@ -40,7 +42,9 @@ import org.opensearch.transport.client.Client;
 import io.lloco.common.LlocoException;
 import io.lloco.common.LlocoSettings;
 import io.lloco.ingest.SummaryCodec;
+import io.lloco.retrieval.AnswerSupport;
 import io.lloco.routing.InferenceRouter;
+import io.lloco.runtime.compress.Segmentation;
 import io.lloco.runtime.prompt.PromptTemplate;
 import io.lloco.runtime.prompt.PromptTemplates;
 
@@ -162,7 +166,9 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         QueryBuilder segmentMatch = QueryBuilders
             .nestedQuery(path, textMatch, ScoreMode.Max)
             .innerHit(
-                new InnerHitBuilder().setSize(segments ? request.topSegments() : LlocoQaRequest.MAX_TOP_SEGMENTS)
+                new InnerHitBuilder().setSize(
+                    segments ? Math.max(request.topSegments(), request.answerCandidates()) : LlocoQaRequest.MAX_TOP_SEGMENTS
+                )
                     .setFetchSourceContext(new FetchSourceContext(false))
             );
         if (request.docIds().isEmpty() == false) {
@@ -266,6 +272,10 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         String model = null;
         TreeSet<String> fingerprints = new TreeSet<>();
         long fullContextTokens = 0;
+        boolean candidateMode = request.answerCandidates() > 1
+            && request.granularity() == LlocoQaRequest.Granularity.SEGMENT
+            && request.options().mode() != QaOptions.Mode.NO_CONTEXT;
+        List<Candidate> candidates = new ArrayList<>();
         try {
             List<SearchHit> hits = new ArrayList<>(List.of(response.getHits().getHits()));
             if (request.docIds().isEmpty() == false) {
@@ -297,6 +307,46 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                 List<Map<String, Object>> segs = new ArrayList<>((List<Map<String, Object>>) lloco.getOrDefault("segments", List.of()));
                 segs.sort((a, b) -> Integer.compare(((Number) a.get("ord")).intValue(), ((Number) b.get("ord")).intValue()));
                 List<Map<String, Object>> chosen = segs;
+                if (candidateMode && "independent".equals(lloco.get("mode")) && hit.getInnerHits() != null
+                    && hit.getInnerHits().get(path) != null) {
+                    // answer_candidates: the best-matching segments of every document, each to be read alone
+                    List<String> sentences = new ArrayList<>();
+                    List<Integer> owner = new ArrayList<>();
+                    documentSentences(segs, sentences, owner);
+                    SummaryCodec.Dtype dt = SummaryCodec.Dtype.parse(String.valueOf(lloco.getOrDefault("dtype", "float16")));
+                    int rowsPer = ((Number) lloco.get("summary_length")).intValue();
+                    for (SearchHit inner : hit.getInnerHits().get(path).getHits()) {
+                        int off = inner.getNestedIdentity().getOffset();
+                        if (off >= segs.size()) {
+                            continue;
+                        }
+                        Map<String, Object> seg = segs.get(off);
+                        float[] block = SummaryCodec.fromBytes(Base64.getDecoder().decode((String) seg.get("summaries")), dt);
+                        Map<String, Object> segDesc = new LinkedHashMap<>();
+                        segDesc.put("ord", seg.get("ord"));
+                        segDesc.put("start", seg.get("start"));
+                        segDesc.put("end", seg.get("end"));
+                        Map<String, Object> desc = new LinkedHashMap<>();
+                        desc.put("_index", hit.getIndex());
+                        desc.put("_id", hit.getId());
+                        desc.put("_score", Float.isNaN(hit.getScore()) ? null : hit.getScore());
+                        desc.put("tokens", ((Number) seg.get("tokens")).longValue());
+                        desc.put("segments", List.of(segDesc));
+                        candidates.add(
+                            new Candidate(
+                                hit.getIndex(),
+                                hit.getId(),
+                                seg.get("ord"),
+                                inner.getScore(),
+                                off,
+                                new DecodeRequest.Source(rowsPer, block, String.valueOf(seg.getOrDefault("text", ""))),
+                                sentences,
+                                owner,
+                                desc
+                            )
+                        );
+                    }
+                }
                 if (request.granularity() == LlocoQaRequest.Granularity.SEGMENT && hit.getInnerHits() != null
                     && hit.getInnerHits().get(path) != null) {
                     TreeSet<Integer> matched = new TreeSet<>();
@@ -355,6 +405,11 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                 desc.put("segments", segDesc);
                 described.add(desc);
             }
+            // the best-scoring segments over all documents, best first (stable: document order among equals)
+            candidates.sort((a, b) -> Float.compare(b.score(), a.score()));
+            if (candidates.size() > request.answerCandidates()) {
+                candidates.subList(request.answerCandidates(), candidates.size()).clear();
+            }
         } catch (Exception e) {
             listener.onFailure(e);
             return;
@@ -373,6 +428,30 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
             model = io.lloco.engine.ModelService.EMBEDDED_MODEL;
         }
         long tFetched = System.nanoTime();
+        final String modelId = model;
+        final long fct = fullContextTokens;
+        if (task instanceof CancellableTask c && c.isCancelled()) {
+            listener.onFailure(new org.opensearch.core.tasks.TaskCancelledException("cancelled: " + c.getReasonCancelled()));
+            return;
+        }
+        if (candidates.size() > 1) {
+            askCandidates(
+                task,
+                request,
+                prompt,
+                adapter,
+                modelId,
+                candidates,
+                fct,
+                t0,
+                tRetrieved,
+                tFetched,
+                warnings,
+                fingerprints,
+                listener
+            );
+            return;
+        }
         DecodeRequest decode = new DecodeRequest(
             model,
             adapter,
@@ -381,15 +460,19 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
             request.options(),
             request.maxSummaryPositions() == null ? 0 : request.maxSummaryPositions()
         );
+        route(task, decode, ActionListener.wrap(d -> {
+            int n = Math.min(described.size(), request.options().mode() == QaOptions.Mode.NO_CONTEXT ? 0 : d.sourcesUsed());
+            List<Map<String, Object>> used = new ArrayList<>(described.subList(0, n));
+            Map<String, Object> body = body(request, modelId, d, used, fct, t0, tRetrieved, tFetched, warnings, fingerprints);
+            listener.onResponse(new LlocoQaResponse(body));
+        }, listener::onFailure));
+    }
+
+    /** Decodes on a lloco node (or locally, as configured), as a child of the question's task. */
+    private void route(Task task, DecodeRequest decode, ActionListener<DecodeResponse> listener) {
         if (task != null) {
             // a child of the _lloco_qa task: cancelling the question cancels the decode on the lloco node too
             decode.setParentTask(clusterService.localNode().getId(), task.getId());
-        }
-        final String modelId = model;
-        final long fct = fullContextTokens;
-        if (task instanceof CancellableTask c && c.isCancelled()) {
-            listener.onFailure(new org.opensearch.core.tasks.TaskCancelledException("cancelled: " + c.getReasonCancelled()));
-            return;
         }
         router.route(
             DecodeAction.NAME,
@@ -399,56 +482,219 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
             l -> decoder.submit(decode, task instanceof CancellableTask c ? c : null, l),
             settings::qaAllowLocal,
             LlocoSettings.QA_ALLOW_LOCAL.getKey(),
-            ActionListener.wrap(d -> {
-                long tEnd = System.nanoTime();
-                Map<String, Object> body = new LinkedHashMap<>();
-                body.put("answer", d.answer());
-                body.put("mode", request.options().mode().value());
-                body.put("model", modelId);
-                body.put("adapter", d.adapter());
-                body.put("node", d.node());
-                body.put("finish_reason", d.finishReason());
-                if (d.optionLogProbs().length > 0) {
-                    body.put("choice_scores", choiceScores(request.options().choices(), d.optionLogProbs()));
-                }
-                List<Map<String, Object>> used = described.subList(
-                    0,
-                    Math.min(
-                        described.size(),
-                        Math.max(d.sourcesUsed(), request.options().mode() == QaOptions.Mode.NO_CONTEXT ? 0 : d.sourcesUsed())
-                    )
-                );
-                body.put("sources", request.options().mode() == QaOptions.Mode.NO_CONTEXT ? List.of() : new ArrayList<>(used));
-                Map<String, Object> usage = new LinkedHashMap<>();
-                usage.put("summary_positions", d.summaryPositions());
-                usage.put("context_tokens", d.contextTokens());
-                usage.put("prompt_tokens", d.promptTokens());
-                usage.put("generated_tokens", d.generatedTokens());
-                usage.put("decoder_positions", d.decoderPositions());
-                usage.put("full_context_tokens", fct);
-                usage.put("compression_ratio", d.summaryPositions() == 0 ? null : Math.round(100.0 * fct / d.summaryPositions()) / 100.0);
-                usage.put("batch_size", d.batchSize());
-                body.put("usage", usage);
-                Map<String, Object> timings = new LinkedHashMap<>();
-                timings.put("retrieve_ms", ms(tRetrieved - t0));
-                timings.put("fetch_ms", ms(tFetched - tRetrieved));
-                timings.put("queue_ms", ms(d.queueNanos()));
-                timings.put("prefill_ms", ms(d.prefillNanos()));
-                timings.put("decode_ms", ms(d.decodeNanos()));
-                timings.put("total_ms", ms(tEnd - t0));
-                body.put("timings", timings);
-                if (fingerprints.size() > 0 && fingerprints.contains(d.modelFingerprint()) == false) {
-                    warnings.add(
-                        "the documents were compressed by model [" + modelId + "] " + fingerprints + " but it is now "
-                            + d.modelFingerprint() + ": re-compress them (_update_by_query through the pipeline)"
-                    );
-                }
-                if (warnings.isEmpty() == false) {
-                    body.put("warnings", warnings);
-                }
-                listener.onResponse(new LlocoQaResponse(body));
-            }, listener::onFailure)
+            listener
         );
+    }
+
+    /**
+     * {@code answer_candidates}: every candidate segment is read alone (one decode each, batched on the lloco node), and
+     * the answer kept is the one its own segment supports best ({@link AnswerSupport}: the best match of the question by
+     * a sentence of that segment that states the answer); usage adds up the reads.
+     */
+    private void askCandidates(
+        Task task,
+        LlocoQaRequest request,
+        String prompt,
+        String adapter,
+        String modelId,
+        List<Candidate> candidates,
+        long fct,
+        long t0,
+        long tRetrieved,
+        long tFetched,
+        List<String> warnings,
+        TreeSet<String> fingerprints,
+        ActionListener<LlocoQaResponse> listener
+    ) {
+        int k = candidates.size();
+        DecodeResponse[] got = new DecodeResponse[k];
+        AtomicInteger left = new AtomicInteger(k);
+        AtomicBoolean failed = new AtomicBoolean();
+        for (int c = 0; c < k; c++) {
+            final int ci = c;
+            DecodeRequest decode = new DecodeRequest(
+                modelId,
+                adapter,
+                prompt,
+                List.of(candidates.get(c).source()),
+                request.options(),
+                request.maxSummaryPositions() == null ? 0 : request.maxSummaryPositions()
+            );
+            route(task, decode, ActionListener.wrap(d -> {
+                got[ci] = d;
+                if (left.decrementAndGet() > 0) {
+                    return;
+                }
+                double[] support = new double[k];
+                for (int i = 0; i < k; i++) {
+                    Candidate cand = candidates.get(i);
+                    support[i] = AnswerSupport
+                        .support(got[i].answer().trim(), request.question(), cand.sentences(), cand.owner(), cand.segment());
+                }
+                int best = AnswerSupport.choose(support);
+                DecodeResponse b = got[best];
+                int summary = 0;
+                int context = 0;
+                int promptTokens = 0;
+                int generated = 0;
+                int positions = 0;
+                int batch = 0;
+                long queue = 0;
+                long prefill = 0;
+                long decodeNanos = 0;
+                List<Map<String, Object>> described = new ArrayList<>();
+                for (int i = 0; i < k; i++) {
+                    DecodeResponse r = got[i];
+                    summary += r.summaryPositions();
+                    context += r.contextTokens();
+                    promptTokens += r.promptTokens();
+                    generated += r.generatedTokens();
+                    positions += r.decoderPositions();
+                    batch = Math.max(batch, r.batchSize());
+                    queue = Math.max(queue, r.queueNanos());
+                    prefill += r.prefillNanos();
+                    decodeNanos += r.decodeNanos();
+                    Candidate cand = candidates.get(i);
+                    Map<String, Object> desc = new LinkedHashMap<>();
+                    desc.put("_index", cand.index());
+                    desc.put("_id", cand.id());
+                    desc.put("ord", cand.ord());
+                    desc.put("answer", r.answer());
+                    desc.put("support", Double.isInfinite(support[i]) ? null : Math.round(support[i] * 1000.0) / 1000.0);
+                    desc.put("chosen", i == best);
+                    described.add(desc);
+                }
+                DecodeResponse merged = new DecodeResponse(
+                    b.answer(),
+                    b.finishReason(),
+                    summary,
+                    context,
+                    promptTokens,
+                    generated,
+                    1,
+                    queue,
+                    prefill,
+                    decodeNanos,
+                    b.node(),
+                    b.adapter(),
+                    b.modelFingerprint(),
+                    batch,
+                    positions,
+                    null
+                );
+                List<Map<String, Object>> used = request.options().mode() == QaOptions.Mode.NO_CONTEXT
+                    ? List.of()
+                    : List.of(candidates.get(best).described());
+                Map<String, Object> body = body(
+                    request,
+                    modelId,
+                    merged,
+                    new ArrayList<>(used),
+                    fct,
+                    t0,
+                    tRetrieved,
+                    tFetched,
+                    warnings,
+                    fingerprints
+                );
+                body.put("candidates", described);
+                listener.onResponse(new LlocoQaResponse(body));
+            }, e -> {
+                if (failed.compareAndSet(false, true)) {
+                    listener.onFailure(e);
+                }
+            }));
+        }
+    }
+
+    /** One segment read alone for a candidate answer ({@code answer_candidates}). */
+    private record Candidate(
+        String index,
+        String id,
+        Object ord,
+        float score,
+        int segment,
+        DecodeRequest.Source source,
+        List<String> sentences,
+        List<Integer> owner,
+        Map<String, Object> described) {
+    }
+
+    /** The sentences of a document's stored segments ({@code segments[].sentences}, else cut from the text) and their segment. */
+    @SuppressWarnings("unchecked")
+    private static void documentSentences(List<Map<String, Object>> segs, List<String> sentences, List<Integer> owner) {
+        for (int i = 0; i < segs.size(); i++) {
+            Object stored = segs.get(i).get("sentences");
+            if (stored instanceof List<?> list && list.isEmpty() == false) {
+                for (Object o : list) {
+                    if (o instanceof Map<?, ?> m && m.get("text") != null) {
+                        sentences.add(String.valueOf(m.get("text")));
+                        owner.add(i);
+                    }
+                }
+            } else {
+                String text = String.valueOf(segs.get(i).getOrDefault("text", ""));
+                for (int[] span : Segmentation.sentences(text)) {
+                    sentences.add(text.substring(span[0], span[1]));
+                    owner.add(i);
+                }
+            }
+        }
+    }
+
+    private Map<String, Object> body(
+        LlocoQaRequest request,
+        String modelId,
+        DecodeResponse d,
+        List<Map<String, Object>> used,
+        long fct,
+        long t0,
+        long tRetrieved,
+        long tFetched,
+        List<String> warnings,
+        TreeSet<String> fingerprints
+    ) {
+        long tEnd = System.nanoTime();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("answer", d.answer());
+        body.put("mode", request.options().mode().value());
+        body.put("model", modelId);
+        body.put("adapter", d.adapter());
+        body.put("node", d.node());
+        body.put("finish_reason", d.finishReason());
+        if (d.optionLogProbs().length > 0) {
+            body.put("choice_scores", choiceScores(request.options().choices(), d.optionLogProbs()));
+        }
+        body.put("sources", request.options().mode() == QaOptions.Mode.NO_CONTEXT ? List.of() : used);
+        Map<String, Object> usage = new LinkedHashMap<>();
+        usage.put("summary_positions", d.summaryPositions());
+        usage.put("context_tokens", d.contextTokens());
+        usage.put("prompt_tokens", d.promptTokens());
+        usage.put("generated_tokens", d.generatedTokens());
+        usage.put("decoder_positions", d.decoderPositions());
+        usage.put("full_context_tokens", fct);
+        usage.put("compression_ratio", d.summaryPositions() == 0 ? null : Math.round(100.0 * fct / d.summaryPositions()) / 100.0);
+        usage.put("batch_size", d.batchSize());
+        body.put("usage", usage);
+        Map<String, Object> timings = new LinkedHashMap<>();
+        timings.put("retrieve_ms", ms(tRetrieved - t0));
+        timings.put("fetch_ms", ms(tFetched - tRetrieved));
+        timings.put("queue_ms", ms(d.queueNanos()));
+        timings.put("prefill_ms", ms(d.prefillNanos()));
+        timings.put("decode_ms", ms(d.decodeNanos()));
+        timings.put("total_ms", ms(tEnd - t0));
+        body.put("timings", timings);
+        List<String> all = new ArrayList<>(warnings);
+        if (fingerprints.size() > 0 && fingerprints.contains(d.modelFingerprint()) == false) {
+            all.add(
+                "the documents were compressed by model [" + modelId + "] " + fingerprints + " but it is now " + d.modelFingerprint()
+                    + ": re-compress them (_update_by_query through the pipeline)"
+            );
+        }
+        if (all.isEmpty() == false) {
+            body.put("warnings", all);
+        }
+        return body;
     }
 
     /** Per option: letter, text, log-likelihood of its target, and its share of the options' probability mass. */

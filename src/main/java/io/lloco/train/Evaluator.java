@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.lloco.retrieval.AnswerSupport;
 import io.lloco.runtime.compress.AutoCompressor;
 import io.lloco.runtime.compress.Segmentation;
 import io.lloco.runtime.generate.GenerationParams;
@@ -121,6 +122,9 @@ public final class Evaluator {
      *     ({@link SegmentRetriever#scores(List, String, double)}; the plugin's {@code sentence_boost}), 0 for plain BM25
      * @param matchChoices with {@code retrieve}, CHOICE: match the question followed by the options' text against the
      *     segments (the plugin's {@code match_choices}), not the question alone
+     * @param answerCandidates with {@code retrieve}, LOOKUP and NEEDLE: 1, or read each of this many best segments
+     *     alone and keep the answer its segment supports best ({@link AnswerSupport}; the plugin's
+     *     {@code answer_candidates}); decoder positions are summed over the reads
      */
     public record Spec(
         TaskFamily task,
@@ -133,7 +137,8 @@ public final class Evaluator {
         int retrieve,
         Segmentation.Boundary boundary,
         double sentenceBoost,
-        boolean matchChoices) {
+        boolean matchChoices,
+        int answerCandidates) {
 
         /** Validates. */
         public Spec {
@@ -142,6 +147,9 @@ public final class Evaluator {
             }
             Objects.requireNonNull(boundary, "boundary");
             Objects.requireNonNull(choiceScoring, "choiceScoring");
+            if (answerCandidates < 1 || answerCandidates > 16) {
+                throw new IllegalArgumentException("--answer-candidates must be between 1 and 16, got " + answerCandidates);
+            }
             if ((sentenceBoost >= 0 && sentenceBoost <= 100) == false) {
                 throw new IllegalArgumentException("--sentence-boost must be between 0 and 100, got " + sentenceBoost);
             }
@@ -170,7 +178,8 @@ public final class Evaluator {
                 retrieve,
                 boundary,
                 SegmentRetriever.DEFAULT_SENTENCE_BOOST,
-                true
+                true,
+                1
             );
         }
 
@@ -283,6 +292,20 @@ public final class Evaluator {
             List<QaExample> asked = new ArrayList<>();
             List<Integer> askedPositions = new ArrayList<>();
             List<String> askedContext = new ArrayList<>(); // the text the question read (retrieved segments or the document)
+            boolean candidates = retrieve && spec.answerCandidates() > 1 && spec.task() != TaskFamily.CHOICE;
+            List<List<GenerationRequest>> candidateReqs = new ArrayList<>();
+            List<int[]> candidateSegs = new ArrayList<>();
+            List<String> docSentences = new ArrayList<>();
+            List<Integer> sentenceOwner = new ArrayList<>();
+            if (candidates) {
+                for (int t = 0; t < segmentTexts.size(); t++) {
+                    String seg = segmentTexts.get(t);
+                    for (int[] span : Segmentation.sentences(seg)) {
+                        docSentences.add(seg.substring(span[0], span[1]));
+                        sentenceOwner.add(t);
+                    }
+                }
+            }
             for (QaExample q : qs) {
                 boolean cloze = q.task() == TaskFamily.CHOICE && spec.choiceScoring() == ChoiceScoring.CLOZE;
                 // cloze: the question alone under the short-answer template, the options scored as its answers
@@ -294,7 +317,9 @@ public final class Evaluator {
                 int[] context = docIds;
                 String read = doc.text();
                 if (retrieve) {
-                    int[] top = SegmentRetriever.topK(segmentTexts, matchText(q, spec), spec.retrieve(), spec.sentenceBoost());
+                    int[] top = candidates
+                        ? ranked(SegmentRetriever.scores(segmentTexts, matchText(q, spec), spec.sentenceBoost()), spec.answerCandidates())
+                        : SegmentRetriever.topK(segmentTexts, matchText(q, spec), spec.retrieve(), spec.sentenceBoost());
                     List<Embeddings> parts = new ArrayList<>();
                     int[] text = new int[0];
                     int rows = prefix == null ? 0 : prefix.rows() / segments.size();
@@ -322,6 +347,24 @@ public final class Evaluator {
                     }
                 }
                 int positions = ids.length + (qPrefix == null ? 0 : qPrefix.rows());
+                if (candidates) {
+                    // every candidate segment read alone: one request each, in retrieval order
+                    int[] top = ranked(
+                        SegmentRetriever.scores(segmentTexts, matchText(q, spec), spec.sentenceBoost()),
+                        spec.answerCandidates()
+                    );
+                    int rows = prefix == null ? 0 : prefix.rows() / segments.size();
+                    List<GenerationRequest> one = new ArrayList<>();
+                    positions = 0;
+                    for (int t : top) {
+                        Embeddings e = prefix == null ? null : prefix.slice(t * rows, (t + 1) * rows);
+                        int[] rid = spec.mode() == Mode.FULL ? concat(segments.get(t), prompt) : prompt;
+                        one.add(new GenerationRequest(e, rid, adapter, GenerationParams.greedy(maxNew)));
+                        positions += rid.length + (e == null ? 0 : e.rows());
+                    }
+                    candidateReqs.add(one);
+                    candidateSegs.add(top);
+                }
                 decoderPositions += positions;
                 fullTokens += docIds.length + prompt.length;
                 docTokenSum += docIds.length;
@@ -352,8 +395,13 @@ public final class Evaluator {
                     optionScores.add(lp);
                 }
             } else {
-                for (GenerationResult r : generator.generate(reqs)) {
-                    texts.add(r.text() == null ? "" : r.text().trim());
+                if (candidates) {
+                    reqs.forEach(r -> texts.add(""));
+                    chooseSupported(texts, asked, candidateReqs, candidateSegs, docSentences, sentenceOwner, generator);
+                } else {
+                    for (GenerationResult r : generator.generate(reqs)) {
+                        texts.add(r.text() == null ? "" : r.text().trim());
+                    }
                 }
             }
             nanos += System.nanoTime() - t0;
@@ -421,6 +469,9 @@ public final class Evaluator {
         if (spec.retrieve() > 0 && spec.mode() != Mode.NONE) {
             out.put("retrieve", spec.retrieve());
             out.put("sentence_boost", spec.sentenceBoost());
+            if (spec.answerCandidates() > 1 && spec.task() != TaskFamily.CHOICE) {
+                out.put("answer_candidates", spec.answerCandidates());
+            }
             if (spec.task() == TaskFamily.CHOICE) {
                 out.put("match_choices", spec.matchChoices());
             }
@@ -452,6 +503,47 @@ public final class Evaluator {
         }
         String t = text.trim();
         return t.isEmpty() == false && t.split("\\s+").length <= 4 && t.contains(". ") == false;
+    }
+
+    /** The indices of the {@code k} highest scores, best first (ties: the earlier). */
+    static int[] ranked(double[] scores, int k) {
+        Integer[] order = new Integer[scores.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (x, y) -> scores[y] != scores[x] ? Double.compare(scores[y], scores[x]) : Integer.compare(x, y));
+        int[] top = new int[Math.min(k, order.length)];
+        for (int i = 0; i < top.length; i++) {
+            top[i] = order[i];
+        }
+        return top;
+    }
+
+    /** Replaces each answer by the candidate answer its own segment supports best ({@link AnswerSupport}). */
+    private static void chooseSupported(
+        List<String> texts,
+        List<QaExample> asked,
+        List<List<GenerationRequest>> candidateReqs,
+        List<int[]> candidateSegs,
+        List<String> docSentences,
+        List<Integer> owner,
+        Generator generator
+    ) {
+        List<GenerationRequest> all = new ArrayList<>();
+        candidateReqs.forEach(all::addAll);
+        List<GenerationResult> outs = generator.generate(all);
+        int at = 0;
+        for (int i = 0; i < texts.size(); i++) {
+            int[] segs = candidateSegs.get(i);
+            String[] answers = new String[segs.length];
+            double[] support = new double[segs.length];
+            for (int c = 0; c < segs.length; c++) {
+                GenerationResult r = outs.get(at++);
+                answers[c] = r.text() == null ? "" : r.text().trim();
+                support[c] = AnswerSupport.support(answers[c], asked.get(i).question(), docSentences, owner, segs[c]);
+            }
+            texts.set(i, answers[AnswerSupport.choose(support)]);
+        }
     }
 
     /** What is matched against the segments: the question, and the options' text too with {@code matchChoices}. */

@@ -7,15 +7,9 @@ package io.lloco.train;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import io.lloco.retrieval.Bm25;
 import io.lloco.runtime.compress.Segmentation;
 
 /**
@@ -25,23 +19,15 @@ import io.lloco.runtime.compress.Segmentation;
  */
 public final class SegmentRetriever {
 
-    private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+");
     /** The plugin's default {@code sentence_boost} ({@code _lloco_qa}). */
     public static final double DEFAULT_SENTENCE_BOOST = 2.0;
-    private static final double K1 = 1.2;
-    private static final double B = 0.75;
 
     private SegmentRetriever() {
     }
 
-    /** Lower-cased words of {@code text}. */
+    /** Lower-cased words of {@code text} ({@link Bm25#words}). */
     public static List<String> words(String text) {
-        List<String> out = new ArrayList<>();
-        Matcher m = WORD.matcher(text.toLowerCase(Locale.ROOT));
-        while (m.find()) {
-            out.add(m.group());
-        }
-        return out;
+        return Bm25.words(text);
     }
 
     /** BM25 score of every segment for {@code query}. */
@@ -83,41 +69,7 @@ public final class SegmentRetriever {
     }
 
     private static double[] bm25(List<List<String>> docs, String query) {
-        int n = docs.size();
-        List<Map<String, Integer>> tf = new ArrayList<>();
-        int[] len = new int[n];
-        Map<String, Integer> df = new HashMap<>();
-        double avg = 0;
-        for (int i = 0; i < n; i++) {
-            Map<String, Integer> counts = new HashMap<>();
-            List<String> w = docs.get(i);
-            for (String x : w) {
-                counts.merge(x, 1, Integer::sum);
-            }
-            for (String x : counts.keySet()) {
-                df.merge(x, 1, Integer::sum);
-            }
-            tf.add(counts);
-            len[i] = w.size();
-            avg += w.size();
-        }
-        avg = n == 0 ? 0 : avg / n;
-        Set<String> terms = new HashSet<>(words(query));
-        double[] out = new double[n];
-        for (String t : terms) {
-            int d = df.getOrDefault(t, 0);
-            if (d == 0) {
-                continue;
-            }
-            double idf = Math.log(1 + (n - d + 0.5) / (d + 0.5));
-            for (int i = 0; i < n; i++) {
-                int f = tf.get(i).getOrDefault(t, 0);
-                if (f > 0) {
-                    out[i] += idf * f * (K1 + 1) / (f + K1 * (1 - B + B * len[i] / Math.max(avg, 1e-9)));
-                }
-            }
-        }
-        return out;
+        return Bm25.scores(docs, words(query));
     }
 
     /**

@@ -46,6 +46,11 @@ public class LlocoQaRequestTests extends OpenSearchTestCase {
         assertEquals("lz", back.targetField());
         assertEquals(0.5, back.sentenceBoost(), 0.0);
         assertFalse(back.matchChoices());
+        LlocoQaRequest cands = parse("{\"question\":\"q\",\"granularity\":\"segment\",\"answer_candidates\":3}");
+        assertNull(cands.validate());
+        BytesStreamOutput out2 = new BytesStreamOutput();
+        cands.writeTo(out2);
+        assertEquals(3, new LlocoQaRequest(out2.bytes().streamInput()).answerCandidates());
         assertEquals("Where?", back.matchText());
         assertEquals(r.options(), back.options());
         assertEquals(QaOptions.ChoiceMode.RANK, back.options().choiceMode());
@@ -82,6 +87,20 @@ public class LlocoQaRequestTests extends OpenSearchTestCase {
             assertTrue(msg, msg.contains("[sentence_boost] must be between 0 and 100"));
         }
         assertNull(parse("{\"question\":\"q\",\"sentence_boost\":0}").validate());
+        for (String bad : List.of("0", "17")) {
+            String msg = parse("{\"question\":\"q\",\"granularity\":\"segment\",\"answer_candidates\":" + bad + "}").validate()
+                .getMessage();
+            assertTrue(msg, msg.contains("[answer_candidates] must be between 1 and 16"));
+        }
+        assertTrue(
+            parse("{\"question\":\"q\",\"answer_candidates\":2}").validate().getMessage()
+                .contains("[answer_candidates] needs [granularity]")
+        );
+        assertTrue(
+            parse("{\"question\":\"q\",\"granularity\":\"segment\",\"answer_candidates\":2,\"choices\":[\"a\"]}").validate()
+                .getMessage()
+                .contains("[answer_candidates] applies to free-form questions")
+        );
         IllegalArgumentException e = expectThrows(
             IllegalArgumentException.class,
             () -> parse("{\"question\":\"q\",\"choices\":[\"a\"],\"choice_mode\":\"vote\"}")

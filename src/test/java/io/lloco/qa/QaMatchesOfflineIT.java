@@ -91,7 +91,8 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
                     0,
                     io.lloco.runtime.compress.Segmentation.Boundary.TOKENS,
                     0,
-                    false
+                    false,
+                    1
                 ),
                 lora,
                 p -> out.put(p.get("doc_id").asText() + " " + p.get("question").asText(), p)

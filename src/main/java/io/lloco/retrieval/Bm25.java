@@ -1,0 +1,87 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.retrieval;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * BM25 over a small collection held in memory (Lucene's formula: k1 = 1.2, b = 0.75, idf = ln(1 + (N - df + 0.5) /
+ * (df + 0.5))); words are lower-cased runs of letters and digits.
+ */
+public final class Bm25 {
+
+    private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+");
+    private static final double K1 = 1.2;
+    private static final double B = 0.75;
+
+    private Bm25() {
+    }
+
+    /** Lower-cased words of {@code text}. */
+    public static List<String> words(String text) {
+        List<String> out = new ArrayList<>();
+        Matcher m = WORD.matcher(text.toLowerCase(Locale.ROOT));
+        while (m.find()) {
+            out.add(m.group());
+        }
+        return out;
+    }
+
+    /** The score of every text of {@code texts} for {@code query}, the texts being the whole collection. */
+    public static double[] scoreTexts(List<String> texts, String query) {
+        List<List<String>> docs = new ArrayList<>(texts.size());
+        for (String t : texts) {
+            docs.add(words(t));
+        }
+        return scores(docs, words(query));
+    }
+
+    /** The score of every document (a list of words) of the collection {@code docs} for the query terms. */
+    public static double[] scores(List<List<String>> docs, Collection<String> queryWords) {
+        int n = docs.size();
+        List<Map<String, Integer>> tf = new ArrayList<>(n);
+        int[] len = new int[n];
+        Map<String, Integer> df = new HashMap<>();
+        double avg = 0;
+        for (int i = 0; i < n; i++) {
+            Map<String, Integer> counts = new HashMap<>();
+            for (String x : docs.get(i)) {
+                counts.merge(x, 1, Integer::sum);
+            }
+            for (String x : counts.keySet()) {
+                df.merge(x, 1, Integer::sum);
+            }
+            tf.add(counts);
+            len[i] = docs.get(i).size();
+            avg += len[i];
+        }
+        avg = n == 0 ? 0 : avg / n;
+        Set<String> terms = new HashSet<>(queryWords);
+        double[] out = new double[n];
+        for (String t : terms) {
+            int d = df.getOrDefault(t, 0);
+            if (d == 0) {
+                continue;
+            }
+            double idf = Math.log(1 + (n - d + 0.5) / (d + 0.5));
+            for (int i = 0; i < n; i++) {
+                int f = tf.get(i).getOrDefault(t, 0);
+                if (f > 0) {
+                    out[i] += idf * f * (K1 + 1) / (f + K1 * (1 - B + B * len[i] / Math.max(avg, 1e-9)));
+                }
+            }
+        }
+        return out;
+    }
+}
