@@ -65,6 +65,9 @@ def main():
                     help="0: every segment of the document (accumulated summaries); K > 0: the segment-retrieval path — "
                          "documents compressed with mode independent, each question reads the K segments that best match "
                          "it (granularity segment, top_segments K)")
+    ap.add_argument("--answer-candidates", type=int, default=1,
+                    help="with --retrieve, free-form questions: read each of the K best segments alone and keep the answer its "
+                         "segment supports best (_lloco_qa answer_candidates)")
     ap.add_argument("--segment-boundary", choices=["tokens", "sentence"], default="sentence",
                     help="with --retrieve: cut segments every segment_tokens tokens, or pack whole sentences "
                          "(lloco_compress segment_boundary)")
@@ -116,6 +119,8 @@ def main():
                 body["choices"] = q["options"]
             if a.retrieve:
                 body.update(granularity="segment", top_segments=a.retrieve)
+                if a.answer_candidates > 1 and q["task"] != "choice":
+                    body.update(answer_candidates=a.answer_candidates)
             line = []
             for m in modes:
                 r = call(a.url, "POST", "/lloco-demo/_lloco_qa", dict(body, mode=m))
@@ -184,7 +189,9 @@ def main():
                     [root + "/bin/lloco", "eval", "--model", a.compare_offline, "--adapter", a.compare_offline + "/adapters/default",
                      "--task", base_task, "--choice-mode", choice_mode, "--n", str(n), "--seed", str(a.seed), "--doc-tokens", str(a.tokens),
                      "--questions-per-doc", str(a.questions), "--mode", "lloco", "--predictions", preds.name,
-                     "--retrieve", str(a.retrieve)] + (["--segment-boundary", a.segment_boundary] if a.retrieve else []),
+                     "--retrieve", str(a.retrieve)]
+                    + (["--segment-boundary", a.segment_boundary, "--answer-candidates", str(a.answer_candidates if base_task != "choice" else 1)]
+                       if a.retrieve else []),
                     check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
                 offline = [json.loads(l) for l in open(preds.name) if l.strip()]
             off = json.loads(res)
