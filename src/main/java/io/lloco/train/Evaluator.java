@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.lloco.retrieval.AnswerSupport;
@@ -293,6 +294,7 @@ public final class Evaluator {
             List<Integer> askedPositions = new ArrayList<>();
             List<String> askedContext = new ArrayList<>(); // the text the question read (retrieved segments or the document)
             boolean candidates = retrieve && spec.answerCandidates() > 1 && spec.task() != TaskFamily.CHOICE;
+            List<ArrayNode> candidateReport = new ArrayList<>();
             List<List<GenerationRequest>> candidateReqs = new ArrayList<>();
             List<int[]> candidateSegs = new ArrayList<>();
             List<String> docSentences = new ArrayList<>();
@@ -397,7 +399,7 @@ public final class Evaluator {
             } else {
                 if (candidates) {
                     reqs.forEach(r -> texts.add(""));
-                    chooseSupported(texts, asked, candidateReqs, candidateSegs, docSentences, sentenceOwner, generator);
+                    chooseSupported(texts, asked, candidateReqs, candidateSegs, docSentences, sentenceOwner, generator, candidateReport);
                 } else {
                     for (GenerationResult r : generator.generate(reqs)) {
                         texts.add(r.text() == null ? "" : r.text().trim());
@@ -436,6 +438,9 @@ public final class Evaluator {
                     errors.merge(kind, 1, Integer::sum);
                 }
                 p.put("decoder_positions", askedPositions.get(i));
+                if (candidates) {
+                    p.set("candidates", candidateReport.get(i));
+                }
                 if (rank) {
                     var arr = p.putArray("option_logprobs");
                     for (double v : optionScores.get(i)) {
@@ -527,7 +532,8 @@ public final class Evaluator {
         List<int[]> candidateSegs,
         List<String> docSentences,
         List<Integer> owner,
-        Generator generator
+        Generator generator,
+        List<ArrayNode> report
     ) {
         List<GenerationRequest> all = new ArrayList<>();
         candidateReqs.forEach(all::addAll);
@@ -542,7 +548,21 @@ public final class Evaluator {
                 answers[c] = r.text() == null ? "" : r.text().trim();
                 support[c] = AnswerSupport.support(answers[c], asked.get(i).question(), docSentences, owner, segs[c]);
             }
-            texts.set(i, answers[AnswerSupport.choose(support)]);
+            int best = AnswerSupport.choose(support);
+            texts.set(i, answers[best]);
+            ArrayNode r = new ObjectMapper().createArrayNode();
+            for (int c = 0; c < segs.length; c++) {
+                ObjectNode o = r.addObject();
+                o.put("segment", segs[c]);
+                o.put("answer", answers[c]);
+                if (Double.isInfinite(support[c]) == false) {
+                    o.put("support", round(support[c]));
+                } else {
+                    o.putNull("support");
+                }
+                o.put("chosen", c == best);
+            }
+            report.add(r);
         }
     }
 

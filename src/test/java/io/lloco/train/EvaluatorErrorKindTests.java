@@ -44,4 +44,9 @@ public class EvaluatorErrorKindTests extends OpenSearchTestCase {
         }
         fail("no document with two facts of the asked kind among 20");
     }
+
+    public void testRankedIsBestFirstWithTiesInDocumentOrder() {
+        assertArrayEquals(new int[] { 2, 0 }, Evaluator.ranked(new double[] { 1.0, 0.5, 3.0, 1.0 }, 2));
+        assertArrayEquals(new int[] { 2, 0, 3, 1 }, Evaluator.ranked(new double[] { 1.0, 0.5, 3.0, 1.0 }, 9));
+    }
 }
