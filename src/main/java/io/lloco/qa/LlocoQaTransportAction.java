@@ -434,6 +434,13 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
             listener.onFailure(new org.opensearch.core.tasks.TaskCancelledException("cancelled: " + c.getReasonCancelled()));
             return;
         }
+        if (candidateMode && candidates.size() < 2) {
+            warnings.add(
+                "[answer_candidates] needs at least 2 matching segments of documents compressed with [mode] [independent]; found "
+                    + candidates.size()
+                    + ", so the question was answered from the usual single read"
+            );
+        }
         if (candidates.size() > 1) {
             askCandidates(
                 task,
