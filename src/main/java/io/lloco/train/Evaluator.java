@@ -318,9 +318,16 @@ public final class Evaluator {
                 Embeddings qPrefix = prefix;
                 int[] context = docIds;
                 String read = doc.text();
+                // answer_candidates: the best segments, best first, each to be read alone
+                int[] candidateTop = candidates
+                    ? SegmentRetriever.ranked(
+                        SegmentRetriever.scores(segmentTexts, matchText(q, spec), spec.sentenceBoost()),
+                        spec.answerCandidates()
+                    )
+                    : null;
                 if (retrieve) {
                     int[] top = candidates
-                        ? ranked(SegmentRetriever.scores(segmentTexts, matchText(q, spec), spec.sentenceBoost()), spec.answerCandidates())
+                        ? candidateTop
                         : SegmentRetriever.topK(segmentTexts, matchText(q, spec), spec.retrieve(), spec.sentenceBoost());
                     List<Embeddings> parts = new ArrayList<>();
                     int[] text = new int[0];
@@ -351,10 +358,7 @@ public final class Evaluator {
                 int positions = ids.length + (qPrefix == null ? 0 : qPrefix.rows());
                 if (candidates) {
                     // every candidate segment read alone: one request each, in retrieval order
-                    int[] top = ranked(
-                        SegmentRetriever.scores(segmentTexts, matchText(q, spec), spec.sentenceBoost()),
-                        spec.answerCandidates()
-                    );
+                    int[] top = candidateTop;
                     int rows = prefix == null ? 0 : prefix.rows() / segments.size();
                     List<GenerationRequest> one = new ArrayList<>();
                     positions = 0;
@@ -508,20 +512,6 @@ public final class Evaluator {
         }
         String t = text.trim();
         return t.isEmpty() == false && t.split("\\s+").length <= 4 && t.contains(". ") == false;
-    }
-
-    /** The indices of the {@code k} highest scores, best first (ties: the earlier). */
-    static int[] ranked(double[] scores, int k) {
-        Integer[] order = new Integer[scores.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (x, y) -> scores[y] != scores[x] ? Double.compare(scores[y], scores[x]) : Integer.compare(x, y));
-        int[] top = new int[Math.min(k, order.length)];
-        for (int i = 0; i < top.length; i++) {
-            top[i] = order[i];
-        }
-        return top;
     }
 
     /** Replaces each answer by the candidate answer its own segment supports best ({@link AnswerSupport}). */

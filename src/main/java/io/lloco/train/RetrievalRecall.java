@@ -108,11 +108,7 @@ public final class RetrievalRecall {
                 boolean withOptions = matchChoices && q.options() != null && q.options().isEmpty() == false;
                 String query = withOptions ? q.question() + " " + String.join(" ", q.options()) : q.question();
                 double[] s = SegmentRetriever.scores(texts, query, sentenceBoost);
-                Integer[] order = new Integer[texts.size()];
-                for (int i = 0; i < order.length; i++) {
-                    order[i] = i;
-                }
-                Arrays.sort(order, (x, y) -> s[y] != s[x] ? Double.compare(s[y], s[x]) : Integer.compare(x, y));
+                int[] order = SegmentRetriever.ranked(s, kMax);
                 for (int k = 1; k <= kMax; k++) {
                     for (int r = 0; r < Math.min(k, order.length); r++) {
                         if (texts.get(order[r]).contains(statement)) {

@@ -82,17 +82,22 @@ public final class SegmentRetriever {
 
     /** The {@code k} best segments by {@link #scores(List, String, double)}, in document order. */
     public static int[] topK(List<String> segments, String query, int k, double sentenceBoost) {
-        double[] s = scores(segments, query, sentenceBoost);
-        Integer[] order = new Integer[s.length];
+        int[] top = ranked(scores(segments, query, sentenceBoost), k);
+        Arrays.sort(top);
+        return top;
+    }
+
+    /** The indices of the {@code k} highest scores, best first (ties: the earlier index). */
+    public static int[] ranked(double[] scores, int k) {
+        Integer[] order = new Integer[scores.length];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> -s[i]).thenComparingInt(i -> i));
+        Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> -scores[i]).thenComparingInt(i -> i));
         int[] top = new int[Math.min(k, order.length)];
         for (int i = 0; i < top.length; i++) {
             top[i] = order[i];
         }
-        Arrays.sort(top);
         return top;
     }
 }

@@ -46,7 +46,7 @@ public class EvaluatorErrorKindTests extends OpenSearchTestCase {
     }
 
     public void testRankedIsBestFirstWithTiesInDocumentOrder() {
-        assertArrayEquals(new int[]{2, 0}, Evaluator.ranked(new double[]{1.0, 0.5, 3.0, 1.0}, 2));
-        assertArrayEquals(new int[]{2, 0, 3, 1}, Evaluator.ranked(new double[]{1.0, 0.5, 3.0, 1.0}, 9));
+        assertArrayEquals(new int[]{2, 0}, SegmentRetriever.ranked(new double[]{1.0, 0.5, 3.0, 1.0}, 2));
+        assertArrayEquals(new int[]{2, 0, 3, 1}, SegmentRetriever.ranked(new double[]{1.0, 0.5, 3.0, 1.0}, 9));
     }
 }
