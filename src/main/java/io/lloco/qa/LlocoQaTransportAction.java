@@ -442,6 +442,8 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
             );
         }
         if (candidates.size() > 1) {
+            // what the candidate segments cost uncompressed
+            long candidateTokens = candidates.stream().mapToLong(c -> ((Number) c.described().get("tokens")).longValue()).sum();
             askCandidates(
                 task,
                 request,
@@ -449,7 +451,7 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                 adapter,
                 modelId,
                 candidates,
-                fct,
+                candidateTokens,
                 t0,
                 tRetrieved,
                 tFetched,
