@@ -321,7 +321,6 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                             continue;
                         }
                         Map<String, Object> seg = segs.get(off);
-                        float[] block = SummaryCodec.fromBytes(Base64.getDecoder().decode((String) seg.get("summaries")), dt);
                         Map<String, Object> segDesc = new LinkedHashMap<>();
                         segDesc.put("ord", seg.get("ord"));
                         segDesc.put("start", seg.get("start"));
@@ -339,7 +338,9 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                                 seg.get("ord"),
                                 inner.getScore(),
                                 off,
-                                new DecodeRequest.Source(rowsPer, block, String.valueOf(seg.getOrDefault("text", ""))),
+                                seg,
+                                dt,
+                                rowsPer,
                                 sentences,
                                 owner,
                                 desc
@@ -623,10 +624,18 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         Object ord,
         float score,
         int segment,
-        DecodeRequest.Source source,
+        Map<String, Object> stored,
+        SummaryCodec.Dtype dtype,
+        int rows,
         List<String> sentences,
         List<Integer> owner,
         Map<String, Object> described) {
+
+        /** The segment's summaries and text, decoded only for the candidates kept. */
+        DecodeRequest.Source source() {
+            float[] block = SummaryCodec.fromBytes(Base64.getDecoder().decode((String) stored.get("summaries")), dtype);
+            return new DecodeRequest.Source(rows, block, String.valueOf(stored.getOrDefault("text", "")));
+        }
     }
 
     /** The sentences of a document's stored segments ({@code segments[].sentences}, else cut from the text) and their segment. */
