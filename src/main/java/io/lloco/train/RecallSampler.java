@@ -41,6 +41,9 @@ public final class RecallSampler {
     public record Row(String docId, int[] context, int[] chain, boolean[] target, int questions) {
     }
 
+    /** The shortest document the world writes. */
+    private static final int MIN_WORLD_TOKENS = 64;
+
     private final World world;
     private final WorldTokenizer tok;
     private final long seed;
@@ -152,9 +155,12 @@ public final class RecallSampler {
         Document doc = null;
         int[] ids = null;
         for (int extra : new int[]{8, 40, 120}) {
-            doc = needle
-                ? world.needleDocument(split, worldIndex, docTokens + extra, rnd.nextDouble())
-                : world.document(split, worldIndex, docTokens + extra);
+            double depth = needle ? rnd.nextDouble() : 0;
+            // the world writes documents of at least 64 tokens: a shorter row is the head of one, its needle
+            // planted at a depth within the kept head
+            int gen = Math.max(MIN_WORLD_TOKENS, docTokens + extra);
+            double d = gen > docTokens + extra ? depth * docTokens / gen : depth;
+            doc = needle ? world.needleDocument(split, worldIndex, gen, d) : world.document(split, worldIndex, gen);
             ids = tok.encode(doc.text());
             if (ids.length >= docTokens) {
                 break;

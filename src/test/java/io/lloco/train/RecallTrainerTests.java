@@ -108,6 +108,26 @@ public class RecallTrainerTests extends OpenSearchTestCase {
     }
 
     /**
+     * Rows shorter than the world's shortest document (64 tokens) are the head of one; needle documents plant their
+     * needle inside that head often enough to be asked.
+     */
+    public void testShortRowsAreHeadsAndAskTheirNeedles() {
+        WorldTokenizer tok = WorldTokenizer.bundled();
+        RecallSampler s = new RecallSampler(new World(3, WorldConfig.defaults(), tok), 5, 32, 4, 0.25, 1.0);
+        List<RecallSampler.Row> rows = s.batch(Split.PRETRAIN, 0, 32);
+        assertEquals(32, rows.size());
+        int needles = 0;
+        for (RecallSampler.Row r : rows) {
+            assertEquals(32, r.context().length);
+            checkAnswersStated(tok, r);
+            if (tok.decode(r.chain()).contains("secret") || tok.decode(r.chain()).contains("magic")) {
+                needles++;
+            }
+        }
+        assertTrue("most 32-token rows of needle documents ask the needle, got " + needles + " of 32", needles >= 16);
+    }
+
+    /**
      * Retrieval rows: K whole segments of a long document, in document order, that its own BM25 retrieval picked for
      * the first question; every asked answer is stated inside them, and some rows also ask about another person.
      */
