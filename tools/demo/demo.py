@@ -68,6 +68,9 @@ def main():
     ap.add_argument("--answer-candidates", type=int, default=1,
                     help="with --retrieve, free-form questions: read each of the K best segments alone and keep the answer its "
                          "segment supports best (_lloco_qa answer_candidates)")
+    ap.add_argument("--answer-beams", type=int, default=1,
+                    help="with --retrieve, free-form questions in lloco mode: read each candidate segment with a beam search of "
+                         "B answers and keep the one its segment supports best (_lloco_qa answer_beams)")
     ap.add_argument("--segment-boundary", choices=["tokens", "sentence"], default="sentence",
                     help="with --retrieve: cut segments every segment_tokens tokens, or pack whole sentences "
                          "(lloco_compress segment_boundary)")
@@ -123,7 +126,10 @@ def main():
                     body.update(answer_candidates=a.answer_candidates)
             line = []
             for m in modes:
-                r = call(a.url, "POST", "/lloco-demo/_lloco_qa", dict(body, mode=m))
+                mb = dict(body, mode=m)
+                if a.retrieve and a.answer_beams > 1 and m == "lloco" and q["task"] != "choice":
+                    mb["answer_beams"] = a.answer_beams
+                r = call(a.url, "POST", "/lloco-demo/_lloco_qa", mb)
                 ok = correct(q, r["answer"])
                 s = stats[m]
                 s["n"] += 1
@@ -190,7 +196,8 @@ def main():
                      "--task", base_task, "--choice-mode", choice_mode, "--n", str(n), "--seed", str(a.seed), "--doc-tokens", str(a.tokens),
                      "--questions-per-doc", str(a.questions), "--mode", "lloco", "--predictions", preds.name,
                      "--retrieve", str(a.retrieve)]
-                    + (["--segment-boundary", a.segment_boundary, "--answer-candidates", str(a.answer_candidates if base_task != "choice" else 1)]
+                    + (["--segment-boundary", a.segment_boundary, "--answer-candidates", str(a.answer_candidates if base_task != "choice" else 1),
+                        "--answer-beams", str(a.answer_beams if base_task != "choice" else 1)]
                        if a.retrieve else []),
                     check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
                 offline = [json.loads(l) for l in open(preds.name) if l.strip()]

@@ -89,6 +89,15 @@ public final class RuntimeModel implements ModelService.LoadedModel {
         return generator.generate(requests, cancelled);
     }
 
+    /** The {@code beams} most likely answers of one request, best first ({@link Generator#beamSearch}). */
+    public List<io.lloco.runtime.generate.Hypothesis> beamSearch(
+        GenerationRequest request,
+        int beams,
+        java.util.function.BooleanSupplier cancelled
+    ) {
+        return generator.beamSearch(request, beams, cancelled);
+    }
+
     /**
      * Log-likelihood of each continuation text, followed by the model's first EOS id, after {@code [prefix ; prompt]}
      * under {@code adapter} (null: none): one batched forward ({@link Generator#continuationLogProbs}).

@@ -5,6 +5,7 @@
 package io.lloco.qa;
 
 import java.io.IOException;
+import java.util.List;
 
 import org.opensearch.core.action.ActionResponse;
 import org.opensearch.core.common.io.stream.StreamInput;
@@ -29,6 +30,8 @@ public class DecodeResponse extends ActionResponse {
     private final int batchSize;
     private final int decoderPositions;
     private final double[] optionLogProbs;
+    private final List<String> hypotheses;
+    private final double[] hypothesisLogProbs;
 
     /** A response. */
     public DecodeResponse(
@@ -47,7 +50,9 @@ public class DecodeResponse extends ActionResponse {
         String modelFingerprint,
         int batchSize,
         int decoderPositions,
-        double[] optionLogProbs
+        double[] optionLogProbs,
+        List<String> hypotheses,
+        double[] hypothesisLogProbs
     ) {
         this.answer = answer;
         this.finishReason = finishReason;
@@ -65,6 +70,11 @@ public class DecodeResponse extends ActionResponse {
         this.batchSize = batchSize;
         this.decoderPositions = decoderPositions;
         this.optionLogProbs = optionLogProbs == null ? new double[0] : optionLogProbs;
+        this.hypotheses = hypotheses == null ? List.of() : List.copyOf(hypotheses);
+        this.hypothesisLogProbs = hypothesisLogProbs == null ? new double[0] : hypothesisLogProbs;
+        if (this.hypotheses.size() != this.hypothesisLogProbs.length) {
+            throw new IllegalArgumentException("one log-probability per hypothesis");
+        }
     }
 
     /** Wire constructor. */
@@ -86,6 +96,8 @@ public class DecodeResponse extends ActionResponse {
         batchSize = in.readVInt();
         decoderPositions = in.readVInt();
         optionLogProbs = in.readDoubleArray();
+        hypotheses = in.readStringList();
+        hypothesisLogProbs = in.readDoubleArray();
     }
 
     @Override
@@ -106,11 +118,23 @@ public class DecodeResponse extends ActionResponse {
         out.writeVInt(batchSize);
         out.writeVInt(decoderPositions);
         out.writeDoubleArray(optionLogProbs);
+        out.writeStringCollection(hypotheses);
+        out.writeDoubleArray(hypothesisLogProbs);
     }
 
     /** Per option, the log-likelihood of its target when the question was ranked ({@code choice_mode: rank}); else empty. */
     public double[] optionLogProbs() {
         return optionLogProbs;
+    }
+
+    /** With {@code answer_beams}: every hypothesis of the beam search, best first (the answer is the first); else empty. */
+    public List<String> hypotheses() {
+        return hypotheses;
+    }
+
+    /** Summed log-probability of each of {@link #hypotheses()}. */
+    public double[] hypothesisLogProbs() {
+        return hypothesisLogProbs;
     }
 
     /** The answer text. */

@@ -171,6 +171,8 @@ public class DecodeService {
             QaOptions o = p.pending().request().options();
             if (o.choiceMode() != QaOptions.ChoiceMode.GENERATE && o.choices().isEmpty() == false) {
                 rank(model, p, start, info);
+            } else if (o.beams() > 1) {
+                beamSearch(model, p, start, info);
             } else {
                 generated.add(p);
             }
@@ -215,6 +217,7 @@ public class DecodeService {
                         r.decodeNanos(),
                         info,
                         generated.size(),
+                        null,
                         null
                     )
                 );
@@ -243,7 +246,32 @@ public class DecodeService {
         batches.incrementAndGet();
         decoded.incrementAndGet();
         String answer = PromptTemplate.letter(best) + ". " + choices.get(best);
-        p.pending().listener().onResponse(response(p, answer, "ranked", 0, start, nanos, 0, info, 1, scores));
+        p.pending().listener().onResponse(response(p, answer, "ranked", 0, start, nanos, 0, info, 1, scores, null));
+    }
+
+    /** Decodes a question with a beam search ({@code answer_beams}): the best hypothesis answers, all are returned. */
+    private void beamSearch(RuntimeModel model, Prepared p, long start, ModelInfo info) {
+        CancellableTask task = p.pending().task();
+        List<io.lloco.runtime.generate.Hypothesis> beams;
+        long t0 = System.nanoTime();
+        try {
+            beams = model.beamSearch(p.generation(), p.pending().request().options().beams(), task == null ? null : task::isCancelled);
+        } catch (Exception e) {
+            logger.warn("the beam search of a question failed", e);
+            p.pending().listener().onFailure(e);
+            return;
+        }
+        long nanos = System.nanoTime() - t0;
+        batches.incrementAndGet();
+        io.lloco.runtime.generate.Hypothesis best = beams.get(0);
+        if (best.finishReason() == io.lloco.runtime.generate.FinishReason.CANCELLED) {
+            p.pending().listener().onFailure(new TaskCancelledException("question cancelled while decoding: " + task.getReasonCancelled()));
+            return;
+        }
+        decoded.incrementAndGet();
+        String answer = best.text() == null ? "" : best.text().strip();
+        String finish = best.finishReason().name().toLowerCase(Locale.ROOT);
+        p.pending().listener().onResponse(response(p, answer, finish, best.ids().length, start, 0, nanos, info, 1, null, beams));
     }
 
     /** What is scored per option: "{letter}. {option}" ({@code rank}) or the option's own text ({@code cloze}). */
@@ -267,7 +295,8 @@ public class DecodeService {
         long decodeNanos,
         ModelInfo info,
         int batchSize,
-        double[] optionLogProbs
+        double[] optionLogProbs,
+        List<io.lloco.runtime.generate.Hypothesis> beams
     ) {
         return new DecodeResponse(
             answer,
@@ -285,7 +314,9 @@ public class DecodeService {
             info.fingerprint(),
             batchSize,
             p.generation().prefixRows() + p.generation().promptIds().length,
-            optionLogProbs
+            optionLogProbs,
+            beams == null ? null : beams.stream().map(h -> h.text() == null ? "" : h.text().strip()).toList(),
+            beams == null ? null : beams.stream().mapToDouble(io.lloco.runtime.generate.Hypothesis::logProb).toArray()
         );
     }
 

@@ -56,6 +56,8 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     public static final double DEFAULT_SENTENCE_BOOST = 2.0;
     /** Largest {@code answer_candidates}. */
     public static final int MAX_ANSWER_CANDIDATES = 16;
+    /** Largest {@code answer_beams}. */
+    public static final int MAX_ANSWER_BEAMS = 8;
     /** Largest {@code sentence_boost}. */
     public static final double MAX_SENTENCE_BOOST = 100;
 
@@ -71,6 +73,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     private double sentenceBoost = DEFAULT_SENTENCE_BOOST;
     private boolean matchChoices = true;
     private int answerCandidates = 1;
+    private int answerBeams = 1;
     private String targetField = "lloco";
     private String template;
     private List<String> choices = List.of();
@@ -95,6 +98,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         PARSER.declareDouble((r, v) -> r.sentenceBoost = v, new ParseField("sentence_boost"));
         PARSER.declareBoolean((r, v) -> r.matchChoices = v, new ParseField("match_choices"));
         PARSER.declareInt((r, v) -> r.answerCandidates = v, new ParseField("answer_candidates"));
+        PARSER.declareInt((r, v) -> r.answerBeams = v, new ParseField("answer_beams"));
         PARSER.declareString((r, v) -> r.targetField = v, new ParseField("target_field"));
         PARSER.declareString((r, v) -> r.template = v, new ParseField("template"));
         PARSER.declareStringArray((r, v) -> r.choices = v, new ParseField("choices"));
@@ -156,6 +160,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         adapter = o.adapter();
         mode = o.mode();
         choiceMode = o.choiceMode();
+        answerBeams = o.beams();
     }
 
     @Override
@@ -231,6 +236,26 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
                 e
             );
         }
+        if (answerBeams < 1 || answerBeams > MAX_ANSWER_BEAMS) {
+            e = addValidationError("Field [answer_beams] must be between 1 and " + MAX_ANSWER_BEAMS + ", got [" + answerBeams + "]", e);
+        } else if (answerBeams > 1 && granularity != Granularity.SEGMENT) {
+            e = addValidationError(
+                "Field [answer_beams] needs [granularity] [segment]: each hypothesis is checked against the sentences of the segment it was read from",
+                e
+            );
+        } else if (answerBeams > 1 && choices.isEmpty() == false) {
+            e = addValidationError(
+                "Field [answer_beams] applies to free-form questions; with [choices] use [choice_mode] [cloze] or [rank]",
+                e
+            );
+        } else if (answerBeams > 1 && temperature > 0) {
+            e = addValidationError("Field [answer_beams] searches deterministically; set [temperature] to 0 (got [" + temperature + "])", e);
+        } else if (answerBeams > 1 && mode != QaOptions.Mode.LLOCO) {
+            e = addValidationError(
+                "Field [answer_beams] applies to [mode] [lloco] (the compressed read it verifies), got [" + mode.value() + "]",
+                e
+            );
+        }
         if (maxSummaryPositions != null && maxSummaryPositions < 1) {
             e = addValidationError("Field [max_summary_positions] must be positive, got [" + maxSummaryPositions + "]", e);
         }
@@ -257,7 +282,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     public QaOptions options() {
         return new QaOptions(
             template, new ArrayList<>(choices), maxNewTokens, temperature, topP, seed, new ArrayList<>(stop), adapter, mode,
-            choiceMode
+            choiceMode, answerBeams
         );
     }
 
@@ -349,6 +374,17 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
      */
     public String matchText() {
         return matchChoices && choices.isEmpty() == false ? question + " " + String.join(" ", choices) : question;
+    }
+
+    /** Hypotheses a beam search keeps per segment read, each checked against that segment's sentences (1: one answer). */
+    public int answerBeams() {
+        return answerBeams;
+    }
+
+    /** Sets {@code answer_beams}. */
+    public LlocoQaRequest answerBeams(int b) {
+        this.answerBeams = b;
+        return this;
     }
 
     /** How many best-matching segments are each read alone for a candidate answer (1: the usual single read). */

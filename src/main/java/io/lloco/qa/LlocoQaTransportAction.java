@@ -272,7 +272,7 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         String model = null;
         TreeSet<String> fingerprints = new TreeSet<>();
         long fullContextTokens = 0;
-        boolean candidateMode = request.answerCandidates() > 1
+        boolean candidateMode = (request.answerCandidates() > 1 || request.answerBeams() > 1)
             && request.granularity() == LlocoQaRequest.Granularity.SEGMENT
             && request.options().mode() != QaOptions.Mode.NO_CONTEXT;
         List<Candidate> candidates = new ArrayList<>();
@@ -309,7 +309,7 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                 List<Map<String, Object>> chosen = segs;
                 if (candidateMode && "independent".equals(lloco.get("mode")) && hit.getInnerHits() != null
                     && hit.getInnerHits().get(path) != null) {
-                    // answer_candidates: the best-matching segments of every document, each to be read alone
+                    // answer_candidates / answer_beams: the best-matching segments of every document, each to be read alone
                     List<String> sentences = new ArrayList<>();
                     List<Integer> owner = new ArrayList<>();
                     documentSentences(segs, sentences, owner);
@@ -435,14 +435,18 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
             listener.onFailure(new org.opensearch.core.tasks.TaskCancelledException("cancelled: " + c.getReasonCancelled()));
             return;
         }
-        if (candidateMode && candidates.size() < 2) {
+        // answer_beams verifies the hypotheses of even one segment read alone; answer_candidates needs two segments to compare
+        int needed = request.answerBeams() > 1 ? 1 : 2;
+        if (candidateMode && candidates.size() < needed) {
+            String field = request.answerBeams() > 1 ? "[answer_beams]" : "[answer_candidates]";
             warnings.add(
-                "[answer_candidates] needs at least 2 matching segments of documents compressed with [mode] [independent]; found "
+                field + " needs at least " + needed + " matching segment" + (needed > 1 ? "s" : "")
+                    + " of documents compressed with [mode] [independent]; found "
                     + candidates.size()
                     + ", so the question was answered from the usual single read"
             );
         }
-        if (candidates.size() > 1) {
+        if (candidateMode && candidates.size() >= needed) {
             // what the candidate segments cost uncompressed
             long candidateTokens = candidates.stream().mapToLong(c -> ((Number) c.described().get("tokens")).longValue()).sum();
             askCandidates(
@@ -535,13 +539,25 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                 if (left.decrementAndGet() > 0) {
                     return;
                 }
-                double[] support = new double[k];
+                // every answer read: each segment's hypotheses (one without answer_beams), best first
+                List<String> answers = new ArrayList<>();
+                List<Integer> answerOf = new ArrayList<>();
+                List<Double> answerLogProb = new ArrayList<>();
                 for (int i = 0; i < k; i++) {
-                    Candidate cand = candidates.get(i);
-                    support[i] = AnswerSupport
-                        .support(got[i].answer().trim(), request.question(), cand.sentences(), cand.owner(), cand.segment());
+                    List<String> hyps = got[i].hypotheses().isEmpty() ? List.of(got[i].answer()) : got[i].hypotheses();
+                    for (int j = 0; j < hyps.size(); j++) {
+                        answers.add(hyps.get(j).trim());
+                        answerOf.add(i);
+                        answerLogProb.add(got[i].hypotheses().isEmpty() ? null : got[i].hypothesisLogProbs()[j]);
+                    }
                 }
-                int best = AnswerSupport.choose(support);
+                double[] support = new double[answers.size()];
+                for (int a = 0; a < support.length; a++) {
+                    Candidate cand = candidates.get(answerOf.get(a));
+                    support[a] = AnswerSupport.support(answers.get(a), request.question(), cand.sentences(), cand.owner(), cand.segment());
+                }
+                int chosenAnswer = AnswerSupport.choose(support);
+                int best = answerOf.get(chosenAnswer);
                 DecodeResponse b = got[best];
                 int summary = 0;
                 int context = 0;
@@ -565,17 +581,37 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                     prefill += r.prefillNanos();
                     decodeNanos += r.decodeNanos();
                     Candidate cand = candidates.get(i);
+                    // this segment's answer: its best-supported hypothesis (the first among equals)
+                    int mine = -1;
+                    List<Map<String, Object>> hypotheses = new ArrayList<>();
+                    for (int a = 0; a < answers.size(); a++) {
+                        if (answerOf.get(a) != i) {
+                            continue;
+                        }
+                        if (mine < 0 || support[a] > support[mine]) {
+                            mine = a;
+                        }
+                        Map<String, Object> h = new LinkedHashMap<>();
+                        h.put("answer", answers.get(a));
+                        h.put("log_prob", answerLogProb.get(a) == null ? null : Math.round(answerLogProb.get(a) * 1000.0) / 1000.0);
+                        h.put("support", Double.isInfinite(support[a]) ? null : Math.round(support[a] * 1000.0) / 1000.0);
+                        h.put("chosen", a == chosenAnswer);
+                        hypotheses.add(h);
+                    }
                     Map<String, Object> desc = new LinkedHashMap<>();
                     desc.put("_index", cand.index());
                     desc.put("_id", cand.id());
                     desc.put("ord", cand.ord());
-                    desc.put("answer", r.answer());
-                    desc.put("support", Double.isInfinite(support[i]) ? null : Math.round(support[i] * 1000.0) / 1000.0);
+                    desc.put("answer", answers.get(mine));
+                    desc.put("support", Double.isInfinite(support[mine]) ? null : Math.round(support[mine] * 1000.0) / 1000.0);
                     desc.put("chosen", i == best);
+                    if (request.answerBeams() > 1) {
+                        desc.put("hypotheses", hypotheses);
+                    }
                     described.add(desc);
                 }
                 DecodeResponse merged = new DecodeResponse(
-                    b.answer(),
+                    answers.get(chosenAnswer),
                     b.finishReason(),
                     summary,
                     context,
@@ -590,6 +626,8 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                     b.modelFingerprint(),
                     batch,
                     positions,
+                    null,
+                    null,
                     null
                 );
                 List<Map<String, Object>> used = request.options().mode() == QaOptions.Mode.NO_CONTEXT

@@ -12,7 +12,11 @@ import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
 
-/** Decoding options of a question (shared by the REST body, the search processor and the decode request). */
+/**
+ * Decoding options of a question (shared by the REST body, the search processor and the decode request). {@code beams}
+ * is 1 for one decoded answer (greedy or sampled), or the number of hypotheses a beam search keeps
+ * ({@code answer_beams}).
+ */
 public record QaOptions(
     String template,
     List<String> choices,
@@ -23,7 +27,8 @@ public record QaOptions(
     List<String> stop,
     String adapter,
     Mode mode,
-    ChoiceMode choiceMode) implements Writeable {
+    ChoiceMode choiceMode,
+    int beams) implements Writeable {
 
     /** Default max_new_tokens. */
     public static final int DEFAULT_MAX_NEW_TOKENS = 32;
@@ -102,7 +107,8 @@ public record QaOptions(
             in.readStringList(),
             in.readOptionalString(),
             in.readEnum(Mode.class),
-            in.readEnum(ChoiceMode.class)
+            in.readEnum(ChoiceMode.class),
+            in.readVInt()
         );
     }
 
@@ -118,5 +124,6 @@ public record QaOptions(
         out.writeOptionalString(adapter);
         out.writeEnum(mode);
         out.writeEnum(choiceMode);
+        out.writeVInt(beams);
     }
 }

@@ -23,6 +23,7 @@ import io.lloco.runtime.compress.Segmentation;
 import io.lloco.runtime.generate.GenerationParams;
 import io.lloco.runtime.generate.GenerationRequest;
 import io.lloco.runtime.generate.GenerationResult;
+import io.lloco.runtime.generate.Hypothesis;
 import io.lloco.runtime.generate.Generator;
 import io.lloco.runtime.lora.LoraWeights;
 import io.lloco.runtime.model.Embeddings;
@@ -126,6 +127,9 @@ public final class Evaluator {
      * @param answerCandidates with {@code retrieve}, LOOKUP and NEEDLE: 1, or read each of this many best segments
      *     alone and keep the answer its segment supports best ({@link AnswerSupport}; the plugin's
      *     {@code answer_candidates}); decoder positions are summed over the reads
+     * @param answerBeams with {@code retrieve}, LOOKUP and NEEDLE: 1 (greedy), or read every candidate segment with a
+     *     beam search of this many hypotheses ({@link Generator#beamSearch}) and keep, over all segments and
+     *     hypotheses, the answer best supported by its segment's text (the plugin's {@code answer_beams})
      */
     public record Spec(
         TaskFamily task,
@@ -139,7 +143,8 @@ public final class Evaluator {
         Segmentation.Boundary boundary,
         double sentenceBoost,
         boolean matchChoices,
-        int answerCandidates) {
+        int answerCandidates,
+        int answerBeams) {
 
         /** Validates. */
         public Spec {
@@ -151,9 +156,44 @@ public final class Evaluator {
             if (answerCandidates < 1 || answerCandidates > 16) {
                 throw new IllegalArgumentException("--answer-candidates must be between 1 and 16, got " + answerCandidates);
             }
+            if (answerBeams < 1 || answerBeams > 16) {
+                throw new IllegalArgumentException("--answer-beams must be between 1 and 16, got " + answerBeams);
+            }
             if ((sentenceBoost >= 0 && sentenceBoost <= 100) == false) {
                 throw new IllegalArgumentException("--sentence-boost must be between 0 and 100, got " + sentenceBoost);
             }
+        }
+
+        /** A spec with greedy reads. */
+        public Spec(
+            TaskFamily task,
+            Mode mode,
+            int n,
+            long seed,
+            int docTokens,
+            int questionsPerDoc,
+            ChoiceScoring choiceScoring,
+            int retrieve,
+            Segmentation.Boundary boundary,
+            double sentenceBoost,
+            boolean matchChoices,
+            int answerCandidates
+        ) {
+            this(
+                task,
+                mode,
+                n,
+                seed,
+                docTokens,
+                questionsPerDoc,
+                choiceScoring,
+                retrieve,
+                boundary,
+                sentenceBoost,
+                matchChoices,
+                answerCandidates,
+                1
+            );
         }
 
         /** A spec with the plugin's default sentence boost. */
@@ -293,7 +333,7 @@ public final class Evaluator {
             List<QaExample> asked = new ArrayList<>();
             List<Integer> askedPositions = new ArrayList<>();
             List<String> askedContext = new ArrayList<>(); // the text the question read (retrieved segments or the document)
-            boolean candidates = retrieve && spec.answerCandidates() > 1 && spec.task() != TaskFamily.CHOICE;
+            boolean candidates = retrieve && (spec.answerCandidates() > 1 || spec.answerBeams() > 1) && spec.task() != TaskFamily.CHOICE;
             List<ArrayNode> candidateReport = new ArrayList<>();
             List<List<GenerationRequest>> candidateReqs = new ArrayList<>();
             List<int[]> candidateSegs = new ArrayList<>();
@@ -403,7 +443,17 @@ public final class Evaluator {
             } else {
                 if (candidates) {
                     reqs.forEach(r -> texts.add(""));
-                    chooseSupported(texts, asked, candidateReqs, candidateSegs, docSentences, sentenceOwner, generator, candidateReport);
+                    chooseSupported(
+                        texts,
+                        asked,
+                        candidateReqs,
+                        candidateSegs,
+                        docSentences,
+                        sentenceOwner,
+                        generator,
+                        spec.answerBeams(),
+                        candidateReport
+                    );
                 } else {
                     for (GenerationResult r : generator.generate(reqs)) {
                         texts.add(r.text() == null ? "" : r.text().trim());
@@ -481,6 +531,9 @@ public final class Evaluator {
             if (spec.answerCandidates() > 1 && spec.task() != TaskFamily.CHOICE) {
                 out.put("answer_candidates", spec.answerCandidates());
             }
+            if (spec.answerBeams() > 1 && spec.task() != TaskFamily.CHOICE) {
+                out.put("answer_beams", spec.answerBeams());
+            }
             if (spec.task() == TaskFamily.CHOICE) {
                 out.put("match_choices", spec.matchChoices());
             }
@@ -514,7 +567,11 @@ public final class Evaluator {
         return t.isEmpty() == false && t.split("\\s+").length <= 4 && t.contains(". ") == false;
     }
 
-    /** Replaces each answer by the candidate answer its own segment supports best ({@link AnswerSupport}). */
+    /**
+     * Replaces each answer by the candidate answer its own segment supports best ({@link AnswerSupport}): with
+     * {@code beams} > 1 every hypothesis of every segment's beam search is a candidate; among equals (or when none is
+     * supported) the best-retrieved segment's best hypothesis wins.
+     */
     private static void chooseSupported(
         List<String> texts,
         List<QaExample> asked,
@@ -523,34 +580,61 @@ public final class Evaluator {
         List<String> docSentences,
         List<Integer> owner,
         Generator generator,
+        int beams,
         List<ArrayNode> report
     ) {
-        List<GenerationRequest> all = new ArrayList<>();
-        candidateReqs.forEach(all::addAll);
-        List<GenerationResult> outs = generator.generate(all);
+        List<List<String>> read = new ArrayList<>(); // per candidate request: its answers, best first
+        if (beams == 1) {
+            List<GenerationRequest> all = new ArrayList<>();
+            candidateReqs.forEach(all::addAll);
+            for (GenerationResult r : generator.generate(all)) {
+                read.add(List.of(r.text() == null ? "" : r.text().trim()));
+            }
+        } else {
+            for (List<GenerationRequest> one : candidateReqs) {
+                for (GenerationRequest g : one) {
+                    List<String> answers = new ArrayList<>();
+                    for (Hypothesis h : generator.beamSearch(g, beams, null)) {
+                        answers.add(h.text() == null ? "" : h.text().trim());
+                    }
+                    read.add(answers);
+                }
+            }
+        }
         int at = 0;
         for (int i = 0; i < texts.size(); i++) {
             int[] segs = candidateSegs.get(i);
-            String[] answers = new String[segs.length];
-            double[] support = new double[segs.length];
+            List<String> answers = new ArrayList<>();
+            List<Integer> answerSeg = new ArrayList<>();
+            List<Integer> answerRank = new ArrayList<>();
             for (int c = 0; c < segs.length; c++) {
-                GenerationResult r = outs.get(at++);
-                answers[c] = r.text() == null ? "" : r.text().trim();
-                support[c] = AnswerSupport.support(answers[c], asked.get(i).question(), docSentences, owner, segs[c]);
+                List<String> hyps = read.get(at++);
+                for (int j = 0; j < hyps.size(); j++) {
+                    answers.add(hyps.get(j));
+                    answerSeg.add(c);
+                    answerRank.add(j);
+                }
+            }
+            double[] support = new double[answers.size()];
+            for (int k = 0; k < support.length; k++) {
+                support[k] = AnswerSupport.support(answers.get(k), asked.get(i).question(), docSentences, owner, segs[answerSeg.get(k)]);
             }
             int best = AnswerSupport.choose(support);
-            texts.set(i, answers[best]);
+            texts.set(i, answers.get(best));
             ArrayNode r = new ObjectMapper().createArrayNode();
-            for (int c = 0; c < segs.length; c++) {
+            for (int k = 0; k < support.length; k++) {
                 ObjectNode o = r.addObject();
-                o.put("segment", segs[c]);
-                o.put("answer", answers[c]);
-                if (Double.isInfinite(support[c]) == false) {
-                    o.put("support", round(support[c]));
+                o.put("segment", segs[answerSeg.get(k)]);
+                if (beams > 1) {
+                    o.put("beam", answerRank.get(k));
+                }
+                o.put("answer", answers.get(k));
+                if (Double.isInfinite(support[k]) == false) {
+                    o.put("support", round(support[k]));
                 } else {
                     o.putNull("support");
                 }
-                o.put("chosen", c == best);
+                o.put("chosen", k == best);
             }
             report.add(r);
         }

@@ -51,6 +51,14 @@ public class LlocoQaRequestTests extends OpenSearchTestCase {
         BytesStreamOutput out2 = new BytesStreamOutput();
         cands.writeTo(out2);
         assertEquals(3, new LlocoQaRequest(out2.bytes().streamInput()).answerCandidates());
+        LlocoQaRequest beams = parse("{\"question\":\"q\",\"granularity\":\"segment\",\"answer_beams\":4}");
+        assertNull(beams.validate());
+        BytesStreamOutput out3 = new BytesStreamOutput();
+        beams.writeTo(out3);
+        LlocoQaRequest beamsBack = new LlocoQaRequest(out3.bytes().streamInput());
+        assertEquals(4, beamsBack.answerBeams());
+        assertEquals(4, beamsBack.options().beams());
+        assertEquals(1, r.options().beams());
         assertEquals("Where?", back.matchText());
         assertEquals(r.options(), back.options());
         assertEquals(QaOptions.ChoiceMode.RANK, back.options().choiceMode());
@@ -70,6 +78,18 @@ public class LlocoQaRequestTests extends OpenSearchTestCase {
 
     /** Bad combinations are validation errors naming the field. */
     public void testValidationNamesTheField() throws Exception {
+        for (int bad : new int[]{0, 9}) {
+            String msg = parse("{\"question\":\"q\",\"granularity\":\"segment\",\"answer_beams\":" + bad + "}").validate().getMessage();
+            assertTrue(msg, msg.contains("[answer_beams] must be between 1 and 8"));
+        }
+        for (String[] c : new String[][]{
+            {"", "[answer_beams] needs [granularity]"},
+            {",\"granularity\":\"segment\",\"choices\":[\"a\"]", "[answer_beams] applies to free-form questions"},
+            {",\"granularity\":\"segment\",\"temperature\":0.5", "set [temperature] to 0"},
+            {",\"granularity\":\"segment\",\"mode\":\"full_context\"", "applies to [mode] [lloco]"}}) {
+            String msg = parse("{\"question\":\"q\",\"answer_beams\":2" + c[0] + "}").validate().getMessage();
+            assertTrue(msg, msg.contains(c[1]));
+        }
         assertTrue(parse("{\"question\":\"q\",\"choice_mode\":\"rank\"}").validate().getMessage().contains("[choice_mode] is [rank]"));
         assertTrue(parse("{\"question\":\"q\",\"choice_mode\":\"cloze\"}").validate().getMessage().contains("[choice_mode] is [cloze]"));
         assertEquals(

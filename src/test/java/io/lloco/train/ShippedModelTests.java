@@ -34,6 +34,28 @@ public class ShippedModelTests extends OpenSearchTestCase {
         return Path.of(System.getProperty("lloco.project.dir", ".")).resolve("src/main/resources/io/lloco/models/lloco-tiny");
     }
 
+    private static final double NEEDLE_FLOOR = 0.9;
+
+    private static Evaluator.Spec needles(int beams) {
+        return new Evaluator.Spec(
+            TaskFamily.NEEDLE,
+            Evaluator.Mode.LLOCO,
+            NEEDLES,
+            11,
+            1024,
+            1,
+            Evaluator.ChoiceScoring.GENERATE,
+            1,
+            io.lloco.runtime.compress.Segmentation.Boundary.SENTENCE,
+            SegmentRetriever.DEFAULT_SENTENCE_BOOST,
+            true,
+            1,
+            beams
+        );
+    }
+
+    private static final int NEEDLES = 20;
+
     public void testShippedModelLoadsFitsAndCompresses() throws Exception {
         Path d = dir();
         assertTrue("embedded model at " + d, Files.isRegularFile(d.resolve("model.safetensors")));
@@ -89,6 +111,25 @@ public class ShippedModelTests extends OpenSearchTestCase {
                 0.0
             );
             assertEquals("the base without adapter does not", 0.0, base.path("well_formed").asDouble(), 0.0);
+
+            // needles of held-out 1,024-token documents, the best sentence segment read alone: greedy, then a beam of 4
+            // whose hypotheses the segment's sentences check (_lloco_qa answer_beams)
+            ObjectNode needleGreedy = ev.run(needles(1), lora);
+            ObjectNode needleBeams = ev.run(needles(4), lora);
+            logger.info("shipped model needles: greedy {}, 4 beams {}", needleGreedy, needleBeams);
+            assertEquals(4, needleBeams.path("answer_beams").asInt());
+            assertEquals(
+                "beams read the same segment: same decoder positions",
+                needleGreedy.path("mean_decoder_positions").asDouble(),
+                needleBeams.path("mean_decoder_positions").asDouble(),
+                1e-9
+            );
+            // measured 0.85 greedy, 1.00 with 4 checked beams on these 20 needles (model card: 4,096-token documents)
+            assertTrue("needles found with beams: " + needleBeams, needleBeams.path("accuracy").asDouble() >= NEEDLE_FLOOR);
+            assertTrue(
+                "checked beams find at least the needles greedy does: " + needleGreedy + " vs " + needleBeams,
+                needleBeams.path("accuracy").asDouble() >= needleGreedy.path("accuracy").asDouble()
+            );
         } finally {
             ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
         }

@@ -190,6 +190,192 @@ public final class Generator {
     }
 
     /**
+     * Beam search over one request: the {@code beams} most likely continuations by their summed log-probability,
+     * best first. At every step each live hypothesis is extended by every token; the best {@code beams} extensions
+     * that do not end stay live, those that end (an EOS id, a stop string, or the token budget) are kept aside. It
+     * stops when no live hypothesis can still beat the {@code beams}-th ended one (log-probabilities only fall) or
+     * the budget is spent. Sampling settings are ignored; with one beam the result is the greedy answer.
+     *
+     * @param request the request (prefix, prompt, adapter, budget, EOS ids, stop strings)
+     * @param beams how many hypotheses to keep, 1..64
+     * @param cancelled polled before every step (null: never); a cancelled search returns what ended so far, plus
+     *     the live hypotheses as {@link FinishReason#CANCELLED}
+     * @return at most {@code beams} hypotheses, best first
+     */
+    public List<Hypothesis> beamSearch(GenerationRequest request, int beams, BooleanSupplier cancelled) {
+        if (beams < 1 || beams > 64) {
+            throw new IllegalArgumentException("beams must be between 1 and 64, got " + beams);
+        }
+        validate(request, 0);
+        int maxNew = request.params().maxNewTokens();
+        if (maxNew == 0) {
+            return List.of(new Hypothesis(new int[0], tokenizer == null ? null : "", FinishReason.LENGTH, 0));
+        }
+        List<Integer> eos = eosIds(request);
+        int vocab = model.config().vocabSize();
+        int len = request.prefixRows() + request.promptIds().length;
+        List<Hypothesis> ended = new ArrayList<>();
+        List<int[]> live = new ArrayList<>();
+        List<Double> liveScores = new ArrayList<>();
+        try (GradMode g = GradMode.disabled(); NDManager req = model.newRequestManager()) {
+            KvCache cache = new KvCache(req, model.config().numHiddenLayers(), len + maxNew);
+            float[] logits = null;
+            try (NDManager prefill = req.newSubManager()) {
+                NDArray embeds = inputRow(prefill, request, 0).expandDims(0);
+                for (int from = 0; from < len; from += prefillChunk) {
+                    int to = Math.min(len, from + prefillChunk);
+                    try (NDManager step = prefill.newSubManager()) {
+                        NDArray part = embeds.get(step, new NDIndex(":, {}:{}", from, to));
+                        NDArray hidden = model.forward(part, SequenceLayout.unpadded(1), cache, request.adapter());
+                        if (to == len) {
+                            logits = lastLogits(hidden);
+                        }
+                    }
+                }
+            }
+            live.add(new int[0]);
+            liveScores.add(0.0);
+            for (int step = 0; step < maxNew; step++) {
+                if (cancelled != null && cancelled.getAsBoolean()) {
+                    for (int i = 0; i < live.size(); i++) {
+                        ended.add(hypothesis(live.get(i), FinishReason.CANCELLED, liveScores.get(i), null));
+                    }
+                    live.clear();
+                    break;
+                }
+                // the best extensions of every live hypothesis: at most 2 * beams per row can matter
+                List<double[]> cands = new ArrayList<>(); // {score, parent, token}
+                for (int i = 0; i < live.size(); i++) {
+                    double[] lp = logSoftmax(logits, i * vocab, vocab);
+                    for (int t : topIndices(lp, Math.min(vocab, 2 * beams))) {
+                        cands.add(new double[]{liveScores.get(i) + lp[t], i, t});
+                    }
+                }
+                cands.sort((a, b) -> Double.compare(b[0], a[0]));
+                List<int[]> nextLive = new ArrayList<>();
+                List<Double> nextScores = new ArrayList<>();
+                List<Long> parents = new ArrayList<>();
+                boolean last = step == maxNew - 1;
+                for (double[] c : cands) {
+                    if (nextLive.size() == beams) {
+                        break;
+                    }
+                    int[] parent = live.get((int) c[1]);
+                    int[] ids = Arrays.copyOf(parent, parent.length + 1);
+                    ids[parent.length] = (int) c[2];
+                    if (eos.contains(ids[parent.length])) {
+                        ended.add(hypothesis(ids, FinishReason.EOS, c[0], null));
+                        continue;
+                    }
+                    String cut = stopCut(request, ids);
+                    if (cut != null) {
+                        ended.add(hypothesis(ids, FinishReason.STOP_STRING, c[0], cut));
+                        continue;
+                    }
+                    if (last) {
+                        ended.add(hypothesis(ids, FinishReason.LENGTH, c[0], null));
+                        continue;
+                    }
+                    nextLive.add(ids);
+                    nextScores.add(c[0]);
+                    parents.add((long) c[1]);
+                }
+                live = nextLive;
+                liveScores = nextScores;
+                if (live.isEmpty() || settled(ended, beams, liveScores.get(0))) {
+                    break;
+                }
+                long[] next = new long[live.size()];
+                long[] rows = new long[live.size()];
+                for (int i = 0; i < next.length; i++) {
+                    int[] ids = live.get(i);
+                    next[i] = ids[ids.length - 1];
+                    rows[i] = parents.get(i);
+                }
+                cache.selectRows(rows);
+                try (NDManager s = req.newSubManager()) {
+                    NDArray ids = s.create(next, new Shape(next.length, 1));
+                    NDArray hidden = model.forward(model.embed(ids), SequenceLayout.unpadded(next.length), cache, request.adapter());
+                    logits = lastLogits(hidden);
+                }
+            }
+        }
+        ended.sort((a, b) -> Double.compare(b.logProb(), a.logProb()));
+        return List.copyOf(ended.subList(0, Math.min(beams, ended.size())));
+    }
+
+    /** Whether {@code beams} ended hypotheses all score at least {@code bestLive}, which can only fall. */
+    private static boolean settled(List<Hypothesis> ended, int beams, double bestLive) {
+        if (ended.size() < beams) {
+            return false;
+        }
+        double[] s = ended.stream().mapToDouble(Hypothesis::logProb).sorted().toArray();
+        return s[s.length - beams] >= bestLive;
+    }
+
+    private Hypothesis hypothesis(int[] ids, FinishReason finish, double score, String cutText) {
+        String text = null;
+        if (tokenizer != null) {
+            text = cutText != null ? cutText : tokenizer.decode(finish == FinishReason.EOS ? Arrays.copyOf(ids, ids.length - 1) : ids);
+        }
+        return new Hypothesis(ids, text, finish, score);
+    }
+
+    /** The text before the first stop string when {@code ids} decode to one, else null. */
+    private String stopCut(GenerationRequest request, int[] ids) {
+        List<String> stops = request.params().stopStrings();
+        if (stops.isEmpty()) {
+            return null;
+        }
+        String text = tokenizer.decode(ids);
+        int cut = -1;
+        for (String st : stops) {
+            int at = text.indexOf(st);
+            if (at >= 0 && (cut < 0 || at < cut)) {
+                cut = at;
+            }
+        }
+        return cut < 0 ? null : text.substring(0, cut);
+    }
+
+    private static double[] logSoftmax(float[] logits, int offset, int vocab) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) {
+            max = Math.max(max, logits[offset + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) {
+            sum += Math.exp(logits[offset + i] - max);
+        }
+        double log = max + Math.log(sum);
+        double[] out = new double[vocab];
+        for (int i = 0; i < vocab; i++) {
+            out[i] = logits[offset + i] - log;
+        }
+        return out;
+    }
+
+    /** Indices of the {@code k} largest values, largest first (ties: lower index first). */
+    static int[] topIndices(double[] v, int k) {
+        int[] top = new int[k];
+        int n = 0;
+        for (int i = 0; i < v.length; i++) {
+            if (n < k) {
+                n++;
+            } else if (v[i] <= v[top[k - 1]]) {
+                continue;
+            }
+            int j = n - 1;
+            while (j > 0 && v[top[j - 1]] < v[i]) {
+                top[j] = top[j - 1];
+                j--;
+            }
+            top[j] = i;
+        }
+        return top;
+    }
+
+    /**
      * Logits at every id position of {@code [prefix ; embed(ids)]}: row i holds the prediction after ids[i].
      *
      * @return [ids.length][vocab]

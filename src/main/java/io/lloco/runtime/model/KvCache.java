@@ -120,6 +120,29 @@ public final class KvCache implements AutoCloseable {
             values[layer].get(step, new NDIndex(":, :, :{}, :", end))};
     }
 
+    /**
+     * Keeps, in this order, the batch rows {@code rows} of every layer (a row may repeat): beam search continues
+     * each kept hypothesis from its parent's cache. The batch size becomes {@code rows.length}.
+     */
+    public void selectRows(long[] rows) {
+        try (NDManager tmp = manager.newSubManager()) {
+            NDArray idx = tmp.create(rows);
+            for (int l = 0; l < keysT.length; l++) {
+                if (keysT[l] == null) {
+                    continue;
+                }
+                NDArray nk = keysT[l].get(idx);
+                NDArray nv = values[l].get(idx);
+                nk.attach(manager);
+                nv.attach(manager);
+                keysT[l].close();
+                values[l].close();
+                keysT[l] = nk;
+                values[l] = nv;
+            }
+        }
+    }
+
     /** Records that a forward of {@code t} positions went through every layer. */
     void advance(int t) {
         length += t;

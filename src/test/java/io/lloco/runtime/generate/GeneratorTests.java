@@ -46,7 +46,7 @@ public class GeneratorTests extends OpenSearchTestCase {
         }
     };
 
-    private static Embeddings randomPrefix(Random r, int rows, int dim) {
+    static Embeddings randomPrefix(Random r, int rows, int dim) {
         float[] v = new float[rows * dim];
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) r.nextGaussian();
@@ -54,7 +54,7 @@ public class GeneratorTests extends OpenSearchTestCase {
         return new Embeddings(rows, dim, v);
     }
 
-    private static LoraWeights randomAdapter(LlamaWeights w, long seed) {
+    static LoraWeights randomAdapter(LlamaWeights w, long seed) {
         LoraWeights a = LoraWeights
             .initialize(new LoraConfig(2, 4, EnumSet.of(Projection.Q, Projection.V), false, 0, null), w.config(), w.manager(), seed);
         Random r = new Random(seed);
