@@ -27,8 +27,11 @@ import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
+import org.opensearch.index.analysis.PreBuiltAnalyzerProviderFactory;
+import org.opensearch.indices.analysis.PreBuiltCacheFactory;
 import org.opensearch.ingest.Processor;
 import org.opensearch.plugins.ActionPlugin;
+import org.opensearch.plugins.AnalysisPlugin;
 import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPipelinePlugin;
@@ -65,6 +68,7 @@ import io.lloco.qa.LlocoAnswerProcessor;
 import io.lloco.qa.LlocoQaAction;
 import io.lloco.qa.LlocoQaTransportAction;
 import io.lloco.qa.LlocoSearchExt;
+import io.lloco.qa.PairsAnalyzer;
 import io.lloco.rest.RestLlocoInfoAction;
 import io.lloco.rest.RestLlocoQaAction;
 import io.lloco.routing.InferenceRouter;
@@ -72,7 +76,7 @@ import io.lloco.routing.LlocoNodeRole;
 import io.lloco.runtime.DjlBootstrap;
 
 /** LLoCO for OpenSearch. Only wires: every service is built here, per node, and handed to whoever needs it. */
-public class LlocoPlugin extends Plugin implements ActionPlugin, IngestPlugin, SearchPlugin, SearchPipelinePlugin {
+public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin, IngestPlugin, SearchPlugin, SearchPipelinePlugin {
 
     /** Thread pool whose single worker drains the decode queue in batches. */
     public static final String DECODE_POOL = "lloco_decode";
@@ -144,6 +148,13 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, IngestPlugin, S
     @Override
     public Collection<Module> createGuiceModules() {
         return List.of(b -> b.bind(InferenceRouter.class).asEagerSingleton());
+    }
+
+    /** {@code lloco_pairs}: adjacent word pairs, the {@code segments.sentences.text.pairs} subfield's analyzer. */
+    @Override
+    public List<PreBuiltAnalyzerProviderFactory> getPreBuiltAnalyzerProviderFactories() {
+        return List
+            .of(new PreBuiltAnalyzerProviderFactory(PairsAnalyzer.NAME, PreBuiltCacheFactory.CachingStrategy.ONE, PairsAnalyzer::new));
     }
 
     @Override

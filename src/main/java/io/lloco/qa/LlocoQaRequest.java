@@ -249,7 +249,10 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
                 e
             );
         } else if (answerBeams > 1 && temperature > 0) {
-            e = addValidationError("Field [answer_beams] searches deterministically; set [temperature] to 0 (got [" + temperature + "])", e);
+            e = addValidationError(
+                "Field [answer_beams] searches deterministically; set [temperature] to 0 (got [" + temperature + "])",
+                e
+            );
         } else if (answerBeams > 1 && mode != QaOptions.Mode.LLOCO) {
             e = addValidationError(
                 "Field [answer_beams] applies to [mode] [lloco] (the compressed read it verifies), got [" + mode.value() + "]",

@@ -156,7 +156,11 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                     QueryBuilders
                         .nestedQuery(
                             path + ".sentences",
-                            QueryBuilders.matchQuery(path + ".sentences.text", request.matchText()),
+                            // the words, plus their adjacent pairs where the mapping has text.pairs (lloco_pairs)
+                            QueryBuilders
+                                .boolQuery()
+                                .should(QueryBuilders.matchQuery(path + ".sentences.text", request.matchText()))
+                                .should(QueryBuilders.matchQuery(path + ".sentences.text.pairs", request.matchText())),
                             ScoreMode.Max
                         )
                         .ignoreUnmapped(true)

@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * How well a candidate answer, read from one segment, is supported by that segment's text: the best BM25 score, for
- * the question, of a sentence of the segment that states the answer (its words, in order, as whole words), the
+ * How well a candidate answer, read from one segment, is supported by that segment's text: the best score, for the
+ * question, of a sentence of the segment that states the answer (BM25 of its words plus BM25 of its adjacent word
+ * pairs, {@link Bm25#scoreTextsWithPairs}, as the plugin matches {@code segments.sentences}) (its words, in order, as whole words), the
  * sentences scored among all the sentences of the document. A model that reads "the colour in the segment" answers
  * another person's colour from a segment that also mentions the asked person elsewhere; that answer stands in a
  * sentence about the other person, which matches the question worse than the sentence stating the asked person's
@@ -34,7 +35,7 @@ public final class AnswerSupport {
         if (needle.isBlank()) {
             return Double.NEGATIVE_INFINITY;
         }
-        double[] scores = Bm25.scoreTexts(documentSentences, question);
+        double[] scores = Bm25.scoreTextsWithPairs(documentSentences, question);
         double best = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < documentSentences.size(); i++) {
             if (owner.get(i) == segment && (" " + normalize(documentSentences.get(i)) + " ").contains(needle)) {

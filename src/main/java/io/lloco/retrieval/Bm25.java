@@ -38,6 +38,40 @@ public final class Bm25 {
         return out;
     }
 
+    /** Adjacent pairs of {@code words}, each as "first second" (the {@code lloco_pairs} analyzer's terms). */
+    public static List<String> pairs(List<String> words) {
+        List<String> out = new ArrayList<>(Math.max(0, words.size() - 1));
+        for (int i = 0; i + 1 < words.size(); i++) {
+            out.add(words.get(i) + " " + words.get(i + 1));
+        }
+        return out;
+    }
+
+    /**
+     * The score of every text of {@code texts} for {@code query} as two fields summed: BM25 of the words plus BM25 of
+     * the adjacent word pairs ({@link #pairs}) — how a sentence is matched (its {@code text} and {@code text.pairs}).
+     */
+    public static double[] scoreTextsWithPairs(List<String> texts, String query) {
+        List<List<String>> words = new ArrayList<>(texts.size());
+        List<List<String>> pairs = new ArrayList<>(texts.size());
+        for (String t : texts) {
+            List<String> w = words(t);
+            words.add(w);
+            pairs.add(pairs(w));
+        }
+        return scoresWithPairs(words, pairs, words(query));
+    }
+
+    /** {@link #scores} of the words plus {@link #scores} of the pairs ({@code pairs.get(i)} = pairs of {@code words.get(i)}). */
+    public static double[] scoresWithPairs(List<List<String>> words, List<List<String>> pairs, List<String> queryWords) {
+        double[] out = scores(words, queryWords);
+        double[] p = scores(pairs, pairs(queryWords));
+        for (int i = 0; i < out.length; i++) {
+            out[i] += p[i];
+        }
+        return out;
+    }
+
     /** The score of every text of {@code texts} for {@code query}, the texts being the whole collection. */
     public static double[] scoreTexts(List<String> texts, String query) {
         List<List<String>> docs = new ArrayList<>(texts.size());

@@ -37,8 +37,9 @@ public final class SegmentRetriever {
 
     /**
      * Sentence-aware score of every segment for {@code query}: the segment's BM25 plus {@code sentenceBoost} times
-     * the BM25 of its best-matching sentence, sentences scored as documents of their own among all the document's
-     * sentences ({@link Segmentation#sentences}). A segment where the question's words meet in one sentence (the
+     * the score of its best-matching sentence, sentences scored as documents of their own among all the document's
+     * sentences ({@link Segmentation#sentences}): BM25 of the words plus BM25 of the adjacent word pairs
+     * ({@link Bm25#scoresWithPairs}; the plugin's {@code segments.sentences.text} and {@code .text.pairs}). A segment where the question's words meet in one sentence (the
      * name and the asked attribute) outranks one where they are scattered over several. The offline stand-in for
      * the plugin's {@code sentence_boost} (a nested {@code max} query over {@code segments.sentences}); 0 is
      * plain BM25.
@@ -57,7 +58,7 @@ public final class SegmentRetriever {
                 owner.add(i);
             }
         }
-        double[] s = bm25(sentences, query);
+        double[] s = Bm25.scoresWithPairs(sentences, sentences.stream().map(Bm25::pairs).toList(), words(query));
         double[] best = new double[segments.size()];
         for (int k = 0; k < s.length; k++) {
             best[owner.get(k)] = Math.max(best[owner.get(k)], s[k]);

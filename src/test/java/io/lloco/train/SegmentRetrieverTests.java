@@ -50,7 +50,7 @@ public class SegmentRetrieverTests extends OpenSearchTestCase {
             "The favourite colour of Ada Fenn is teal.",
             "Nothing here at all."
         );
-        double[] per = SegmentRetriever.scores(sentences, q);
+        double[] per = io.lloco.retrieval.Bm25.scoreTextsWithPairs(sentences, q);
         double[] boosted = SegmentRetriever.scores(segs, q, 2.5);
         assertEquals(plain[0] + 2.5 * Math.max(per[0], per[1]), boosted[0], 1e-9);
         assertEquals(plain[1] + 2.5 * Math.max(per[2], per[3]), boosted[1], 1e-9);
@@ -58,5 +58,27 @@ public class SegmentRetrieverTests extends OpenSearchTestCase {
         // both segments hold every word of the question; only the second has them in one sentence
         assertTrue(boosted[1] > boosted[0]);
         assertArrayEquals(new int[]{1}, SegmentRetriever.topK(segs, q, 1, 2.5));
+    }
+
+    /** A sentence scores its words plus its adjacent word pairs, each field BM25 over the document's sentences. */
+    public void testSentencesAreMatchedByWordsAndByPairs() {
+        assertEquals(List.of("ada s", "s 3", "3 cats"), io.lloco.retrieval.Bm25.pairs(SegmentRetriever.words("Ada's 3 CATS!")));
+        assertEquals(List.of(), io.lloco.retrieval.Bm25.pairs(SegmentRetriever.words("alone")));
+        List<String> sentences = List.of("Fenn Ada saw Bo Kala.", "Ada Fenn saw Bo.", "The rain fell.");
+        String q = "Who is Ada Fenn?";
+        double[] words = io.lloco.retrieval.Bm25.scoreTexts(sentences, q);
+        // pairs as their own field: "ada fenn" (df 1 of 3) in the second sentence only ("who is", "is ada" nowhere)
+        double avgPairs = (4 + 3 + 2) / 3.0;
+        double idf = Math.log(1 + (3 - 1 + 0.5) / (1 + 0.5));
+        double pair1 = idf * 2.2 / (1 + 1.2 * (0.25 + 0.75 * 3 / avgPairs));
+        double[] both = io.lloco.retrieval.Bm25.scoreTextsWithPairs(sentences, q);
+        assertEquals(words[0], both[0], 1e-9);
+        assertEquals(words[1] + pair1, both[1], 1e-9);
+        assertEquals(0.0, both[2], 0.0);
+        // both hold the two names; the pair ranks first the one that has them side by side
+        assertTrue(both[1] > both[0]);
+        // in segments: the same, through the sentence boost
+        List<String> segs = List.of("Fenn Ada saw Bo Kala. The rain fell.", "Ada Fenn saw Bo. The rain fell.");
+        assertArrayEquals(new int[]{1}, SegmentRetriever.topK(segs, q, 1, 2));
     }
 }
