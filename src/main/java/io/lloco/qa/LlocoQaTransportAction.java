@@ -555,10 +555,10 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                         answerLogProb.add(got[i].hypotheses().isEmpty() ? null : got[i].hypothesisLogProbs()[j]);
                     }
                 }
-                double[] support = new double[answers.size()];
-                for (int a = 0; a < support.length; a++) {
+                List<AnswerSupport.Support> support = new ArrayList<>();
+                for (int a = 0; a < answers.size(); a++) {
                     Candidate cand = candidates.get(answerOf.get(a));
-                    support[a] = AnswerSupport.support(answers.get(a), request.question(), cand.sentences(), cand.owner(), cand.segment());
+                    support.add(AnswerSupport.support(answers.get(a), request.question(), cand.sentences(), cand.owner(), cand.segment()));
                 }
                 int chosenAnswer = AnswerSupport.choose(support);
                 int best = answerOf.get(chosenAnswer);
@@ -592,13 +592,13 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                         if (answerOf.get(a) != i) {
                             continue;
                         }
-                        if (mine < 0 || support[a] > support[mine]) {
+                        if (mine < 0 || support.get(a).betterThan(support.get(mine))) {
                             mine = a;
                         }
                         Map<String, Object> h = new LinkedHashMap<>();
                         h.put("answer", answers.get(a));
                         h.put("log_prob", answerLogProb.get(a) == null ? null : Math.round(answerLogProb.get(a) * 1000.0) / 1000.0);
-                        h.put("support", Double.isInfinite(support[a]) ? null : Math.round(support[a] * 1000.0) / 1000.0);
+                        putSupport(h, support.get(a));
                         h.put("chosen", a == chosenAnswer);
                         hypotheses.add(h);
                     }
@@ -607,7 +607,7 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                     desc.put("_id", cand.id());
                     desc.put("ord", cand.ord());
                     desc.put("answer", answers.get(mine));
-                    desc.put("support", Double.isInfinite(support[mine]) ? null : Math.round(support[mine] * 1000.0) / 1000.0);
+                    putSupport(desc, support.get(mine));
                     desc.put("chosen", i == best);
                     if (request.answerBeams() > 1) {
                         desc.put("hypotheses", hypotheses);
@@ -656,6 +656,14 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                     listener.onFailure(e);
                 }
             }));
+        }
+    }
+
+    /** {@code support}: the supporting sentence's match of the question (null: not stated), and {@code names} it holds. */
+    private static void putSupport(Map<String, Object> into, AnswerSupport.Support s) {
+        into.put("support", s.stated() ? Math.round(s.score() * 1000.0) / 1000.0 : null);
+        if (s.stated()) {
+            into.put("names", s.names());
         }
     }
 

@@ -4,19 +4,53 @@
  */
 package io.lloco.retrieval;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * How well a candidate answer, read from one segment, is supported by that segment's text: the best score, for the
- * question, of a sentence of the segment that states the answer (BM25 of its words plus BM25 of its adjacent word
- * pairs, {@link Bm25#scoreTextsWithPairs}, as the plugin matches {@code segments.sentences}) (its words, in order, as whole words), the
- * sentences scored among all the sentences of the document. A model that reads "the colour in the segment" answers
- * another person's colour from a segment that also mentions the asked person elsewhere; that answer stands in a
- * sentence about the other person, which matches the question worse than the sentence stating the asked person's
- * colour. {@code NEGATIVE_INFINITY} when no sentence of the segment states the answer.
+ * How well a candidate answer, read from one segment, is supported by that segment's text. Only a sentence of that
+ * segment which states the answer (its words, in order, as whole words) can support it; among those, the best is the
+ * one that holds the most of the question's names (its capitalised words after the first, "Juvin" and "Pratwick" in
+ * "What is Juvin Pratwick's favourite colour?"), then the one that matches the question best (BM25 of its words plus
+ * BM25 of its adjacent word pairs, {@link Bm25#scoreTextsWithPairs}, scored among all the sentences of the document,
+ * as the plugin matches {@code segments.sentences}).
+ *
+ * <p>A model that reads "the colour in the segment" answers another person's colour from a segment that also mentions
+ * the asked person elsewhere; that answer stands in a sentence about the other person. Such a sentence can match the
+ * question's other words better ("Mana Radby's favourite colour is teal." against "The favourite colour of Juvin
+ * Pratwick is red.": a person mentioned often has a low BM25 weight), but it does not name the person asked about.
  */
 public final class AnswerSupport {
+
+    private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+");
+
+    /**
+     * The support of one answer.
+     *
+     * @param names how many of the question's names the supporting sentence holds (0 when none is stated)
+     * @param score the supporting sentence's match of the question; {@code NEGATIVE_INFINITY} when no sentence of the
+     *     segment states the answer
+     */
+    public record Support(int names, double score) {
+
+        /** No sentence of the segment states the answer. */
+        public static final Support NONE = new Support(0, Double.NEGATIVE_INFINITY);
+
+        /** Whether a sentence of the segment states the answer. */
+        public boolean stated() {
+            return score != Double.NEGATIVE_INFINITY;
+        }
+
+        /** More names, then a better match. */
+        public boolean betterThan(Support other) {
+            return names != other.names ? names > other.names : score > other.score;
+        }
+    }
 
     private AnswerSupport() {
     }
@@ -30,19 +64,44 @@ public final class AnswerSupport {
      * @param owner for each sentence, the segment it belongs to
      * @param segment the segment the answer was read from
      */
-    public static double support(String answer, String question, List<String> documentSentences, List<Integer> owner, int segment) {
+    public static Support support(String answer, String question, List<String> documentSentences, List<Integer> owner, int segment) {
         String needle = " " + normalize(answer) + " ";
         if (needle.isBlank()) {
-            return Double.NEGATIVE_INFINITY;
+            return Support.NONE;
         }
         double[] scores = Bm25.scoreTextsWithPairs(documentSentences, question);
-        double best = Double.NEGATIVE_INFINITY;
+        List<String> names = names(question);
+        Support best = Support.NONE;
         for (int i = 0; i < documentSentences.size(); i++) {
-            if (owner.get(i) == segment && (" " + normalize(documentSentences.get(i)) + " ").contains(needle)) {
-                best = Math.max(best, scores[i]);
+            String sentence = " " + normalize(documentSentences.get(i)) + " ";
+            if (owner.get(i) == segment && sentence.contains(needle)) {
+                Set<String> words = new HashSet<>(Bm25.words(documentSentences.get(i)));
+                int held = (int) names.stream().filter(words::contains).count();
+                Support s = new Support(held, scores[i]);
+                if (best.stated() == false || s.betterThan(best)) {
+                    best = s;
+                }
             }
         }
         return best;
+    }
+
+    /** The question's names, lower-cased and distinct: its words that start with a capital letter, after the first word. */
+    public static List<String> names(String question) {
+        List<String> out = new ArrayList<>();
+        Matcher m = WORD.matcher(question == null ? "" : question);
+        boolean first = true;
+        while (m.find()) {
+            String w = m.group();
+            if (first == false && Character.isUpperCase(w.codePointAt(0))) {
+                String lower = w.toLowerCase(Locale.ROOT);
+                if (out.contains(lower) == false) {
+                    out.add(lower);
+                }
+            }
+            first = false;
+        }
+        return out;
     }
 
     /** Lower-cased words joined by single spaces (punctuation dropped). */
@@ -51,13 +110,13 @@ public final class AnswerSupport {
     }
 
     /**
-     * The candidate to keep: the best supported one; among equals (or when none is supported) the earliest, which is
-     * the best-retrieved.
+     * The candidate to keep: the best supported one ({@link Support#betterThan}); among equals (or when none is
+     * supported) the earliest, which is the best-retrieved.
      */
-    public static int choose(double[] supports) {
+    public static int choose(List<Support> supports) {
         int best = 0;
-        for (int i = 1; i < supports.length; i++) {
-            if (supports[i] > supports[best]) {
+        for (int i = 1; i < supports.size(); i++) {
+            if (supports.get(i).betterThan(supports.get(best))) {
                 best = i;
             }
         }

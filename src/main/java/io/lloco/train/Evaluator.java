@@ -615,22 +615,23 @@ public final class Evaluator {
                     answerRank.add(j);
                 }
             }
-            double[] support = new double[answers.size()];
-            for (int k = 0; k < support.length; k++) {
-                support[k] = AnswerSupport.support(answers.get(k), asked.get(i).question(), docSentences, owner, segs[answerSeg.get(k)]);
+            List<AnswerSupport.Support> support = new ArrayList<>();
+            for (int k = 0; k < answers.size(); k++) {
+                support.add(AnswerSupport.support(answers.get(k), asked.get(i).question(), docSentences, owner, segs[answerSeg.get(k)]));
             }
             int best = AnswerSupport.choose(support);
             texts.set(i, answers.get(best));
             ArrayNode r = new ObjectMapper().createArrayNode();
-            for (int k = 0; k < support.length; k++) {
+            for (int k = 0; k < support.size(); k++) {
                 ObjectNode o = r.addObject();
                 o.put("segment", segs[answerSeg.get(k)]);
                 if (beams > 1) {
                     o.put("beam", answerRank.get(k));
                 }
                 o.put("answer", answers.get(k));
-                if (Double.isInfinite(support[k]) == false) {
-                    o.put("support", round(support[k]));
+                if (support.get(k).stated()) {
+                    o.put("support", round(support.get(k).score()));
+                    o.put("names", support.get(k).names());
                 } else {
                     o.putNull("support");
                 }

@@ -8,6 +8,8 @@ import java.util.List;
 
 import org.opensearch.test.OpenSearchTestCase;
 
+import io.lloco.retrieval.AnswerSupport.Support;
+
 public class AnswerSupportTests extends OpenSearchTestCase {
 
     // segment 0 mentions Ada Fenn and states Bo Hart's year; segment 1 states Ada Fenn's year in other words
@@ -22,27 +24,29 @@ public class AnswerSupportTests extends OpenSearchTestCase {
     private static final String Q = "In what year was Ada Fenn born?";
 
     public void testSupportIsTheBestQuestionMatchOfASentenceOfTheSegmentStatingTheAnswer() {
-        double[] s = Bm25.scoreTexts(SENTENCES, Q);
-        assertEquals(s[1], AnswerSupport.support("1911", Q, SENTENCES, OWNER, 0), 1e-12);
-        assertEquals(s[3], AnswerSupport.support(" 1874.", Q, SENTENCES, OWNER, 1), 1e-12);
-        // choose follows the supports
-        double[] both = {AnswerSupport.support("1911", Q, SENTENCES, OWNER, 0), AnswerSupport.support("1874", Q, SENTENCES, OWNER, 1)};
-        assertEquals(both[0] > both[1] ? 0 : 1, AnswerSupport.choose(both));
+        double[] s = Bm25.scoreTextsWithPairs(SENTENCES, Q);
+        assertEquals(new Support(0, s[1]), AnswerSupport.support("1911", Q, SENTENCES, OWNER, 0));
+        assertEquals(new Support(2, s[3]), AnswerSupport.support(" 1874.", Q, SENTENCES, OWNER, 1));
+        // "born" matches the first sentence better, but the second names the person asked about
+        assertTrue(s[1] > s[3]);
+        List<Support> both = List
+            .of(AnswerSupport.support("1911", Q, SENTENCES, OWNER, 0), AnswerSupport.support("1874", Q, SENTENCES, OWNER, 1));
+        assertEquals(1, AnswerSupport.choose(both));
     }
 
     public void testAnAnswerNotStatedInItsSegmentHasNoSupport() {
         // 1874 is stated, but in segment 1, not in segment 0 it was read from
-        assertEquals(Double.NEGATIVE_INFINITY, AnswerSupport.support("1874", Q, SENTENCES, OWNER, 0), 0.0);
+        assertEquals(Support.NONE, AnswerSupport.support("1874", Q, SENTENCES, OWNER, 0));
+        assertFalse(Support.NONE.stated());
         // whole words only: "187" is not "1874", "all" is a word of segment 2 but "al" is not
-        assertEquals(Double.NEGATIVE_INFINITY, AnswerSupport.support("187", Q, SENTENCES, OWNER, 1), 0.0);
-        assertEquals(Double.NEGATIVE_INFINITY, AnswerSupport.support("al", Q, SENTENCES, OWNER, 2), 0.0);
-        assertTrue(AnswerSupport.support("all", Q, SENTENCES, OWNER, 2) > Double.NEGATIVE_INFINITY);
-        assertEquals(Double.NEGATIVE_INFINITY, AnswerSupport.support("  ", Q, SENTENCES, OWNER, 0), 0.0);
+        assertEquals(Support.NONE, AnswerSupport.support("187", Q, SENTENCES, OWNER, 1));
+        assertEquals(Support.NONE, AnswerSupport.support("al", Q, SENTENCES, OWNER, 2));
+        assertTrue(AnswerSupport.support("all", Q, SENTENCES, OWNER, 2).stated());
+        assertEquals(Support.NONE, AnswerSupport.support("  ", Q, SENTENCES, OWNER, 0));
         // case and punctuation do not matter
         assertEquals(
             AnswerSupport.support("ada fenn", Q, SENTENCES, OWNER, 0),
-            AnswerSupport.support("Ada  Fenn!", Q, SENTENCES, OWNER, 0),
-            0.0
+            AnswerSupport.support("Ada  Fenn!", Q, SENTENCES, OWNER, 0)
         );
     }
 
@@ -56,14 +60,48 @@ public class AnswerSupportTests extends OpenSearchTestCase {
         );
         List<Integer> owner = List.of(0, 0, 1, 1);
         String q = "What is the favourite colour of Ada Fenn?";
-        double[] s = {AnswerSupport.support("red", q, sentences, owner, 0), AnswerSupport.support("teal", q, sentences, owner, 1)};
+        List<Support> s = List
+            .of(AnswerSupport.support("red", q, sentences, owner, 0), AnswerSupport.support("teal", q, sentences, owner, 1));
         assertEquals(1, AnswerSupport.choose(s));
     }
 
+    /**
+     * A person mentioned in many sentences weighs little in BM25, so another person's statement in the question's own
+     * pattern can match it better; the sentence that names the person asked about still supports best.
+     */
+    public void testTheQuestionsNamesComeBeforeTheMatch() {
+        List<String> sentences = List.of(
+            "Juvin Pratwick nodded.",
+            "Juvin Pratwick sat by the hill.",
+            "Mana Radby's favourite colour is teal.",
+            "Juvin Pratwick carried a shell.",
+            "The favourite colour of Juvin Pratwick is red.",
+            "A stranger and Juvin Pratwick talked."
+        );
+        List<Integer> owner = List.of(0, 0, 0, 1, 1, 1);
+        String q = "What is Juvin Pratwick's favourite colour?";
+        assertEquals(List.of("juvin", "pratwick"), AnswerSupport.names(q));
+        double[] bm25 = Bm25.scoreTextsWithPairs(sentences, q);
+        assertTrue("the other person's statement matches better", bm25[2] > bm25[4]);
+        Support teal = AnswerSupport.support("teal", q, sentences, owner, 0);
+        Support red = AnswerSupport.support("red", q, sentences, owner, 1);
+        assertEquals(0, teal.names());
+        assertEquals(2, red.names());
+        assertEquals(1, AnswerSupport.choose(List.of(teal, red)));
+    }
+
+    public void testNamesAreTheCapitalisedWordsAfterTheFirst() {
+        assertEquals(List.of("ada", "fenn"), AnswerSupport.names("Who is Ada Fenn's sister, Ada?"));
+        assertEquals(List.of(), AnswerSupport.names("what is the secret number?"));
+        assertEquals(List.of(), AnswerSupport.names("Where?"));
+        assertEquals(List.of("élodie", "müller"), AnswerSupport.names("Where does Élodie Müller live?"));
+        assertEquals(List.of(), AnswerSupport.names(null));
+    }
+
     public void testChooseKeepsTheEarliestAmongEqualsAndWhenNoneIsSupported() {
-        double ninf = Double.NEGATIVE_INFINITY;
-        assertEquals(0, AnswerSupport.choose(new double[]{ninf, ninf, ninf}));
-        assertEquals(1, AnswerSupport.choose(new double[]{1.0, 2.0, 2.0}));
-        assertEquals(2, AnswerSupport.choose(new double[]{ninf, 0.0, 0.5}));
+        assertEquals(0, AnswerSupport.choose(List.of(Support.NONE, Support.NONE, Support.NONE)));
+        assertEquals(1, AnswerSupport.choose(List.of(new Support(0, 1.0), new Support(0, 2.0), new Support(0, 2.0))));
+        assertEquals(2, AnswerSupport.choose(List.of(Support.NONE, new Support(0, 0.0), new Support(0, 0.5))));
+        assertEquals(0, AnswerSupport.choose(List.of(new Support(1, 0.5), new Support(0, 9.0))));
     }
 }
