@@ -28,6 +28,7 @@ import org.opensearch.common.inject.Inject;
 import org.opensearch.common.xcontent.support.XContentMapValues;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.rest.RestStatus;
+import org.opensearch.index.query.BoolQueryBuilder;
 import org.opensearch.index.query.InnerHitBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryBuilders;
@@ -156,11 +157,7 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                     QueryBuilders
                         .nestedQuery(
                             path + ".sentences",
-                            // the words, plus their adjacent pairs where the mapping has text.pairs (lloco_pairs)
-                            QueryBuilders
-                                .boolQuery()
-                                .should(QueryBuilders.matchQuery(path + ".sentences.text", request.matchText()))
-                                .should(QueryBuilders.matchQuery(path + ".sentences.text.pairs", request.matchText())),
+                            sentenceMatch(path + ".sentences.text", request.matchText()),
                             ScoreMode.Max
                         )
                         .ignoreUnmapped(true)
@@ -194,6 +191,24 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         }
         SearchSourceBuilder source = new SearchSourceBuilder().query(q).size(size).trackTotalHits(false);
         return new SearchRequest(request.indices()).indicesOptions(request.indicesOptions()).source(source);
+    }
+
+    /**
+     * A sentence's match of the question ({@link io.lloco.train.SegmentRetriever#sentenceScores} offline): its words,
+     * their adjacent pairs where the mapping has {@code text.pairs} ({@code lloco_pairs}), and the question's names
+     * ({@link AnswerSupport#names}) once more, so a sentence naming the person asked about outranks another person's
+     * statement in the question's own pattern.
+     */
+    static QueryBuilder sentenceMatch(String field, String text) {
+        BoolQueryBuilder q = QueryBuilders
+            .boolQuery()
+            .should(QueryBuilders.matchQuery(field, text))
+            .should(QueryBuilders.matchQuery(field + ".pairs", text));
+        List<String> names = AnswerSupport.names(text);
+        if (names.isEmpty() == false) {
+            q.should(QueryBuilders.matchQuery(field, String.join(" ", names)));
+        }
+        return q;
     }
 
     private String renderPrompt(LlocoQaRequest request) {

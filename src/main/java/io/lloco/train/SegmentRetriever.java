@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
+import io.lloco.retrieval.AnswerSupport;
 import io.lloco.retrieval.Bm25;
 import io.lloco.runtime.compress.Segmentation;
 
@@ -38,8 +39,8 @@ public final class SegmentRetriever {
     /**
      * Sentence-aware score of every segment for {@code query}: the segment's BM25 plus {@code sentenceBoost} times
      * the score of its best-matching sentence, sentences scored as documents of their own among all the document's
-     * sentences ({@link Segmentation#sentences}): BM25 of the words plus BM25 of the adjacent word pairs
-     * ({@link Bm25#scoresWithPairs}; the plugin's {@code segments.sentences.text} and {@code .text.pairs}). A segment where the question's words meet in one sentence (the
+     * sentences ({@link Segmentation#sentences}) by {@link #sentenceScores}: words, adjacent word pairs and the
+     * question's names. A segment where the question's words meet in one sentence (the
      * name and the asked attribute) outranks one where they are scattered over several. The offline stand-in for
      * the plugin's {@code sentence_boost} (a nested {@code max} query over {@code segments.sentences}); 0 is
      * plain BM25.
@@ -58,7 +59,7 @@ public final class SegmentRetriever {
                 owner.add(i);
             }
         }
-        double[] s = Bm25.scoresWithPairs(sentences, sentences.stream().map(Bm25::pairs).toList(), words(query));
+        double[] s = sentenceScores(sentences, query);
         double[] best = new double[segments.size()];
         for (int k = 0; k < s.length; k++) {
             best[owner.get(k)] = Math.max(best[owner.get(k)], s[k]);
@@ -67,6 +68,24 @@ public final class SegmentRetriever {
             out[i] += sentenceBoost * best[i];
         }
         return out;
+    }
+
+    /**
+     * How each sentence (its words) matches {@code query}: BM25 of the words, plus BM25 of the adjacent word pairs
+     * ({@link Bm25#pairs}), plus BM25 of the query's names alone ({@link AnswerSupport#names}: its capitalised words
+     * after the first), each over the document's sentences — the plugin's {@code segments.sentences.text},
+     * {@code .text.pairs} and names clauses.
+     */
+    public static double[] sentenceScores(List<List<String>> sentences, String query) {
+        double[] s = Bm25.scoresWithPairs(sentences, sentences.stream().map(Bm25::pairs).toList(), words(query));
+        List<String> names = AnswerSupport.names(query);
+        if (names.isEmpty() == false) {
+            double[] n = Bm25.scores(sentences, names);
+            for (int k = 0; k < s.length; k++) {
+                s[k] += n[k];
+            }
+        }
+        return s;
     }
 
     private static double[] bm25(List<List<String>> docs, String query) {

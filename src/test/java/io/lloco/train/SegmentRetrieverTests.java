@@ -50,7 +50,12 @@ public class SegmentRetrieverTests extends OpenSearchTestCase {
             "The favourite colour of Ada Fenn is teal.",
             "Nothing here at all."
         );
+        // a sentence: its words, its adjacent pairs, and the question's names ("ada fenn") once more
         double[] per = io.lloco.retrieval.Bm25.scoreTextsWithPairs(sentences, q);
+        double[] names = io.lloco.retrieval.Bm25.scoreTexts(sentences, "ada fenn");
+        for (int i = 0; i < per.length; i++) {
+            per[i] += names[i];
+        }
         double[] boosted = SegmentRetriever.scores(segs, q, 2.5);
         assertEquals(plain[0] + 2.5 * Math.max(per[0], per[1]), boosted[0], 1e-9);
         assertEquals(plain[1] + 2.5 * Math.max(per[2], per[3]), boosted[1], 1e-9);
@@ -80,5 +85,41 @@ public class SegmentRetrieverTests extends OpenSearchTestCase {
         // in segments: the same, through the sentence boost
         List<String> segs = List.of("Fenn Ada saw Bo Kala. The rain fell.", "Ada Fenn saw Bo. The rain fell.");
         assertArrayEquals(new int[]{1}, SegmentRetriever.topK(segs, q, 1, 2));
+    }
+
+    /**
+     * The question's names count once more: a person mentioned in many sentences weighs little, and another person's
+     * statement in the question's own pattern would otherwise outrank the sentence about the person asked.
+     */
+    public void testTheQuestionsNamesOutweighItsPattern() {
+        List<String> sentences = new java.util.ArrayList<>(
+            List.of(
+                "Juvin Pratwick nodded.",
+                "Juvin Pratwick sat by the hill.",
+                "Mana Radby's favourite colour is teal.",
+                "Juvin Pratwick carried a shell.",
+                "The favourite colour of Juvin Pratwick is red.",
+                "A stranger and Juvin Pratwick talked."
+            )
+        );
+        for (int i = 0; i < 24; i++) {
+            sentences.add("The rain fell on roof " + i + " all day.");
+        }
+        List<List<String>> words = sentences.stream().map(SegmentRetriever::words).toList();
+        String q = "What is Juvin Pratwick's favourite colour?";
+        double[] withoutNames = io.lloco.retrieval.Bm25.scoreTextsWithPairs(sentences, q);
+        double[] s = SegmentRetriever.sentenceScores(words, q);
+        double[] names = io.lloco.retrieval.Bm25.scores(words, List.of("juvin", "pratwick"));
+        for (int i = 0; i < s.length; i++) {
+            assertEquals(withoutNames[i] + names[i], s[i], 1e-9);
+        }
+        assertTrue("the pattern alone prefers the other person", withoutNames[2] > withoutNames[4]);
+        assertTrue("the names decide", s[4] > s[2]);
+        // a question without names: words and pairs only
+        assertArrayEquals(
+            io.lloco.retrieval.Bm25.scoreTextsWithPairs(sentences, "what is the secret number?"),
+            SegmentRetriever.sentenceScores(words, "what is the secret number?"),
+            1e-12
+        );
     }
 }
