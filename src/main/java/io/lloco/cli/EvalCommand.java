@@ -28,7 +28,7 @@ import io.lloco.train.world.WorldTokenizer;
 
 /**
  * {@code lloco eval --model DIR [--adapter DIR] --task lookup|choice|needle --n N --seed S --mode lloco|full|none
- * [--doc-tokens T] [--predictions FILE] [--choice-mode generate|rank|cloze] [--retrieve K] [--sentence-boost B] [--match-choices true|false] [--answer-candidates K] [--answer-beams B] [--segment-boundary tokens|sentence]}: prints one JSON line with accuracy, n, mean decoder positions, mean
+ * [--doc-tokens T] [--predictions FILE] [--choice-mode generate|rank|cloze] [--retrieve K] [--sentence-boost B] [--match-choices true|false] [--answer-candidates K] [--answer-candidates-max M] [--answer-beams B] [--segment-boundary tokens|sentence]}: prints one JSON line with accuracy, n, mean decoder positions, mean
  * full-context tokens and milliseconds per question, on the world's held-out TEST split; {@code --predictions} also
  * writes every question's answer as a JSON line (for answer-by-answer comparison with the plugin).
  */
@@ -47,6 +47,8 @@ public final class EvalCommand {
         + "                                     match_choices; default true)\n"
         + "       [--answer-candidates K]  (with --retrieve, lookup/needle: read each of the K best segments alone and keep the answer\n"
         + "                                its segment's sentences support best, as _lloco_qa's answer_candidates; default 1)\n"
+        + "       [--answer-candidates-max M]  (with --answer-candidates K: while no answer read is stated by its segment, read the\n"
+        + "                                    next K best segments, up to M in all, as _lloco_qa's answer_candidates_max)\n"
         + "       [--answer-beams B]  (with --retrieve, lookup/needle: read each candidate segment with a beam search of B answers and\n"
         + "                           keep the one its segment's sentences support best, as _lloco_qa's answer_beams; default 1)\n"
         + "       [--segment-boundary tokens|sentence]  (cut segments every segment_tokens tokens, or pack whole sentences)\n"
@@ -90,7 +92,8 @@ public final class EvalCommand {
                 a.dbl("sentence-boost", SegmentRetriever.DEFAULT_SENTENCE_BOOST),
                 parseBoolean(a.str("match-choices", "true")),
                 a.integer("answer-candidates", 1),
-                a.integer("answer-beams", 1)
+                a.integer("answer-beams", 1),
+                a.integer("answer-candidates-max", a.integer("answer-candidates", 1))
             );
             Path predictions = a.path("predictions");
             a.checkAllUsed();

@@ -74,6 +74,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     private boolean matchChoices = true;
     private int answerCandidates = 1;
     private int answerBeams = 1;
+    private Integer answerCandidatesMax;
     private String targetField = "lloco";
     private String template;
     private List<String> choices = List.of();
@@ -99,6 +100,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         PARSER.declareBoolean((r, v) -> r.matchChoices = v, new ParseField("match_choices"));
         PARSER.declareInt((r, v) -> r.answerCandidates = v, new ParseField("answer_candidates"));
         PARSER.declareInt((r, v) -> r.answerBeams = v, new ParseField("answer_beams"));
+        PARSER.declareInt((r, v) -> r.answerCandidatesMax = v, new ParseField("answer_candidates_max"));
         PARSER.declareString((r, v) -> r.targetField = v, new ParseField("target_field"));
         PARSER.declareString((r, v) -> r.template = v, new ParseField("template"));
         PARSER.declareStringArray((r, v) -> r.choices = v, new ParseField("choices"));
@@ -148,6 +150,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         sentenceBoost = in.readDouble();
         matchChoices = in.readBoolean();
         answerCandidates = in.readVInt();
+        answerCandidatesMax = in.readOptionalVInt();
         targetField = in.readString();
         QaOptions o = QaOptions.readFrom(in);
         template = o.template();
@@ -178,6 +181,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         out.writeDouble(sentenceBoost);
         out.writeBoolean(matchChoices);
         out.writeVInt(answerCandidates);
+        out.writeOptionalVInt(answerCandidatesMax);
         out.writeString(targetField);
         options().writeTo(out);
     }
@@ -235,6 +239,22 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
                 "Field [answer_candidates] applies to free-form questions; with [choices] use [match_choices] and [choice_mode] [cloze]",
                 e
             );
+        }
+        if (answerCandidatesMax != null) {
+            if (answerCandidatesMax < answerCandidates || answerCandidatesMax > MAX_ANSWER_CANDIDATES) {
+                e = addValidationError(
+                    "Field [answer_candidates_max] must be between [answer_candidates] (" + answerCandidates + ") and "
+                        + MAX_ANSWER_CANDIDATES + ", got [" + answerCandidatesMax + "]",
+                    e
+                );
+            } else if (answerCandidatesMax > 1 && granularity != Granularity.SEGMENT) {
+                e = addValidationError(
+                    "Field [answer_candidates_max] needs [granularity] [segment]: the candidates are single segments",
+                    e
+                );
+            } else if (answerCandidatesMax > 1 && choices.isEmpty() == false) {
+                e = addValidationError("Field [answer_candidates_max] applies to free-form questions", e);
+            }
         }
         if (answerBeams < 1 || answerBeams > MAX_ANSWER_BEAMS) {
             e = addValidationError("Field [answer_beams] must be between 1 and " + MAX_ANSWER_BEAMS + ", got [" + answerBeams + "]", e);
@@ -377,6 +397,20 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
      */
     public String matchText() {
         return matchChoices && choices.isEmpty() == false ? question + " " + String.join(" ", choices) : question;
+    }
+
+    /**
+     * Most segments read for candidate answers: while no answer read is stated by its segment, the next
+     * {@code answer_candidates} are read, up to this many ({@code answer_candidates} when not set).
+     */
+    public int answerCandidatesMax() {
+        return answerCandidatesMax == null ? answerCandidates : answerCandidatesMax;
+    }
+
+    /** Sets {@code answer_candidates_max}. */
+    public LlocoQaRequest answerCandidatesMax(Integer m) {
+        this.answerCandidatesMax = m;
+        return this;
     }
 
     /** Hypotheses a beam search keeps per segment read, each checked against that segment's sentences (1: one answer). */

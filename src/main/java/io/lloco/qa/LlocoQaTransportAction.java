@@ -168,7 +168,7 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
             .nestedQuery(path, textMatch, ScoreMode.Max)
             .innerHit(
                 new InnerHitBuilder().setSize(
-                    segments ? Math.max(request.topSegments(), request.answerCandidates()) : LlocoQaRequest.MAX_TOP_SEGMENTS
+                    segments ? Math.max(request.topSegments(), request.answerCandidatesMax()) : LlocoQaRequest.MAX_TOP_SEGMENTS
                 )
                     .setFetchSourceContext(new FetchSourceContext(false))
             );
@@ -291,7 +291,7 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         String model = null;
         TreeSet<String> fingerprints = new TreeSet<>();
         long fullContextTokens = 0;
-        boolean candidateMode = (request.answerCandidates() > 1 || request.answerBeams() > 1)
+        boolean candidateMode = (request.answerCandidatesMax() > 1 || request.answerBeams() > 1)
             && request.granularity() == LlocoQaRequest.Granularity.SEGMENT
             && request.options().mode() != QaOptions.Mode.NO_CONTEXT;
         List<Candidate> candidates = new ArrayList<>();
@@ -427,8 +427,8 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
             }
             // the best-scoring segments over all documents, best first (stable: document order among equals)
             candidates.sort((a, b) -> Float.compare(b.score(), a.score()));
-            if (candidates.size() > request.answerCandidates()) {
-                candidates.subList(request.answerCandidates(), candidates.size()).clear();
+            if (candidates.size() > request.answerCandidatesMax()) {
+                candidates.subList(request.answerCandidatesMax(), candidates.size()).clear();
             }
         } catch (Exception e) {
             listener.onFailure(e);
@@ -467,7 +467,6 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         }
         if (candidateMode && candidates.size() >= needed) {
             // what the candidate segments cost uncompressed
-            long candidateTokens = candidates.stream().mapToLong(c -> ((Number) c.described().get("tokens")).longValue()).sum();
             askCandidates(
                 task,
                 request,
@@ -475,7 +474,8 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                 adapter,
                 modelId,
                 candidates,
-                candidateTokens,
+                0,
+                new DecodeResponse[candidates.size()],
                 t0,
                 tRetrieved,
                 tFetched,
@@ -531,7 +531,8 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         String adapter,
         String modelId,
         List<Candidate> candidates,
-        long fct,
+        int from,
+        DecodeResponse[] got,
         long t0,
         long tRetrieved,
         long tFetched,
@@ -539,11 +540,11 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         TreeSet<String> fingerprints,
         ActionListener<LlocoQaResponse> listener
     ) {
-        int k = candidates.size();
-        DecodeResponse[] got = new DecodeResponse[k];
-        AtomicInteger left = new AtomicInteger(k);
+        // this round: the next answer_candidates segments (the first round with answer_beams alone: the best one)
+        int k = Math.min(candidates.size(), from + Math.max(1, request.answerCandidates()));
+        AtomicInteger left = new AtomicInteger(k - from);
         AtomicBoolean failed = new AtomicBoolean();
-        for (int c = 0; c < k; c++) {
+        for (int c = from; c < k; c++) {
             final int ci = c;
             DecodeRequest decode = new DecodeRequest(
                 modelId,
@@ -574,6 +575,31 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                 for (int a = 0; a < answers.size(); a++) {
                     Candidate cand = candidates.get(answerOf.get(a));
                     support.add(AnswerSupport.support(answers.get(a), request.question(), cand.sentences(), cand.owner(), cand.segment()));
+                }
+                if (k < candidates.size() && support.stream().noneMatch(AnswerSupport.Support::stated)) {
+                    // answer_candidates_max: no answer read so far is stated by its segment: read the next ones
+                    askCandidates(
+                        task,
+                        request,
+                        prompt,
+                        adapter,
+                        modelId,
+                        candidates,
+                        k,
+                        got,
+                        t0,
+                        tRetrieved,
+                        tFetched,
+                        warnings,
+                        fingerprints,
+                        listener
+                    );
+                    return;
+                }
+                // what the segments read cost uncompressed
+                long fct = 0;
+                for (int i = 0; i < k; i++) {
+                    fct += ((Number) candidates.get(i).described().get("tokens")).longValue();
                 }
                 int chosenAnswer = AnswerSupport.choose(support);
                 int best = answerOf.get(chosenAnswer);

@@ -130,6 +130,9 @@ public final class Evaluator {
      * @param answerBeams with {@code retrieve}, LOOKUP and NEEDLE: 1 (greedy), or read every candidate segment with a
      *     beam search of this many hypotheses ({@link Generator#beamSearch}) and keep, over all segments and
      *     hypotheses, the answer best supported by its segment's text (the plugin's {@code answer_beams})
+     * @param answerCandidatesMax with {@code answerCandidates}: while no answer read so far is stated by its segment,
+     *     read the next {@code answerCandidates} best segments, up to this many in all (the plugin's
+     *     {@code answer_candidates_max}); decoder positions count every read
      */
     public record Spec(
         TaskFamily task,
@@ -144,7 +147,8 @@ public final class Evaluator {
         double sentenceBoost,
         boolean matchChoices,
         int answerCandidates,
-        int answerBeams) {
+        int answerBeams,
+        int answerCandidatesMax) {
 
         /** Validates. */
         public Spec {
@@ -156,12 +160,52 @@ public final class Evaluator {
             if (answerCandidates < 1 || answerCandidates > 16) {
                 throw new IllegalArgumentException("--answer-candidates must be between 1 and 16, got " + answerCandidates);
             }
+            if (answerCandidatesMax < answerCandidates || answerCandidatesMax > 16) {
+                throw new IllegalArgumentException(
+                    "--answer-candidates-max must be between --answer-candidates (" + answerCandidates + ") and 16, got "
+                        + answerCandidatesMax
+                );
+            }
             if (answerBeams < 1 || answerBeams > 16) {
                 throw new IllegalArgumentException("--answer-beams must be between 1 and 16, got " + answerBeams);
             }
             if ((sentenceBoost >= 0 && sentenceBoost <= 100) == false) {
                 throw new IllegalArgumentException("--sentence-boost must be between 0 and 100, got " + sentenceBoost);
             }
+        }
+
+        /** A spec that reads no more than {@code answerCandidates} segments. */
+        public Spec(
+            TaskFamily task,
+            Mode mode,
+            int n,
+            long seed,
+            int docTokens,
+            int questionsPerDoc,
+            ChoiceScoring choiceScoring,
+            int retrieve,
+            Segmentation.Boundary boundary,
+            double sentenceBoost,
+            boolean matchChoices,
+            int answerCandidates,
+            int answerBeams
+        ) {
+            this(
+                task,
+                mode,
+                n,
+                seed,
+                docTokens,
+                questionsPerDoc,
+                choiceScoring,
+                retrieve,
+                boundary,
+                sentenceBoost,
+                matchChoices,
+                answerCandidates,
+                answerBeams,
+                answerCandidates
+            );
         }
 
         /** A spec with greedy reads. */
@@ -333,7 +377,8 @@ public final class Evaluator {
             List<QaExample> asked = new ArrayList<>();
             List<Integer> askedPositions = new ArrayList<>();
             List<String> askedContext = new ArrayList<>(); // the text the question read (retrieved segments or the document)
-            boolean candidates = retrieve && (spec.answerCandidates() > 1 || spec.answerBeams() > 1) && spec.task() != TaskFamily.CHOICE;
+            boolean candidates = retrieve && (spec.answerCandidates() > 1 || spec.answerBeams() > 1 || spec.answerCandidatesMax() > 1)
+                && spec.task() != TaskFamily.CHOICE;
             List<ArrayNode> candidateReport = new ArrayList<>();
             List<List<GenerationRequest>> candidateReqs = new ArrayList<>();
             List<int[]> candidateSegs = new ArrayList<>();
@@ -362,12 +407,12 @@ public final class Evaluator {
                 int[] candidateTop = candidates
                     ? SegmentRetriever.ranked(
                         SegmentRetriever.scores(segmentTexts, matchText(q, spec), spec.sentenceBoost()),
-                        spec.answerCandidates()
+                        spec.answerCandidatesMax()
                     )
                     : null;
                 if (retrieve) {
                     int[] top = candidates
-                        ? candidateTop
+                        ? Arrays.copyOf(candidateTop, Math.min(candidateTop.length, spec.answerCandidates()))
                         : SegmentRetriever.topK(segmentTexts, matchText(q, spec), spec.retrieve(), spec.sentenceBoost());
                     List<Embeddings> parts = new ArrayList<>();
                     int[] text = new int[0];
@@ -410,6 +455,7 @@ public final class Evaluator {
                     }
                     candidateReqs.add(one);
                     candidateSegs.add(top);
+                    positions = 0; // counted once the reads are known (chooseSupported)
                 }
                 decoderPositions += positions;
                 fullTokens += docIds.length + prompt.length;
@@ -443,7 +489,7 @@ public final class Evaluator {
             } else {
                 if (candidates) {
                     reqs.forEach(r -> texts.add(""));
-                    chooseSupported(
+                    int[] reads = chooseSupported(
                         texts,
                         asked,
                         candidateReqs,
@@ -452,8 +498,17 @@ public final class Evaluator {
                         sentenceOwner,
                         generator,
                         spec.answerBeams(),
+                        spec.answerCandidates(),
                         candidateReport
                     );
+                    for (int i = 0; i < reads.length; i++) {
+                        int p = 0;
+                        for (GenerationRequest g : candidateReqs.get(i).subList(0, reads[i])) {
+                            p += g.prefixRows() + g.promptIds().length;
+                        }
+                        askedPositions.set(i, p);
+                        decoderPositions += p;
+                    }
                 } else {
                     for (GenerationResult r : generator.generate(reqs)) {
                         texts.add(r.text() == null ? "" : r.text().trim());
@@ -534,6 +589,9 @@ public final class Evaluator {
             if (spec.answerBeams() > 1 && spec.task() != TaskFamily.CHOICE) {
                 out.put("answer_beams", spec.answerBeams());
             }
+            if (spec.answerCandidatesMax() > spec.answerCandidates() && spec.task() != TaskFamily.CHOICE) {
+                out.put("answer_candidates_max", spec.answerCandidatesMax());
+            }
             if (spec.task() == TaskFamily.CHOICE) {
                 out.put("match_choices", spec.matchChoices());
             }
@@ -570,9 +628,13 @@ public final class Evaluator {
     /**
      * Replaces each answer by the candidate answer its own segment supports best ({@link AnswerSupport}): with
      * {@code beams} > 1 every hypothesis of every segment's beam search is a candidate; among equals (or when none is
-     * supported) the best-retrieved segment's best hypothesis wins.
+     * supported) the best-retrieved segment's best hypothesis wins. Segments are read {@code perRound} at a time, in
+     * retrieval order, while no answer read so far is stated by its segment (all of them when {@code perRound} covers
+     * the list).
+     *
+     * @return per question, how many of its candidate segments were read
      */
-    private static void chooseSupported(
+    private static int[] chooseSupported(
         List<String> texts,
         List<QaExample> asked,
         List<List<GenerationRequest>> candidateReqs,
@@ -581,44 +643,73 @@ public final class Evaluator {
         List<Integer> owner,
         Generator generator,
         int beams,
+        int perRound,
         List<ArrayNode> report
     ) {
-        List<List<String>> read = new ArrayList<>(); // per candidate request: its answers, best first
-        if (beams == 1) {
-            List<GenerationRequest> all = new ArrayList<>();
-            candidateReqs.forEach(all::addAll);
-            for (GenerationResult r : generator.generate(all)) {
-                read.add(List.of(r.text() == null ? "" : r.text().trim()));
-            }
-        } else {
-            for (List<GenerationRequest> one : candidateReqs) {
-                for (GenerationRequest g : one) {
-                    List<String> answers = new ArrayList<>();
-                    for (Hypothesis h : generator.beamSearch(g, beams, null)) {
-                        answers.add(h.text() == null ? "" : h.text().trim());
-                    }
-                    read.add(answers);
+        int n = texts.size();
+        int[] reads = new int[n];
+        boolean[] open = new boolean[n];
+        Arrays.fill(open, true);
+        List<List<List<String>>> read = new ArrayList<>(); // per question, per segment read: its answers, best first
+        List<List<AnswerSupport.Support>> supports = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            read.add(new ArrayList<>());
+            supports.add(new ArrayList<>());
+        }
+        while (true) {
+            List<GenerationRequest> batch = new ArrayList<>();
+            List<Integer> whose = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int to = Math.min(candidateReqs.get(i).size(), reads[i] + perRound);
+                for (int c = reads[i]; open[i] && c < to; c++) {
+                    batch.add(candidateReqs.get(i).get(c));
+                    whose.add(i);
                 }
             }
+            if (batch.isEmpty()) {
+                break;
+            }
+            List<List<String>> answers = new ArrayList<>();
+            if (beams == 1) {
+                for (GenerationResult r : generator.generate(batch)) {
+                    answers.add(List.of(r.text() == null ? "" : r.text().trim()));
+                }
+            } else {
+                for (GenerationRequest g : batch) {
+                    List<String> hyps = new ArrayList<>();
+                    for (Hypothesis h : generator.beamSearch(g, beams, null)) {
+                        hyps.add(h.text() == null ? "" : h.text().trim());
+                    }
+                    answers.add(hyps);
+                }
+            }
+            for (int b = 0; b < batch.size(); b++) {
+                int i = whose.get(b);
+                int seg = candidateSegs.get(i)[reads[i]];
+                read.get(i).add(answers.get(b));
+                for (String a : answers.get(b)) {
+                    supports.get(i).add(AnswerSupport.support(a, asked.get(i).question(), docSentences, owner, seg));
+                }
+                reads[i]++;
+            }
+            for (int i = 0; i < n; i++) {
+                open[i] = open[i] && supports.get(i).stream().noneMatch(AnswerSupport.Support::stated);
+            }
         }
-        int at = 0;
-        for (int i = 0; i < texts.size(); i++) {
+        for (int i = 0; i < n; i++) {
             int[] segs = candidateSegs.get(i);
             List<String> answers = new ArrayList<>();
             List<Integer> answerSeg = new ArrayList<>();
             List<Integer> answerRank = new ArrayList<>();
-            for (int c = 0; c < segs.length; c++) {
-                List<String> hyps = read.get(at++);
+            for (int c = 0; c < reads[i]; c++) {
+                List<String> hyps = read.get(i).get(c);
                 for (int j = 0; j < hyps.size(); j++) {
                     answers.add(hyps.get(j));
                     answerSeg.add(c);
                     answerRank.add(j);
                 }
             }
-            List<AnswerSupport.Support> support = new ArrayList<>();
-            for (int k = 0; k < answers.size(); k++) {
-                support.add(AnswerSupport.support(answers.get(k), asked.get(i).question(), docSentences, owner, segs[answerSeg.get(k)]));
-            }
+            List<AnswerSupport.Support> support = supports.get(i);
             int best = AnswerSupport.choose(support);
             texts.set(i, answers.get(best));
             ArrayNode r = new ObjectMapper().createArrayNode();
@@ -639,6 +730,7 @@ public final class Evaluator {
             }
             report.add(r);
         }
+        return reads;
     }
 
     /** What is matched against the segments: the question, and the options' text too with {@code matchChoices}. */

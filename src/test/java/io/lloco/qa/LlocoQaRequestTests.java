@@ -59,6 +59,13 @@ public class LlocoQaRequestTests extends OpenSearchTestCase {
         assertEquals(4, beamsBack.answerBeams());
         assertEquals(4, beamsBack.options().beams());
         assertEquals(1, r.options().beams());
+        LlocoQaRequest more = parse("{\"question\":\"q\",\"granularity\":\"segment\",\"answer_candidates\":3,\"answer_candidates_max\":6}");
+        assertNull(more.validate());
+        BytesStreamOutput out4 = new BytesStreamOutput();
+        more.writeTo(out4);
+        assertEquals(6, new LlocoQaRequest(out4.bytes().streamInput()).answerCandidatesMax());
+        // unset: as many as answer_candidates
+        assertEquals(3, cands.answerCandidatesMax());
         assertEquals("Where?", back.matchText());
         assertEquals(r.options(), back.options());
         assertEquals(QaOptions.ChoiceMode.RANK, back.options().choiceMode());
@@ -78,6 +85,16 @@ public class LlocoQaRequestTests extends OpenSearchTestCase {
 
     /** Bad combinations are validation errors naming the field. */
     public void testValidationNamesTheField() throws Exception {
+        for (String[] c : new String[][]{
+            {"\"granularity\":\"segment\",\"answer_candidates\":3,\"answer_candidates_max\":2",
+                "[answer_candidates_max] must be between [answer_candidates] (3) and 16"},
+            {"\"granularity\":\"segment\",\"answer_candidates_max\":17", "[answer_candidates_max] must be between"},
+            {"\"answer_candidates_max\":2", "[answer_candidates_max] needs [granularity]"},
+            {"\"granularity\":\"segment\",\"answer_candidates_max\":2,\"choices\":[\"a\"]",
+                "[answer_candidates_max] applies to free-form"}}) {
+            String msg = parse("{\"question\":\"q\"," + c[0] + "}").validate().getMessage();
+            assertTrue(msg, msg.contains(c[1]));
+        }
         for (int bad : new int[]{0, 9}) {
             String msg = parse("{\"question\":\"q\",\"granularity\":\"segment\",\"answer_beams\":" + bad + "}").validate().getMessage();
             assertTrue(msg, msg.contains("[answer_beams] must be between 1 and 8"));
