@@ -68,6 +68,9 @@ def main():
     ap.add_argument("--answer-candidates", type=int, default=1,
                     help="with --retrieve, free-form questions: read each of the K best segments alone and keep the answer its "
                          "segment supports best (_lloco_qa answer_candidates)")
+    ap.add_argument("--answer-candidates-max", type=int, default=0,
+                    help="with --answer-candidates: while no answer read is stated by its segment, read the next ones, up to "
+                         "this many segments (_lloco_qa answer_candidates_max; 0: as many as --answer-candidates)")
     ap.add_argument("--answer-beams", type=int, default=1,
                     help="with --retrieve, free-form questions in lloco mode: read each candidate segment with a beam search of "
                          "B answers and keep the one its segment supports best (_lloco_qa answer_beams)")
@@ -124,6 +127,8 @@ def main():
                 body.update(granularity="segment", top_segments=a.retrieve)
                 if a.answer_candidates > 1 and q["task"] != "choice":
                     body.update(answer_candidates=a.answer_candidates)
+                    if a.answer_candidates_max > a.answer_candidates:
+                        body.update(answer_candidates_max=a.answer_candidates_max)
             line = []
             for m in modes:
                 mb = dict(body, mode=m)
@@ -197,7 +202,8 @@ def main():
                      "--questions-per-doc", str(a.questions), "--mode", "lloco", "--predictions", preds.name,
                      "--retrieve", str(a.retrieve)]
                     + (["--segment-boundary", a.segment_boundary, "--answer-candidates", str(a.answer_candidates if base_task != "choice" else 1),
-                        "--answer-beams", str(a.answer_beams if base_task != "choice" else 1)]
+                        "--answer-beams", str(a.answer_beams if base_task != "choice" else 1),
+                        "--answer-candidates-max", str(max(a.answer_candidates, a.answer_candidates_max) if base_task != "choice" else 1)]
                        if a.retrieve else []),
                     check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
                 offline = [json.loads(l) for l in open(preds.name) if l.strip()]
