@@ -208,38 +208,6 @@ public final class Evaluator {
             );
         }
 
-        /** A spec with greedy reads. */
-        public Spec(
-            TaskFamily task,
-            Mode mode,
-            int n,
-            long seed,
-            int docTokens,
-            int questionsPerDoc,
-            ChoiceScoring choiceScoring,
-            int retrieve,
-            Segmentation.Boundary boundary,
-            double sentenceBoost,
-            boolean matchChoices,
-            int answerCandidates
-        ) {
-            this(
-                task,
-                mode,
-                n,
-                seed,
-                docTokens,
-                questionsPerDoc,
-                choiceScoring,
-                retrieve,
-                boundary,
-                sentenceBoost,
-                matchChoices,
-                answerCandidates,
-                1
-            );
-        }
-
         /** A spec with the plugin's default sentence boost. */
         public Spec(
             TaskFamily task,
@@ -264,6 +232,7 @@ public final class Evaluator {
                 boundary,
                 SegmentRetriever.DEFAULT_SENTENCE_BOOST,
                 true,
+                1,
                 1
             );
         }

@@ -92,6 +92,7 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
                     io.lloco.runtime.compress.Segmentation.Boundary.TOKENS,
                     0,
                     false,
+                    1,
                     1
                 ),
                 lora,

@@ -324,10 +324,11 @@ public final class Generator {
     /** The text before the first stop string when {@code ids} decode to one, else null. */
     private String stopCut(GenerationRequest request, int[] ids) {
         List<String> stops = request.params().stopStrings();
-        if (stops.isEmpty()) {
-            return null;
-        }
-        String text = tokenizer.decode(ids);
+        return stops.isEmpty() ? null : cutAtStop(tokenizer.decode(ids), stops);
+    }
+
+    /** {@code text} up to its earliest stop string, or null when it holds none. */
+    private static String cutAtStop(String text, List<String> stops) {
         int cut = -1;
         for (String st : stops) {
             int at = text.indexOf(st);
@@ -339,6 +340,16 @@ public final class Generator {
     }
 
     private static double[] logSoftmax(float[] logits, int offset, int vocab) {
+        double log = logSumExp(logits, offset, vocab);
+        double[] out = new double[vocab];
+        for (int i = 0; i < vocab; i++) {
+            out[i] = logits[offset + i] - log;
+        }
+        return out;
+    }
+
+    /** log(sum(exp(logits[offset .. offset + vocab)))), computed stably. */
+    private static double logSumExp(float[] logits, int offset, int vocab) {
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < vocab; i++) {
             max = Math.max(max, logits[offset + i]);
@@ -347,12 +358,7 @@ public final class Generator {
         for (int i = 0; i < vocab; i++) {
             sum += Math.exp(logits[offset + i] - max);
         }
-        double log = max + Math.log(sum);
-        double[] out = new double[vocab];
-        for (int i = 0; i < vocab; i++) {
-            out[i] = logits[offset + i] - log;
-        }
-        return out;
+        return max + Math.log(sum);
     }
 
     /** Indices of the {@code k} largest values, largest first (ties: lower index first). */
@@ -476,15 +482,7 @@ public final class Generator {
     }
 
     private static double logSoftmaxAt(float[] logits, int offset, int vocab, int id) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) {
-            max = Math.max(max, logits[offset + i]);
-        }
-        double sum = 0;
-        for (int i = 0; i < vocab; i++) {
-            sum += Math.exp(logits[offset + i] - max);
-        }
-        return logits[offset + id] - max - Math.log(sum);
+        return logits[offset + id] - logSumExp(logits, offset, vocab);
     }
 
     private void validate(GenerationRequest r, int index) {
@@ -586,17 +584,10 @@ public final class Generator {
             }
             List<String> stops = request.params().stopStrings();
             if (stops.isEmpty() == false) {
-                String text = tokenizer.decode(Arrays.copyOf(ids, count));
-                int cut = -1;
-                for (String s : stops) {
-                    int at = text.indexOf(s);
-                    if (at >= 0 && (cut < 0 || at < cut)) {
-                        cut = at;
-                    }
-                }
-                if (cut >= 0) {
+                String cut = cutAtStop(tokenizer.decode(Arrays.copyOf(ids, count)), stops);
+                if (cut != null) {
                     finish = FinishReason.STOP_STRING;
-                    stoppedText = text.substring(0, cut);
+                    stoppedText = cut;
                     return;
                 }
             }
