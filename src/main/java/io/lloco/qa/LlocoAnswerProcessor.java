@@ -127,6 +127,16 @@ public final class LlocoAnswerProcessor extends AbstractProcessor implements Sea
             if (ext.containsKey("choice_mode")) {
                 qa.choiceMode(QaOptions.ChoiceMode.parse(String.valueOf(ext.get("choice_mode"))));
             }
+            // reading and checking candidate answers, as in _lloco_qa (validated below with the request)
+            if (ext.get("answer_candidates") != null) {
+                qa.answerCandidates(intField(ext, "answer_candidates"));
+            }
+            if (ext.get("answer_candidates_max") != null) {
+                qa.answerCandidatesMax(intField(ext, "answer_candidates_max"));
+            }
+            if (ext.get("answer_beams") != null) {
+                qa.answerBeams(intField(ext, "answer_beams"));
+            }
             Object a = ext.getOrDefault("adapter", adapter);
             if (a != null) {
                 qa.adapter(a.toString());
@@ -230,4 +240,14 @@ public final class LlocoAnswerProcessor extends AbstractProcessor implements Sea
             );
         }
     }
+
+    /** An integer of {@code ext.lloco}; a 400 naming the field otherwise. */
+    private static int intField(Map<String, Object> ext, String field) {
+        Object v = ext.get(field);
+        if (v instanceof Number n && n.doubleValue() == n.intValue()) {
+            return n.intValue();
+        }
+        throw new IllegalArgumentException("[ext.lloco." + field + "] must be an integer, got [" + v + "]");
+    }
+
 }
