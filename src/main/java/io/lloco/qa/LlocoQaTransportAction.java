@@ -466,7 +466,7 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
             );
         }
         if (candidateMode && candidates.size() >= needed) {
-            // what the candidate segments cost uncompressed
+            // the first round of candidate reads; later rounds (answer_candidates_max) start from the answers of this one
             askCandidates(
                 task,
                 request,
