@@ -520,9 +520,12 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
     }
 
     /**
-     * {@code answer_candidates}: every candidate segment is read alone (one decode each, batched on the lloco node), and
-     * the answer kept is the one its own segment supports best ({@link AnswerSupport}: the best match of the question by
-     * a sentence of that segment that states the answer); usage adds up the reads.
+     * {@code answer_candidates} / {@code answer_beams}: candidate segments are read alone, {@code answer_candidates} per
+     * round from {@code from} (one decode each, batched on the lloco node; with beams, every hypothesis of each read),
+     * and the answer kept is the one its own segment supports best ({@link AnswerSupport}: a sentence of that segment
+     * states it, holding the most of the question's names, then matching the question best). While no answer of the
+     * reads so far is stated and candidates remain ({@code answer_candidates_max}), another round is read; usage adds
+     * up every read.
      */
     private void askCandidates(
         Task task,
