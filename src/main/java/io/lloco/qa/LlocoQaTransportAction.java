@@ -575,9 +575,13 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                     }
                 }
                 List<AnswerSupport.Support> support = new ArrayList<>();
+                // one checker per document (its sentences scored once), whatever the number of answers read from it
+                Map<List<String>, AnswerSupport.Checker> checkers = new java.util.IdentityHashMap<>();
                 for (int a = 0; a < answers.size(); a++) {
                     Candidate cand = candidates.get(answerOf.get(a));
-                    support.add(AnswerSupport.support(answers.get(a), request.question(), cand.sentences(), cand.owner(), cand.segment()));
+                    AnswerSupport.Checker checker = checkers
+                        .computeIfAbsent(cand.sentences(), sentences -> AnswerSupport.checker(request.question(), sentences, cand.owner()));
+                    support.add(checker.support(answers.get(a), cand.segment()));
                 }
                 if (k < candidates.size() && support.stream().noneMatch(AnswerSupport.Support::stated)) {
                     // answer_candidates_max: no answer read so far is stated by its segment: read the next ones

@@ -65,25 +65,53 @@ public final class AnswerSupport {
      * @param segment the segment the answer was read from
      */
     public static Support support(String answer, String question, List<String> documentSentences, List<Integer> owner, int segment) {
-        String needle = " " + normalize(answer) + " ";
-        if (needle.isBlank()) {
-            return Support.NONE;
+        return checker(question, documentSentences, owner).support(answer, segment);
+    }
+
+    /**
+     * Checks several answers to one question against one document's sentences, scoring the sentences once.
+     *
+     * @param question the question
+     * @param documentSentences every sentence of the document, in order
+     * @param owner for each sentence, the segment it belongs to
+     */
+    public static Checker checker(String question, List<String> documentSentences, List<Integer> owner) {
+        return new Checker(documentSentences, owner, Bm25.scoreTextsWithPairs(documentSentences, question), names(question));
+    }
+
+    /** {@link AnswerSupport#support} for one question and document, the sentences scored once. */
+    public static final class Checker {
+
+        private final List<String> sentences;
+        private final List<Integer> owner;
+        private final double[] scores;
+        private final List<String> names;
+
+        private Checker(List<String> sentences, List<Integer> owner, double[] scores, List<String> names) {
+            this.sentences = sentences;
+            this.owner = owner;
+            this.scores = scores;
+            this.names = names;
         }
-        double[] scores = Bm25.scoreTextsWithPairs(documentSentences, question);
-        List<String> names = names(question);
-        Support best = Support.NONE;
-        for (int i = 0; i < documentSentences.size(); i++) {
-            String sentence = " " + normalize(documentSentences.get(i)) + " ";
-            if (owner.get(i) == segment && sentence.contains(needle)) {
-                Set<String> words = new HashSet<>(Bm25.words(documentSentences.get(i)));
-                int held = (int) names.stream().filter(words::contains).count();
-                Support s = new Support(held, scores[i]);
-                if (best.stated() == false || s.betterThan(best)) {
-                    best = s;
+
+        /** The support of {@code answer}, read from {@code segment}. */
+        public Support support(String answer, int segment) {
+            String needle = " " + normalize(answer) + " ";
+            if (needle.isBlank()) {
+                return Support.NONE;
+            }
+            Support best = Support.NONE;
+            for (int i = 0; i < sentences.size(); i++) {
+                if (owner.get(i) == segment && (" " + normalize(sentences.get(i)) + " ").contains(needle)) {
+                    Set<String> words = new HashSet<>(Bm25.words(sentences.get(i)));
+                    Support s = new Support((int) names.stream().filter(words::contains).count(), scores[i]);
+                    if (best.stated() == false || s.betterThan(best)) {
+                        best = s;
+                    }
                 }
             }
+            return best;
         }
-        return best;
     }
 
     /** The question's names, lower-cased and distinct: its words that start with a capital letter, after the first word. */

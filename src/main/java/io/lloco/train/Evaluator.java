@@ -621,9 +621,11 @@ public final class Evaluator {
         Arrays.fill(open, true);
         List<List<List<String>>> read = new ArrayList<>(); // per question, per segment read: its answers, best first
         List<List<AnswerSupport.Support>> supports = new ArrayList<>();
+        List<AnswerSupport.Checker> checkers = new ArrayList<>(); // per question: the document's sentences scored once
         for (int i = 0; i < n; i++) {
             read.add(new ArrayList<>());
             supports.add(new ArrayList<>());
+            checkers.add(AnswerSupport.checker(asked.get(i).question(), docSentences, owner));
         }
         while (true) {
             List<GenerationRequest> batch = new ArrayList<>();
@@ -657,7 +659,7 @@ public final class Evaluator {
                 int seg = candidateSegs.get(i)[reads[i]];
                 read.get(i).add(answers.get(b));
                 for (String a : answers.get(b)) {
-                    supports.get(i).add(AnswerSupport.support(a, asked.get(i).question(), docSentences, owner, seg));
+                    supports.get(i).add(checkers.get(i).support(a, seg));
                 }
                 reads[i]++;
             }
