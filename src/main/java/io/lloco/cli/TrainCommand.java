@@ -42,7 +42,7 @@ public final class TrainCommand {
                                 [--checkpoint-minutes X] [--max-minutes X] [--stop-at STEP] [--threads N]
                lloco train recall --out DIR [--resume] [--init MODEL_DIR | --shape tiny|ci] [--steps N] [--seed S] [--world-seed W]
                                   [--batch B] [--doc-tokens T] [--questions N] [--choice-rate X] [--needle-rate X]
-                                  [--summary-rate X] [--segment T] [--independent-rate X] [--retrieve K --source-tokens T,T] [--lm-weight X] [--lr X] [--min-lr X] [--warmup N]
+                                  [--summary-rate X] [--segment T] [--independent-rate X] [--retrieve K --source-tokens T,T] [--statements] [--lm-weight X] [--lr X] [--min-lr X] [--warmup N]
                                   [--weight-decay X] [--clip X] [--log-every N] [--probe-every N] [--probe-docs N]
                                   [--checkpoint-every N] [--checkpoint-minutes X] [--max-minutes X] [--until-exact X] [--threads N]
         """;
@@ -145,7 +145,7 @@ public final class TrainCommand {
                     return 0;
                 }
                 case "recall" -> {
-                    Args a = new Args("lloco train recall", rest, Set.of("resume"));
+                    Args a = new Args("lloco train recall", rest, Set.of("resume", "statements"));
                     int threads = a.integer("threads", 2);
                     startEngine(a, threads);
                     String shapeName = a.str("shape", "tiny");
@@ -190,7 +190,8 @@ public final class TrainCommand {
                         a.dbl("until-exact", 0),
                         a.dbl("independent-rate", 0),
                         retrieve,
-                        sourceTokens
+                        sourceTokens,
+                        a.flag("statements")
                     );
                     a.checkAllUsed();
                     try (NDManager root = NDManager.newBaseManager()) {

@@ -55,6 +55,8 @@ public final class RecallSampler {
     private final int retrieve;
     private final int segmentTokens;
     private final int[] sourceTokens;
+    /** Chains of cloze statements ("Mara Quill lives in" → "Tallowmere") instead of questions: see {@link #statements}. */
+    private final boolean statements;
 
     /**
      * @param world the world
@@ -81,19 +83,37 @@ public final class RecallSampler {
         this.retrieve = 0;
         this.segmentTokens = 0;
         this.sourceTokens = new int[0];
+        this.statements = false;
     }
 
-    private RecallSampler(RecallSampler base, int retrieve, int segmentTokens, int[] sourceTokens) {
+    private RecallSampler(RecallSampler base, int retrieve, int segmentTokens, int[] sourceTokens, boolean statements) {
         this.world = base.world;
         this.tok = base.tok;
         this.seed = base.seed;
-        this.docTokens = retrieve * segmentTokens;
+        this.docTokens = retrieve > 0 ? retrieve * segmentTokens : base.docTokens;
         this.maxQuestions = base.maxQuestions;
         this.choiceRate = base.choiceRate;
         this.needleRate = base.needleRate;
         this.retrieve = retrieve;
         this.segmentTokens = segmentTokens;
         this.sourceTokens = sourceTokens.clone();
+        this.statements = statements;
+    }
+
+    /**
+     * The same rows with every question replaced by a cloze statement about the same fact, cut before its value
+     * ({@link ClozeMaker}: "Mara Quill lives in" → "Tallowmere", "The secret number is" → "4711"), and no
+     * multiple-choice rows. This is the AutoCompressor-style fact-recall objective of LLOCO-SPEC's pretraining: the
+     * base learns to read its summaries without ever seeing a question, so that answering questions in the paper's
+     * prompt formats is left to the LoRA step (the paper's AutoCompressor, too, was never trained on QA).
+     */
+    public RecallSampler statements() {
+        return new RecallSampler(this, retrieve, segmentTokens, sourceTokens, true);
+    }
+
+    /** Whether the chains are cloze statements instead of questions. */
+    public boolean isStatements() {
+        return statements;
     }
 
     /**
@@ -123,7 +143,7 @@ public final class RecallSampler {
                 );
             }
         }
-        return new RecallSampler(this, retrieve, segmentTokens, sourceTokens);
+        return new RecallSampler(this, retrieve, segmentTokens, sourceTokens, statements);
     }
 
     /** Tokens per document. */
@@ -182,14 +202,14 @@ public final class RecallSampler {
             List<QaExample> lookup = world.questions(doc, TaskFamily.LOOKUP, n);
             List<QaExample> choice = world.questions(doc, TaskFamily.CHOICE, n);
             for (int i = 0; i < n; i++) {
-                QaExample q = rnd.nextDouble() < choiceRate ? choice.get(i) : lookup.get(i);
+                QaExample q = rnd.nextDouble() < choiceRate && statements == false ? choice.get(i) : lookup.get(i);
                 if (asksAbout(q, kept)) {
-                    qa.add(encode(q));
+                    qa.add(encode(q, doc, rnd));
                 }
             }
         }
         if (doc.hasNeedle() && doc.needle().tokenOffset() + tok.count(doc.needle().sentence()) + 2 <= docTokens) {
-            qa.add(encode(world.questions(doc, TaskFamily.NEEDLE, 1).get(0)));
+            qa.add(encode(world.questions(doc, TaskFamily.NEEDLE, 1).get(0), doc, rnd));
         }
         if (qa.isEmpty()) {
             return null;
@@ -229,7 +249,7 @@ public final class RecallSampler {
         List<QaExample> lookup = world.questions(doc, TaskFamily.LOOKUP, n);
         List<QaExample> choice = world.questions(doc, TaskFamily.CHOICE, n);
         for (int i = 0; i < n; i++) {
-            QaExample q = rnd.nextDouble() < choiceRate ? choice.get(i) : lookup.get(i);
+            QaExample q = rnd.nextDouble() < choiceRate && statements == false ? choice.get(i) : lookup.get(i);
             Fact f = factOf(q, doc.facts());
             if (f != null) {
                 asked.add(q);
@@ -266,13 +286,13 @@ public final class RecallSampler {
                 continue;
             }
             List<int[][]> chosen = new ArrayList<>();
-            chosen.add(encode(asked.get(first)));
+            chosen.add(encode(asked.get(first), doc, rnd));
             for (int i : order) {
                 if (chosen.size() >= maxQuestions) {
                     break;
                 }
                 if (i != first && inside(spans.get(i), top)) {
-                    chosen.add(encode(asked.get(i)));
+                    chosen.add(encode(asked.get(i), doc, rnd));
                 }
             }
             int[] context = new int[retrieve * segmentTokens];
@@ -333,8 +353,12 @@ public final class RecallSampler {
         return factOf(q, kept) != null;
     }
 
-    /** {prompt ids, answer ids + EOS} in the short training format. */
-    private int[][] encode(QaExample q) {
+    /** {prompt ids, answer ids + EOS}: the short question format, or the fact's cloze statement in statement mode. */
+    private int[][] encode(QaExample q, Document doc, SplittableRandom rnd) {
+        if (statements) {
+            ClozeMaker.Cloze c = q.task() == TaskFamily.NEEDLE ? ClozeMaker.of(doc.needle()) : ClozeMaker.of(factOf(q, doc.facts()), rnd);
+            return new int[][]{tok.encode(c.prefix()), PretrainSampler.withEos(tok.encode(c.value()))};
+        }
         StringBuilder p = new StringBuilder("Question: ").append(q.question());
         if (q.options().isEmpty() == false) {
             for (int i = 0; i < q.options().size(); i++) {

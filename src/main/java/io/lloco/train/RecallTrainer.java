@@ -88,6 +88,8 @@ public final class RecallTrainer {
      *     K best BM25 segments of {@code segmentTokens} of a longer document, for one of its questions; then
      *     {@code docTokens} must be {@code K * segmentTokens}
      * @param sourceTokens with {@code retrieve}: lengths of the documents the segments are retrieved from (cycled)
+     * @param statements chains of cloze statements instead of questions ({@link RecallSampler#statements}): a base
+     *     that reads its summaries but has never seen a question (the AutoCompressor of the paper)
      */
     public record Options(
         Path out,
@@ -119,7 +121,8 @@ public final class RecallTrainer {
         double untilExact,
         double independentRate,
         int retrieve,
-        int[] sourceTokens) {
+        int[] sourceTokens,
+        boolean statements) {
 
         /** Options over whole documents of {@code docTokens}. */
         public Options(
@@ -155,7 +158,7 @@ public final class RecallTrainer {
             this(
                 out, resume, init, shape, steps, seed, worldSeed, batch, docTokens, questions, choiceRate, needleRate, summaryRate,
                 segmentTokens, lmWeight, lr, minLr, warmup, weightDecay, clip, logEvery, probeEvery, probeDocs, checkpointEvery,
-                checkpointMinutes, maxMinutes, untilExact, independentRate, 0, new int[0]
+                checkpointMinutes, maxMinutes, untilExact, independentRate, 0, new int[0], false
             );
         }
 
@@ -306,6 +309,11 @@ public final class RecallTrainer {
                 o.retrieve(),
                 java.util.Arrays.toString(o.sourceTokens())
             );
+        }
+        if (o.statements()) {
+            sampler = sampler.statements();
+            probeSampler = probeSampler.statements();
+            log.printf(Locale.ROOT, "[recall] cloze statements instead of questions: the base never sees a question%n");
         }
         List<RecallSampler.Row> probeRows = probeSampler.batch(Split.VALIDATION, 0, o.probeDocs());
         Map<String, NDArray> params = weights.named();

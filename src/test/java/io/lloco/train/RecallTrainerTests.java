@@ -108,6 +108,35 @@ public class RecallTrainerTests extends OpenSearchTestCase {
     }
 
     /**
+     * Statement rows (the AutoCompressor-style base): the same documents, every question replaced by a cloze statement
+     * about its fact, whose value is stated in the context; no question or choice format anywhere in the chain.
+     */
+    public void testStatementRowsNeverAskAQuestion() {
+        WorldTokenizer tok = WorldTokenizer.bundled();
+        RecallSampler qa = new RecallSampler(new World(3, WorldConfig.defaults(), tok), 5, 96, 4, 0.5, 0.5);
+        RecallSampler st = qa.statements();
+        assertTrue(st.isStatements());
+        assertFalse(qa.isStatements());
+        List<RecallSampler.Row> rows = st.batch(Split.PRETRAIN, 2, 24);
+        List<RecallSampler.Row> asked = qa.batch(Split.PRETRAIN, 2, 24);
+        int needles = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            RecallSampler.Row r = rows.get(i);
+            assertEquals(96, r.context().length);
+            checkAnswersStated(tok, r);
+            String chain = tok.decode(r.chain());
+            assertFalse(chain, chain.contains("Question") || chain.contains("Answer") || chain.contains("Choices") || chain.contains("?"));
+            assertArrayEquals("the same documents", asked.get(i).context(), r.context());
+            needles += chain.contains("secret") || chain.contains("magic") ? 1 : 0;
+        }
+        assertTrue("statement rows keep the needles", needles > 0);
+        assertArrayEquals("deterministic", rows.get(3).chain(), st.batch(Split.PRETRAIN, 2, 24).get(3).chain());
+        RecallSampler.Row ret = qa.retrieval(2, 48, new int[]{512}).statements().batch(Split.PRETRAIN, 0, 4).get(0);
+        checkAnswersStated(tok, ret);
+        assertFalse(tok.decode(ret.chain()).contains("Question"));
+    }
+
+    /**
      * Rows shorter than the world's shortest document (64 tokens) are the head of one; needle documents plant their
      * needle inside that head often enough to be asked.
      */
