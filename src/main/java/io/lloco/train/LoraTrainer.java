@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -77,6 +78,7 @@ public final class LoraTrainer {
      *     segment-retrieval path of {@code lloco eval --retrieve k} and the plugin's {@code granularity: segment} —
      *     segments compressed independently, the k best BM25 matches of each question before it
      * @param boundary where segments are cut ({@link Segmentation}): fixed token counts or whole sentences
+     * @param targets the projections adapted in every layer (PEFT {@code target_modules}); LLOCO-SPEC 2.5 uses q/k/v/o
      */
     public record Options(
         Path model,
@@ -99,7 +101,50 @@ public final class LoraTrainer {
         double maxMinutes,
         long stopAt,
         int retrieve,
-        Segmentation.Boundary boundary) {
+        Segmentation.Boundary boundary,
+        EnumSet<Projection> targets) {
+
+        /** The adapted projections of LLOCO-SPEC 2.5: q/k/v/o (a new set on every call). */
+        public static EnumSet<Projection> attention() {
+            return EnumSet.of(Projection.Q, Projection.K, Projection.V, Projection.O);
+        }
+
+        public Options {
+            if (targets == null || targets.isEmpty()) {
+                throw new IllegalArgumentException("--target-modules must name at least one projection");
+            }
+            targets = EnumSet.copyOf(targets);
+        }
+
+        /** Options adapting q/k/v/o. */
+        public Options(
+            Path model,
+            Path out,
+            boolean resume,
+            long steps,
+            long seed,
+            long worldSeed,
+            int rank,
+            double alpha,
+            double lr,
+            long warmup,
+            int docs,
+            int[] docTokens,
+            int questions,
+            EnumSet<TaskFamily> tasks,
+            int logEvery,
+            int checkpointEvery,
+            double checkpointMinutes,
+            double maxMinutes,
+            long stopAt,
+            int retrieve,
+            Segmentation.Boundary boundary
+        ) {
+            this(
+                model, out, resume, steps, seed, worldSeed, rank, alpha, lr, warmup, docs, docTokens, questions, tasks, logEvery,
+                checkpointEvery, checkpointMinutes, maxMinutes, stopAt, retrieve, boundary, attention()
+            );
+        }
 
         /** Options over whole documents. */
         public Options(
@@ -158,8 +203,36 @@ public final class LoraTrainer {
                 a.dbl("max-minutes", 0),
                 a.lng("stop-at", 0),
                 a.integer("retrieve", 0),
-                Segmentation.Boundary.parse(a.str("segment-boundary", "tokens"))
+                Segmentation.Boundary.parse(a.str("segment-boundary", "tokens")),
+                targets(a.str("target-modules", "q_proj,k_proj,v_proj,o_proj"))
             );
+        }
+
+        /** Parses PEFT module names ({@code q_proj,...,down_proj}, or {@code all}) into projections. */
+        static EnumSet<Projection> targets(String list) {
+            if (list.trim().equals("all")) {
+                return EnumSet.allOf(Projection.class);
+            }
+            EnumSet<Projection> out = EnumSet.noneOf(Projection.class);
+            for (String name : list.split(",")) {
+                String n = name.trim();
+                if (n.isEmpty()) {
+                    continue;
+                }
+                Projection p = Projection.fromModuleName(n);
+                if (p == null) {
+                    List<String> known = new ArrayList<>();
+                    for (Projection q : Projection.values()) {
+                        known.add(q.moduleName());
+                    }
+                    throw new IllegalArgumentException("--target-modules: unknown module [" + n + "]; supported: " + known + " or all");
+                }
+                out.add(p);
+            }
+            if (out.isEmpty()) {
+                throw new IllegalArgumentException("--target-modules must name at least one projection, got [" + list + "]");
+            }
+            return out;
         }
     }
 
@@ -216,7 +289,7 @@ public final class LoraTrainer {
             LoraConfig lc = new LoraConfig(
                 o.rank(),
                 o.alpha(),
-                EnumSet.of(Projection.Q, Projection.K, Projection.V, Projection.O),
+                o.targets(),
                 false,
                 0.0,
                 o.model().toAbsolutePath().toString()
@@ -227,6 +300,15 @@ public final class LoraTrainer {
             LoraWeights lora = from != null
                 ? LoraWeights.load(from, weights.config(), weights.manager())
                 : LoraWeights.initialize(lc, weights.config(), weights.manager(), o.seed());
+            if (from != null && (lora.config().r() != o.rank() || !lora.config().targets().equals(o.targets()))) {
+                Set<Projection> had = lora.config().targets();
+                int hadRank = lora.config().r();
+                lora.close();
+                throw new IllegalArgumentException(
+                    "--resume: the checkpoint in " + from + " adapts " + had + " at r=" + hadRank + ", but --target-modules/--rank ask for "
+                        + o.targets() + " at r=" + o.rank() + "; pass the checkpoint's values or start a new --out"
+                );
+            }
             if (from != null) {
                 state = TrainSupport.readJson(from.resolve(TrainSupport.STATE));
                 startStep = state.path("step").asLong();
@@ -241,10 +323,11 @@ public final class LoraTrainer {
             double ema = state == null ? Double.NaN : state.path("ema_loss").asDouble(Double.NaN);
             log.printf(
                 Locale.ROOT,
-                "[lora] base %s, adapter r=%d alpha=%s on q/k/v/o, %d trainable parameters, pool %d docs%n",
+                "[lora] base %s, adapter r=%d alpha=%s on %s, %d trainable parameters, pool %d docs%n",
                 o.model(),
                 o.rank(),
                 o.alpha(),
+                lora.config().targets().stream().map(Projection::moduleName).toList(),
                 params.values().stream().mapToLong(a -> a.getShape().size()).sum(),
                 o.docs()
             );

@@ -26,6 +26,7 @@ import io.lloco.runtime.model.Embeddings;
 import io.lloco.runtime.model.GradMode;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
+import io.lloco.runtime.model.Projection;
 import io.lloco.train.world.WorldTokenizer;
 
 public class TrainerTests extends OpenSearchTestCase {
@@ -240,6 +241,61 @@ public class TrainerTests extends OpenSearchTestCase {
                 LoraWeights.load(out.resolve("adapters").resolve("default"), w16.config(), w16.manager()).close();
             }
         }
+    }
+
+    /** --target-modules: an adapter on all seven projections trains its MLP factors too; a resume that asks for others is refused. */
+    public void testLoraTrainerAdaptsTheMlpWhenAsked() throws Exception {
+        assertEquals(LoraTrainer.Options.attention(), LoraTrainer.Options.targets("q_proj,k_proj,v_proj,o_proj"));
+        assertEquals(java.util.EnumSet.allOf(Projection.class), LoraTrainer.Options.targets("all"));
+        assertEquals(java.util.EnumSet.of(Projection.Q, Projection.DOWN), LoraTrainer.Options.targets(" down_proj, q_proj "));
+        IllegalArgumentException bad = expectThrows(IllegalArgumentException.class, () -> LoraTrainer.Options.targets("q_proj,mlp"));
+        assertTrue(bad.getMessage(), bad.getMessage().contains("[mlp]") && bad.getMessage().contains("gate_proj"));
+        expectThrows(IllegalArgumentException.class, () -> LoraTrainer.Options.targets(" , "));
+        Path tok = tokenizerFile();
+        Path base = createTempDir().resolve("base");
+        Path ad = createTempDir().resolve("adapter");
+        try (NDManager root = NDManager.newBaseManager()) {
+            ModelShape ci = ModelShape.ci(WorldTokenizer.load(tok).vocabSize());
+            Pretrainer.run(pretrain(base, false, 2, 0, ci, tok), root, quiet());
+            Path model = base.resolve("checkpoint");
+            LoraTrainer.Options attention = lora(model, ad, false, 3, 0);
+            LoraTrainer.Options all = withTargets(attention, java.util.EnumSet.allOf(Projection.class));
+            LoraTrainer.run(all, root, quiet());
+            String config = Files.readString(ad.resolve("adapter_config.json"));
+            for (Projection p : Projection.values()) {
+                assertTrue(config, config.contains("\"" + p.moduleName() + "\""));
+            }
+            try (LlamaWeights w = LlamaWeights.load(model, root); LoraWeights l = LoraWeights.load(ad, w.config(), w.manager())) {
+                assertEquals(7 * w.config().numHiddenLayers() * 2, l.named().size());
+                for (Projection p : List.of(Projection.GATE, Projection.UP, Projection.DOWN)) {
+                    // B starts at zero: after three steps it moved only if the loss reached the MLP factors
+                    float[] b = l.pair(0, p).b().toFloatArray();
+                    double norm = 0;
+                    for (float v : b) {
+                        norm += v * v;
+                    }
+                    assertTrue(p + " B is still zero", norm > 0);
+                }
+            }
+            LoraTrainer.Options resumeAttention = new LoraTrainer.Options(
+                attention.model(), attention.out(), true, 6, attention.seed(), attention.worldSeed(), attention.rank(), attention.alpha(),
+                attention.lr(), attention.warmup(), attention.docs(), attention.docTokens(), attention.questions(), attention.tasks(),
+                attention.logEvery(), attention.checkpointEvery(), attention.checkpointMinutes(), attention.maxMinutes(), 0
+            );
+            IllegalArgumentException e = expectThrows(
+                IllegalArgumentException.class,
+                () -> LoraTrainer.run(resumeAttention, root, quiet())
+            );
+            assertTrue(e.getMessage(), e.getMessage().contains("--target-modules"));
+        }
+    }
+
+    static LoraTrainer.Options withTargets(LoraTrainer.Options o, java.util.EnumSet<Projection> targets) {
+        return new LoraTrainer.Options(
+            o.model(), o.out(), o.resume(), o.steps(), o.seed(), o.worldSeed(), o.rank(), o.alpha(), o.lr(), o.warmup(), o.docs(),
+            o.docTokens(), o.questions(), o.tasks(), o.logEvery(), o.checkpointEvery(), o.checkpointMinutes(), o.maxMinutes(), o.stopAt(),
+            o.retrieve(), o.boundary(), targets
+        );
     }
 
     static Pretrainer.Options pretrain(Path out, boolean resume, long steps, long stopAt, ModelShape shape, Path tok) {
