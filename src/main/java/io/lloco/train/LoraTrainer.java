@@ -116,37 +116,7 @@ public final class LoraTrainer {
             targets = EnumSet.copyOf(targets);
         }
 
-        /** Options adapting q/k/v/o. */
-        public Options(
-            Path model,
-            Path out,
-            boolean resume,
-            long steps,
-            long seed,
-            long worldSeed,
-            int rank,
-            double alpha,
-            double lr,
-            long warmup,
-            int docs,
-            int[] docTokens,
-            int questions,
-            EnumSet<TaskFamily> tasks,
-            int logEvery,
-            int checkpointEvery,
-            double checkpointMinutes,
-            double maxMinutes,
-            long stopAt,
-            int retrieve,
-            Segmentation.Boundary boundary
-        ) {
-            this(
-                model, out, resume, steps, seed, worldSeed, rank, alpha, lr, warmup, docs, docTokens, questions, tasks, logEvery,
-                checkpointEvery, checkpointMinutes, maxMinutes, stopAt, retrieve, boundary, attention()
-            );
-        }
-
-        /** Options over whole documents. */
+        /** Options over whole documents, adapting q/k/v/o. */
         public Options(
             Path model,
             Path out,
@@ -170,7 +140,7 @@ public final class LoraTrainer {
         ) {
             this(
                 model, out, resume, steps, seed, worldSeed, rank, alpha, lr, warmup, docs, docTokens, questions, tasks, logEvery,
-                checkpointEvery, checkpointMinutes, maxMinutes, stopAt, 0, Segmentation.Boundary.TOKENS
+                checkpointEvery, checkpointMinutes, maxMinutes, stopAt, 0, Segmentation.Boundary.TOKENS, attention()
             );
         }
 

@@ -277,11 +277,7 @@ public class TrainerTests extends OpenSearchTestCase {
                     assertTrue(p + " B is still zero", norm > 0);
                 }
             }
-            LoraTrainer.Options resumeAttention = new LoraTrainer.Options(
-                attention.model(), attention.out(), true, 6, attention.seed(), attention.worldSeed(), attention.rank(), attention.alpha(),
-                attention.lr(), attention.warmup(), attention.docs(), attention.docTokens(), attention.questions(), attention.tasks(),
-                attention.logEvery(), attention.checkpointEvery(), attention.checkpointMinutes(), attention.maxMinutes(), 0
-            );
+            LoraTrainer.Options resumeAttention = lora(model, ad, true, 6, 0);
             IllegalArgumentException e = expectThrows(
                 IllegalArgumentException.class,
                 () -> LoraTrainer.run(resumeAttention, root, quiet())
