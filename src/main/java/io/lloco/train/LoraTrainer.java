@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -271,12 +270,13 @@ public final class LoraTrainer {
                 ? LoraWeights.load(from, weights.config(), weights.manager())
                 : LoraWeights.initialize(lc, weights.config(), weights.manager(), o.seed());
             if (from != null && (lora.config().r() != o.rank() || !lora.config().targets().equals(o.targets()))) {
-                Set<Projection> had = lora.config().targets();
+                List<String> had = lora.config().targets().stream().map(Projection::moduleName).toList();
                 int hadRank = lora.config().r();
                 lora.close();
                 throw new IllegalArgumentException(
                     "--resume: the checkpoint in " + from + " adapts " + had + " at r=" + hadRank + ", but --target-modules/--rank ask for "
-                        + o.targets() + " at r=" + o.rank() + "; pass the checkpoint's values or start a new --out"
+                        + o.targets().stream().map(Projection::moduleName).toList() + " at r=" + o.rank()
+                        + "; pass the checkpoint's values or start a new --out"
                 );
             }
             if (from != null) {
