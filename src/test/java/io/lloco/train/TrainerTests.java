@@ -212,13 +212,9 @@ public class TrainerTests extends OpenSearchTestCase {
 
     /** LoRA training (stopped and resumed) writes a PEFT adapter the runtime loads; the F16 export loads too. */
     public void testLoraTrainerWritesAPeftAdapterAndResumes() throws Exception {
-        Path tok = tokenizerFile();
-        Path base = createTempDir().resolve("base");
         Path ad = createTempDir().resolve("adapter");
         try (NDManager root = NDManager.newBaseManager()) {
-            ModelShape ci = ModelShape.ci(WorldTokenizer.load(tok).vocabSize());
-            Pretrainer.run(pretrain(base, false, 2, 0, ci, tok), root, quiet());
-            Path model = base.resolve("checkpoint");
+            Path model = ciBase(root);
             LoraTrainer.Options o = lora(model, ad, false, 4, 2);
             LoraTrainer.run(o, root, quiet());
             LoraTrainer.run(lora(model, ad, true, 4, 0), root, quiet());
@@ -231,7 +227,10 @@ public class TrainerTests extends OpenSearchTestCase {
             long bytes = ModelExport.export(model, ad, out, quiet());
             assertTrue(bytes > 0);
             assertTrue(Files.isRegularFile(out.resolve("lloco.json")));
-            assertEquals(ci.segmentTokens(), TrainSupport.readJson(out.resolve("lloco.json")).path("segment_tokens").asInt());
+            assertEquals(
+                ModelShape.ci(WorldTokenizer.bundled().vocabSize()).segmentTokens(),
+                TrainSupport.readJson(out.resolve("lloco.json")).path("segment_tokens").asInt()
+            );
             try (LlamaWeights w32 = LlamaWeights.load(model, root); LlamaWeights w16 = LlamaWeights.load(out, root)) {
                 float[] x = w32.embedTokens().toFloatArray();
                 float[] y = w16.embedTokens().toFloatArray();
@@ -251,13 +250,9 @@ public class TrainerTests extends OpenSearchTestCase {
         IllegalArgumentException bad = expectThrows(IllegalArgumentException.class, () -> LoraTrainer.Options.targets("q_proj,mlp"));
         assertTrue(bad.getMessage(), bad.getMessage().contains("[mlp]") && bad.getMessage().contains("gate_proj"));
         expectThrows(IllegalArgumentException.class, () -> LoraTrainer.Options.targets(" , "));
-        Path tok = tokenizerFile();
-        Path base = createTempDir().resolve("base");
         Path ad = createTempDir().resolve("adapter");
         try (NDManager root = NDManager.newBaseManager()) {
-            ModelShape ci = ModelShape.ci(WorldTokenizer.load(tok).vocabSize());
-            Pretrainer.run(pretrain(base, false, 2, 0, ci, tok), root, quiet());
-            Path model = base.resolve("checkpoint");
+            Path model = ciBase(root);
             LoraTrainer.Options attention = lora(model, ad, false, 3, 0);
             LoraTrainer.Options all = withTargets(attention, java.util.EnumSet.allOf(Projection.class));
             LoraTrainer.run(all, root, quiet());
@@ -284,6 +279,14 @@ public class TrainerTests extends OpenSearchTestCase {
             );
             assertTrue(e.getMessage(), e.getMessage().contains("--target-modules"));
         }
+    }
+
+    /** A 2-step pretrained ci-shape base; its checkpoint directory. */
+    private Path ciBase(NDManager root) throws Exception {
+        Path tok = tokenizerFile();
+        Path base = createTempDir().resolve("base");
+        Pretrainer.run(pretrain(base, false, 2, 0, ModelShape.ci(WorldTokenizer.load(tok).vocabSize()), tok), root, quiet());
+        return base.resolve("checkpoint");
     }
 
     static LoraTrainer.Options withTargets(LoraTrainer.Options o, java.util.EnumSet<Projection> targets) {
