@@ -400,7 +400,8 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     }
 
     /**
-     * Most segments read for candidate answers: while no answer read is stated by its segment, the next
+     * Most segments read for candidate answers: while no answer read is confirmed by its segment (stated in a sentence holding all the
+     * question's names), the next
      * {@code answer_candidates} are read, up to this many ({@code answer_candidates} when not set).
      */
     public int answerCandidatesMax() {

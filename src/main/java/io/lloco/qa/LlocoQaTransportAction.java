@@ -524,7 +524,8 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
      * round from {@code from} (one decode each, batched on the lloco node; with beams, every hypothesis of each read),
      * and the answer kept is the one its own segment supports best ({@link AnswerSupport}: a sentence of that segment
      * states it, holding the most of the question's names, then matching the question best). While no answer of the
-     * reads so far is stated and candidates remain ({@code answer_candidates_max}), another round is read; usage adds
+     * reads so far is confirmed (stated in a sentence holding all the question's names, {@link AnswerSupport#confirms})
+     * and candidates remain ({@code answer_candidates_max}), another round is read; usage adds
      * up every read.
      */
     private void askCandidates(
@@ -583,8 +584,10 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                         .computeIfAbsent(cand.sentences(), sentences -> AnswerSupport.checker(request.question(), sentences, cand.owner()));
                     support.add(checker.support(answers.get(a), cand.segment()));
                 }
-                if (k < candidates.size() && support.stream().noneMatch(AnswerSupport.Support::stated)) {
-                    // answer_candidates_max: no answer read so far is stated by its segment: read the next ones
+                int questionNames = AnswerSupport.names(request.question()).size();
+                if (k < candidates.size() && support.stream().noneMatch(s -> AnswerSupport.confirms(s, questionNames))) {
+                    // answer_candidates_max: no answer read so far is stated by its segment in a sentence that names
+                    // everyone the question names: read the next ones
                     askCandidates(
                         task,
                         request,

@@ -112,6 +112,24 @@ public final class AnswerSupport {
             }
             return best;
         }
+
+        /**
+         * Whether {@code s} settles the question: a sentence of the segment states the answer and holds every one of
+         * the question's names (any stating sentence when the question has none). A stated answer in a sentence about
+         * someone else ("Mana Radby's favourite colour is teal." for Juvin Pratwick) does not, so more segments are
+         * read while one is allowed ({@code answer_candidates_max}).
+         */
+        public boolean confirms(Support s) {
+            return AnswerSupport.confirms(s, names.size());
+        }
+    }
+
+    /**
+     * Whether {@code s} settles a question that has {@code questionNames} names ({@link #names}): stated in a sentence
+     * holding all of them. See {@link Checker#confirms}.
+     */
+    public static boolean confirms(Support s, int questionNames) {
+        return s.stated() && s.names() >= questionNames;
     }
 
     /** The question's names, lower-cased and distinct: its words that start with a capital letter, after the first word. */

@@ -130,8 +130,8 @@ public final class Evaluator {
      * @param answerBeams with {@code retrieve}, LOOKUP and NEEDLE: 1 (greedy), or read every candidate segment with a
      *     beam search of this many hypotheses ({@link Generator#beamSearch}) and keep, over all segments and
      *     hypotheses, the answer best supported by its segment's text (the plugin's {@code answer_beams})
-     * @param answerCandidatesMax with {@code answerCandidates}: while no answer read so far is stated by its segment,
-     *     read the next {@code answerCandidates} best segments, up to this many in all (the plugin's
+     * @param answerCandidatesMax with {@code answerCandidates}: while no answer read so far is confirmed by its segment
+     *     (stated in a sentence holding all the question's names), read the next {@code answerCandidates} best segments, up to this many in all (the plugin's
      *     {@code answer_candidates_max}); decoder positions count every read
      */
     public record Spec(
@@ -598,7 +598,8 @@ public final class Evaluator {
      * Replaces each answer by the candidate answer its own segment supports best ({@link AnswerSupport}): with
      * {@code beams} > 1 every hypothesis of every segment's beam search is a candidate; among equals (or when none is
      * supported) the best-retrieved segment's best hypothesis wins. Segments are read {@code perRound} at a time, in
-     * retrieval order, while no answer read so far is stated by its segment (all of them when {@code perRound} covers
+     * retrieval order, while no answer read so far is confirmed by its segment ({@link AnswerSupport.Checker#confirms}: stated
+     * in a sentence that holds all the question's names) (all of them when {@code perRound} covers
      * the list).
      *
      * @return per question, how many of its candidate segments were read
@@ -664,7 +665,7 @@ public final class Evaluator {
                 reads[i]++;
             }
             for (int i = 0; i < n; i++) {
-                open[i] = open[i] && supports.get(i).stream().noneMatch(AnswerSupport.Support::stated);
+                open[i] = open[i] && supports.get(i).stream().noneMatch(checkers.get(i)::confirms);
             }
         }
         for (int i = 0; i < n; i++) {

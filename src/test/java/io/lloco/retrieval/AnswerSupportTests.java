@@ -104,4 +104,33 @@ public class AnswerSupportTests extends OpenSearchTestCase {
         assertEquals(2, AnswerSupport.choose(List.of(Support.NONE, new Support(0, 0.0), new Support(0, 0.5))));
         assertEquals(0, AnswerSupport.choose(List.of(new Support(1, 0.5), new Support(0, 9.0))));
     }
+
+    /**
+     * answer_candidates_max reads on while no answer is confirmed: another person's value stated in the segment is
+     * support, but it does not settle the question, so the segment that names the person asked about is still read.
+     */
+    public void testOnlyASentenceHoldingAllTheQuestionsNamesConfirms() {
+        List<String> sentences = List.of(
+            "Mana Radby's favourite colour is teal.",
+            "Juvin Pratwick and Mana Radby met.",
+            "The favourite colour of Juvin Pratwick is red.",
+            "Pratwick is a red town."
+        );
+        List<Integer> owner = List.of(0, 0, 1, 2);
+        String q = "What is Juvin Pratwick's favourite colour?";
+        AnswerSupport.Checker checker = AnswerSupport.checker(q, sentences, owner);
+        assertTrue(checker.support("teal", 0).stated());
+        assertFalse("another person's value", checker.confirms(checker.support("teal", 0)));
+        assertTrue(checker.confirms(checker.support("red", 1)));
+        assertFalse("not stated in its segment", checker.confirms(checker.support("red", 0)));
+        assertFalse("one of the two names", checker.confirms(checker.support("red", 2)));
+        assertFalse(checker.confirms(Support.NONE));
+        // a question without names: any stating sentence confirms
+        AnswerSupport.Checker secret = AnswerSupport
+            .checker("what is the secret number?", List.of("The secret number is 4412."), List.of(0));
+        assertTrue(secret.confirms(secret.support("4412", 0)));
+        assertFalse(secret.confirms(secret.support("4413", 0)));
+        assertTrue(AnswerSupport.confirms(new Support(2, 0.0), 2));
+        assertFalse(AnswerSupport.confirms(new Support(1, 9.0), 2));
+    }
 }
