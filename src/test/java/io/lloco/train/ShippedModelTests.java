@@ -26,7 +26,8 @@ import io.lloco.train.world.WorldTokenizer;
  * loads through the runtime and fits the size budget; on held-out 64-token documents (one segment, 16 summary
  * vectors) it answers lookup questions from its summaries far above the no-context baseline (which knows the answer
  * form but not the document); its adapter has learned QuALITY's answer form, which the base does not produce. The
- * issue's targets on 4k-token documents at 16x compression are NOT met by this checkpoint; the model card reports them.
+ * issue's targets on 4k-token documents are measured by lloco eval and reported in the model card (eleventh session:
+ * 0.93 / 0.93 / 0.94 at 17.7-61.9x fewer decoder positions, +93 / +52 / +94 points over the base alone).
  */
 public class ShippedModelTests extends OpenSearchTestCase {
 
@@ -91,13 +92,13 @@ public class ShippedModelTests extends OpenSearchTestCase {
                 ranked,
                 rankedNone
             );
-            // measured 0.75 vs 0.25 (chance 0.25) on these 24 questions (model card: 0.75 vs 0.225 on n = 40, seed 7)
+            // measured 0.875 vs 0.33 (chance 0.25) on these 24 questions (eleventh-session pair)
             assertTrue("ranked choice reads the summaries: " + ranked, ranked.path("accuracy").asDouble() >= 0.5);
             assertTrue(
                 "ranking adds nothing the context does not supply: " + rankedNone,
                 ranked.path("accuracy").asDouble() - rankedNone.path("accuracy").asDouble() >= 0.25
             );
-            // measured 1.00 vs 0.00 on these 20 questions (model card: 0.95 vs 0.025 on n = 40, seed 7)
+            // measured 0.80 vs 0.00 on these 20 questions (eleventh-session pair, trained on segments of long documents)
             assertTrue("answers read from 16 summary vectors: " + lookup, lookup.path("accuracy").asDouble() >= 0.5);
             assertTrue("no context cannot know the document: " + none, none.path("accuracy").asDouble() <= 0.2);
             assertTrue(
@@ -124,7 +125,7 @@ public class ShippedModelTests extends OpenSearchTestCase {
                 needleBeams.path("mean_decoder_positions").asDouble(),
                 1e-9
             );
-            // measured 0.85 greedy, 1.00 with 4 checked beams on these 20 needles (model card: 4,096-token documents)
+            // measured 0.95 greedy, 1.00 with 4 checked beams on these 20 needles (model card: 4,096-token documents)
             assertTrue("needles found with beams: " + needleBeams, needleBeams.path("accuracy").asDouble() >= NEEDLE_FLOOR);
             assertTrue(
                 "checked beams find at least the needles greedy does: " + needleGreedy + " vs " + needleBeams,
