@@ -12,6 +12,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import org.opensearch.cluster.ClusterState;
+import org.opensearch.cluster.metadata.IndexAbstraction;
+import org.opensearch.cluster.metadata.IndexMetadata;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodeRole;
 import org.opensearch.cluster.node.DiscoveryNodes;
@@ -22,12 +25,14 @@ import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
+import org.opensearch.common.util.concurrent.OpenSearchExecutors;
 import org.opensearch.core.action.ActionResponse;
 import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
 import org.opensearch.index.analysis.PreBuiltAnalyzerProviderFactory;
+import org.opensearch.index.mapper.MapperService;
 import org.opensearch.indices.analysis.PreBuiltCacheFactory;
 import org.opensearch.ingest.Processor;
 import org.opensearch.plugins.ActionPlugin;
@@ -40,6 +45,7 @@ import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
 import org.opensearch.script.ScriptService;
+import org.opensearch.search.fetch.FetchSubPhase;
 import org.opensearch.search.pipeline.SearchResponseProcessor;
 import org.opensearch.threadpool.ExecutorBuilder;
 import org.opensearch.threadpool.FixedExecutorBuilder;
@@ -48,6 +54,12 @@ import org.opensearch.transport.client.Client;
 import org.opensearch.watcher.ResourceWatcherService;
 
 import io.lloco.common.LlocoSettings;
+import io.lloco.common.ThreadPools;
+import io.lloco.decode.DecodeAction;
+import io.lloco.decode.DecodeService;
+import io.lloco.decode.DecodeTransportAction;
+import io.lloco.decode.WindowAction;
+import io.lloco.decode.WindowTransportAction;
 import io.lloco.engine.EngineService;
 import io.lloco.engine.ModelRegistry;
 import io.lloco.engine.ModelService;
@@ -61,28 +73,21 @@ import io.lloco.ingest.LlocoCompressProcessor;
 import io.lloco.ingest.LlocoCompressProcessorFactory;
 import io.lloco.ingest.LocalCompressService;
 import io.lloco.ingest.RoutedCompressService;
-import io.lloco.qa.DecodeAction;
-import io.lloco.qa.DecodeService;
-import io.lloco.qa.DecodeTransportAction;
-import io.lloco.qa.LlocoAnswerProcessor;
 import io.lloco.qa.LlocoQaAction;
 import io.lloco.qa.LlocoQaTransportAction;
-import io.lloco.qa.LlocoSearchExt;
 import io.lloco.qa.PairsAnalyzer;
+import io.lloco.qa.pipeline.LlocoAnswerProcessor;
+import io.lloco.qa.pipeline.LlocoSearchExt;
 import io.lloco.rest.RestLlocoInfoAction;
 import io.lloco.rest.RestLlocoQaAction;
 import io.lloco.routing.InferenceRouter;
 import io.lloco.routing.LlocoNodeRole;
 import io.lloco.runtime.DjlBootstrap;
+import io.lloco.store.SummaryFetchExt;
+import io.lloco.store.SummaryFetchSubPhase;
 
 /** LLoCO for OpenSearch. Only wires: every service is built here, per node, and handed to whoever needs it. */
 public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin, IngestPlugin, SearchPlugin, SearchPipelinePlugin {
-
-    /** Thread pool whose single worker drains the decode queue in batches. */
-    public static final String DECODE_POOL = "lloco_decode";
-
-    /** Thread pool that runs compression (ingest) off the write threads. */
-    public static final String COMPRESS_POOL = "lloco_compress";
 
     // Set in createComponents; processors are built earlier and read them through suppliers.
     private volatile LlocoSettings settings;
@@ -127,27 +132,26 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin,
             threadPool
         );
         this.compressService = routed;
-        DecodeService decoder = new DecodeService(
-            models,
-            threadPool.executor(DECODE_POOL),
-            settings::qaQueueSize,
-            settings::qaMaxBatch,
-            clusterService.getNodeName()
-        );
-        return List.of(settings, registry, engine, models, routed, decoder);
+        return List.of(settings, registry, engine, models, routed);
     }
 
     @Override
     public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
+        int qaThreads = Math.min(4, OpenSearchExecutors.allocatedProcessors(settings));
         return List.of(
-            new FixedExecutorBuilder(settings, COMPRESS_POOL, 1, 10_000, "thread_pool." + COMPRESS_POOL),
-            new FixedExecutorBuilder(settings, DECODE_POOL, 1, 100, "thread_pool." + DECODE_POOL)
+            new FixedExecutorBuilder(settings, ThreadPools.COMPRESS, 1, 10_000, "thread_pool." + ThreadPools.COMPRESS),
+            new FixedExecutorBuilder(settings, ThreadPools.DECODE, 1, 100, "thread_pool." + ThreadPools.DECODE),
+            new FixedExecutorBuilder(settings, ThreadPools.QA, qaThreads, 1_000, "thread_pool." + ThreadPools.QA),
+            new FixedExecutorBuilder(settings, ThreadPools.LOAD, 1, 1_000, "thread_pool." + ThreadPools.LOAD)
         );
     }
 
     @Override
     public Collection<Module> createGuiceModules() {
-        return List.of(b -> b.bind(InferenceRouter.class).asEagerSingleton());
+        return List.of(b -> {
+            b.bind(InferenceRouter.class).asEagerSingleton();
+            b.bind(DecodeService.class).asEagerSingleton();
+        });
     }
 
     /** {@code lloco_pairs}: adjacent word pairs, the {@code segments.sentences.text.pairs} subfield's analyzer. */
@@ -163,15 +167,32 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin,
             LlocoCompressProcessor.TYPE,
             new LlocoCompressProcessorFactory(
                 () -> compressService,
-                () -> threadPool.executor(COMPRESS_POOL),
-                () -> settings == null ? LlocoSettings.INGEST_MAX_TOKENS.getDefault(Settings.EMPTY) : settings.ingestMaxTokens()
+                () -> threadPool.executor(ThreadPools.COMPRESS),
+                () -> settings == null ? LlocoSettings.INGEST_MAX_TOKENS.getDefault(Settings.EMPTY) : settings.ingestMaxTokens(),
+                index -> nestedObjectsLimit(parameters.ingestService.getClusterService().state(), index)
             )
         );
     }
 
+    /** {@code index.mapping.nested_objects.limit} of an index, alias or data stream (its write index); the default if unknown. */
+    static long nestedObjectsLimit(ClusterState state, String index) {
+        Setting<Long> limit = MapperService.INDEX_MAPPING_NESTED_DOCS_LIMIT_SETTING;
+        IndexAbstraction a = index == null ? null : state.metadata().getIndicesLookup().get(index);
+        IndexMetadata md = a == null ? null : a.getWriteIndex();
+        return md == null ? limit.getDefault(Settings.EMPTY) : limit.get(md.getSettings());
+    }
+
     @Override
     public List<SearchExtSpec<?>> getSearchExts() {
-        return List.of(new SearchExtSpec<>(LlocoSearchExt.NAME, LlocoSearchExt::new, LlocoSearchExt::parse));
+        return List.of(
+            new SearchExtSpec<>(LlocoSearchExt.NAME, LlocoSearchExt::new, LlocoSearchExt::parse),
+            new SearchExtSpec<>(SummaryFetchExt.NAME, SummaryFetchExt::new, SummaryFetchExt::parse)
+        );
+    }
+
+    @Override
+    public List<FetchSubPhase> getFetchSubPhases(FetchPhaseConstructionContext context) {
+        return List.of(new SummaryFetchSubPhase());
     }
 
     @Override
@@ -185,7 +206,7 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin,
     public void close() throws IOException {
         if (models != null) {
             // native weights must outlive any compression or decoding still running on our pools
-            awaitIdle(COMPRESS_POOL, DECODE_POOL);
+            awaitIdle(ThreadPools.COMPRESS, ThreadPools.DECODE, ThreadPools.LOAD);
             models.close();
         }
     }
@@ -213,7 +234,8 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin,
             new ActionHandler<>(LlocoInfoAction.INSTANCE, LlocoInfoTransportAction.class),
             new ActionHandler<>(CompressAction.INSTANCE, CompressTransportAction.class),
             new ActionHandler<>(LlocoQaAction.INSTANCE, LlocoQaTransportAction.class),
-            new ActionHandler<>(DecodeAction.INSTANCE, DecodeTransportAction.class)
+            new ActionHandler<>(DecodeAction.INSTANCE, DecodeTransportAction.class),
+            new ActionHandler<>(WindowAction.INSTANCE, WindowTransportAction.class)
         );
     }
 

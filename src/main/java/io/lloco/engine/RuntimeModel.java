@@ -245,21 +245,37 @@ public final class RuntimeModel implements ModelService.LoadedModel {
             int[] lengths = segmentLengths.get(d);
             float[] all = out.get(d).data();
             List<Segment> segs = new ArrayList<>(lengths.length);
-            int tokenAt = 0;
-            int charAt = 0;
-            String text = texts.get(d);
+            List<int[]> spans = spans(texts.get(d), charEnds.get(d), lengths);
             for (int k = 0; k < lengths.length; k++) {
-                int last = tokenAt + lengths[k] - 1;
-                int end = k == lengths.length - 1 ? text.length() : Math.max(charAt, charEnds.get(d)[last]);
                 float[] block = new float[l * h];
                 System.arraycopy(all, k * l * h, block, 0, l * h);
-                segs.add(new Segment(charAt, end, lengths[k], block));
-                charAt = end;
-                tokenAt += lengths[k];
+                segs.add(new Segment(spans.get(k)[0], spans.get(k)[1], lengths[k], block));
             }
             result.add(new Encoded(n, segs));
         }
         return result;
+    }
+
+    @Override
+    public List<int[]> segmentSpans(String text, int segmentTokens, Segmentation.Boundary boundary) {
+        Encoding e = tokenizer.encode(text, false, false);
+        int[] ends = tokenEnds(e.getCharTokenSpans(), text.length());
+        return spans(text, ends, Segmentation.lengths(text, ends, segmentTokens, boundary));
+    }
+
+    /** Character spans of segments of {@code lengths} tokens: contiguous, the last one ending at the text's end. */
+    private static List<int[]> spans(String text, int[] charEnds, int[] lengths) {
+        List<int[]> out = new ArrayList<>(lengths.length);
+        int tokenAt = 0;
+        int charAt = 0;
+        for (int k = 0; k < lengths.length; k++) {
+            int last = tokenAt + lengths[k] - 1;
+            int end = k == lengths.length - 1 ? text.length() : Math.max(charAt, charEnds[last]);
+            out.add(new int[]{charAt, end});
+            charAt = end;
+            tokenAt += lengths[k];
+        }
+        return out;
     }
 
     /** Each token's exclusive character end (a token without a span ends where the one before it did). */

@@ -38,4 +38,11 @@ public interface SummaryEncoder {
      * whole sentences up to {@code segmentTokens} tokens ({@link Segmentation}).
      */
     List<Encoded> encode(List<String> texts, int segmentTokens, boolean independent, Segmentation.Boundary boundary);
+
+    /**
+     * The character spans {@code [start, end)} of the segments {@link #encode} would cut from {@code text}, without
+     * compressing: tokenization and segmentation only (cheap beside compression), so limits on the stored form can be
+     * checked before the model runs.
+     */
+    List<int[]> segmentSpans(String text, int segmentTokens, Segmentation.Boundary boundary);
 }

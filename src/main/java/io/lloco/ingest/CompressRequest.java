@@ -38,7 +38,9 @@ public class CompressRequest extends ActionRequest {
         boolean independent = in.readBoolean();
         Segmentation.Boundary boundary = in.readEnum(Segmentation.Boundary.class);
         int maxTokens = in.readVInt();
-        this.job = new CompressService.Job(model, field, texts, segmentTokens, independent, boundary, maxTokens);
+        long maxNested = in.readVLong();
+        boolean sentences = in.readBoolean();
+        this.job = new CompressService.Job(model, field, texts, segmentTokens, independent, boundary, maxTokens, maxNested, sentences);
         this.routed = in.readBoolean();
     }
 
@@ -52,6 +54,8 @@ public class CompressRequest extends ActionRequest {
         out.writeBoolean(job.independent());
         out.writeEnum(job.boundary());
         out.writeVInt(job.maxTokens());
+        out.writeVLong(job.maxNestedObjects());
+        out.writeBoolean(job.indexSentences());
         out.writeBoolean(routed);
     }
 

@@ -38,6 +38,9 @@ public interface CompressService {
      * @param independent compress each segment alone instead of accumulating summaries
      * @param boundary where segments are cut: every segment length, or after whole sentences
      * @param maxTokens documents over this many tokens fail alone
+     * @param maxNestedObjects documents whose segments and sentences would be more nested objects than this fail alone,
+     *     before compression ({@code index.mapping.nested_objects.limit} of the target index; 0: no check)
+     * @param indexSentences whether each segment's sentences are stored (nested objects too)
      */
     record Job(
         String model,
@@ -46,7 +49,9 @@ public interface CompressService {
         Integer segmentTokens,
         boolean independent,
         Segmentation.Boundary boundary,
-        int maxTokens) {
+        int maxTokens,
+        long maxNestedObjects,
+        boolean indexSentences) {
     }
 
     /** One document's outcome: its compressed form, or why it failed. */

@@ -11,8 +11,8 @@ import org.opensearch.core.action.ActionListener;
 import org.opensearch.tasks.Task;
 import org.opensearch.transport.TransportService;
 
-import io.lloco.LlocoPlugin;
 import io.lloco.common.LlocoSettings;
+import io.lloco.common.ThreadPools;
 import io.lloco.routing.InferenceRouter;
 
 /**
@@ -37,7 +37,7 @@ public class CompressTransportAction extends HandledTransportAction<CompressRequ
         RoutedCompressService service,
         LlocoSettings settings
     ) {
-        super(CompressAction.NAME, transportService, actionFilters, CompressRequest::new, LlocoPlugin.COMPRESS_POOL);
+        super(CompressAction.NAME, transportService, actionFilters, CompressRequest::new, ThreadPools.COMPRESS);
         this.service = service;
         this.settings = settings;
         this.router = router;

@@ -5,7 +5,6 @@
 package io.lloco.ingest;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -13,15 +12,22 @@ import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
+import java.util.function.ToLongFunction;
 
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.rest.RestStatus;
 import org.opensearch.ingest.AbstractBatchingProcessor;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
 
+import io.lloco.common.LlocoException;
 import io.lloco.engine.ModelInfo;
 import io.lloco.engine.SummaryEncoder;
 import io.lloco.runtime.compress.Segmentation;
+import io.lloco.store.CompressionMode;
+import io.lloco.store.StoredDocument;
+import io.lloco.store.SummaryBlock;
+import io.lloco.store.SummaryDtype;
 
 /**
  * {@code lloco_compress}: compresses a long text field into per-segment summary embeddings, stored under
@@ -33,39 +39,15 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
     /** Processor type. */
     public static final String TYPE = "lloco_compress";
 
-    /** Compression modes. */
-    public enum Mode {
-
-        /** Each segment sees the summaries of all earlier segments (as the released LLoCO adapters expect). */
-        ACCUMULATE,
-        /** Each segment is compressed alone (segment-level retrieval, re-finetuned adapters). */
-        INDEPENDENT;
-
-        /** Name as written in configs and documents. */
-        public String value() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-
-        /** Parses a mode; the error lists the accepted values. */
-        public static Mode parse(String s) {
-            for (Mode m : values()) {
-                if (m.value().equals(s)) {
-                    return m;
-                }
-            }
-            throw new IllegalArgumentException("unknown mode [" + s + "]; use [accumulate] or [independent]");
-        }
-    }
-
     /** Processor configuration, already validated by the factory. */
     public record Config(
         String field,
         String targetField,
         String model,
         Integer segmentTokens,
-        Mode mode,
+        CompressionMode mode,
         Segmentation.Boundary boundary,
-        SummaryCodec.Dtype storage,
+        SummaryDtype storage,
         Integer maxTokens,
         boolean ignoreMissing,
         boolean indexSentences) {
@@ -75,6 +57,7 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
     private final CompressService compressor;
     private final Executor executor;
     private final IntSupplier nodeMaxTokens;
+    private final ToLongFunction<String> nestedObjectsLimit;
 
     LlocoCompressProcessor(
         String tag,
@@ -83,13 +66,15 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
         Config config,
         CompressService compressor,
         Executor executor,
-        IntSupplier nodeMaxTokens
+        IntSupplier nodeMaxTokens,
+        ToLongFunction<String> nestedObjectsLimit
     ) {
         super(tag, description, batchSize);
         this.config = config;
         this.compressor = compressor;
         this.executor = executor;
         this.nodeMaxTokens = nodeMaxTokens;
+        this.nestedObjectsLimit = nestedObjectsLimit;
     }
 
     @Override
@@ -128,6 +113,7 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
     private void compressBatch(List<IngestDocumentWrapper> docs, Consumer<List<IngestDocumentWrapper>> handler) {
         List<IngestDocumentWrapper> todo = new ArrayList<>();
         List<String> texts = new ArrayList<>();
+        long nestedLimit = Long.MAX_VALUE;
         int maxTokens = config.maxTokens() != null ? Math.min(config.maxTokens(), nodeMaxTokens.getAsInt()) : nodeMaxTokens.getAsInt();
         for (IngestDocumentWrapper w : docs) {
             try {
@@ -137,6 +123,8 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
                 }
                 todo.add(w);
                 texts.add(text);
+                // the documents of one batch may go to different indices: the strictest limit applies to all
+                nestedLimit = Math.min(nestedLimit, nestedObjectsLimit.applyAsLong(indexOf(w.getIngestDocument())));
             } catch (Exception e) {
                 w.update(w.getIngestDocument(), e);
             }
@@ -150,9 +138,11 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
             config.field(),
             texts,
             config.segmentTokens(),
-            config.mode() == Mode.INDEPENDENT,
+            config.mode() == CompressionMode.INDEPENDENT,
             config.boundary(),
-            maxTokens
+            maxTokens,
+            nestedLimit == Long.MAX_VALUE ? 0 : nestedLimit,
+            config.indexSentences()
         );
         ActionListener<CompressService.Result> listener = ActionListener.wrap(result -> {
             for (int i = 0; i < todo.size(); i++) {
@@ -208,41 +198,66 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
         );
     }
 
+    /** The index a document goes to ({@code _index}), or null. */
+    private static String indexOf(IngestDocument doc) {
+        Object index = doc.getSourceAndMetadata().get(IngestDocument.Metadata.INDEX.getFieldName());
+        return index == null ? null : index.toString();
+    }
+
     private Map<String, Object> stored(ModelInfo info, int segmentTokens, String text, SummaryEncoder.Encoded enc) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("model", info.id());
-        out.put("fingerprint", info.fingerprint());
-        out.put("source_field", config.field());
-        out.put("mode", config.mode().value());
-        out.put("dtype", config.storage().value());
-        out.put("tokens", enc.tokens());
-        out.put("segment_tokens", segmentTokens);
-        out.put("segment_boundary", config.boundary().value());
-        out.put("summary_length", info.summaryLength());
-        out.put("hidden", info.hidden());
-        out.put("segment_count", enc.segments().size());
-        List<Map<String, Object>> segs = new ArrayList<>(enc.segments().size());
+        List<StoredDocument.Segment> segs = new ArrayList<>(enc.segments().size());
         int ord = 0;
         for (SummaryEncoder.Segment s : enc.segments()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("ord", ord++);
-            m.put("start", s.startChar());
-            m.put("end", s.endChar());
-            m.put("tokens", s.tokens());
+            if (config.storage() == SummaryDtype.FLOAT16) {
+                int over = SummaryBlock.firstOverHalfRange(s.summaries());
+                if (over >= 0) {
+                    throw new LlocoException(
+                        String.format(
+                            Locale.ROOT,
+                            "segment %d of field [%s]: summary value %s (row %d) is beyond float16's range; set the processor's [storage] to [float32]",
+                            ord,
+                            config.field(),
+                            s.summaries()[over],
+                            over / info.hidden()
+                        ),
+                        RestStatus.BAD_REQUEST
+                    );
+                }
+            }
             String segText = text.substring(s.startChar(), s.endChar());
-            m.put("text", segText);
+            List<String> sentences = null;
             if (config.indexSentences()) {
                 // one nested object per sentence, so _lloco_qa can rank a segment by its best-matching sentence
-                List<Map<String, Object>> sentences = new ArrayList<>();
+                sentences = new ArrayList<>();
                 for (int[] span : Segmentation.sentences(segText)) {
-                    sentences.add(Map.of("text", segText.substring(span[0], span[1])));
+                    sentences.add(segText.substring(span[0], span[1]));
                 }
-                m.put("sentences", sentences);
             }
-            m.put("summaries", SummaryCodec.encode(s.summaries(), config.storage()));
-            segs.add(m);
+            segs.add(
+                new StoredDocument.Segment(
+                    ord++,
+                    s.startChar(),
+                    s.endChar(),
+                    s.tokens(),
+                    segText,
+                    sentences,
+                    SummaryBlock.toBytes(s.summaries(), config.storage())
+                )
+            );
         }
-        out.put("segments", segs);
-        return out;
+        StoredDocument.Header header = new StoredDocument.Header(
+            info.id(),
+            info.fingerprint(),
+            config.field(),
+            config.mode(),
+            config.storage(),
+            enc.tokens(),
+            segmentTokens,
+            config.boundary().value(),
+            info.summaryLength(),
+            info.hidden(),
+            segs.size()
+        );
+        return new StoredDocument(header, segs).toSource();
     }
 }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 import org.opensearch.ingest.AbstractBatchingProcessor;
 import org.opensearch.ingest.ConfigurationUtils;
@@ -19,6 +20,9 @@ import org.opensearch.ingest.ConfigurationUtils;
 import io.lloco.common.LlocoSettings;
 import io.lloco.engine.ModelService;
 import io.lloco.runtime.compress.Segmentation;
+import io.lloco.store.CompressionMode;
+import io.lloco.store.SummaryDtype;
+import io.lloco.util.Enums;
 
 /**
  * Parses {@code lloco_compress} configs with {@link ConfigurationUtils} (each read removes its key; core rejects
@@ -33,26 +37,35 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
     private final Supplier<CompressService> compressor;
     private final Supplier<Executor> executor;
     private final IntSupplier nodeMaxTokens;
+    private final ToLongFunction<String> nestedObjectsLimit;
 
-    /** A factory over late-bound services. */
-    public LlocoCompressProcessorFactory(Supplier<CompressService> compressor, Supplier<Executor> executor, IntSupplier nodeMaxTokens) {
+    /**
+     * A factory over late-bound services.
+     *
+     * @param nestedObjectsLimit the {@code index.mapping.nested_objects.limit} of an index (or alias) by name
+     */
+    public LlocoCompressProcessorFactory(
+        Supplier<CompressService> compressor,
+        Supplier<Executor> executor,
+        IntSupplier nodeMaxTokens,
+        ToLongFunction<String> nestedObjectsLimit
+    ) {
         super(LlocoCompressProcessor.TYPE);
         this.compressor = compressor;
         this.executor = executor;
         this.nodeMaxTokens = nodeMaxTokens;
+        this.nestedObjectsLimit = nestedObjectsLimit;
     }
 
     @Override
     protected AbstractBatchingProcessor newProcessor(String tag, String description, int batchSize, Map<String, Object> config) {
         String type = LlocoCompressProcessor.TYPE;
         String field = readStringProperty(type, tag, config, "field");
+        if (field.isBlank()) {
+            throw newConfigurationException(type, tag, "field", "must name the text field to compress");
+        }
         String targetField = readStringProperty(type, tag, config, "target_field", "lloco");
-        if (targetField.isBlank()) {
-            throw newConfigurationException(type, tag, "target_field", "must not be empty");
-        }
-        if (targetField.equals(field)) {
-            throw newConfigurationException(type, tag, "target_field", "must differ from [field]: the text would be overwritten");
-        }
+        checkTargetField(type, tag, field, targetField);
         String model = readStringProperty(type, tag, config, "model", ModelService.EMBEDDED_MODEL);
         CompressService service = compressor.get();
         if (service == null) {
@@ -68,23 +81,23 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
             );
         }
         Integer segmentTokens = readOptionalInt(type, tag, config, "segment_tokens", 16, MAX_SEGMENT_TOKENS);
-        LlocoCompressProcessor.Mode mode;
+        CompressionMode mode;
         try {
-            mode = LlocoCompressProcessor.Mode.parse(readStringProperty(type, tag, config, "mode", "accumulate"));
+            mode = CompressionMode.parse("mode", readStringProperty(type, tag, config, "mode", "accumulate"));
         } catch (IllegalArgumentException e) {
-            throw newConfigurationException(type, tag, "mode", e.getMessage());
+            throw newConfigurationException(type, tag, "mode", Enums.withoutField(e));
         }
         Segmentation.Boundary boundary;
         try {
             boundary = Segmentation.Boundary.parse(readStringProperty(type, tag, config, "segment_boundary", "tokens"));
         } catch (IllegalArgumentException e) {
-            throw newConfigurationException(type, tag, "segment_boundary", e.getMessage());
+            throw newConfigurationException(type, tag, "segment_boundary", Enums.withoutField(e));
         }
-        SummaryCodec.Dtype storage;
+        SummaryDtype storage;
         try {
-            storage = SummaryCodec.Dtype.parse(readStringProperty(type, tag, config, "storage", "float16"));
+            storage = SummaryDtype.parse("storage", readStringProperty(type, tag, config, "storage", "float16"));
         } catch (IllegalArgumentException e) {
-            throw newConfigurationException(type, tag, "storage", e.getMessage());
+            throw newConfigurationException(type, tag, "storage", Enums.withoutField(e));
         }
         int nodeMax = nodeMaxTokens.getAsInt();
         Integer maxTokens = readOptionalInt(type, tag, config, "max_tokens", 1, Integer.MAX_VALUE);
@@ -116,8 +129,43 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
             ),
             service,
             executor.get(),
-            nodeMaxTokens
+            nodeMaxTokens,
+            nestedObjectsLimit
         );
+    }
+
+    /**
+     * {@code target_field} must be an ordinary field path: not a metadata field ({@code _id}, {@code _source}, ...),
+     * not the text field, and neither inside the other (writing {@code body.lloco} would turn the text into an object;
+     * compressing {@code lloco.text} would overwrite it with its own summaries), so a bad config fails when the pipeline
+     * is created, not on every document.
+     */
+    static void checkTargetField(String type, String tag, String field, String target) {
+        if (target.isBlank()) {
+            throw newConfigurationException(type, tag, "target_field", "must not be empty");
+        }
+        if (target.startsWith("_") || target.contains("._")) {
+            throw newConfigurationException(
+                type,
+                tag,
+                "target_field",
+                "[" + target + "] is or is under a metadata field (a name starting with _); use an ordinary field such as [lloco]"
+            );
+        }
+        if (target.startsWith(".") || target.endsWith(".") || target.contains("..")) {
+            throw newConfigurationException(type, tag, "target_field", "[" + target + "] is not a valid field path");
+        }
+        if (target.equals(field)) {
+            throw newConfigurationException(type, tag, "target_field", "must differ from [field]: the text would be overwritten");
+        }
+        if (target.startsWith(field + ".") || field.startsWith(target + ".")) {
+            throw newConfigurationException(
+                type,
+                tag,
+                "target_field",
+                "[" + target + "] and [field] [" + field + "] are inside one another: the compressed form and the text need separate fields"
+            );
+        }
     }
 
     private static Integer readOptionalInt(String type, String tag, Map<String, Object> config, String key, int min, int max) {

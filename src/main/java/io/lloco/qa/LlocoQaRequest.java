@@ -9,7 +9,6 @@ import static org.opensearch.action.ValidateActions.addValidationError;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import org.opensearch.action.ActionRequest;
@@ -26,6 +25,10 @@ import org.opensearch.index.query.AbstractQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.tasks.Task;
 
+import io.lloco.decode.DecodeOptions;
+import io.lloco.decode.DecodeTask;
+import io.lloco.util.Enums;
+
 /** {@code POST /{index}/_lloco_qa}: a question, how to select its sources, and decoding options. */
 public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Replaceable {
 
@@ -39,7 +42,12 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
 
         /** Name as written in requests. */
         public String value() {
-            return name().toLowerCase(Locale.ROOT);
+            return Enums.value(this);
+        }
+
+        /** Parses a granularity; the error names the field and lists the accepted values. */
+        public static Granularity parse(String s) {
+            return Enums.parse(Granularity.class, "granularity", s);
         }
     }
 
@@ -60,6 +68,20 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     public static final int MAX_ANSWER_BEAMS = 8;
     /** Largest {@code sentence_boost}. */
     public static final double MAX_SENTENCE_BOOST = 100;
+    /** Longest question, in characters (the retrieval query and the prompt both grow with it). */
+    public static final int MAX_QUESTION_CHARS = 4096;
+    /** Most options of a multiple-choice question (lettered A to Z). */
+    public static final int MAX_CHOICES = 26;
+    /** Longest option, in characters. */
+    public static final int MAX_CHOICE_CHARS = 1024;
+    /** Most stop strings. */
+    public static final int MAX_STOP = 16;
+    /** Longest stop string, in characters. */
+    public static final int MAX_STOP_CHARS = 256;
+    /** Longest document id (OpenSearch's own limit on {@code _id}, in bytes). */
+    public static final int MAX_ID_BYTES = 512;
+    /** Largest {@code max_summary_positions}. */
+    public static final int MAX_SUMMARY_POSITIONS = 1_000_000;
 
     private String[] indices;
     private IndicesOptions indicesOptions = IndicesOptions.strictExpandOpenAndForbidClosed();
@@ -75,17 +97,18 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     private int answerCandidates = 1;
     private int answerBeams = 1;
     private Integer answerCandidatesMax;
+    private boolean truncate = true;
     private String targetField = "lloco";
     private String template;
     private List<String> choices = List.of();
-    private int maxNewTokens = QaOptions.DEFAULT_MAX_NEW_TOKENS;
+    private int maxNewTokens = DecodeOptions.DEFAULT_MAX_NEW_TOKENS;
     private double temperature = 0;
     private double topP = 1;
     private long seed = 0;
     private List<String> stop = List.of();
     private String adapter;
-    private QaOptions.Mode mode = QaOptions.Mode.LLOCO;
-    private QaOptions.ChoiceMode choiceMode = QaOptions.ChoiceMode.GENERATE;
+    private DecodeOptions.Mode mode = DecodeOptions.Mode.LLOCO;
+    private DecodeOptions.ChoiceMode choiceMode = DecodeOptions.ChoiceMode.GENERATE;
 
     private static final ObjectParser<LlocoQaRequest, Void> PARSER = new ObjectParser<>("lloco_qa", false, null);
     static {
@@ -93,7 +116,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         PARSER.declareStringArray((r, v) -> r.docIds = v, new ParseField("doc_ids"));
         PARSER.declareObject((r, v) -> r.query = v, (p, c) -> AbstractQueryBuilder.parseInnerQueryBuilder(p), new ParseField("query"));
         PARSER.declareInt((r, v) -> r.size = v, new ParseField("size"));
-        PARSER.declareString((r, v) -> r.granularity = parseGranularity(v), new ParseField("granularity"));
+        PARSER.declareString((r, v) -> r.granularity = Granularity.parse(v), new ParseField("granularity"));
         PARSER.declareInt((r, v) -> r.topSegments = v, new ParseField("top_segments"));
         PARSER.declareInt((r, v) -> r.maxSummaryPositions = v, new ParseField("max_summary_positions"));
         PARSER.declareDouble((r, v) -> r.sentenceBoost = v, new ParseField("sentence_boost"));
@@ -101,6 +124,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         PARSER.declareInt((r, v) -> r.answerCandidates = v, new ParseField("answer_candidates"));
         PARSER.declareInt((r, v) -> r.answerBeams = v, new ParseField("answer_beams"));
         PARSER.declareInt((r, v) -> r.answerCandidatesMax = v, new ParseField("answer_candidates_max"));
+        PARSER.declareBoolean((r, v) -> r.truncate = v, new ParseField("truncate"));
         PARSER.declareString((r, v) -> r.targetField = v, new ParseField("target_field"));
         PARSER.declareString((r, v) -> r.template = v, new ParseField("template"));
         PARSER.declareStringArray((r, v) -> r.choices = v, new ParseField("choices"));
@@ -110,8 +134,8 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         PARSER.declareLong((r, v) -> r.seed = v, new ParseField("seed"));
         PARSER.declareStringArray((r, v) -> r.stop = v, new ParseField("stop"));
         PARSER.declareString((r, v) -> r.adapter = v, new ParseField("adapter"));
-        PARSER.declareString((r, v) -> r.mode = QaOptions.Mode.parse(v), new ParseField("mode"));
-        PARSER.declareString((r, v) -> r.choiceMode = QaOptions.ChoiceMode.parse(v), new ParseField("choice_mode"));
+        PARSER.declareString((r, v) -> r.mode = DecodeOptions.Mode.parse(v), new ParseField("mode"));
+        PARSER.declareString((r, v) -> r.choiceMode = DecodeOptions.ChoiceMode.parse(v), new ParseField("choice_mode"));
     }
 
     /** An empty request for {@code indices}. */
@@ -119,20 +143,63 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         this.indices = indices;
     }
 
+    /** Fields of {@code ext.lloco} in a search: everything but what the {@code lloco_answer} processor decides. */
+    public static final java.util.Set<String> EXT_FIELDS = java.util.Set.of(
+        "question",
+        "template",
+        "choices",
+        "choice_mode",
+        "granularity",
+        "top_segments",
+        "max_summary_positions",
+        "truncate",
+        "sentence_boost",
+        "match_choices",
+        "answer_candidates",
+        "answer_candidates_max",
+        "answer_beams",
+        "max_new_tokens",
+        "temperature",
+        "top_p",
+        "seed",
+        "stop",
+        "adapter",
+        "mode"
+    );
+
+    /**
+     * A request from the {@code ext.lloco} object of a search, parsed as strictly as a {@code _lloco_qa} body: an
+     * unknown field, or one the processor decides ({@code doc_ids}, {@code query}, {@code size}, {@code target_field}),
+     * is a 400 naming it.
+     */
+    public static LlocoQaRequest fromExt(Map<String, Object> ext, String... indices) throws IOException {
+        for (String key : ext.keySet()) {
+            if (EXT_FIELDS.contains(key) == false) {
+                throw new IllegalArgumentException(
+                    "[ext.lloco] does not take [" + key + "]; it takes " + new java.util.TreeSet<>(EXT_FIELDS)
+                        + " (documents, size and target_field come from the search and the lloco_answer processor)"
+                );
+            }
+        }
+        try (
+            XContentParser p = org.opensearch.common.xcontent.json.JsonXContent.jsonXContent.createParser(
+                org.opensearch.core.xcontent.NamedXContentRegistry.EMPTY,
+                org.opensearch.core.xcontent.DeprecationHandler.THROW_UNSUPPORTED_OPERATION,
+                org.opensearch.core.common.bytes.BytesReference.bytes(
+                    org.opensearch.common.xcontent.json.JsonXContent.contentBuilder().map(ext)
+                ).streamInput()
+            )) {
+            return parse(p, indices);
+        } catch (org.opensearch.core.xcontent.XContentParseException e) {
+            throw new IllegalArgumentException("[ext.lloco] " + org.opensearch.ExceptionsHelper.detailedMessage(e), e);
+        }
+    }
+
     /** Parses a body strictly: unknown fields fail with 400 naming them. */
     public static LlocoQaRequest parse(XContentParser parser, String... indices) throws IOException {
         LlocoQaRequest r = new LlocoQaRequest(indices);
         PARSER.parse(parser, r, null);
         return r;
-    }
-
-    private static Granularity parseGranularity(String v) {
-        for (Granularity g : Granularity.values()) {
-            if (g.value().equals(v)) {
-                return g;
-            }
-        }
-        throw new IllegalArgumentException("[granularity] must be one of [document, segment], got [" + v + "]");
     }
 
     /** Wire constructor. */
@@ -151,8 +218,9 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         matchChoices = in.readBoolean();
         answerCandidates = in.readVInt();
         answerCandidatesMax = in.readOptionalVInt();
+        truncate = in.readBoolean();
         targetField = in.readString();
-        QaOptions o = QaOptions.readFrom(in);
+        DecodeOptions o = DecodeOptions.readFrom(in);
         template = o.template();
         choices = o.choices();
         maxNewTokens = o.maxNewTokens();
@@ -182,6 +250,7 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         out.writeBoolean(matchChoices);
         out.writeVInt(answerCandidates);
         out.writeOptionalVInt(answerCandidatesMax);
+        out.writeBoolean(truncate);
         out.writeString(targetField);
         options().writeTo(out);
     }
@@ -191,6 +260,12 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         ActionRequestValidationException e = null;
         if (question == null || question.isBlank()) {
             e = addValidationError("Field [question] is required and must not be empty", e);
+        } else if (question.length() > MAX_QUESTION_CHARS) {
+            e = addValidationError(
+                "Field [question] has " + question.length() + " characters, over the limit of " + MAX_QUESTION_CHARS
+                    + "; put long context into the index, not the question",
+                e
+            );
         }
         if (indices == null || indices.length == 0) {
             e = addValidationError("an index is required: POST /{index}/_lloco_qa", e);
@@ -201,13 +276,22 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         if (docIds.isEmpty() == false && query != null) {
             e = addValidationError("Fields [doc_ids] and [query] are mutually exclusive", e);
         }
-        if (maxNewTokens < 1 || maxNewTokens > QaOptions.MAX_NEW_TOKENS_LIMIT) {
+        if (docIds.size() > MAX_SIZE) {
+            e = addValidationError("Field [doc_ids] lists " + docIds.size() + " ids, at most " + MAX_SIZE + " are read", e);
+        }
+        for (String id : docIds) {
+            if (id == null || id.isEmpty() || id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_ID_BYTES) {
+                e = addValidationError("Field [doc_ids] holds an empty id or one over " + MAX_ID_BYTES + " bytes", e);
+                break;
+            }
+        }
+        if (maxNewTokens < 1 || maxNewTokens > DecodeOptions.MAX_NEW_TOKENS_LIMIT) {
             e = addValidationError(
-                "Field [max_new_tokens] must be between 1 and " + QaOptions.MAX_NEW_TOKENS_LIMIT + ", got [" + maxNewTokens + "]",
+                "Field [max_new_tokens] must be between 1 and " + DecodeOptions.MAX_NEW_TOKENS_LIMIT + ", got [" + maxNewTokens + "]",
                 e
             );
         }
-        if (temperature < 0 || temperature > 10) {
+        if ((temperature >= 0 && temperature <= 10) == false) {
             e = addValidationError("Field [temperature] must be between 0 and 10, got [" + temperature + "]", e);
         }
         if ((topP > 0 && topP <= 1) == false) {
@@ -273,37 +357,63 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
                 "Field [answer_beams] searches deterministically; set [temperature] to 0 (got [" + temperature + "])",
                 e
             );
-        } else if (answerBeams > 1 && mode != QaOptions.Mode.LLOCO) {
+        } else if (answerBeams > 1 && mode != DecodeOptions.Mode.LLOCO) {
             e = addValidationError(
                 "Field [answer_beams] applies to [mode] [lloco] (the compressed read it verifies), got [" + mode.value() + "]",
                 e
             );
         }
-        if (maxSummaryPositions != null && maxSummaryPositions < 1) {
-            e = addValidationError("Field [max_summary_positions] must be positive, got [" + maxSummaryPositions + "]", e);
+        if (maxSummaryPositions != null && (maxSummaryPositions < 1 || maxSummaryPositions > MAX_SUMMARY_POSITIONS)) {
+            e = addValidationError(
+                "Field [max_summary_positions] must be between 1 and " + MAX_SUMMARY_POSITIONS + ", got [" + maxSummaryPositions + "]",
+                e
+            );
         }
-        if (choiceMode != QaOptions.ChoiceMode.GENERATE && choices.isEmpty()) {
+        if (choices.size() == 1 || choices.size() > MAX_CHOICES) {
+            e = addValidationError(
+                "Field [choices] must hold between 2 and " + MAX_CHOICES + " options (lettered A to Z), got " + choices.size(),
+                e
+            );
+        }
+        for (String c : choices) {
+            if (c == null || c.isBlank() || c.length() > MAX_CHOICE_CHARS) {
+                e = addValidationError("Field [choices] holds an empty option or one over " + MAX_CHOICE_CHARS + " characters", e);
+                break;
+            }
+        }
+        if (stop.size() > MAX_STOP) {
+            e = addValidationError("Field [stop] holds " + stop.size() + " strings, at most " + MAX_STOP, e);
+        }
+        if (choiceMode != DecodeOptions.ChoiceMode.GENERATE && choices.isEmpty()) {
             e = addValidationError(
                 "Field [choice_mode] is [" + choiceMode.value() + "] but [choices] is empty: ranking needs the options to rank",
                 e
             );
         }
         for (String s : stop) {
-            if (s.isEmpty()) {
-                e = addValidationError("Field [stop] must not contain empty strings", e);
+            if (s == null || s.isEmpty() || s.length() > MAX_STOP_CHARS) {
+                e = addValidationError("Field [stop] must not contain empty strings or strings over " + MAX_STOP_CHARS + " characters", e);
+                break;
             }
+        }
+        if (targetField == null || targetField.isBlank() || targetField.startsWith("_")) {
+            e = addValidationError(
+                "Field [target_field] must name the field the lloco_compress processor wrote, got [" + targetField + "]",
+                e
+            );
         }
         return e;
     }
 
     @Override
     public Task createTask(long id, String type, String action, TaskId parentTaskId, Map<String, String> headers) {
-        return new QaTask(id, type, action, "lloco_qa question[" + question + "]", parentTaskId, headers);
+        String q = question == null ? "" : question.length() > 200 ? question.substring(0, 200) + "..." : question;
+        return new DecodeTask(id, type, action, "lloco_qa question[" + q + "]", parentTaskId, headers);
     }
 
     /** Decoding options. */
-    public QaOptions options() {
-        return new QaOptions(
+    public DecodeOptions options() {
+        return new DecodeOptions(
             template, new ArrayList<>(choices), maxNewTokens, temperature, topP, seed, new ArrayList<>(stop), adapter, mode,
             choiceMode, answerBeams
         );
@@ -383,6 +493,20 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     /** Summary-position budget, or null for the default (window - prompt - max_new_tokens). */
     public Integer maxSummaryPositions() {
         return maxSummaryPositions;
+    }
+
+    /**
+     * Whether segments that do not fit the window are dropped (counted in {@code usage.truncated_segments}, with a
+     * warning) rather than failing the question with a 400 ({@code "truncate": false}).
+     */
+    public boolean truncate() {
+        return truncate;
+    }
+
+    /** Sets {@code truncate}. */
+    public LlocoQaRequest truncate(boolean t) {
+        this.truncate = t;
+        return this;
     }
 
     /** Weight of a segment's best-matching sentence in its score (0: the segment text alone). */
@@ -465,13 +589,13 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
     }
 
     /** Sets how multiple-choice questions are answered. */
-    public LlocoQaRequest choiceMode(QaOptions.ChoiceMode m) {
+    public LlocoQaRequest choiceMode(DecodeOptions.ChoiceMode m) {
         this.choiceMode = m;
         return this;
     }
 
     /** Sets the decoding mode. */
-    public LlocoQaRequest mode(QaOptions.Mode m) {
+    public LlocoQaRequest mode(DecodeOptions.Mode m) {
         this.mode = m;
         return this;
     }

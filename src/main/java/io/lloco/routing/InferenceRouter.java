@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import org.opensearch.ExceptionsHelper;
 import org.opensearch.OpenSearchTimeoutException;
@@ -39,9 +40,11 @@ import io.lloco.common.LlocoException;
 
 /**
  * Sends model work to a {@code lloco} node: the one with the least outstanding requests from this node (round robin
- * on ties); on a node failure (left, disconnected, timeout, circuit breaker, queue full elsewhere) retries once on
- * another {@code lloco} node. With no {@code lloco} node the work runs here when allowed, else 503 naming the
- * setting. One instance per node.
+ * on ties). Retries once on another {@code lloco} node only when the work cannot be running on the first one: the
+ * node was unreachable, left or closed (its work died with it), or refused the work before starting it (queue full,
+ * circuit breaker, rejected execution). A timeout is never retried, so the same question is never decoded twice at
+ * once; work that should end after a while is bounded on the {@code lloco} node itself ({@code plugins.lloco.qa.timeout}).
+ * With no {@code lloco} node the work runs here when allowed, else 503 naming the setting. One instance per node.
  */
 public class InferenceRouter {
 
@@ -53,16 +56,59 @@ public class InferenceRouter {
         void run(ActionListener<Resp> listener);
     }
 
-    private final ClusterService clusterService;
-    private final TransportService transportService;
+    /** Sends one request to one node (the transport service; tests pass their own). */
+    @FunctionalInterface
+    public interface Sender {
+
+        /** Sends {@code request} to {@code node}; {@code timeout} may be null (none). */
+        <Resp extends TransportResponse> void send(
+            DiscoveryNode node,
+            String action,
+            TransportRequest request,
+            TimeValue timeout,
+            Writeable.Reader<Resp> reader,
+            ActionListener<Resp> listener
+        );
+    }
+
+    private final Supplier<ClusterState> state;
+    private final Supplier<DiscoveryNode> localNode;
+    private final Sender sender;
     private final Map<String, AtomicInteger> outstanding = new ConcurrentHashMap<>();
     private final AtomicLong roundRobin = new AtomicLong();
 
     /** A router for this node (one per node: bound as a singleton by the plugin). */
     @org.opensearch.common.inject.Inject
     public InferenceRouter(ClusterService clusterService, TransportService transportService) {
-        this.clusterService = clusterService;
-        this.transportService = transportService;
+        this(clusterService::state, clusterService::localNode, transportSender(transportService));
+    }
+
+    /** A router over explicit collaborators (tests). */
+    public InferenceRouter(Supplier<ClusterState> state, Supplier<DiscoveryNode> localNode, Sender sender) {
+        this.state = state;
+        this.localNode = localNode;
+        this.sender = sender;
+    }
+
+    private static Sender transportSender(TransportService transportService) {
+        return new Sender() {
+
+            @Override
+            public <Resp extends TransportResponse> void send(
+                DiscoveryNode node,
+                String action,
+                TransportRequest request,
+                TimeValue timeout,
+                Writeable.Reader<Resp> reader,
+                ActionListener<Resp> listener
+            ) {
+                TransportRequestOptions.Builder options = TransportRequestOptions.builder();
+                if (timeout != null) {
+                    options.withTimeout(timeout);
+                }
+                transportService.sendRequest(node, action, request, options.build(), new ActionListenerResponseHandler<>(listener, reader));
+            }
+        };
     }
 
     /** The single eligibility rule: nodes with the {@code lloco} role, sorted by id. */
@@ -121,12 +167,12 @@ public class InferenceRouter {
         String allowLocalSetting,
         ActionListener<Resp> listener
     ) {
-        DiscoveryNode self = clusterService.localNode();
+        DiscoveryNode self = localNode.get();
         if (LlocoNodeRole.has(self)) {
             local.run(listener);
             return;
         }
-        List<DiscoveryNode> nodes = eligible(clusterService.state());
+        List<DiscoveryNode> nodes = eligible(state.get());
         if (nodes.isEmpty()) {
             if (allowLocal.getAsBoolean()) {
                 local.run(listener);
@@ -167,7 +213,7 @@ public class InferenceRouter {
         }, e -> {
             counter.decrementAndGet();
             if (mayRetry && retryable(e)) {
-                List<DiscoveryNode> now = eligible(clusterService.state());
+                List<DiscoveryNode> now = eligible(state.get());
                 Set<String> ex = new java.util.HashSet<>(exclude);
                 ex.add(target.getId());
                 if (choose(now, ex) != null) {
@@ -177,26 +223,28 @@ public class InferenceRouter {
             }
             listener.onFailure(e);
         });
-        transportService.sendRequest(
-            target,
-            action,
-            request,
-            TransportRequestOptions.builder().withTimeout(timeout).build(),
-            new ActionListenerResponseHandler<>(tracked, reader)
-        );
+        try {
+            sender.send(target, action, request, timeout, reader, tracked);
+        } catch (Exception e) {
+            tracked.onFailure(e);
+        }
     }
 
-    /** Failures worth one retry on another node. */
+    /**
+     * Failures worth one retry on another node: those after which the work cannot be running on the first node. A
+     * timeout is not one of them (the work may still run there).
+     */
     static boolean retryable(Exception e) {
         Throwable t = ExceptionsHelper.unwrapCause(e);
+        if (t instanceof ReceiveTimeoutTransportException || t instanceof OpenSearchTimeoutException) {
+            return false;
+        }
         return t instanceof ConnectTransportException
             || t instanceof NodeDisconnectedException
             || t instanceof NodeNotConnectedException
-            || t instanceof ReceiveTimeoutTransportException
-            || t instanceof OpenSearchTimeoutException
             || t instanceof CircuitBreakingException
             || t instanceof OpenSearchRejectedExecutionException
-            || (t instanceof org.opensearch.node.NodeClosedException)
-            || ExceptionsHelper.status(t) == RestStatus.TOO_MANY_REQUESTS; // that node's queue is full: try another
+            || t instanceof org.opensearch.node.NodeClosedException
+            || ExceptionsHelper.status(t) == RestStatus.TOO_MANY_REQUESTS; // that node refused it before starting
     }
 }

@@ -74,7 +74,9 @@ public final class IngestBench {
             }
             double flopsPerToken = flops / tokens;
             LocalCompressService service = new LocalCompressService(models);
-            LlocoCompressProcessorFactory factory = new LlocoCompressProcessorFactory(() -> service, () -> Runnable::run, () -> 1_000_000);
+            LlocoCompressProcessorFactory factory = new LlocoCompressProcessorFactory(
+                () -> service, () -> Runnable::run, () -> 1_000_000, index -> Long.MAX_VALUE
+            );
 
             // warm up the model and libtorch at both batch sizes
             run(factory, 1, texts(model, 2, tokensPerDoc, 99));

@@ -19,7 +19,7 @@ public class CompressWireTests extends OpenSearchTestCase {
 
     public void testRequestRoundTrip() throws Exception {
         CompressService.Job job = new CompressService.Job(
-            "m", "body", List.of("a b", "ü c"), null, true, Segmentation.Boundary.SENTENCE, 77
+            "m", "body", List.of("a b", "ü c"), null, true, Segmentation.Boundary.SENTENCE, 77, 10_000L, true
         );
         CompressRequest r = new CompressRequest(job, false).asRouted();
         BytesStreamOutput out = new BytesStreamOutput();
@@ -27,7 +27,9 @@ public class CompressWireTests extends OpenSearchTestCase {
         CompressRequest back = new CompressRequest(out.bytes().streamInput());
         assertTrue(back.routed());
         assertEquals(job, back.job());
-        CompressService.Job job2 = new CompressService.Job("m", "body", List.of("x"), 16, false, Segmentation.Boundary.TOKENS, 5);
+        CompressService.Job job2 = new CompressService.Job(
+            "m", "body", List.of("x"), 16, false, Segmentation.Boundary.TOKENS, 5, 0L, false
+        );
         out = new BytesStreamOutput();
         new CompressRequest(job2, false).writeTo(out);
         CompressRequest back2 = new CompressRequest(out.bytes().streamInput());
@@ -35,7 +37,8 @@ public class CompressWireTests extends OpenSearchTestCase {
         assertEquals(Integer.valueOf(16), back2.job().segmentTokens());
         assertEquals(Segmentation.Boundary.TOKENS, back2.job().boundary());
         assertNotNull(
-            new CompressRequest(new CompressService.Job("", "f", List.of(), null, false, Segmentation.Boundary.TOKENS, 1), false).validate()
+            new CompressRequest(new CompressService.Job("", "f", List.of(), null, false, Segmentation.Boundary.TOKENS, 1, 0L, false), false)
+                .validate()
         );
     }
 

@@ -24,6 +24,8 @@ import io.lloco.engine.ModelRegistry;
 import io.lloco.engine.ModelService;
 import io.lloco.engine.RuntimeModel;
 import io.lloco.engine.SummaryEncoder;
+import io.lloco.store.SummaryBlock;
+import io.lloco.store.SummaryDtype;
 import io.lloco.testing.TestModels;
 
 /** The processor over a real (random) AutoCompressor checkpoint loaded through the model service. */
@@ -47,7 +49,7 @@ public class LlocoCompressProcessorTests extends OpenSearchTestCase {
 
     private LlocoCompressProcessorFactory factory(int nodeMax) {
         LocalCompressService service = new LocalCompressService(models);
-        return new LlocoCompressProcessorFactory(() -> service, () -> Runnable::run, () -> nodeMax);
+        return new LlocoCompressProcessorFactory(() -> service, () -> Runnable::run, () -> nodeMax, index -> 10_000L);
     }
 
     private LlocoCompressProcessor processor(Map<String, Object> config, int nodeMax) throws Exception {
@@ -103,7 +105,8 @@ public class LlocoCompressProcessorTests extends OpenSearchTestCase {
         // stored summaries = what the model computes for the text (float32 storage: exact)
         SummaryEncoder.Encoded direct = models.get("test-ac").encode(List.of(body), 16, false).get(0);
         for (int k = 0; k < segs.size(); k++) {
-            float[] stored = SummaryCodec.decode((String) segs.get(k).get("summaries"), SummaryCodec.Dtype.FLOAT32);
+            float[] stored = SummaryBlock
+                .toFloats(java.util.Base64.getDecoder().decode((String) segs.get(k).get("summaries")), SummaryDtype.FLOAT32);
             assertEquals(4 * 32, stored.length);
             assertArrayEquals(direct.segments().get(k).summaries(), stored, 1e-5f);
         }
@@ -212,7 +215,7 @@ public class LlocoCompressProcessorTests extends OpenSearchTestCase {
     }
 
     private static float[] f32(Map<String, Object> segment) {
-        return SummaryCodec.decode((String) segment.get("summaries"), SummaryCodec.Dtype.FLOAT32);
+        return SummaryBlock.toFloats(java.util.Base64.getDecoder().decode((String) segment.get("summaries")), SummaryDtype.FLOAT32);
     }
 
     public void testBadDocumentsFailAloneInABatch() throws Exception {
@@ -258,13 +261,23 @@ public class LlocoCompressProcessorTests extends OpenSearchTestCase {
         LlocoCompressProcessorFactory f = factory(1000);
         assertConfigError(f, Map.of(), "field", "required property is missing");
         assertConfigError(f, Map.of("field", "body", "model", "nope"), "model", "unknown model [nope]");
-        assertConfigError(f, Map.of("field", "body", "model", "test-ac", "mode", "sideways"), "mode", "[accumulate] or [independent]");
-        assertConfigError(f, Map.of("field", "body", "model", "test-ac", "storage", "int8"), "storage", "[float16] or [float32]");
+        assertConfigError(
+            f,
+            Map.of("field", "body", "model", "test-ac", "mode", "sideways"),
+            "mode",
+            "must be one of [accumulate, independent], got [sideways]"
+        );
+        assertConfigError(
+            f,
+            Map.of("field", "body", "model", "test-ac", "storage", "int8"),
+            "storage",
+            "must be one of [float16, float32], got [int8]"
+        );
         assertConfigError(
             f,
             Map.of("field", "body", "model", "test-ac", "segment_boundary", "words"),
             "segment_boundary",
-            "[tokens] or [sentence]"
+            "must be one of [tokens, sentence], got [words]"
         );
         assertConfigError(f, Map.of("field", "body", "model", "test-ac", "segment_tokens", 0), "segment_tokens", "between 16 and 8192");
         assertConfigError(f, Map.of("field", "body", "model", "test-ac", "segment_tokens", "many"), "segment_tokens", "must be an integer");
@@ -275,6 +288,12 @@ public class LlocoCompressProcessorTests extends OpenSearchTestCase {
             "plugins.lloco.ingest.max_tokens"
         );
         assertConfigError(f, Map.of("field", "body", "target_field", "body", "model", "test-ac"), "target_field", "must differ");
+        assertConfigError(f, Map.of("field", "body", "target_field", "_id", "model", "test-ac"), "target_field", "metadata field");
+        assertConfigError(f, Map.of("field", "body", "target_field", "_source", "model", "test-ac"), "target_field", "metadata field");
+        assertConfigError(f, Map.of("field", "body", "target_field", "body.sub", "model", "test-ac"), "target_field", "inside one another");
+        assertConfigError(f, Map.of("field", "lloco.text", "model", "test-ac"), "target_field", "inside one another");
+        assertConfigError(f, Map.of("field", "", "model", "test-ac"), "field", "must name the text field");
+        assertConfigError(f, Map.of("field", "body", "target_field", "a..b", "model", "test-ac"), "target_field", "not a valid field path");
     }
 
     public void testUnknownKeysAreLeftForCoreToReject() throws Exception {

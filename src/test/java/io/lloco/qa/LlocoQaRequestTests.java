@@ -13,6 +13,8 @@ import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.test.OpenSearchTestCase;
 
+import io.lloco.decode.DecodeOptions;
+
 public class LlocoQaRequestTests extends OpenSearchTestCase {
 
     private static LlocoQaRequest parse(String json) throws Exception {
@@ -68,12 +70,12 @@ public class LlocoQaRequestTests extends OpenSearchTestCase {
         assertEquals(3, cands.answerCandidatesMax());
         assertEquals("Where?", back.matchText());
         assertEquals(r.options(), back.options());
-        assertEquals(QaOptions.ChoiceMode.RANK, back.options().choiceMode());
-        assertEquals(QaOptions.Mode.FULL_CONTEXT, back.options().mode());
+        assertEquals(DecodeOptions.ChoiceMode.RANK, back.options().choiceMode());
+        assertEquals(DecodeOptions.Mode.FULL_CONTEXT, back.options().mode());
         assertEquals(List.of("x", "y"), back.options().choices());
         // defaults
         LlocoQaRequest d = parse("{\"question\":\"q\"}");
-        assertEquals(QaOptions.ChoiceMode.GENERATE, d.options().choiceMode());
+        assertEquals(DecodeOptions.ChoiceMode.GENERATE, d.options().choiceMode());
         assertEquals(LlocoQaRequest.MAX_TOP_SEGMENTS, d.topSegments());
         assertEquals(LlocoQaRequest.DEFAULT_SENTENCE_BOOST, d.sentenceBoost(), 0.0);
         assertTrue(d.matchChoices());
@@ -110,7 +112,7 @@ public class LlocoQaRequestTests extends OpenSearchTestCase {
         assertTrue(parse("{\"question\":\"q\",\"choice_mode\":\"rank\"}").validate().getMessage().contains("[choice_mode] is [rank]"));
         assertTrue(parse("{\"question\":\"q\",\"choice_mode\":\"cloze\"}").validate().getMessage().contains("[choice_mode] is [cloze]"));
         assertEquals(
-            QaOptions.ChoiceMode.CLOZE,
+            DecodeOptions.ChoiceMode.CLOZE,
             parse("{\"question\":\"q\",\"choices\":[\"a\"],\"choice_mode\":\"cloze\"}").options().choiceMode()
         );
         assertTrue(parse("{\"question\":\"q\",\"top_segments\":2}").validate().getMessage().contains("[top_segments] needs [granularity]"));

@@ -61,7 +61,7 @@ public class QaFailoverIT extends LlocoIntegTestCase {
         AtomicReference<Object> result = new AtomicReference<>();
         Thread asker = new Thread(() -> {
             try {
-                result.set(internalCluster().client(data).execute(LlocoQaAction.INSTANCE, question).actionGet().body());
+                result.set(internalCluster().client(data).execute(LlocoQaAction.INSTANCE, question).actionGet().asMap());
             } catch (Exception e) {
                 result.set(e);
             }
@@ -106,7 +106,8 @@ public class QaFailoverIT extends LlocoIntegTestCase {
         // wait until the decode runs on the lloco node (a child task there), then cancel the parent question
         org.opensearch.core.tasks.TaskId parent = null;
         for (int i = 0; i < 2000 && parent == null; i++) {
-            var tasks = internalCluster().client(data).admin().cluster().prepareListTasks().setActions(DecodeAction.NAME).get().getTasks();
+            var tasks = internalCluster().client(data).admin().cluster().prepareListTasks().setActions(io.lloco.decode.DecodeAction.NAME)
+                .get().getTasks();
             if (tasks.isEmpty() == false) {
                 assertEquals(
                     lloco,
@@ -127,7 +128,8 @@ public class QaFailoverIT extends LlocoIntegTestCase {
         // nothing of it is left running on the lloco node
         assertBusy(
             () -> assertTrue(
-                internalCluster().client(data).admin().cluster().prepareListTasks().setActions(DecodeAction.NAME).get().getTasks().isEmpty()
+                internalCluster().client(data).admin().cluster().prepareListTasks().setActions(io.lloco.decode.DecodeAction.NAME).get()
+                    .getTasks().isEmpty()
             )
         );
         logger.info("question cancelled after {} ms", ms);

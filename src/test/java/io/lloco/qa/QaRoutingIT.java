@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,12 +20,13 @@ import org.opensearch.test.OpenSearchIntegTestCase.Scope;
 import io.lloco.engine.ModelRegistry;
 import io.lloco.engine.ModelService;
 import io.lloco.engine.RuntimeModel;
-import io.lloco.ingest.SummaryCodec;
 import io.lloco.runtime.generate.GenerationParams;
 import io.lloco.runtime.generate.GenerationRequest;
 import io.lloco.runtime.generate.GenerationResult;
 import io.lloco.runtime.model.Embeddings;
 import io.lloco.runtime.prompt.PromptTemplates;
+import io.lloco.store.SummaryBlock;
+import io.lloco.store.SummaryDtype;
 import io.lloco.testing.LlocoIntegTestCase;
 import io.lloco.testing.TestModels;
 
@@ -106,11 +106,11 @@ public class QaRoutingIT extends LlocoIntegTestCase {
         assertTrue(((Map<String, Object>) r.get("timings")).containsKey("total_ms"));
 
         // the same decode, done directly by the runtime from the stored float16 summaries
-        List<Map<String, Object>> segs = (List<Map<String, Object>>) lloco.get("segments");
+        assertNull("summaries are kept out of _source", ((List<Map<String, Object>>) lloco.get("segments")).get(0).get("summaries"));
         float[] prefix = new float[segments * 4 * 32];
         int at = 0;
-        for (Map<String, Object> s : segs) {
-            float[] b = SummaryCodec.fromBytes(Base64.getDecoder().decode((String) s.get("summaries")), SummaryCodec.Dtype.FLOAT16);
+        for (byte[] bytes : storedSummaries("docs", "d2")) {
+            float[] b = SummaryBlock.toFloats(bytes, SummaryDtype.FLOAT16);
             System.arraycopy(b, 0, prefix, at, b.length);
             at += b.length;
         }

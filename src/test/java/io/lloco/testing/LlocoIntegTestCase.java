@@ -115,4 +115,29 @@ public abstract class LlocoIntegTestCase extends OpenSearchIntegTestCase {
         );
         call("PUT", "/" + index, llocoMapping());
     }
+
+    /**
+     * The stored summary bytes of every segment of a document, in segment order: read back from doc values (the
+     * documented mapping keeps them out of {@code _source}) with an inner-hits search, as a user would.
+     */
+    @SuppressWarnings("unchecked")
+    public static List<byte[]> storedSummaries(String index, String id) throws Exception {
+        Map<String, Object> r = call(
+            "POST",
+            "/" + index + "/_search",
+            "{\"query\":{\"bool\":{\"filter\":[{\"ids\":{\"values\":[\"" + id + "\"]}},"
+                + "{\"nested\":{\"path\":\"lloco.segments\",\"query\":{\"match_all\":{}},\"inner_hits\":{\"size\":100,"
+                + "\"_source\":false,\"docvalue_fields\":[\"lloco.segments.ord\",\"lloco.segments.summaries\"]}}}]}},\"_source\":false}"
+        );
+        List<Map<String, Object>> hits = (List<Map<String, Object>>) ((Map<String, Object>) r.get("hits")).get("hits");
+        Map<String, Object> inner = (Map<String, Object>) ((Map<String, Object>) hits.get(0).get("inner_hits")).get("lloco.segments");
+        List<Map<String, Object>> segs = (List<Map<String, Object>>) ((Map<String, Object>) inner.get("hits")).get("hits");
+        byte[][] out = new byte[segs.size()][];
+        for (Map<String, Object> s : segs) {
+            Map<String, Object> fields = (Map<String, Object>) s.get("fields");
+            int ord = ((Number) ((List<Object>) fields.get("lloco.segments.ord")).get(0)).intValue();
+            out[ord] = java.util.Base64.getDecoder().decode((String) ((List<Object>) fields.get("lloco.segments.summaries")).get(0));
+        }
+        return List.of(out);
+    }
 }

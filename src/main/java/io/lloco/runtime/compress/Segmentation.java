@@ -7,7 +7,8 @@ package io.lloco.runtime.compress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
+
+import io.lloco.util.Enums;
 
 /**
  * Where a document's token sequence is cut into segments before compression.
@@ -35,17 +36,12 @@ public final class Segmentation {
 
         /** The value as written in settings and requests ({@code tokens}, {@code sentence}). */
         public String value() {
-            return name().toLowerCase(Locale.ROOT);
+            return Enums.value(this);
         }
 
-        /** Parses {@code tokens} or {@code sentence}. */
+        /** Parses {@code tokens} or {@code sentence}; the error names {@code segment_boundary} and the accepted values. */
         public static Boundary parse(String s) {
-            for (Boundary b : values()) {
-                if (b.value().equals(s)) {
-                    return b;
-                }
-            }
-            throw new IllegalArgumentException("unknown segment boundary [" + s + "]; use [tokens] or [sentence]");
+            return Enums.parse(Boundary.class, "segment_boundary", s);
         }
     }
 

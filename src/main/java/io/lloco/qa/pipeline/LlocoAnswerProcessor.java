@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.qa;
+package io.lloco.qa.pipeline;
 
 import static org.opensearch.ingest.ConfigurationUtils.newConfigurationException;
 import static org.opensearch.ingest.ConfigurationUtils.readIntProperty;
@@ -27,6 +27,10 @@ import org.opensearch.search.pipeline.Processor;
 import org.opensearch.search.pipeline.SearchResponseProcessor;
 import org.opensearch.transport.client.Client;
 
+import io.lloco.decode.DecodeOptions;
+import io.lloco.qa.LlocoQaAction;
+import io.lloco.qa.LlocoQaRequest;
+
 /**
  * {@code lloco_answer}: a search response processor that answers the search's question ({@code ext.lloco.question})
  * over the top hits' compressed documents and returns it in {@code ext.lloco} — the in-cluster counterpart of the
@@ -42,7 +46,7 @@ public final class LlocoAnswerProcessor extends AbstractProcessor implements Sea
     private final String targetField;
     private final String template;
     private final int maxNewTokens;
-    private final QaOptions.Mode mode;
+    private final DecodeOptions.Mode mode;
     private final String adapter;
 
     LlocoAnswerProcessor(
@@ -54,7 +58,7 @@ public final class LlocoAnswerProcessor extends AbstractProcessor implements Sea
         String targetField,
         String template,
         int maxNewTokens,
-        QaOptions.Mode mode,
+        DecodeOptions.Mode mode,
         String adapter
     ) {
         super(tag, description, ignoreFailure);
@@ -105,42 +109,21 @@ public final class LlocoAnswerProcessor extends AbstractProcessor implements Sea
                 listener.onResponse(withExt(response, Map.of("answer", "", "sources", List.of(), "reason", "no hits")));
                 return;
             }
-            LlocoQaRequest qa = new LlocoQaRequest(indices.toArray(String[]::new)).question((String) question).docIds(ids).size(ids.size())
+            // the processor's config is the default; the search's ext.lloco overrides it (checked as strictly as _lloco_qa)
+            Map<String, Object> merged = new LinkedHashMap<>();
+            if (template != null) {
+                merged.put("template", template);
+            }
+            merged.put("max_new_tokens", maxNewTokens);
+            merged.put("mode", mode.value());
+            if (adapter != null) {
+                merged.put("adapter", adapter);
+            }
+            merged.putAll(ext);
+            LlocoQaRequest qa = LlocoQaRequest.fromExt(merged, indices.toArray(String[]::new))
+                .docIds(ids)
+                .size(ids.size())
                 .targetField(targetField);
-            Object t = ext.getOrDefault("template", template);
-            @SuppressWarnings("unchecked")
-            List<String> choices = (List<String>) ext.getOrDefault("choices", List.of());
-            qa.template(t == null ? null : t.toString(), choices);
-            qa.maxNewTokens(((Number) ext.getOrDefault("max_new_tokens", maxNewTokens)).intValue());
-            qa.mode(QaOptions.Mode.parse(String.valueOf(ext.getOrDefault("mode", mode.value()))));
-            if (ext.containsKey("granularity") || ext.containsKey("top_segments")) {
-                Object g = ext.getOrDefault("granularity", "document");
-                Object top = ext.get("top_segments");
-                qa.granularity(
-                    "segment".equals(String.valueOf(g)) ? LlocoQaRequest.Granularity.SEGMENT : LlocoQaRequest.Granularity.DOCUMENT,
-                    top == null ? null : ((Number) top).intValue()
-                );
-                if ("segment".equals(String.valueOf(g)) == false && "document".equals(String.valueOf(g)) == false) {
-                    throw new IllegalArgumentException("[ext.lloco.granularity] must be one of [document, segment], got [" + g + "]");
-                }
-            }
-            if (ext.containsKey("choice_mode")) {
-                qa.choiceMode(QaOptions.ChoiceMode.parse(String.valueOf(ext.get("choice_mode"))));
-            }
-            // reading and checking candidate answers, as in _lloco_qa (validated below with the request)
-            if (ext.get("answer_candidates") != null) {
-                qa.answerCandidates(intField(ext, "answer_candidates"));
-            }
-            if (ext.get("answer_candidates_max") != null) {
-                qa.answerCandidatesMax(intField(ext, "answer_candidates_max"));
-            }
-            if (ext.get("answer_beams") != null) {
-                qa.answerBeams(intField(ext, "answer_beams"));
-            }
-            Object a = ext.getOrDefault("adapter", adapter);
-            if (a != null) {
-                qa.adapter(a.toString());
-            }
             var validation = qa.validate();
             if (validation != null) {
                 throw validation;
@@ -148,7 +131,7 @@ public final class LlocoAnswerProcessor extends AbstractProcessor implements Sea
             client.execute(
                 LlocoQaAction.INSTANCE,
                 qa,
-                ActionListener.wrap(r -> listener.onResponse(withExt(response, r.body())), listener::onFailure)
+                ActionListener.wrap(r -> listener.onResponse(withExt(response, r.asMap())), listener::onFailure)
             );
         } catch (Exception e) {
             listener.onFailure(e);
@@ -224,13 +207,13 @@ public final class LlocoAnswerProcessor extends AbstractProcessor implements Sea
             }
             String targetField = readStringProperty(TYPE, tag, config, "target_field", "lloco");
             String template = readOptionalStringProperty(TYPE, tag, config, "template");
-            int maxNewTokens = readIntProperty(TYPE, tag, config, "max_new_tokens", QaOptions.DEFAULT_MAX_NEW_TOKENS);
-            if (maxNewTokens < 1 || maxNewTokens > QaOptions.MAX_NEW_TOKENS_LIMIT) {
-                throw newConfigurationException(TYPE, tag, "max_new_tokens", "must be between 1 and " + QaOptions.MAX_NEW_TOKENS_LIMIT);
+            int maxNewTokens = readIntProperty(TYPE, tag, config, "max_new_tokens", DecodeOptions.DEFAULT_MAX_NEW_TOKENS);
+            if (maxNewTokens < 1 || maxNewTokens > DecodeOptions.MAX_NEW_TOKENS_LIMIT) {
+                throw newConfigurationException(TYPE, tag, "max_new_tokens", "must be between 1 and " + DecodeOptions.MAX_NEW_TOKENS_LIMIT);
             }
-            QaOptions.Mode mode;
+            DecodeOptions.Mode mode;
             try {
-                mode = QaOptions.Mode.parse(readStringProperty(TYPE, tag, config, "mode", "lloco"));
+                mode = DecodeOptions.Mode.parse(readStringProperty(TYPE, tag, config, "mode", "lloco"));
             } catch (IllegalArgumentException e) {
                 throw newConfigurationException(TYPE, tag, "mode", e.getMessage());
             }
@@ -239,15 +222,6 @@ public final class LlocoAnswerProcessor extends AbstractProcessor implements Sea
                 tag, description, ignoreFailure, client, size, targetField, template, maxNewTokens, mode, adapter
             );
         }
-    }
-
-    /** An integer of {@code ext.lloco}; a 400 naming the field otherwise. */
-    private static int intField(Map<String, Object> ext, String field) {
-        Object v = ext.get(field);
-        if (v instanceof Number n && n.doubleValue() == n.intValue()) {
-            return n.intValue();
-        }
-        throw new IllegalArgumentException("[ext.lloco." + field + "] must be an integer, got [" + v + "]");
     }
 
 }

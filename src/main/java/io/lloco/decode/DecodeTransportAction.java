@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.qa;
+package io.lloco.decode;
 
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
@@ -12,7 +12,7 @@ import org.opensearch.tasks.CancellableTask;
 import org.opensearch.tasks.Task;
 import org.opensearch.transport.TransportService;
 
-/** Decodes on the node that receives it (the coordinating node already chose this node). */
+/** Queues a question on this node's decoder (the coordinating node already chose this node). */
 public class DecodeTransportAction extends HandledTransportAction<DecodeRequest, DecodeResponse> {
 
     private final DecodeService decoder;

@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.qa;
+package io.lloco.qa.pipeline;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -15,9 +15,12 @@ import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.search.SearchExtBuilder;
 
+import io.lloco.qa.LlocoQaRequest;
+
 /**
  * {@code ext.lloco} of a search: in the request, the question and options for the {@code lloco_answer} response
- * processor; in the response, the answer with its sources and usage.
+ * processor, checked as strictly as a {@code _lloco_qa} body when the search is parsed (unknown field: 400); in the
+ * response, the answer with its sources and usage.
  */
 public final class LlocoSearchExt extends SearchExtBuilder {
 
@@ -36,9 +39,11 @@ public final class LlocoSearchExt extends SearchExtBuilder {
         this.values = in.readMap();
     }
 
-    /** Parses {@code ext.lloco}. */
+    /** Parses and checks {@code ext.lloco} of a search request. */
     public static LlocoSearchExt parse(XContentParser parser) throws IOException {
-        return new LlocoSearchExt(new LinkedHashMap<>(parser.map()));
+        Map<String, Object> values = new LinkedHashMap<>(parser.map());
+        LlocoQaRequest.fromExt(values); // strict: the same fields and bounds of types as a _lloco_qa body
+        return new LlocoSearchExt(values);
     }
 
     /** The values. */

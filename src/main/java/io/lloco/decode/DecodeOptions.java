@@ -2,22 +2,25 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.qa;
+package io.lloco.decode;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.Locale;
 
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
 
+import io.lloco.util.Enums;
+
 /**
- * Decoding options of a question (shared by the REST body, the search processor and the decode request). {@code beams}
- * is 1 for one decoded answer (greedy or sampled), or the number of hypotheses a beam search keeps
- * ({@code answer_beams}).
+ * How a question is decoded (shared by the REST body, the search processor and the decode request). {@code beams} is
+ * 1 for one decoded answer (greedy or sampled), or the number of hypotheses a beam search keeps ({@code answer_beams}).
+ *
+ * @param template the template name or custom string the question was rendered with (reported; rendering happens on
+ *     the coordinating node)
  */
-public record QaOptions(
+public record DecodeOptions(
     String template,
     List<String> choices,
     int maxNewTokens,
@@ -47,17 +50,12 @@ public record QaOptions(
 
         /** Name as written in requests. */
         public String value() {
-            return name().toLowerCase(Locale.ROOT);
+            return Enums.value(this);
         }
 
-        /** Parses a mode; the error lists the accepted values. */
+        /** Parses a mode; the error names the field and lists the accepted values. */
         public static Mode parse(String s) {
-            for (Mode m : values()) {
-                if (m.value().equals(s)) {
-                    return m;
-                }
-            }
-            throw new IllegalArgumentException("[mode] must be one of [lloco, full_context, no_context], got [" + s + "]");
+            return Enums.parse(Mode.class, "mode", s);
         }
     }
 
@@ -81,23 +79,23 @@ public record QaOptions(
 
         /** Name as written in requests. */
         public String value() {
-            return name().toLowerCase(Locale.ROOT);
+            return Enums.value(this);
         }
 
-        /** Parses a choice mode; the error lists the accepted values. */
+        /** Parses a choice mode; the error names the field and lists the accepted values. */
         public static ChoiceMode parse(String s) {
-            for (ChoiceMode m : values()) {
-                if (m.value().equals(s)) {
-                    return m;
-                }
-            }
-            throw new IllegalArgumentException("[choice_mode] must be one of [generate, rank, cloze], got [" + s + "]");
+            return Enums.parse(ChoiceMode.class, "choice_mode", s);
         }
     }
 
+    /** Whether the question is answered by scoring its options rather than by generating. */
+    public boolean ranks() {
+        return choiceMode != ChoiceMode.GENERATE && choices.isEmpty() == false;
+    }
+
     /** Reads from the wire. */
-    public static QaOptions readFrom(StreamInput in) throws IOException {
-        return new QaOptions(
+    public static DecodeOptions readFrom(StreamInput in) throws IOException {
+        return new DecodeOptions(
             in.readOptionalString(),
             in.readStringList(),
             in.readVInt(),

@@ -2,17 +2,17 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.qa;
+package io.lloco.decode;
 
 import org.opensearch.action.ActionType;
 
-/** Internal: decodes one prepared question on a {@code lloco} node (sent there by {@link LlocoQaTransportAction}). */
+/** Internal: decodes one question (one or more reads of its sources) on the node that receives it. */
 public final class DecodeAction extends ActionType<DecodeResponse> {
 
-    /** Transport action name. */
+    /** Action name (internal: sent by the coordinating node of a question, as part of its task). */
     public static final String NAME = "cluster:internal/lloco/decode";
 
-    /** The action. */
+    /** Singleton. */
     public static final DecodeAction INSTANCE = new DecodeAction();
 
     private DecodeAction() {

@@ -1,0 +1,24 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.common;
+
+/** Names of the plugin's thread pools (registered by the plugin, used by the services and actions). */
+public final class ThreadPools {
+
+    /** One worker that drains the decode queue in batches. */
+    public static final String DECODE = "lloco_decode";
+
+    /** Compression (ingest), off the write threads. */
+    public static final String COMPRESS = "lloco_compress";
+
+    /** The steps of a question on its coordinating node (parsing hits, checking summaries, planning), off the network threads. */
+    public static final String QA = "lloco_qa";
+
+    /** Model loads, so no decode or compress worker ever waits for one. */
+    public static final String LOAD = "lloco_load";
+
+    private ThreadPools() {
+    }
+}

@@ -1,0 +1,19 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.decode;
+
+import org.opensearch.core.action.ActionListener;
+
+/**
+ * Hands out loaded models without blocking the caller: a model already loaded is handed out at once; one that is not
+ * is loaded elsewhere (one load per model however many callers wait) and handed out when ready, or its load error
+ * passed on.
+ */
+@FunctionalInterface
+public interface ModelSource {
+
+    /** Completes {@code listener} with model {@code id} once it is loaded, or with why it cannot be. */
+    void acquire(String id, ActionListener<DecodeModel> listener);
+}

@@ -1,0 +1,108 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.decode;
+
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
+
+import org.opensearch.core.rest.RestStatus;
+
+import io.lloco.common.LlocoException;
+import io.lloco.engine.ModelInfo;
+import io.lloco.engine.ModelService;
+import io.lloco.engine.RuntimeModel;
+import io.lloco.runtime.generate.GenerationRequest;
+import io.lloco.runtime.generate.GenerationResult;
+import io.lloco.runtime.generate.Hypothesis;
+import io.lloco.runtime.lora.LoraWeights;
+import io.lloco.runtime.model.Embeddings;
+
+/** {@link DecodeModel} over a {@link RuntimeModel} of this node's {@link ModelService}. */
+public final class RuntimeDecodeModel implements DecodeModel {
+
+    private final ModelService models;
+    private final RuntimeModel model;
+
+    /** Decodes with {@code model}, resolving adapters through {@code models}. */
+    public RuntimeDecodeModel(ModelService models, RuntimeModel model) {
+        this.models = models;
+        this.model = model;
+    }
+
+    /**
+     * A {@link ModelSource} over {@code models}: loads on {@code loader} (never on the caller's thread), so the decode
+     * worker never waits for a load.
+     */
+    public static ModelSource source(ModelService models, Executor loader) {
+        return (id, listener) -> {
+            try {
+                loader.execute(() -> {
+                    DecodeModel m;
+                    try {
+                        ModelService.LoadedModel loaded = models.get(id);
+                        if (loaded instanceof RuntimeModel == false) {
+                            throw new LlocoException("model [" + id + "] cannot decode on this node", RestStatus.BAD_REQUEST);
+                        }
+                        m = new RuntimeDecodeModel(models, (RuntimeModel) loaded);
+                    } catch (Exception e) {
+                        listener.onFailure(e);
+                        return;
+                    }
+                    listener.onResponse(m);
+                });
+            } catch (Exception e) {
+                listener.onFailure(e);
+            }
+        };
+    }
+
+    @Override
+    public ModelInfo info() {
+        return model.info();
+    }
+
+    @Override
+    public int[] tokenize(String text) {
+        return model.tokenize(text);
+    }
+
+    @Override
+    public Adapter adapter(String name) {
+        String used = name;
+        if (DecodeService.MODEL_DEFAULT_ADAPTER.equals(used)) {
+            used = models.hasModelAdapter(model.info().id(), "default") ? "default" : null;
+        }
+        if (used == null) {
+            return Adapter.NONE;
+        }
+        try {
+            return new Adapter(used, model.adapter(models.adapterDir(model.info().id(), used)));
+        } catch (UncheckedIOException e) {
+            throw new LlocoException(
+                "adapter [" + used + "] cannot be applied to model [" + model.info().id() + "]: " + e.getCause().getMessage(),
+                RestStatus.BAD_REQUEST,
+                e
+            );
+        }
+    }
+
+    @Override
+    public List<GenerationResult> generate(List<GenerationRequest> requests, List<BooleanSupplier> cancelled) {
+        return model.generate(requests, cancelled);
+    }
+
+    @Override
+    public List<Hypothesis> beamSearch(GenerationRequest request, int beams, BooleanSupplier cancelled) {
+        return model.beamSearch(request, beams, cancelled);
+    }
+
+    @Override
+    public double[] rank(Embeddings prefix, int[] prompt, List<String> continuations, LoraWeights adapter) {
+        return model.rank(prefix, prompt, continuations, adapter);
+    }
+
+}

@@ -1,0 +1,259 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.qa.search;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.lucene.search.join.ScoreMode;
+import org.opensearch.action.search.MultiSearchRequest;
+import org.opensearch.action.search.MultiSearchResponse;
+import org.opensearch.action.search.SearchRequest;
+import org.opensearch.common.document.DocumentField;
+import org.opensearch.index.query.InnerHitBuilder;
+import org.opensearch.index.query.QueryBuilders;
+import org.opensearch.search.SearchHit;
+import org.opensearch.search.SearchHits;
+import org.opensearch.search.builder.SearchSourceBuilder;
+import org.opensearch.search.fetch.subphase.FetchSourceContext;
+
+import io.lloco.runtime.compress.Segmentation;
+import io.lloco.store.StoreLayout;
+import io.lloco.store.StoredDocument;
+import io.lloco.store.StoredFormatException;
+import io.lloco.store.SummaryFetchExt;
+
+/**
+ * Fetches exactly the segments a question reads, as the calling user: one search per document in one multi-search,
+ * each matching the document by id and, inside it, the planned segment ordinals. Per segment it reads the small
+ * fields from doc values, the summaries as raw bytes from doc values ({@link SummaryFetchExt}; base64 from
+ * {@code _source} for an index that keeps them there), the text only when the mode reads text, and the document's
+ * sentences only when answers are checked against them.
+ */
+public final class SegmentFetch {
+
+    private SegmentFetch() {
+    }
+
+    /**
+     * What to fetch of one document.
+     *
+     * @param ords the segments to read
+     * @param summaries read their summaries
+     * @param text read their text ({@code full_context})
+     * @param sentences read every sentence of the document (answer support)
+     */
+    public record Item(RetrievedDoc doc, StoreLayout layout, List<Integer> ords, boolean summaries, boolean text, boolean sentences) {
+    }
+
+    /** One fetched segment. */
+    public record Segment(StoredDocument.SegmentMeta meta, byte[] summaries, String text) {
+    }
+
+    /**
+     * One fetched document: its segments by ordinal, and with {@code sentences} every sentence of it with the ordinal
+     * of its segment; or the reason it cannot be read.
+     */
+    public record Doc(RetrievedDoc doc, Map<Integer, Segment> segments, List<String> sentences, List<Integer> owner, String error) {
+    }
+
+    /** Everything fetched, with the bytes that crossed from the data nodes. */
+    public record Result(List<Doc> docs, long sourceBytes, long summaryBytes) {
+    }
+
+    /** The multi-search, one search per item. */
+    public static MultiSearchRequest build(List<Item> items) {
+        MultiSearchRequest m = new MultiSearchRequest();
+        for (Item it : items) {
+            m.add(request(it));
+        }
+        return m;
+    }
+
+    static SearchRequest request(Item it) {
+        StoreLayout layout = it.layout();
+        String path = layout.segmentsPath();
+        List<String> innerSource = new ArrayList<>();
+        if (it.text()) {
+            innerSource.add(layout.segmentField(StoredDocument.TEXT));
+        }
+        boolean sourceSummaries = it.summaries() && layout.summaries() == StoreLayout.SummaryAccess.SOURCE;
+        if (sourceSummaries) {
+            innerSource.add(layout.segmentField(StoredDocument.SUMMARIES));
+        }
+        InnerHitBuilder inner = new InnerHitBuilder().setSize(it.ords().size())
+            .setFetchSourceContext(
+                innerSource.isEmpty()
+                    ? new FetchSourceContext(false)
+                    : new FetchSourceContext(true, innerSource.toArray(String[]::new), null)
+            )
+            .addDocValueField(layout.segmentField(StoredDocument.ORD))
+            .addDocValueField(layout.segmentField(StoredDocument.TOKENS))
+            .addDocValueField(layout.segmentField(StoredDocument.START))
+            .addDocValueField(layout.segmentField(StoredDocument.END));
+        var segments = QueryBuilders
+            .nestedQuery(path, QueryBuilders.termsQuery(layout.segmentField(StoredDocument.ORD), it.ords()), ScoreMode.None)
+            .innerHit(inner);
+        SearchSourceBuilder source = new SearchSourceBuilder().query(
+            QueryBuilders.boolQuery().filter(QueryBuilders.idsQuery().addIds(it.doc().id())).filter(segments)
+        ).size(1).trackTotalHits(false);
+        if (it.sentences()) {
+            source.fetchSource(
+                new String[]{
+                    layout.segmentField(StoredDocument.ORD),
+                    layout.segmentField(StoredDocument.TEXT),
+                    layout.segmentField(StoredDocument.SENTENCES) + "." + StoredDocument.TEXT},
+                null
+            );
+        } else {
+            source.fetchSource(false);
+        }
+        if (it.summaries() && layout.summaries() == StoreLayout.SummaryAccess.DOC_VALUES) {
+            source.ext(List.of(new SummaryFetchExt(path, layout.segmentField(StoredDocument.SUMMARIES))));
+        }
+        return new SearchRequest(it.doc().index()).source(source);
+    }
+
+    /** Reads the responses; a document whose fetch failed or whose segments are missing or corrupt carries an error. */
+    public static Result parse(List<Item> items, MultiSearchResponse response) {
+        List<Doc> docs = new ArrayList<>(items.size());
+        long sourceBytes = 0;
+        long summaryBytes = 0;
+        MultiSearchResponse.Item[] responses = response.getResponses();
+        for (int i = 0; i < items.size(); i++) {
+            Item it = items.get(i);
+            RetrievedDoc d = it.doc();
+            MultiSearchResponse.Item r = responses[i];
+            if (r.isFailure()) {
+                docs.add(
+                    new Doc(d, Map.of(), List.of(), List.of(), "document " + d.ref() + " could not be fetched: " + r.getFailureMessage())
+                );
+                continue;
+            }
+            SearchHit[] hits = r.getResponse().getHits().getHits();
+            if (hits.length == 0) {
+                docs.add(
+                    new Doc(d, Map.of(), List.of(), List.of(), "document " + d.ref() + " is gone (deleted or updated while answering)")
+                );
+                continue;
+            }
+            SearchHit hit = hits[0];
+            sourceBytes += sourceLength(hit);
+            String path = it.layout().segmentsPath();
+            try {
+                Map<Integer, Segment> segs = new HashMap<>();
+                SearchHits inner = hit.getInnerHits() == null ? null : hit.getInnerHits().get(path);
+                for (SearchHit s : inner == null ? new SearchHit[0] : inner.getHits()) {
+                    sourceBytes += sourceLength(s);
+                    StoredDocument.SegmentMeta meta = StoredDocument.SegmentMeta.read(
+                        d.ref(),
+                        path,
+                        d.header().segmentCount(),
+                        RetrievalSearch.values(s, path + ".")
+                    );
+                    byte[] bytes = null;
+                    if (it.summaries()) {
+                        bytes = summaries(d, it.layout(), s);
+                        StoredDocument
+                            .checkSummaries(d.ref(), it.layout().segmentField(StoredDocument.SUMMARIES), meta.ord(), bytes, d.header());
+                        summaryBytes += bytes.length;
+                    }
+                    String text = it.text() ? textOf(s) : null;
+                    segs.put(meta.ord(), new Segment(meta, bytes, text));
+                }
+                for (int ord : it.ords()) {
+                    if (segs.containsKey(ord) == false) {
+                        throw new StoredFormatException(
+                            d.ref(), path, "has no segment " + ord + " of the " + d.header().segmentCount() + " it declares"
+                        );
+                    }
+                }
+                List<String> sentences = new ArrayList<>();
+                List<Integer> owner = new ArrayList<>();
+                if (it.sentences()) {
+                    documentSentences(hit.getSourceAsMap(), it.layout(), sentences, owner);
+                }
+                docs.add(new Doc(d, segs, sentences, owner, null));
+            } catch (StoredFormatException e) {
+                docs.add(new Doc(d, Map.of(), List.of(), List.of(), e.getMessage()));
+            }
+        }
+        return new Result(docs, sourceBytes, summaryBytes);
+    }
+
+    private static long sourceLength(SearchHit hit) {
+        return hit.getSourceRef() == null ? 0 : hit.getSourceRef().length();
+    }
+
+    private static byte[] summaries(RetrievedDoc d, StoreLayout layout, SearchHit s) {
+        if (layout.summaries() == StoreLayout.SummaryAccess.DOC_VALUES) {
+            DocumentField f = s.field(SummaryFetchExt.HIT_FIELD);
+            return f == null || f.getValue() instanceof byte[] == false ? null : (byte[]) f.getValue();
+        }
+        Object b64 = s.getSourceAsMap() == null ? null : s.getSourceAsMap().get(StoredDocument.SUMMARIES);
+        if (b64 == null) {
+            return null;
+        }
+        try {
+            return Base64.getDecoder().decode(b64.toString());
+        } catch (IllegalArgumentException e) {
+            throw new StoredFormatException(
+                d.ref(), layout.segmentField(StoredDocument.SUMMARIES), "is not valid base64: " + e.getMessage()
+            );
+        }
+    }
+
+    private static String textOf(SearchHit s) {
+        Map<String, Object> src = s.getSourceAsMap();
+        Object t = src == null ? null : src.get(StoredDocument.TEXT);
+        return t == null ? "" : t.toString();
+    }
+
+    /** The sentences of a document's stored segments ({@code segments[].sentences}, else cut from the text) and their segment. */
+    @SuppressWarnings("unchecked")
+    static void documentSentences(Map<String, Object> source, StoreLayout layout, List<String> sentences, List<Integer> owner) {
+        Object at = source;
+        for (String part : layout.target().split("\\.")) {
+            at = at instanceof Map<?, ?> m ? m.get(part) : null;
+        }
+        Object segs = at instanceof Map<?, ?> m ? m.get(StoredDocument.SEGMENTS) : null;
+        if (segs instanceof List<?> == false) {
+            return;
+        }
+        List<?> list = (List<?>) segs;
+        List<Map<String, Object>> ordered = new ArrayList<>();
+        for (Object o : list) {
+            if (o instanceof Map<?, ?> seg) {
+                ordered.add((Map<String, Object>) seg);
+            }
+        }
+        ordered.sort((a, b) -> Long.compare(ordOf(a), ordOf(b)));
+        for (Map<String, Object> seg : ordered) {
+            int ord = (int) ordOf(seg);
+            Object stored = seg.get(StoredDocument.SENTENCES);
+            if (stored instanceof List<?> ss && ss.isEmpty() == false) {
+                for (Object o : ss) {
+                    if (o instanceof Map<?, ?> m && m.get(StoredDocument.TEXT) != null) {
+                        sentences.add(String.valueOf(m.get(StoredDocument.TEXT)));
+                        owner.add(ord);
+                    }
+                }
+            } else {
+                String text = String.valueOf(seg.getOrDefault(StoredDocument.TEXT, ""));
+                for (int[] span : Segmentation.sentences(text)) {
+                    sentences.add(text.substring(span[0], span[1]));
+                    owner.add(ord);
+                }
+            }
+        }
+    }
+
+    private static long ordOf(Map<String, Object> seg) {
+        return seg.get(StoredDocument.ORD) instanceof Number n ? n.longValue() : -1;
+    }
+}
