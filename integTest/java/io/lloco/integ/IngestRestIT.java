@@ -24,9 +24,10 @@ import org.opensearch.test.rest.OpenSearchRestTestCase;
 
 import io.lloco.engine.RuntimeModel;
 import io.lloco.engine.SummaryEncoder;
-import io.lloco.ingest.SummaryCodec;
 import io.lloco.runtime.checkpoint.HostTensor;
 import io.lloco.runtime.checkpoint.SafeTensorsReader;
+import io.lloco.store.SummaryBlock;
+import io.lloco.store.SummaryDtype;
 import io.lloco.testing.TestModels;
 
 /**
@@ -182,9 +183,12 @@ public class IngestRestIT extends OpenSearchRestTestCase {
         assertEquals(SEGMENT_TOKENS, lloco.get("segment_tokens"));
         List<Map<String, Object>> segs = (List<Map<String, Object>>) lloco.get("segments");
         assertEquals(lloco.get("segment_count"), segs.size());
-        // 4 x 32 float16 values per segment
+        // 4 x 32 float16 values per segment, in doc values, not in _source
         for (Map<String, Object> s : segs) {
-            assertEquals(4 * 32 * 2, java.util.Base64.getDecoder().decode((String) s.get("summaries")).length);
+            assertNull(s.get("summaries"));
+        }
+        for (byte[] b : StoredSummaries.of(client(), "bulk100", "5")) {
+            assertEquals(4 * 32 * 2, b.length);
         }
         // compression ran on lloco nodes only: the model is loaded there and never on a node without the role
         Map<String, Map<String, Object>> nodes = (Map<String, Map<String, Object>>) call("GET", "/_plugins/lloco/_nodes", null)
@@ -202,7 +206,8 @@ public class IngestRestIT extends OpenSearchRestTestCase {
         Map<String, Object> m = call("GET", "/bulk100/_mapping", null);
         String mapping = m.toString();
         assertTrue(mapping, mapping.contains("segments={type=nested"));
-        assertTrue(mapping, mapping.contains("summaries={type=binary}"));
+        assertTrue(mapping, mapping.contains("summaries={type=binary, doc_values=true}"));
+        assertTrue(mapping, mapping.contains("_source={excludes=[lloco.segments.summaries]}"));
         Map<String, Object> hits = call(
             "GET",
             "/bulk100/_search",
@@ -328,8 +333,9 @@ public class IngestRestIT extends OpenSearchRestTestCase {
         int block = 4 * 32;
         assertEquals(segs.size() * block, cli.length);
         double worst = 0;
+        List<byte[]> blocks = StoredSummaries.of(client(), "ref", "1");
         for (int k = 0; k < segs.size(); k++) {
-            float[] stored = SummaryCodec.decode((String) segs.get(k).get("summaries"), SummaryCodec.Dtype.FLOAT16);
+            float[] stored = SummaryBlock.toFloats(blocks.get(k), SummaryDtype.FLOAT16);
             assertEquals(block, stored.length);
             for (int i = 0; i < block; i++) {
                 float w = cli[k * block + i];

@@ -4,14 +4,14 @@
  */
 package io.lloco.qa;
 
-import java.util.regex.Pattern;
-
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.LowerCaseFilter;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.Tokenizer;
 import org.apache.lucene.analysis.pattern.PatternTokenizer;
 import org.apache.lucene.analysis.shingle.ShingleFilter;
+
+import io.lloco.retrieval.Bm25;
 
 /**
  * The {@code lloco_pairs} analyzer: lower-cased runs of letters and digits ({@link io.lloco.retrieval.Bm25#words}),
@@ -25,11 +25,9 @@ public final class PairsAnalyzer extends Analyzer {
     /** The name mappings use. */
     public static final String NAME = "lloco_pairs";
 
-    private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+");
-
     @Override
     protected TokenStreamComponents createComponents(String fieldName) {
-        Tokenizer words = new PatternTokenizer(WORD, 0);
+        Tokenizer words = new PatternTokenizer(Bm25.WORD, 0);
         ShingleFilter pairs = new ShingleFilter(new LowerCaseFilter(words), 2, 2);
         pairs.setOutputUnigrams(false);
         pairs.setOutputUnigramsIfNoShingles(false);

@@ -132,22 +132,34 @@ public final class AnswerSupport {
         return s.stated() && s.names() >= questionNames;
     }
 
-    /** The question's names, lower-cased and distinct: its words that start with a capital letter, after the first word. */
+    /**
+     * The question's names, lower-cased and distinct: its words that start with a capital letter, after the first word.
+     * None when most of those words are capitalised (a question in capitals or title case, where capitals do not mark
+     * names) and none in scripts without case (Chinese, Japanese). In a language that capitalises every noun (German),
+     * the nouns count as names: sentence matching then weighs them twice, and with {@code answer_candidates_max} an
+     * answer is confirmed only by a sentence holding all of them ({@code docs/qa.md}).
+     */
     public static List<String> names(String question) {
         List<String> out = new ArrayList<>();
         Matcher m = WORD.matcher(question == null ? "" : question);
         boolean first = true;
+        int words = 0;
+        int capitalised = 0;
         while (m.find()) {
             String w = m.group();
-            if (first == false && Character.isUpperCase(w.codePointAt(0))) {
-                String lower = w.toLowerCase(Locale.ROOT);
-                if (out.contains(lower) == false) {
-                    out.add(lower);
+            if (first == false) {
+                words++;
+                if (Character.isUpperCase(w.codePointAt(0))) {
+                    capitalised++;
+                    String lower = w.toLowerCase(Locale.ROOT);
+                    if (out.contains(lower) == false) {
+                        out.add(lower);
+                    }
                 }
             }
             first = false;
         }
-        return out;
+        return 2 * capitalised > words ? new ArrayList<>() : out;
     }
 
     /** Lower-cased words joined by single spaces (punctuation dropped). */

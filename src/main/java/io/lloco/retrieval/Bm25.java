@@ -17,11 +17,16 @@ import java.util.regex.Pattern;
 
 /**
  * BM25 over a small collection held in memory (Lucene's formula: k1 = 1.2, b = 0.75, idf = ln(1 + (N - df + 0.5) /
- * (df + 0.5))); words are lower-cased runs of letters and digits.
+ * (df + 0.5))); words are lower-cased runs of letters and digits, except in the scripts written without spaces
+ * (Han, Hiragana: one word per character; Katakana: one per run), which Lucene's standard tokenizer splits the same
+ * way, so Chinese and Japanese questions match their sentences word by word.
  */
 public final class Bm25 {
 
-    private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+");
+    /** A word ({@link #words}); the {@code lloco_pairs} analyzer tokenizes with the same pattern. */
+    public static final Pattern WORD = Pattern.compile(
+        "[\\p{IsHan}\\p{IsHiragana}]|[\\p{IsKatakana}\\u30FC]+|[[\\p{L}\\p{N}]&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\u30FC]]+"
+    );
     private static final double K1 = 1.2;
     private static final double B = 0.75;
 

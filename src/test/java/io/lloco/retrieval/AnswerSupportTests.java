@@ -133,4 +133,67 @@ public class AnswerSupportTests extends OpenSearchTestCase {
         assertTrue(AnswerSupport.confirms(new Support(2, 0.0), 2));
         assertFalse(AnswerSupport.confirms(new Support(1, 9.0), 2));
     }
+
+    public void testNamesOnRealText() {
+        // no capitalised word after the first: no names, an answer stated anywhere in the segment confirms
+        assertEquals(List.of(), AnswerSupport.names("where does the harbour master keep the lamps?"));
+        // capitals or title case: capitals do not mark names there
+        assertEquals(List.of(), AnswerSupport.names("WHERE DOES THE HARBOUR MASTER KEEP THE LAMPS?"));
+        assertEquals(List.of(), AnswerSupport.names("Where Does The Harbour Master Keep The Lamps?"));
+        // German capitalises nouns: they count as names (documented), as long as they are not most of the words
+        assertEquals(List.of("hafenmeister", "lampen"), AnswerSupport.names("Wo bewahrt der Hafenmeister die Lampen auf?"));
+        // no case in Chinese or Japanese
+        assertEquals(List.of(), AnswerSupport.names("港口的灯放在哪里？"));
+        assertEquals(List.of(), AnswerSupport.names("灯台はどこにありますか？"));
+    }
+
+    public void testChineseAnswersAreCheckedCharacterByCharacter() {
+        assertEquals(List.of("港", "口", "的", "灯"), Bm25.words("港口的灯"));
+        assertEquals(List.of("コンピュータ", "は", "ok"), Bm25.words("コンピュータはOK"));
+        List<String> sentences = List.of("港口的灯整夜亮着。", "灯放在北边的仓库里。");
+        Support s = AnswerSupport.support("北边的仓库", "港口的灯放在哪里？", sentences, List.of(0, 1), 1);
+        assertTrue(s.stated());
+        assertFalse(AnswerSupport.support("北边的仓库", "港口的灯放在哪里？", sentences, List.of(0, 1), 0).stated());
+    }
+
+    /** A paraphrased answer is never stated, so it never outranks the best-retrieved read; it is not thrown away either. */
+    public void testAParaphraseKeepsTheBestRetrievedRead() {
+        List<String> sentences = List.of("The lamps are kept in the north warehouse.");
+        Support paraphrase = AnswerSupport.support("in the storehouse up north", "where are the lamps kept?", sentences, List.of(0), 0);
+        assertFalse(paraphrase.stated());
+        assertEquals(0, AnswerSupport.choose(List.of(paraphrase, Support.NONE)));
+    }
+
+    /** The guard against capitalised questions leaves every question of the synthetic world with the names it had. */
+    public void testWorldQuestionsKeepTheirNames() {
+        io.lloco.train.world.World world = new io.lloco.train.world.World(
+            7,
+            io.lloco.train.world.WorldConfig.defaults(),
+            io.lloco.train.world.WorldTokenizer.bundled()
+        );
+        int checked = 0;
+        for (long i = 0; i < 40; i++) {
+            for (io.lloco.train.world.TaskFamily f : io.lloco.train.world.TaskFamily.values()) {
+                io.lloco.train.world.Document d = f == io.lloco.train.world.TaskFamily.NEEDLE
+                    ? world.needleDocument(io.lloco.train.world.Split.TEST, i, 1024, 0.5)
+                    : world.document(io.lloco.train.world.Split.TEST, i, 1024);
+                for (io.lloco.train.world.QaExample q : world.questions(d, f, 3)) {
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("[\\p{L}\\p{N}]+").matcher(q.question());
+                    List<String> legacy = new java.util.ArrayList<>();
+                    boolean first = true;
+                    while (m.find()) {
+                        String w = m.group();
+                        if (first == false && Character.isUpperCase(w.codePointAt(0))
+                            && legacy.contains(w.toLowerCase(java.util.Locale.ROOT)) == false) {
+                            legacy.add(w.toLowerCase(java.util.Locale.ROOT));
+                        }
+                        first = false;
+                    }
+                    assertEquals(q.question(), legacy, AnswerSupport.names(q.question()));
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked > 200);
+    }
 }

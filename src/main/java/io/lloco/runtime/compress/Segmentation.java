@@ -18,8 +18,9 @@ import io.lloco.util.Enums;
  *   and the paper's split, LLOCO-SPEC §1.3). A sentence can be cut in two, each half compressed into a different
  *   segment's summaries.</li>
  *   <li>{@link Boundary#SENTENCE}: whole sentences packed greedily into segments of at most {@code segmentTokens}
- *   tokens; a segment ends after a sentence end (a token ending in {@code . ! ?}, possibly followed by closing
- *   quotes or brackets, before whitespace or the end of the text) or a line break. A single sentence longer than
+ *   tokens; a segment ends after a sentence end ({@link SentenceSplitter}: {@code . ! ?} and {@code 。！？}, possibly
+ *   followed by closing quotes or brackets, not after a common abbreviation) or before a line break. A single sentence
+ *   longer than
  *   the limit is cut at the limit. Segments are shorter on average (more of them), and no statement is split
  *   between two segments, which matters when segments are compressed independently and retrieved one by one.</li>
  * </ul>
@@ -79,8 +80,12 @@ public final class Segmentation {
             return fixed;
         }
         boolean[] cut = new boolean[n]; // a segment may end after token i
+        java.util.BitSet ends = new java.util.BitSet(text.length() + 1);
+        for (int e : SentenceSplitter.ends(text)) {
+            ends.set(e);
+        }
         for (int i = 0; i < n; i++) {
-            cut[i] = endsSentence(text, tokenEnds[i]);
+            cut[i] = ends.get(tokenEnds[i]) || lineBreakAt(text, tokenEnds[i]);
         }
         int[] out = new int[n];
         int count = 0;
@@ -103,56 +108,39 @@ public final class Segmentation {
     }
 
     /**
-     * The sentences of {@code text} as {@code [start, end)} character spans, cut where {@link Boundary#SENTENCE}
-     * segments may end (after {@code . ! ?} and closing quotes before whitespace, or at a line break), with the
-     * surrounding whitespace left out; blank pieces are skipped.
+     * The sentences of {@code text} as {@code [start, end)} character spans ({@link SentenceSplitter}: Unicode sentence
+     * rules with {@code 。！？}, line breaks, and common abbreviations that do not end a sentence), with the surrounding
+     * whitespace left out; blank pieces are skipped.
      */
     public static List<int[]> sentences(String text) {
         List<int[]> out = new ArrayList<>();
         int start = 0;
-        for (int e = 1; e <= text.length(); e++) {
-            boolean end = e == text.length() || (Character.isWhitespace(text.charAt(e - 1)) == false && endsSentence(text, e));
-            if (end) {
-                int a = start;
-                int b = e;
-                while (a < b && Character.isWhitespace(text.charAt(a))) {
-                    a++;
-                }
-                while (b > a && Character.isWhitespace(text.charAt(b - 1))) {
-                    b--;
-                }
-                if (b > a) {
-                    out.add(new int[]{a, b});
-                }
-                start = e;
+        for (int e : SentenceSplitter.ends(text)) {
+            int a = start;
+            while (a < e && Character.isWhitespace(text.charAt(a))) {
+                a++;
             }
+            if (e > a) {
+                out.add(new int[]{a, e});
+            }
+            start = e;
         }
         return out;
     }
 
-    /** Whether a sentence or a line ends at character {@code end} (exclusive) of {@code text}. */
+    /** Whether a sentence ends at {@code end} or a line break follows it (where a {@link Boundary#SENTENCE} segment may end). */
     static boolean endsSentence(String text, int end) {
-        if (end <= 0 || end > text.length()) {
-            return false;
+        for (int e : SentenceSplitter.ends(text)) {
+            if (e == end) {
+                return true;
+            }
         }
-        if (end < text.length() && (text.charAt(end) == '\n' || text.charAt(end) == '\r')) {
-            return true;
-        }
-        if (end < text.length() && Character.isWhitespace(text.charAt(end)) == false) {
-            return false;
-        }
-        int i = end - 1;
-        while (i >= 0 && isCloser(text.charAt(i))) {
-            i--;
-        }
-        if (i < 0) {
-            return false;
-        }
-        char c = text.charAt(i);
-        return c == '.' || c == '!' || c == '?' || c == '\n';
+        return lineBreakAt(text, end);
     }
 
-    private static boolean isCloser(char c) {
-        return c == '"' || c == '\'' || c == ')' || c == ']' || c == '\u201D' || c == '\u2019' || c == '\u00BB';
+    /** Whether a line break follows {@code end} (a segment may always end before one). */
+    private static boolean lineBreakAt(String text, int end) {
+        return end < text.length() && (text.charAt(end) == '\n' || text.charAt(end) == '\r');
     }
+
 }
