@@ -20,6 +20,7 @@ import org.opensearch.cluster.node.DiscoveryNodeRole;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Module;
+import org.opensearch.common.lifecycle.LifecycleComponent;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.Setting;
@@ -144,6 +145,11 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin,
             new FixedExecutorBuilder(settings, ThreadPools.QA, qaThreads, 1_000, "thread_pool." + ThreadPools.QA),
             new FixedExecutorBuilder(settings, ThreadPools.LOAD, 1, 1_000, "thread_pool." + ThreadPools.LOAD)
         );
+    }
+
+    @Override
+    public Collection<Class<? extends LifecycleComponent>> getGuiceServiceClasses() {
+        return List.of(DecodeService.class);
     }
 
     @Override

@@ -86,19 +86,23 @@ public final class LlocoSettings {
     public static final Setting<Boolean> QA_ALLOW_LOCAL = Setting
         .boolSetting(PREFIX + "qa.allow_local", true, Property.NodeScope, Property.Dynamic);
 
-    /** Questions a {@code lloco} node queues before answering 429. */
+    /** Questions (whatever their number of reads) a {@code lloco} node queues, including while their model loads, before answering 429. */
     public static final Setting<Integer> QA_QUEUE_SIZE = Setting
         .intSetting(PREFIX + "qa.queue_size", 64, 1, 10_000, Property.NodeScope, Property.Dynamic);
 
-    /** Questions decoded together in one batch. */
+    /** Reads of queued questions of one model decoded together in one batch. */
     public static final Setting<Integer> QA_MAX_BATCH = Setting
         .intSetting(PREFIX + "qa.max_batch", 8, 1, 64, Property.NodeScope, Property.Dynamic);
 
-    /** How long a coordinating node waits for a {@code lloco} node's answer before retrying elsewhere. */
+    /**
+     * The longest a question may wait and decode on a {@code lloco} node, counted from when its model is loaded there;
+     * past it the node answers 504 naming this setting. (Read on the {@code lloco} node.)
+     */
     public static final Setting<TimeValue> QA_TIMEOUT = Setting.timeSetting(
         PREFIX + "qa.timeout",
         TimeValue.timeValueSeconds(120),
         TimeValue.timeValueSeconds(1),
+        TimeValue.timeValueHours(1),
         Property.NodeScope,
         Property.Dynamic
     );

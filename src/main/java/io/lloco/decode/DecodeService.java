@@ -25,6 +25,7 @@ import org.opensearch.ExceptionsHelper;
 import org.opensearch.OpenSearchException;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Inject;
+import org.opensearch.common.lifecycle.AbstractLifecycleComponent;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.breaker.CircuitBreaker;
@@ -58,9 +59,11 @@ import io.lloco.store.SummaryBlock;
  * <p>Failures stay with the questions they concern: a question that cannot be prepared fails alone; a batch that
  * throws fails its questions with a status-bearing error; the worker always goes on with the next batch. A question
  * whose task is cancelled, or that has waited or run past {@code plugins.lloco.qa.timeout} since its model was ready,
- * is stopped (between decoding steps) and answered with the reason.
+ * is stopped (between decoding steps) and answered with the reason. When the node stops, the questions still queued
+ * are answered 503 (the coordinating node retries them on another {@code lloco} node) and the worker stops taking
+ * batches.
  */
-public class DecodeService {
+public class DecodeService extends AbstractLifecycleComponent {
 
     /** Adapter marker: the model's bundled {@code default} adapter if it has one, else none. */
     public static final String MODEL_DEFAULT_ADAPTER = "_default";
@@ -135,6 +138,7 @@ public class DecodeService {
     private final String nodeName;
     private final Deque<Pending> queue = new ArrayDeque<>();
     private boolean draining;
+    private boolean closed;
     private final AtomicLong decoded = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -211,7 +215,9 @@ public class DecodeService {
         Pending p = null;
         Exception rejection = null;
         synchronized (this) {
-            if (queue.size() >= queueSize.getAsInt()) {
+            if (closed) {
+                rejection = shuttingDown();
+            } else if (queue.size() >= queueSize.getAsInt()) {
                 rejection = new LlocoException(
                     String.format(
                         Locale.ROOT,
@@ -265,6 +271,33 @@ public class DecodeService {
                 new WindowResponse(info.fingerprint(), info.summaryLength(), info.hidden(), info.maxPositions(), prompt, budget)
             );
         }, e -> listener.onFailure(statusOf(e))));
+    }
+
+    private LlocoException shuttingDown() {
+        return new LlocoException(
+            "node [" + nodeName + "] is shutting down and decodes no more questions; ask again (another [lloco] node answers)",
+            RestStatus.SERVICE_UNAVAILABLE
+        );
+    }
+
+    @Override
+    protected void doStart() {
+    }
+
+    /** Answers every question still queued with a 503 (retried elsewhere) and stops taking batches. */
+    @Override
+    protected void doStop() {
+        List<Pending> left;
+        synchronized (this) {
+            closed = true;
+            left = new ArrayList<>(queue);
+        }
+        LlocoException e = shuttingDown();
+        left.forEach(p -> complete(p, null, e));
+    }
+
+    @Override
+    protected void doClose() {
     }
 
     /** Sets the observer (tests). */
@@ -361,6 +394,10 @@ public class DecodeService {
     /** The next batch: ready questions of the first ready question's model, up to max_batch reads. Empty ends the worker. */
     private synchronized List<Pending> nextBatch() {
         List<Pending> batch = new ArrayList<>();
+        if (closed) {
+            draining = false;
+            return batch;
+        }
         String model = null;
         int reads = 0;
         int limit = Math.max(1, maxBatch.getAsInt());

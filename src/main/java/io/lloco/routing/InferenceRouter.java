@@ -245,6 +245,7 @@ public class InferenceRouter {
             || t instanceof CircuitBreakingException
             || t instanceof OpenSearchRejectedExecutionException
             || t instanceof org.opensearch.node.NodeClosedException
-            || ExceptionsHelper.status(t) == RestStatus.TOO_MANY_REQUESTS; // that node refused it before starting
+            || ExceptionsHelper.status(t) == RestStatus.TOO_MANY_REQUESTS // that node refused it before starting
+            || ExceptionsHelper.status(t) == RestStatus.SERVICE_UNAVAILABLE; // that node is shutting down or cannot load the model
     }
 }

@@ -24,8 +24,15 @@ import io.lloco.common.LlocoException;
  *
  * @param sentences whether {@code segments.sentences} is nested (sentence matching and answer support)
  * @param sentencePairs whether {@code segments.sentences.text.pairs} exists (adjacent word pairs)
+ * @param maxInnerHits the index's {@code index.max_inner_result_window}: segments fetched per search
  */
-public record StoreLayout(String index, String target, boolean sentences, boolean sentencePairs, SummaryAccess summaries) {
+public record StoreLayout(String index, String target, boolean sentences, boolean sentencePairs, SummaryAccess summaries,
+    int maxInnerHits) {
+
+    /** A layout with the default {@code index.max_inner_result_window} (100). */
+    public StoreLayout(String index, String target, boolean sentences, boolean sentencePairs, SummaryAccess summaries) {
+        this(index, target, sentences, sentencePairs, summaries, 100);
+    }
 
     /** Where the summaries of a segment are read. */
     public enum SummaryAccess {
@@ -121,7 +128,8 @@ public record StoreLayout(String index, String target, boolean sentences, boolea
             Map<String, Object> fields = text == null ? null : (Map<String, Object>) text.get("fields");
             pairs = fields != null && fields.containsKey("pairs");
         }
-        return new StoreLayout(index, target, hasSentences, pairs, access);
+        int maxInner = org.opensearch.index.IndexSettings.MAX_INNER_RESULT_WINDOW_SETTING.get(md.getSettings());
+        return new StoreLayout(index, target, hasSentences, pairs, access, Math.max(1, maxInner));
     }
 
     private static Object asBoolean(Object v) {

@@ -496,4 +496,31 @@ public class DecodeServiceTests extends OpenSearchTestCase {
         assertNotNull(new ByteSizeValue(0));
         assertNotNull(ChildMemoryCircuitBreaker.class);
     }
+
+    /** When the node stops, queued questions are answered 503 (the coordinating node retries elsewhere) and new ones too. */
+    public void testStoppingAnswersQueuedQuestions503() throws Exception {
+        Models models = new Models();
+        DecodeService s = service(models, 10, 8, null);
+        s.start();
+        Gate gate = new Gate();
+        gate.expect(2);
+        s.observer(gate);
+        Outcome a = new Outcome();
+        Outcome b = new Outcome();
+        s.submit(question("one", options(), read(1)), null, a);
+        s.submit(question("two", options(), read(1)), null, b);
+        assertTrue(gate.queued.await(30, TimeUnit.SECONDS));
+        s.stop();
+        for (Outcome o : List.of(a, b)) {
+            Exception e = o.failure();
+            assertEquals(RestStatus.SERVICE_UNAVAILABLE, ExceptionsHelper.status(e));
+            assertTrue(e.getMessage(), e.getMessage().contains("shutting down"));
+        }
+        Outcome late = new Outcome();
+        s.submit(question("three", options(), read(1)), null, late);
+        assertEquals(RestStatus.SERVICE_UNAVAILABLE, ExceptionsHelper.status(late.failure()));
+        gate.open.countDown();
+        assertEquals(0, s.queued());
+        assertTrue(models.model.batchSizes.isEmpty());
+    }
 }

@@ -17,6 +17,7 @@ import org.opensearch.common.settings.Settings;
 import org.opensearch.test.OpenSearchIntegTestCase.ClusterScope;
 import org.opensearch.test.OpenSearchIntegTestCase.Scope;
 
+import io.lloco.decode.DecodeService;
 import io.lloco.engine.ModelRegistry;
 import io.lloco.engine.ModelService;
 import io.lloco.engine.RuntimeModel;
@@ -27,6 +28,7 @@ import io.lloco.runtime.model.Embeddings;
 import io.lloco.runtime.prompt.PromptTemplates;
 import io.lloco.store.SummaryBlock;
 import io.lloco.store.SummaryDtype;
+import io.lloco.testing.DecodeGate;
 import io.lloco.testing.LlocoIntegTestCase;
 import io.lloco.testing.TestModels;
 
@@ -225,6 +227,8 @@ public class QaRoutingIT extends LlocoIntegTestCase {
     @SuppressWarnings("unchecked")
     public void testConcurrentQuestionsShareBatches() throws Exception {
         startCluster();
+        // the lloco node's worker waits until all six questions are queued: they are decoded in one batch
+        DecodeGate gate = DecodeGate.install(internalCluster().getInstance(DecodeService.class, llocoNode), 6);
         List<Thread> threads = new ArrayList<>();
         List<Map<String, Object>> out = java.util.Collections.synchronizedList(new ArrayList<>());
         for (int i = 0; i < 6; i++) {
@@ -239,11 +243,17 @@ public class QaRoutingIT extends LlocoIntegTestCase {
             threads.add(t);
             t.start();
         }
+        assertTrue(gate.awaitQueued());
+        gate.open();
         for (Thread t : threads) {
-            t.join(60_000);
+            t.join(120_000);
         }
         assertEquals(6, out.size());
-        int maxBatch = out.stream().mapToInt(r -> (Integer) ((Map<String, Object>) r.get("usage")).get("batch_size")).max().orElse(0);
-        assertTrue("some questions decoded in a shared batch, max batch " + maxBatch, maxBatch >= 2);
+        for (Map<String, Object> r : out) {
+            assertEquals(r.toString(), 6, ((Map<String, Object>) r.get("usage")).get("batch_size"));
+        }
+        internalCluster().getInstance(DecodeService.class, llocoNode).observer(null);
+        Map<String, Object> alone = call("POST", "/docs/_lloco_qa", "{\"question\":\"Where?\",\"doc_ids\":[\"d1\"],\"max_new_tokens\":8}");
+        assertEquals(1, ((Map<String, Object>) alone.get("usage")).get("batch_size"));
     }
 }

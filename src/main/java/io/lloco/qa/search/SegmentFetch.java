@@ -66,13 +66,32 @@ public final class SegmentFetch {
     public record Result(List<Doc> docs, long sourceBytes, long summaryBytes) {
     }
 
-    /** The multi-search, one search per item. */
+    /**
+     * The multi-search: one search per item, or several when an item reads more segments than the index returns per
+     * search ({@code index.max_inner_result_window}).
+     */
     public static MultiSearchRequest build(List<Item> items) {
         MultiSearchRequest m = new MultiSearchRequest();
         for (Item it : items) {
-            m.add(request(it));
+            for (Item chunk : chunks(it)) {
+                m.add(request(chunk));
+            }
         }
         return m;
+    }
+
+    /** {@code it} split into items of at most {@code maxInnerHits} segments; only the first reads the sentences. */
+    static List<Item> chunks(Item it) {
+        int size = it.layout().maxInnerHits();
+        if (it.ords().size() <= size) {
+            return List.of(it);
+        }
+        List<Item> out = new ArrayList<>();
+        for (int from = 0; from < it.ords().size(); from += size) {
+            List<Integer> part = it.ords().subList(from, Math.min(it.ords().size(), from + size));
+            out.add(new Item(it.doc(), it.layout(), part, it.summaries(), it.text(), it.sentences() && from == 0));
+        }
+        return out;
     }
 
     static SearchRequest request(Item it) {
@@ -125,65 +144,82 @@ public final class SegmentFetch {
         long sourceBytes = 0;
         long summaryBytes = 0;
         MultiSearchResponse.Item[] responses = response.getResponses();
-        for (int i = 0; i < items.size(); i++) {
-            Item it = items.get(i);
+        int at = 0;
+        for (Item it : items) {
             RetrievedDoc d = it.doc();
-            MultiSearchResponse.Item r = responses[i];
-            if (r.isFailure()) {
-                docs.add(
-                    new Doc(d, Map.of(), List.of(), List.of(), "document " + d.ref() + " could not be fetched: " + r.getFailureMessage())
-                );
-                continue;
-            }
-            SearchHit[] hits = r.getResponse().getHits().getHits();
-            if (hits.length == 0) {
-                docs.add(
-                    new Doc(d, Map.of(), List.of(), List.of(), "document " + d.ref() + " is gone (deleted or updated while answering)")
-                );
-                continue;
-            }
-            SearchHit hit = hits[0];
-            sourceBytes += sourceLength(hit);
             String path = it.layout().segmentsPath();
-            try {
-                Map<Integer, Segment> segs = new HashMap<>();
-                SearchHits inner = hit.getInnerHits() == null ? null : hit.getInnerHits().get(path);
-                for (SearchHit s : inner == null ? new SearchHit[0] : inner.getHits()) {
-                    sourceBytes += sourceLength(s);
-                    StoredDocument.SegmentMeta meta = StoredDocument.SegmentMeta.read(
-                        d.ref(),
-                        path,
-                        d.header().segmentCount(),
-                        RetrievalSearch.values(s, path + ".")
-                    );
-                    byte[] bytes = null;
-                    if (it.summaries()) {
-                        bytes = summaries(d, it.layout(), s);
-                        StoredDocument
-                            .checkSummaries(d.ref(), it.layout().segmentField(StoredDocument.SUMMARIES), meta.ord(), bytes, d.header());
-                        summaryBytes += bytes.length;
-                    }
-                    String text = it.text() ? textOf(s) : null;
-                    segs.put(meta.ord(), new Segment(meta, bytes, text));
+            Map<Integer, Segment> segs = new HashMap<>();
+            List<String> sentences = new ArrayList<>();
+            List<Integer> owner = new ArrayList<>();
+            String error = null;
+            for (Item chunk : chunks(it)) {
+                MultiSearchResponse.Item r = responses[at++];
+                if (error != null) {
+                    continue;
                 }
-                for (int ord : it.ords()) {
-                    if (segs.containsKey(ord) == false) {
-                        throw new StoredFormatException(
-                            d.ref(), path, "has no segment " + ord + " of the " + d.header().segmentCount() + " it declares"
+                if (r.isFailure()) {
+                    error = "document " + d.ref() + " could not be fetched: " + reason(r.getFailure());
+                    continue;
+                }
+                SearchHit[] hits = r.getResponse().getHits().getHits();
+                if (hits.length == 0) {
+                    error = "document " + d.ref() + " is gone (deleted or updated while answering)";
+                    continue;
+                }
+                SearchHit hit = hits[0];
+                sourceBytes += sourceLength(hit);
+                try {
+                    SearchHits inner = hit.getInnerHits() == null ? null : hit.getInnerHits().get(path);
+                    for (SearchHit s : inner == null ? new SearchHit[0] : inner.getHits()) {
+                        sourceBytes += sourceLength(s);
+                        StoredDocument.SegmentMeta meta = StoredDocument.SegmentMeta.read(
+                            d.ref(),
+                            path,
+                            d.header().segmentCount(),
+                            RetrievalSearch.values(s, path + ".")
                         );
+                        byte[] bytes = null;
+                        if (chunk.summaries()) {
+                            bytes = summaries(d, it.layout(), s);
+                            StoredDocument.checkSummaries(
+                                d.ref(),
+                                it.layout().segmentField(StoredDocument.SUMMARIES),
+                                meta.ord(),
+                                bytes,
+                                d.header()
+                            );
+                            summaryBytes += bytes.length;
+                        }
+                        segs.put(meta.ord(), new Segment(meta, bytes, chunk.text() ? textOf(s) : null));
                     }
+                    for (int ord : chunk.ords()) {
+                        if (segs.containsKey(ord) == false) {
+                            throw new StoredFormatException(
+                                d.ref(),
+                                path,
+                                "has no segment " + ord + " of the " + d.header().segmentCount() + " it declares"
+                            );
+                        }
+                    }
+                    if (chunk.sentences()) {
+                        documentSentences(hit.getSourceAsMap(), it.layout(), sentences, owner);
+                    }
+                } catch (StoredFormatException e) {
+                    error = e.getMessage();
                 }
-                List<String> sentences = new ArrayList<>();
-                List<Integer> owner = new ArrayList<>();
-                if (it.sentences()) {
-                    documentSentences(hit.getSourceAsMap(), it.layout(), sentences, owner);
-                }
-                docs.add(new Doc(d, segs, sentences, owner, null));
-            } catch (StoredFormatException e) {
-                docs.add(new Doc(d, Map.of(), List.of(), List.of(), e.getMessage()));
             }
+            docs.add(error == null ? new Doc(d, segs, sentences, owner, null) : new Doc(d, Map.of(), List.of(), List.of(), error));
         }
         return new Result(docs, sourceBytes, summaryBytes);
+    }
+
+    /** Why a search failed, from its first shard failure when there is one. */
+    static String reason(Exception e) {
+        Throwable t = org.opensearch.ExceptionsHelper.unwrapCause(e);
+        if (t instanceof org.opensearch.action.search.SearchPhaseExecutionException spe && spe.shardFailures().length > 0) {
+            return spe.getMessage() + ": " + spe.shardFailures()[0].reason();
+        }
+        return String.valueOf(t.getMessage());
     }
 
     private static long sourceLength(SearchHit hit) {
