@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The lloco-tiny retrieval curriculum (io.lloco.train.RecallTrainer), resumable across sessions:
+# The lloco-tiny retrieval curriculum (io.lloco.train.RecallTrainer), resumable across runs:
 #   tools/train/curriculum.sh            # runs/resumes the first unfinished stage, then the next ones
 #   MAX_MINUTES=60 tools/train/curriculum.sh   # stop (after a checkpoint) after 60 minutes of this invocation's stage
 # A stage is finished when its schedule ends or its held-out probe reaches --until-exact (exact match of the answers
@@ -11,9 +11,9 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUN=${RUN:-$(cd "$ROOT/.." && pwd)/lloco-train}
 INIT=${INIT:-$RUN/init-step2000}
 # Every stage keeps a language-modelling loss on the document tokens (--lm-weight 0.5): without it the retrieval skill
-# formed late or not at all (third session: 3,400 steps at 10-18% held-out exact; with it, 52% after 1,200 more steps).
+# formed late or not at all (s3-c1: 3,400 steps at 10-18% held-out exact; with it, s3-c1b: 52% after 1,200 more steps).
 # From the 256-token stage on, half the summary steps compress every segment alone (--independent-rate 0.5), so the
-# model reads both accumulated documents and independently compressed retrieved segments (fourth session: the
+# model reads both accumulated documents and independently compressed retrieved segments (s4-c3: the
 # segment-retrieval path on 4k documents went from 0.45 to 0.475 lookup with the adapter, and the probe on
 # independent segments from 45% to 50%).
 # name | options: documents of T tokens compressed in segments of S (16 summaries each), summary steps share, gate
