@@ -335,6 +335,7 @@ final class QaFlow {
                 }
             }
             List<ReadPlan.Candidate> round = new ArrayList<>();
+            List<SegmentFetch.Segment> roundSegments = new ArrayList<>();
             List<DecodeRequest.Read> reads = new ArrayList<>();
             for (int c = from; c < k; c++) {
                 ReadPlan.Candidate cand = candidates.get(c);
@@ -344,6 +345,7 @@ final class QaFlow {
                 }
                 SegmentFetch.Segment s = d.segments().get(cand.ord());
                 round.add(cand);
+                roundSegments.add(s);
                 reads.add(
                     lloco
                         ? new DecodeRequest.Read(List.of(new DecodeRequest.Block(cand.doc().header().dtype(), s.summaries())), null)
@@ -377,7 +379,8 @@ final class QaFlow {
                             resp.reads().get(i)
                         )
                     );
-                    costs.candidateSegments.add(new ResponseAssembler.ReadSegment(cand.doc(), d.segments().get(cand.ord())));
+                    // the segment read in this round (the document's sentences come from its first fetch)
+                    costs.candidateSegments.add(new ResponseAssembler.ReadSegment(cand.doc(), roundSegments.get(i)));
                 }
                 CandidateAnswers.Outcome o = CandidateAnswers.choose(request.question(), done, request.answerBeams() > 1);
                 if (k < candidates.size() && o.confirmed() == false) {

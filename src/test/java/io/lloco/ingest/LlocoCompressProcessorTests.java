@@ -218,6 +218,34 @@ public class LlocoCompressProcessorTests extends OpenSearchTestCase {
         return SummaryBlock.toFloats(java.util.Base64.getDecoder().decode((String) segment.get("summaries")), SummaryDtype.FLOAT32);
     }
 
+    /** A document that would exceed its index's nested-object limit fails alone, naming the setting, before compression. */
+    public void testTheNestedObjectLimitOfTheTargetIndexIsCheckedFirst() throws Exception {
+        LocalCompressService service = new LocalCompressService(models);
+        LlocoCompressProcessorFactory f = new LlocoCompressProcessorFactory(
+            () -> service,
+            () -> Runnable::run,
+            () -> 100_000,
+            index -> "idx".equals(index) ? 12L : 10_000L
+        );
+        Map<String, Object> c = new HashMap<>(Map.of("field", "body", "model", "test-ac", "batch_size", 10));
+        LlocoCompressProcessor p = (LlocoCompressProcessor) f.create(Map.of(), "t1", null, c);
+        List<IngestDocumentWrapper> batch = new ArrayList<>();
+        batch.add(new IngestDocumentWrapper(0, 0, doc(Map.of("body", text(2))), null));
+        batch.add(new IngestDocumentWrapper(1, 0, doc(Map.of("body", text(12))), null));
+        CountDownLatch done = new CountDownLatch(1);
+        p.batchExecute(batch, r -> done.countDown());
+        assertTrue(done.await(30, TimeUnit.SECONDS));
+        assertNull(batch.get(0).getException());
+        String msg = batch.get(1).getException().getMessage();
+        assertTrue(
+            msg,
+            msg.contains("nested objects, over the target index's limit of 12") && msg.contains("index.mapping.nested_objects.limit")
+        );
+        assertTrue(msg, msg.matches(".*stored as \\d+ segments \\+ \\d+ sentences = \\d+ nested objects.*"));
+        assertEquals(org.opensearch.core.rest.RestStatus.BAD_REQUEST, org.opensearch.ExceptionsHelper.status(batch.get(1).getException()));
+        assertFalse(batch.get(1).getIngestDocument().hasField("lloco"));
+    }
+
     public void testBadDocumentsFailAloneInABatch() throws Exception {
         LlocoCompressProcessor p = processor(Map.of("field", "body", "model", "test-ac", "batch_size", 10, "max_tokens", 200), 100_000);
         List<IngestDocumentWrapper> batch = new ArrayList<>();

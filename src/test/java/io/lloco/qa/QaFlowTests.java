@@ -61,6 +61,8 @@ public class QaFlowTests extends OpenSearchTestCase {
         final String id;
         final Map<String, Object> header = new LinkedHashMap<>();
         final List<byte[]> summaries = new ArrayList<>();
+        final List<float[]> matched = new ArrayList<>(); // {ord, score}: the segment hits of the retrieval search
+        final List<String> texts = new ArrayList<>();
 
         Doc(String id, int segments) {
             this.id = id;
@@ -76,6 +78,7 @@ public class QaFlowTests extends OpenSearchTestCase {
                 float[] v = new float[L * HIDDEN];
                 Arrays.fill(v, s + 0.5f);
                 summaries.add(SummaryBlock.toBytes(v, SummaryDtype.FLOAT16));
+                texts.add("Segment " + s + " says nothing.");
             }
         }
 
@@ -95,6 +98,8 @@ public class QaFlowTests extends OpenSearchTestCase {
         final List<Doc> docs = new ArrayList<>();
         final List<Map<String, List<Object>>> fetched = new ArrayList<>();
         final List<DecodeRequest> decodes = new ArrayList<>();
+        final List<String> sentencesFetched = new ArrayList<>();
+        final Map<Integer, String> answers = new HashMap<>(); // by the ord a read's summaries encode
         final List<Long> reserved = new ArrayList<>();
         int released;
         int budget = 100;
@@ -110,6 +115,24 @@ public class QaFlowTests extends OpenSearchTestCase {
                 SearchHit h = new SearchHit(n++, d.id, fields, Map.of());
                 h.shard(new SearchShardTarget("n", new ShardId("books", "_na_", 0), null, null));
                 h.score(10 - n);
+                if (d.matched.isEmpty() == false) {
+                    List<SearchHit> inner = new ArrayList<>();
+                    for (float[] m : d.matched) {
+                        int ord = (int) m[0];
+                        Map<String, DocumentField> f = new HashMap<>();
+                        f.put("lloco.segments.ord", new DocumentField("lloco.segments.ord", List.of((long) ord)));
+                        f.put("lloco.segments.tokens", new DocumentField("lloco.segments.tokens", List.of(10L)));
+                        SearchHit ih = new SearchHit(ord, null, new SearchHit.NestedIdentity("lloco.segments", ord, null), f, Map.of());
+                        ih.score(m[1]);
+                        inner.add(ih);
+                    }
+                    h.setInnerHits(
+                        Map.of(
+                            "lloco.segments",
+                            new SearchHits(inner.toArray(SearchHit[]::new), new TotalHits(inner.size(), TotalHits.Relation.EQUAL_TO), 1)
+                        )
+                    );
+                }
                 hits.add(h);
             }
             listener.onResponse(response(hits));
@@ -143,6 +166,22 @@ public class QaFlowTests extends OpenSearchTestCase {
                 }
                 SearchHit root = new SearchHit(0, d.id, Map.of(), Map.of());
                 root.shard(new SearchShardTarget("n", new ShardId("books", "_na_", 0), null, null));
+                if (r.source().fetchSource() != null && r.source().fetchSource().fetchSource()) {
+                    sentencesFetched.add(id);
+                    List<Map<String, Object>> segs = new ArrayList<>();
+                    for (int o = 0; o < d.texts.size(); o++) {
+                        segs.add(Map.of("ord", o, "text", d.texts.get(o), "sentences", List.of(Map.of("text", d.texts.get(o)))));
+                    }
+                    try {
+                        root.sourceRef(
+                            org.opensearch.core.common.bytes.BytesReference.bytes(
+                                org.opensearch.common.xcontent.XContentFactory.jsonBuilder().map(Map.of("lloco", Map.of("segments", segs)))
+                            )
+                        );
+                    } catch (java.io.IOException e) {
+                        throw new AssertionError(e);
+                    }
+                }
                 root.setInnerHits(
                     Map.of(
                         "lloco.segments",
@@ -184,9 +223,11 @@ public class QaFlowTests extends OpenSearchTestCase {
             List<DecodeResponse.ReadResult> reads = new ArrayList<>();
             for (DecodeRequest.Read r : request.reads()) {
                 int blocks = r.blocks().size();
+                int ord = blocks == 0 ? -1 : (int) SummaryBlock.toFloats(r.blocks().get(0).bytes(), SummaryDtype.FLOAT16)[0];
+                String answer = answers.getOrDefault(ord, "read " + blocks);
                 reads.add(
                     new DecodeResponse.ReadResult(
-                        "read " + blocks, "eos", blocks * L, blocks, 0, 0, 1, blocks * L + 5, 1, 1, new double[0], null, null
+                        answer, "eos", blocks * L, blocks, 0, 0, 1, blocks * L + 5, 1, 1, new double[0], null, null
                     )
                 );
             }
@@ -312,5 +353,41 @@ public class QaFlowTests extends OpenSearchTestCase {
         assertEquals(RestStatus.TOO_MANY_REQUESTS, ExceptionsHelper.status((Exception) r));
         assertEquals(1, b.reserved.size());
         assertEquals(1, b.released);
+    }
+
+    /** answer_candidates_max: an unconfirmed first read leads to a second round, which fetches only its own segment. */
+    public void testCandidateRoundsReadOnUntilAnAnswerIsConfirmed() {
+        Backend b = new Backend();
+        Doc d = new Doc("brivin", 4).set("mode", "independent");
+        d.texts.set(0, "Brivin Bramcroft was born to sing.");
+        d.texts.set(2, "Brivin Bramcroft came into the world in 1784.");
+        d.matched.add(new float[]{0, 3f});
+        d.matched.add(new float[]{2, 2f});
+        d.matched.add(new float[]{3, 1f});
+        b.docs.add(d);
+        b.answers.put(0, "1802");
+        b.answers.put(2, "1784");
+        LlocoQaRequest q = new LlocoQaRequest("books").question("When was Brivin Bramcroft born?")
+            .granularity(LlocoQaRequest.Granularity.SEGMENT, null)
+            .answerCandidates(1)
+            .answerCandidatesMax(3);
+        LlocoQaResponse r = answered(ask(b, q));
+        assertEquals("1784", r.answer());
+        assertEquals(2, r.candidates().size());
+        assertEquals(0, r.candidates().get(0).ord());
+        assertNull(r.candidates().get(0).support());
+        assertFalse(r.candidates().get(0).chosen());
+        assertEquals(2, r.candidates().get(1).ord());
+        assertEquals(Integer.valueOf(2), r.candidates().get(1).names());
+        assertTrue(r.candidates().get(1).chosen());
+        assertEquals(List.of(2), r.sources().get(0).segments().stream().map(LlocoQaResponse.Segment::ord).toList());
+        // two rounds: each fetched its own segment; the document's sentences were fetched once
+        assertEquals(2, b.fetched.size());
+        assertEquals(List.of(0), b.fetched.get(0).get("brivin").stream().map(o -> ((Number) o).intValue()).toList());
+        assertEquals(List.of(2), b.fetched.get(1).get("brivin").stream().map(o -> ((Number) o).intValue()).toList());
+        assertEquals(List.of("brivin"), b.sentencesFetched);
+        assertEquals(2 * L, r.usage().summaryPositions());
+        assertEquals(2, b.decodes.size());
+        assertEquals(b.reserved.size(), b.released);
     }
 }

@@ -34,16 +34,16 @@ import io.lloco.testing.LlocoIntegTestCase;
 @ClusterScope(scope = Scope.SUITE, numDataNodes = 1, numClientNodes = 0, supportsDedicatedMasters = false)
 public class StorageScaleIT extends LlocoIntegTestCase {
 
-    static final int HIDDEN = 4096;
-    static final int L = 50;
-    static final int SEGMENTS = 22;
-    static final int SEGMENT_TOKENS = 1536;
-    static final int DOCS = 3;
-    static final int BLOCK = L * HIDDEN * 2;
+    public static final int HIDDEN = 4096;
+    public static final int L = 50;
+    public static final int SEGMENTS = 22;
+    public static final int SEGMENT_TOKENS = 1536;
+    public static final int DOCS = 3;
+    public static final int BLOCK = L * HIDDEN * 2;
 
     /** The documented mapping, or one that keeps summaries in {@code _source} only. */
     @SuppressWarnings("unchecked")
-    static String mapping(boolean docValues) throws Exception {
+    public static String mapping(boolean docValues) throws Exception {
         Map<String, Object> m = org.opensearch.common.xcontent.XContentHelper.convertToMap(
             org.opensearch.common.xcontent.json.JsonXContent.jsonXContent,
             llocoMapping(),
@@ -61,7 +61,7 @@ public class StorageScaleIT extends LlocoIntegTestCase {
     }
 
     /** Plain English-like text of about {@code tokens} tokens (4 characters a token). */
-    static String text(Random r, int tokens) {
+    public static String text(Random r, int tokens) {
         String[] words = {"the", "contract", "party", "shall", "deliver", "report", "meeting", "notice", "within", "days", "of",
             "agreement", "payment", "clause", "term", "section", "board", "review", "budget", "quarter"};
         StringBuilder b = new StringBuilder();
@@ -74,7 +74,7 @@ public class StorageScaleIT extends LlocoIntegTestCase {
     }
 
     /** One document of 7B shape as JSON, summaries random float16 in [-1, 1]. */
-    static String document(Random r) {
+    public static String document(Random r) {
         StringBuilder body = new StringBuilder();
         StringBuilder segs = new StringBuilder();
         int at = 0;
