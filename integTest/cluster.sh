@@ -42,7 +42,15 @@ pick_jdk() {
 }
 JDK=${JDK:-$(pick_jdk)}
 
-as_os() { setpriv --reuid="$U" --regid="$U" --clear-groups env -i PATH=/usr/bin:/bin HOME="$B/home" OPENSEARCH_JAVA_HOME="$JDK" OMP_WAIT_POLICY=PASSIVE "$@"; }
+# OpenSearch refuses root: as root the nodes run as RUN_UID through setpriv; as anyone else, as that user
+if [ "$(id -u)" = 0 ]; then
+  command -v setpriv >/dev/null || { echo "cluster.sh: running as root needs setpriv (Debian package util-linux) to start the nodes as uid $U" >&2; exit 1; }
+  as_os() { setpriv --reuid="$U" --regid="$U" --clear-groups env -i PATH=/usr/bin:/bin HOME="$B/home" OPENSEARCH_JAVA_HOME="$JDK" OMP_WAIT_POLICY=PASSIVE "$@"; }
+  own() { chown -R "$U:$U" "$@"; }
+else
+  as_os() { env -i PATH=/usr/bin:/bin HOME="$B/home" OPENSEARCH_JAVA_HOME="$JDK" OMP_WAIT_POLICY=PASSIVE "$@"; }
+  own() { :; }
+fi
 
 node_names() { for n in $NODES; do echo "${n%%:*}"; done; }
 cluster_managers() { for n in $NODES; do case ",${n#*:}," in *,cluster_manager,*) echo "${n%%:*}";; esac; done; }
@@ -60,7 +68,7 @@ setup() {
   done
   unzip -q "$B/dl/opensearch-$V.zip" -d "$B"
   cp "$zip" "$B/dl/lloco.zip"
-  chown -R "$U:$U" "$B"
+  own "$B"
   if [ "$WITH_KNN" = 1 ]; then (cd "$H" && as_os bin/opensearch-plugin install --batch "file://$B/dl/opensearch-knn-$V.0.zip"); fi
   (cd "$H" && as_os bin/opensearch-plugin install --batch "file://$B/dl/lloco.zip")
   # one config directory per node
@@ -89,7 +97,7 @@ setup() {
     printf -- "-Xms%s\n-Xmx%s\n" "$HEAP" "$HEAP" > "$B/nodes/$name/config/jvm.options.d/heap.options"
     i=$((i + 1))
   done
-  chown -R "$U:$U" "$B"
+  own "$B"
   echo "cluster.sh: set up $(node_names | paste -sd' ' -) in $B"
 }
 

@@ -5,8 +5,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd); cd "$ROOT"
 export NODES=${NODES:-"data-0:cluster_manager,data,ingest lloco-0:lloco"}
 export OS_BASE=${OS_BASE:-/tmp/lloco-integ}
+# its own ports, so a node left running by KEEP=1 bin/demo (9200/9300) does not collide
+export HTTP_PORT=${HTTP_PORT:-9260} TRANSPORT_PORT=${TRANSPORT_PORT:-9360}
 n=$(echo $NODES | wc -w)
-hosts=$(for i in $(seq 0 $((n - 1))); do echo "127.0.0.1:$((${HTTP_PORT:-9200} + i))"; done | paste -sd, -)
+hosts=$(for i in $(seq 0 $((n - 1))); do echo "127.0.0.1:$((HTTP_PORT + i))"; done | paste -sd, -)
 trap 'integTest/cluster.sh stop' EXIT
 integTest/cluster.sh setup
 integTest/cluster.sh start
