@@ -90,16 +90,32 @@ function AdapterList({ api, adapters, onChange, pollMs }: { api: LlocoApi; adapt
           { field: 'eval', name: 'Eval', render: (v: unknown) => <Metrics metrics={v} /> },
           {
             name: 'Actions',
-            actions: [
-              { name: 'Train', description: 'Start a training of this adapter', icon: 'play', type: 'icon', onClick: (a: Adapter) => setTraining(a.name), 'data-test-subj': 'trainAdapter' },
-              { name: 'Evaluate', description: 'Evaluate this adapter', icon: 'visGauge', type: 'icon', onClick: (a: Adapter) => setEvaluating(a.name), 'data-test-subj': 'evaluateAdapter' },
-              { name: 'Delete', description: 'Delete this adapter', icon: 'trash', type: 'icon', color: 'danger', onClick: (a: Adapter) => setDeleting(a.name), 'data-test-subj': 'deleteAdapter' },
-            ],
+            render: (a: Adapter) => (
+              <EuiFlexGroup gutterSize="xs" responsive={false} wrap>
+                <EuiFlexItem grow={false}>
+                  <EuiButtonEmpty size="xs" iconType="play" onClick={() => setTraining(a.name)} aria-label={`Train ${a.name}`}>
+                    Train
+                  </EuiButtonEmpty>
+                </EuiFlexItem>
+                <EuiFlexItem grow={false}>
+                  <EuiButtonEmpty size="xs" iconType="visGauge" onClick={() => setEvaluating(a.name)} aria-label={`Evaluate ${a.name}`}>
+                    Evaluate
+                  </EuiButtonEmpty>
+                </EuiFlexItem>
+                <EuiFlexItem grow={false}>
+                  <EuiButtonEmpty size="xs" iconType="trash" color="danger" onClick={() => setDeleting(a.name)} aria-label={`Delete ${a.name}`}>
+                    Delete
+                  </EuiButtonEmpty>
+                </EuiFlexItem>
+              </EuiFlexGroup>
+            ),
           },
         ]}
       />
       {deleting && (
         <EuiConfirmModal
+          role="dialog"
+          aria-modal="true"
           title={`Delete adapter ${deleting}?`}
           onCancel={() => setDeleting(null)}
           onConfirm={async () => {

@@ -142,6 +142,8 @@ function PipelinesPanel(props: { api: LlocoApi; rows: PipelineRow[]; others: num
       )}
       {deleting && (
         <EuiConfirmModal
+          role="dialog"
+          aria-modal="true"
           title={`Delete pipeline ${deleting}?`}
           onCancel={() => setDeleting(null)}
           onConfirm={async () => {
