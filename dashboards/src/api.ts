@@ -52,6 +52,7 @@ export interface QaResponse {
   usage?: QaUsage;
   timings?: Record<string, number>;
   warnings?: string[];
+  candidates?: Array<{ _index?: string; _id?: string; ord?: number; answer?: string; support?: number | null; chosen?: boolean }>;
 }
 
 export type QaMode = 'lloco' | 'full_context' | 'no_context';
@@ -61,6 +62,8 @@ export interface QaRequest {
   size?: number;
   granularity?: 'document' | 'segment';
   top_segments?: number;
+  answer_candidates?: number;
+  answer_beams?: number;
   max_new_tokens?: number;
   adapter?: string;
   mode?: QaMode;

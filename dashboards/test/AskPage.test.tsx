@@ -8,8 +8,9 @@ import { LlocoApi, QaResponse } from '../src/api';
 import { AskPage } from '../src/pages/AskPage';
 import { deferred, mockHttp, osError } from './mock_http';
 
-const TEXT = 'Ada Fenn walked into the Kitchen. The favourite colour of Ada Fenn is teal. Mara Quill sailed to Orlen.';
-const SEG = { ord: 1, start: TEXT.indexOf('The favourite'), end: TEXT.indexOf(' Mara') };
+const TEXT = 'Ada Fenn walked into the Kitchen.\nThe favourite colour of Ada Fenn is teal. Mara Quill sailed to Orlen.';
+// the segment starts with the line break after the previous sentence, as sentence segments do
+const SEG = { ord: 1, start: TEXT.indexOf('\nThe favourite'), end: TEXT.indexOf(' Mara') };
 
 function answer(mode: string, extra: Partial<QaResponse> = {}): QaResponse {
   return {
@@ -47,13 +48,14 @@ describe('AskPage', () => {
     render(<AskPage api={new LlocoApi(http)} />);
     const index = await screen.findByLabelText('Index');
     await waitFor(() => expect((index as HTMLSelectElement).value).toBe('books'));
-    expect(within(index).queryByText(/\.kibana/)).toBeNull(); // system indices are not offered
+    expect(within(index).queryByText('.kibana')).toBeNull(); // system indices are not offered
+    expect(within(index).getByText('papers')).toBeInTheDocument();
     await userEvent.type(screen.getByLabelText('Question'), 'Which colour does Ada Fenn like best?');
     await userEvent.click(screen.getByRole('button', { name: 'Ask' }));
 
     expect(await screen.findByText('teal')).toBeInTheDocument();
     const call = http.callsTo('POST', '/books/_lloco_qa')[0];
-    expect(call.body).toEqual({ question: 'Which colour does Ada Fenn like best?', size: 1, granularity: 'segment', top_segments: 3, max_new_tokens: 32, mode: 'lloco' });
+    expect(call.body).toEqual({ question: 'Which colour does Ada Fenn like best?', size: 1, granularity: 'segment', top_segments: 1, max_new_tokens: 32, mode: 'lloco' });
     const usage = screen.getByTestId('qaUsage');
     expect(usage).toHaveTextContent('4.0×');
     expect(usage).toHaveTextContent('46 (full context: 64 tokens + prompt)');
@@ -69,7 +71,8 @@ describe('AskPage', () => {
       expect(m).not.toBeNull();
       return m!;
     });
-    expect(mark.textContent).toBe(`§1 ${TEXT.slice(SEG.start, SEG.end)}`);
+    expect(mark.textContent).toBe(`§1 ${TEXT.slice(SEG.start + 1, SEG.end)}`);
+    expect(mark.closest('p')!.textContent).toContain(`Kitchen.\n§1 The favourite`);
     expect(http.callsTo('GET', '/books/_doc/b1')[0].query).toEqual({ _source_excludes: 'lloco.segments' });
   });
 
@@ -112,6 +115,33 @@ describe('AskPage', () => {
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent('the cluster answered 429 lloco_exception');
     expect(alert).toHaveTextContent('the decode queue of [lloco-0] is full; raise [plugins.lloco.qa.queue_size]');
+  });
+
+  it('reads several candidate segments with beams, beams in lloco mode only, and lists the candidates', async () => {
+    const http = cluster((body) =>
+      answer(body.mode as string, {
+        candidates: [
+          { _index: 'books', _id: 'b1', ord: 1, answer: 'teal', support: 9.41, chosen: true },
+          { _index: 'books', _id: 'b1', ord: 0, answer: 'Kitchen', support: null, chosen: false },
+        ],
+      })
+    );
+    render(<AskPage api={new LlocoApi(http)} />);
+    await waitFor(() => expect((screen.getByLabelText('Index') as HTMLSelectElement).value).toBe('books'));
+    await userEvent.type(screen.getByLabelText('Question'), 'Which colour?');
+    await userEvent.clear(screen.getByLabelText('Answer candidates'));
+    await userEvent.type(screen.getByLabelText('Answer candidates'), '3');
+    await userEvent.clear(screen.getByLabelText('Beams'));
+    await userEvent.type(screen.getByLabelText('Beams'), '4');
+    await userEvent.click(screen.getByRole('switch', { name: 'Compare with full_context' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Ask' }));
+    await screen.findByTestId('qaComparison');
+    const bodies = http.callsTo('POST', '/books/_lloco_qa').map((c) => c.body as Record<string, unknown>);
+    const lloco = bodies.find((b) => b.mode === 'lloco')!;
+    const full = bodies.find((b) => b.mode === 'full_context')!;
+    expect([lloco.answer_candidates, lloco.answer_beams]).toEqual([3, 4]);
+    expect([full.answer_candidates, full.answer_beams]).toEqual([3, undefined]);
+    expect(screen.getAllByTestId('qaCandidates')[0]).toHaveTextContent('b1#1 → “teal” (support 9.41) ✓ · b1#0 → “Kitchen” (not stated)');
   });
 
   it('does not ask without a question', async () => {

@@ -45,10 +45,13 @@ export function AskPage({ api }: { api: LlocoApi }) {
   const indices = useLoad(() => api.indices(), [api]);
   const [index, setIndex] = useState('');
   const [question, setQuestion] = useState('');
-  const [size, setSize] = useState(1);
+  // number fields keep what is typed (an empty field while editing); values are clamped when asking
+  const [size, setSize] = useState('1');
   const [granularity, setGranularity] = useState<'document' | 'segment'>('segment');
-  const [topSegments, setTopSegments] = useState(3);
-  const [maxNewTokens, setMaxNewTokens] = useState(32);
+  const [topSegments, setTopSegments] = useState('1');
+  const [candidates, setCandidates] = useState('1');
+  const [beams, setBeams] = useState('1');
+  const [maxNewTokens, setMaxNewTokens] = useState('32');
   const [adapter, setAdapter] = useState('');
   const [compare, setCompare] = useState(false);
   const [runs, setRuns] = useState<Partial<Record<QaMode, Run>>>({});
@@ -68,8 +71,12 @@ export function AskPage({ api }: { api: LlocoApi }) {
     abort.current?.abort();
     const controller = new AbortController();
     abort.current = controller;
-    const body: QaRequest = { question: question.trim(), size, granularity, max_new_tokens: maxNewTokens };
-    if (granularity === 'segment') body.top_segments = topSegments;
+    const n = { size: clampInt(size, 1, 100, 1), top: clampInt(topSegments, 1, 100, 1), candidates: clampInt(candidates, 1, 16, 1), beams: clampInt(beams, 1, 8, 1) };
+    const body: QaRequest = { question: question.trim(), size: n.size, granularity, max_new_tokens: clampInt(maxNewTokens, 1, 1024, 32) };
+    if (granularity === 'segment') {
+      body.top_segments = n.top;
+      if (n.candidates > 1) body.answer_candidates = n.candidates;
+    }
     if (adapter.trim()) body.adapter = adapter.trim();
     const modes: QaMode[] = compare ? ['lloco', 'full_context'] : ['lloco'];
     setAsked({ index, question: body.question });
@@ -77,7 +84,9 @@ export function AskPage({ api }: { api: LlocoApi }) {
     await Promise.all(
       modes.map(async (mode) => {
         try {
-          const result = await api.qa(index, { ...body, mode }, controller.signal);
+          // a beam search checks several answers per segment; the cluster allows it in lloco mode only
+          const withBeams = mode === 'lloco' && granularity === 'segment' && n.beams > 1 ? { answer_beams: n.beams } : {};
+          const result = await api.qa(index, { ...body, ...withBeams, mode }, controller.signal);
           if (!controller.signal.aborted) setRuns((r) => ({ ...r, [mode]: { loading: false, result } }));
         } catch (error) {
           if (!controller.signal.aborted) setRuns((r) => ({ ...r, [mode]: { loading: false, error } }));
@@ -112,7 +121,7 @@ export function AskPage({ api }: { api: LlocoApi }) {
               <EuiFormRow label="Index" helpText="Documents compressed by a lloco_compress pipeline">
                 <EuiSelect
                   data-test-subj="askIndex"
-                  options={(indices.data ?? []).map((i) => ({ value: i.index, text: `${i.index} (${i['docs.count'] ?? '?'} docs)` }))}
+                  options={(indices.data ?? []).map((i) => ({ value: i.index, text: i.index }))}
                   value={index}
                   onChange={(e) => setIndex(e.target.value)}
                   hasNoInitialSelection={!index}
@@ -141,7 +150,7 @@ export function AskPage({ api }: { api: LlocoApi }) {
           <EuiFlexGroup gutterSize="m" wrap alignItems="flexEnd">
             <EuiFlexItem grow={false}>
               <EuiFormRow label="Documents" helpText="size">
-                <EuiFieldNumber min={1} max={100} value={size} onChange={(e) => setSize(clampInt(e.target.value, 1, 100, 1))} compressed />
+                <EuiFieldNumber min={1} max={100} value={size} onChange={(e) => setSize(e.target.value)} compressed />
               </EuiFormRow>
             </EuiFlexItem>
             <EuiFlexItem grow={false}>
@@ -160,13 +169,27 @@ export function AskPage({ api }: { api: LlocoApi }) {
             {granularity === 'segment' && (
               <EuiFlexItem grow={false}>
                 <EuiFormRow label="Segments per document" helpText="top_segments">
-                  <EuiFieldNumber min={1} max={100} value={topSegments} onChange={(e) => setTopSegments(clampInt(e.target.value, 1, 100, 3))} compressed />
+                  <EuiFieldNumber min={1} max={100} value={topSegments} onChange={(e) => setTopSegments(e.target.value)} compressed />
+                </EuiFormRow>
+              </EuiFlexItem>
+            )}
+            {granularity === 'segment' && (
+              <EuiFlexItem grow={false}>
+                <EuiFormRow label="Answer candidates" helpText="segments read alone">
+                  <EuiFieldNumber min={1} max={16} value={candidates} onChange={(e) => setCandidates(e.target.value)} compressed />
+                </EuiFormRow>
+              </EuiFlexItem>
+            )}
+            {granularity === 'segment' && (
+              <EuiFlexItem grow={false}>
+                <EuiFormRow label="Beams" helpText="answers per segment">
+                  <EuiFieldNumber min={1} max={8} value={beams} onChange={(e) => setBeams(e.target.value)} compressed />
                 </EuiFormRow>
               </EuiFlexItem>
             )}
             <EuiFlexItem grow={false}>
               <EuiFormRow label="Longest answer" helpText="max_new_tokens">
-                <EuiFieldNumber min={1} max={1024} value={maxNewTokens} onChange={(e) => setMaxNewTokens(clampInt(e.target.value, 1, 1024, 32))} compressed />
+                <EuiFieldNumber min={1} max={1024} value={maxNewTokens} onChange={(e) => setMaxNewTokens(e.target.value)} compressed />
               </EuiFormRow>
             </EuiFlexItem>
             <EuiFlexItem grow={false}>
@@ -274,6 +297,23 @@ function ResultPanel({ mode, run }: { mode: QaMode; run: Run }) {
             {r.node && <EuiFlexItem grow={false}><EuiBadge color="hollow">node {r.node}</EuiBadge></EuiFlexItem>}
             {r.finish_reason && <EuiFlexItem grow={false}><EuiBadge color="hollow">{r.finish_reason}</EuiBadge></EuiFlexItem>}
           </EuiFlexGroup>
+          {r.candidates && r.candidates.length > 0 && (
+            <>
+              <EuiSpacer size="s" />
+              <EuiText size="xs" data-test-subj="qaCandidates">
+                <p>
+                  <strong>Segments read alone: </strong>
+                  {r.candidates.map((c, i) => (
+                    <span key={i}>
+                      {i > 0 ? ' · ' : ''}
+                      {c._id}#{c.ord} → “{c.answer}”{typeof c.support === 'number' ? ` (support ${c.support.toFixed(2)})` : ' (not stated)'}
+                      {c.chosen ? ' ✓' : ''}
+                    </span>
+                  ))}
+                </p>
+              </EuiText>
+            </>
+          )}
           {r.warnings && r.warnings.length > 0 && (
             <>
               <EuiSpacer size="s" />
@@ -406,10 +446,14 @@ function SourcesPanel({ api, sources }: { api: LlocoApi; sources: QaSource[] }) 
                         {' … '}
                       </span>
                     ) : p.kind === 'mark' ? (
-                      <mark key={i} data-test-subj="segmentMark" title={`segment ${p.ord}`}>
-                        <sup aria-label={`segment ${p.ord}`}>§{p.ord} </sup>
-                        {p.text}
-                      </mark>
+                      <React.Fragment key={i}>
+                        {/* a segment often starts with the line break after the previous one: keep it outside the mark */}
+                        {leadingSpace(p.text)}
+                        <mark data-test-subj="segmentMark" title={`segment ${p.ord}`}>
+                          <sup aria-label={`segment ${p.ord}`}>§{p.ord} </sup>
+                          {p.text.slice(leadingSpace(p.text).length)}
+                        </mark>
+                      </React.Fragment>
                     ) : (
                       <span key={i}>{p.text}</span>
                     )
@@ -422,6 +466,10 @@ function SourcesPanel({ api, sources }: { api: LlocoApi; sources: QaSource[] }) 
       })}
     </EuiPanel>
   );
+}
+
+function leadingSpace(text: string): string {
+  return /^\s*/.exec(text)![0];
 }
 
 function key(s: QaSource): string {

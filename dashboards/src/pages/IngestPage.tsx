@@ -357,6 +357,7 @@ function IndicesPanel({ api, pipelines, refresh, onChange }: { api: LlocoApi; pi
                 <EuiFlexItem grow={false}>
                   <EuiSelect
                     compressed
+                    style={{ minWidth: 150 }}
                     aria-label={`Pipeline for ${row.index}`}
                     options={[{ value: '', text: '(none)' }, ...pipelines.map((p) => ({ value: p.id, text: p.id }))]}
                     value={attachTo[row.index] ?? row.pipeline ?? ''}

@@ -83,6 +83,15 @@ public class RestLlocoUiAction extends BaseRestHandler {
                     RestStatus.NOT_FOUND
                 )
             );
+        if (request.hasParam("file") == false && request.rawPath().endsWith("/")) {
+            // the page's files are relative to /_plugins/lloco/ui: send /_plugins/lloco/ui/ there (relative, so a
+            // reverse proxy's prefix is kept)
+            return channel -> {
+                BytesRestResponse redirect = new BytesRestResponse(RestStatus.FOUND, "text/plain; charset=UTF-8", "see ../ui");
+                redirect.addHeader("Location", "../ui");
+                channel.sendResponse(redirect);
+            };
+        }
         String ifNoneMatch = request.header("If-None-Match");
         return channel -> {
             BytesRestResponse response;

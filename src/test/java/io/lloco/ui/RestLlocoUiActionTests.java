@@ -80,6 +80,16 @@ public class RestLlocoUiActionTests extends OpenSearchTestCase {
         assertNotNull(r.getHeaders().get("ETag"));
     }
 
+    public void testATrailingSlashIsSentToThePage() throws Exception {
+        RestRequest request = new FakeRestRequest.Builder(xContentRegistry()).withMethod(RestRequest.Method.GET)
+            .withPath(LlocoPaths.UI + "/")
+            .build();
+        FakeRestChannel channel = new FakeRestChannel(request, true, 1);
+        handler(FILES).handleRequest(request, channel, null);
+        assertEquals(RestStatus.FOUND, channel.capturedResponse().status());
+        assertEquals(List.of("../ui"), channel.capturedResponse().getHeaders().get("Location"));
+    }
+
     public void testServesTheScriptAndStyleSheetWithTheirContentTypes() throws Exception {
         RestLlocoUiAction h = handler(FILES);
         RestResponse js = get(h, "lloco-ui.js", Map.of());
