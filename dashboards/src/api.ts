@@ -38,6 +38,7 @@ export interface QaUsage {
   source_bytes_fetched?: number;
   summary_bytes_read?: number;
   truncated_segments?: number | unknown[];
+  truncated_tokens?: number;
   [k: string]: unknown;
 }
 

@@ -44,7 +44,7 @@ function cluster(qa: (body: Record<string, unknown>) => unknown) {
 
 describe('AskPage', () => {
   it('asks the selected index and shows the answer, usage, timings and the used segment highlighted in the source', async () => {
-    const http = cluster(() => answer('lloco', { usage: { ...answer('lloco').usage, source_bytes_fetched: 2048, summary_bytes_read: 8192, truncated_segments: 1 }, warnings: ['stale embeddings: re-compress'] }));
+    const http = cluster(() => answer('lloco', { usage: { ...answer('lloco').usage, source_bytes_fetched: 2048, summary_bytes_read: 8192, truncated_segments: 1, truncated_tokens: 12 }, warnings: ['stale embeddings: re-compress'] }));
     render(<AskPage api={new LlocoApi(http)} />);
     const index = await screen.findByLabelText('Index');
     await waitFor(() => expect((index as HTMLSelectElement).value).toBe('books'));
@@ -61,7 +61,8 @@ describe('AskPage', () => {
     expect(usage).toHaveTextContent('46 (full context: 64 tokens + prompt)');
     expect(usage).toHaveTextContent('2.0 KiB'); // source_bytes_fetched
     expect(usage).toHaveTextContent('8.0 KiB'); // summary_bytes_read
-    expect(usage).toHaveTextContent('Truncated segments');
+    expect(usage).toHaveTextContent('Truncated segments1');
+    expect(usage).toHaveTextContent('Truncated tokens12');
     expect(screen.getByTestId('qaTimings')).toHaveTextContent('60.8 ms');
     expect(screen.getByText('stale embeddings: re-compress')).toBeInTheDocument();
 

@@ -271,6 +271,7 @@ function ResultPanel({ mode, run }: { mode: QaMode; run: Run }) {
   if (u.source_bytes_fetched !== undefined) usage.push({ title: 'Source bytes fetched', description: bytes(u.source_bytes_fetched) });
   if (u.summary_bytes_read !== undefined) usage.push({ title: 'Summary bytes read', description: bytes(u.summary_bytes_read) });
   if (truncated !== undefined) usage.push({ title: 'Truncated segments', description: num(truncated) });
+  if (typeof u.truncated_tokens === 'number') usage.push({ title: 'Truncated tokens', description: num(u.truncated_tokens) });
   if (u.batch_size !== undefined) usage.push({ title: 'Batch size', description: num(u.batch_size) });
   return (
     <EuiPanel paddingSize="m" data-test-subj={`answer-${mode}`}>

@@ -25,7 +25,7 @@ import {
 import { compressProcessor, IndexBindings, LlocoApi, Pipeline } from '../api';
 import { Busy, Code, ErrorBanner, useAction, useLoad } from '../components/common';
 import { num } from '../format';
-import mapping from '../../../docs/lloco-mapping.json';
+import { mappingFor } from '../mapping';
 
 interface PipelineRow {
   id: string;
@@ -503,8 +503,7 @@ function CreateIndexForm({ api, pipelines, onCreated }: { api: LlocoApi; pipelin
           setDone(null);
           const settings: Record<string, unknown> = { 'index.number_of_replicas': replicas };
           if (pipeline) settings['index.default_pipeline'] = pipeline;
-          const props = (mapping as { mappings: { properties: Record<string, unknown> } }).mappings.properties;
-          const r = await create.run(() => api.createIndex(name, { settings, mappings: { properties: { [target]: props.lloco } } }));
+          const r = await create.run(() => api.createIndex(name, { settings, mappings: mappingFor(target) }));
           if (r !== undefined) {
             setDone(name);
             onCreated();
