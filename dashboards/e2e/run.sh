@@ -24,6 +24,8 @@ trap 'rm -f "$doc"' EXIT
 # one held-out document of the synthetic world with its questions (what lloco-tiny was trained on)
 "$java" -cp "$ROOT/target/classes:$(cat "$ROOT/target/cli.classpath")" io.lloco.train.world.WorldDump \
   --seed 2026 --split test --count 1 --tokens 256 --questions 2 | head -1 > "$doc"
+# screenshots: target/ui-e2e/ (E2E_IMAGES=docs/images refreshes the ones the README shows; relative to the repository)
+images=${E2E_IMAGES:-target/ui-e2e}
+case "$images" in /*) ;; *) images=$ROOT/$images ;; esac
 cd "$ROOT/dashboards"
-# screenshots: target/ui-e2e/ (E2E_IMAGES=docs/images refreshes the ones the README shows)
-node e2e/e2e.mjs --url "$URL" --doc "$doc" --chromium "$CHROMIUM" --images "${E2E_IMAGES:-$ROOT/target/ui-e2e}"
+node e2e/e2e.mjs --url "$URL" --doc "$doc" --chromium "$CHROMIUM" --images "$images"
