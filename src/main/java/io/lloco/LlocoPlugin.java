@@ -81,11 +81,13 @@ import io.lloco.qa.pipeline.LlocoAnswerProcessor;
 import io.lloco.qa.pipeline.LlocoSearchExt;
 import io.lloco.rest.RestLlocoInfoAction;
 import io.lloco.rest.RestLlocoQaAction;
+import io.lloco.rest.RestLlocoUiAction;
 import io.lloco.routing.InferenceRouter;
 import io.lloco.routing.LlocoNodeRole;
 import io.lloco.runtime.DjlBootstrap;
 import io.lloco.store.SummaryFetchExt;
 import io.lloco.store.SummaryFetchSubPhase;
+import io.lloco.ui.UiAssets;
 
 /** LLoCO for OpenSearch. Only wires: every service is built here, per node, and handed to whoever needs it. */
 public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin, IngestPlugin, SearchPlugin, SearchPipelinePlugin {
@@ -255,6 +257,10 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin,
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
-        return List.of(new RestLlocoInfoAction(), new RestLlocoQaAction());
+        return List.of(
+            new RestLlocoInfoAction(),
+            new RestLlocoQaAction(),
+            new RestLlocoUiAction(new UiAssets(), () -> this.settings == null || this.settings.uiEnabled())
+        );
     }
 }

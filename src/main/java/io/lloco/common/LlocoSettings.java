@@ -107,6 +107,13 @@ public final class LlocoSettings {
         Property.Dynamic
     );
 
+    /**
+     * Serves the LLoCO pages at {@code GET /_plugins/lloco/ui}. Off: the page and its files answer 404 naming this
+     * setting (the REST APIs the page calls are unaffected).
+     */
+    public static final Setting<Boolean> UI_ENABLED = Setting
+        .boolSetting(PREFIX + "ui.enabled", true, Property.NodeScope, Property.Dynamic);
+
     /** Per index: the LoRA adapter answering questions over it ({@code none}, or an adapter name; empty = the model's {@code default}). */
     public static final Setting<String> INDEX_ADAPTER = Setting
         .simpleString("index.lloco.adapter", "", Property.IndexScope, Property.Dynamic);
@@ -119,6 +126,7 @@ public final class LlocoSettings {
     private volatile boolean ingestAllowLocal;
     private volatile TimeValue ingestTimeout;
     private volatile int ingestMaxTokens;
+    private volatile boolean uiEnabled;
     private final Settings nodeSettings;
 
     /** Reads node settings and follows dynamic updates. */
@@ -132,6 +140,7 @@ public final class LlocoSettings {
         this.qaQueueSize = QA_QUEUE_SIZE.get(nodeSettings);
         this.qaMaxBatch = QA_MAX_BATCH.get(nodeSettings);
         this.qaTimeout = QA_TIMEOUT.get(nodeSettings);
+        this.uiEnabled = UI_ENABLED.get(nodeSettings);
         if (clusterService != null) {
             clusterService.getClusterSettings().addSettingsUpdateConsumer(QA_ALLOW_LOCAL, v -> qaAllowLocal = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(QA_QUEUE_SIZE, v -> qaQueueSize = v);
@@ -141,6 +150,7 @@ public final class LlocoSettings {
             clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_MAX_TOKENS, v -> ingestMaxTokens = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_ALLOW_LOCAL, v -> ingestAllowLocal = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_TIMEOUT, v -> ingestTimeout = v);
+            clusterService.getClusterSettings().addSettingsUpdateConsumer(UI_ENABLED, v -> uiEnabled = v);
         }
     }
 
@@ -158,6 +168,7 @@ public final class LlocoSettings {
             QA_QUEUE_SIZE,
             QA_MAX_BATCH,
             QA_TIMEOUT,
+            UI_ENABLED,
             INDEX_ADAPTER
         );
     }
@@ -210,6 +221,11 @@ public final class LlocoSettings {
     /** Live value of {@link #QA_TIMEOUT}. */
     public TimeValue qaTimeout() {
         return qaTimeout;
+    }
+
+    /** Live value of {@link #UI_ENABLED}. */
+    public boolean uiEnabled() {
+        return uiEnabled;
     }
 
     /** Live value of {@link #INFO_SELF_TEST}. */

@@ -16,6 +16,11 @@ public final class LlocoPaths {
     /** Info of selected nodes. */
     public static final String NODES_INFO_FILTERED = BASE + "/_nodes/{node_id}";
 
+    /** The LLoCO pages (Ask, Ingest, Adapters, Nodes), served from the plugin jar. */
+    public static final String UI = BASE + "/ui";
+    /** One file of the pages (whitelisted names only). */
+    public static final String UI_FILE = UI + "/{file}";
+
     /** Question answering over an index (or indices, aliases, patterns). */
     public static final String QA = "/{index}/_lloco_qa";
 

@@ -1,0 +1,130 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+import React, { useCallback, useEffect, useRef, useState } from 'react';
+import { EuiButtonEmpty, EuiCallOut, EuiFlexGroup, EuiFlexItem, EuiLoadingSpinner, EuiText } from '@elastic/eui';
+import { HttpError } from '../http';
+
+/** The cluster's error, as it said it: status, error type and reason. role=alert, so screen readers announce it. */
+export function ErrorBanner({ error, context, onDismiss }: { error: unknown; context?: string; onDismiss?: () => void }) {
+  if (!error) return null;
+  const http = error instanceof HttpError ? error : null;
+  const title = http
+    ? http.status === 0
+      ? `${context ? context + ': ' : ''}the cluster could not be reached`
+      : `${context ? context + ': ' : ''}the cluster answered ${http.status}${http.type ? ' ' + http.type : ''}`
+    : `${context ? context + ': ' : ''}error`;
+  const reason = http ? http.reason : error instanceof Error ? error.message : String(error);
+  return (
+    <div role="alert" data-test-subj="errorBanner">
+      <EuiCallOut color="danger" iconType="alert" title={title} size="s">
+        <p data-test-subj="errorReason">{reason}</p>
+        {onDismiss && (
+          <EuiButtonEmpty size="xs" onClick={onDismiss}>
+            Dismiss
+          </EuiButtonEmpty>
+        )}
+      </EuiCallOut>
+    </div>
+  );
+}
+
+/** A spinner with a text, announced politely. */
+export function Busy({ label }: { label: string }) {
+  return (
+    <div role="status" aria-live="polite" data-test-subj="busy">
+      <EuiFlexGroup gutterSize="s" alignItems="center" responsive={false}>
+        <EuiFlexItem grow={false}>
+          <EuiLoadingSpinner size="m" aria-hidden="true" />
+        </EuiFlexItem>
+        <EuiFlexItem grow={false}>
+          <EuiText size="s" color="subdued">
+            {label}
+          </EuiText>
+        </EuiFlexItem>
+      </EuiFlexGroup>
+    </div>
+  );
+}
+
+/** An API this cluster does not have yet (the endpoint answered "no handler found"). */
+export function NotAvailable({ api, children }: { api: string; children?: React.ReactNode }) {
+  return (
+    <EuiCallOut color="warning" iconType="help" title={`Not available on this cluster: ${api}`} data-test-subj="notAvailable">
+      {children}
+    </EuiCallOut>
+  );
+}
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => Promise<void>;
+}
+
+/** Loads {@code fn} on mount and on reload(); the latest call wins. */
+export function useLoad<T>(fn: () => Promise<T>, deps: React.DependencyList = []): Loaded<T> {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<unknown>();
+  const [loading, setLoading] = useState(true);
+  const seq = useRef(0);
+  const mounted = useRef(true);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const load = useCallback(fn, deps);
+  const reload = useCallback(async () => {
+    const my = ++seq.current;
+    setLoading(true);
+    try {
+      const v = await load();
+      if (mounted.current && my === seq.current) {
+        setData(v);
+        setError(undefined);
+      }
+    } catch (e) {
+      if (mounted.current && my === seq.current) setError(e);
+    } finally {
+      if (mounted.current && my === seq.current) setLoading(false);
+    }
+  }, [load]);
+  useEffect(() => {
+    mounted.current = true;
+    void reload();
+    return () => {
+      mounted.current = false;
+    };
+  }, [reload]);
+  return { data, error, loading, reload };
+}
+
+/** Runs one action at a time with its own busy flag and error. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const mounted = useRef(true);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+    },
+    []
+  );
+  const run = useCallback(async <T,>(fn: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      return await fn();
+    } catch (e) {
+      if (mounted.current) setError(e);
+      return undefined;
+    } finally {
+      if (mounted.current) setBusy(false);
+    }
+  }, []);
+  return { busy, error, setError, run };
+}
+
+/** Inline code (OUI's EuiCode pulls a syntax highlighter of half a megabyte into the page). */
+export function Code({ children }: { children: React.ReactNode }) {
+  return <code style={{ fontFamily: 'Menlo, Consolas, monospace', fontSize: '0.9em', background: 'rgba(0,0,0,0.05)', padding: '0 3px', borderRadius: 3 }}>{children}</code>;
+}
