@@ -222,6 +222,31 @@ public class QaRoutingIT extends LlocoIntegTestCase {
         assertTrue(error(e), error(e).contains("unknown adapter [ghost]"));
         e = fails("/nope/_lloco_qa", "{\"question\":\"q\"}");
         assertEquals(404, e.getResponse().getStatusLine().getStatusCode());
+        // the embedded model's adapter (hidden 256) does not fit the test model (hidden 32): a 400 naming it
+        java.nio.file.Path bad = config().resolve("lloco/adapters/tiny-default");
+        java.nio.file.Files.createDirectories(bad);
+        for (String f : List.of("adapter_config.json", "adapter_model.safetensors")) {
+            try (var in = getClass().getResourceAsStream("/io/lloco/models/lloco-tiny/adapters/default/" + f)) {
+                java.nio.file.Files.copy(in, bad.resolve(f));
+            }
+        }
+        e = fails("/docs/_lloco_qa", "{\"question\":\"q\",\"adapter\":\"tiny-default\",\"doc_ids\":[\"d0\"]}");
+        assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
+        assertTrue(error(e), error(e).contains("adapter [tiny-default] cannot be applied to model [test-ac]"));
+        // bounds that used to pass or leak: NaN temperature, 27 options, an over-long question
+        e = fails("/docs/_lloco_qa", "{\"question\":\"q\",\"temperature\":\"NaN\"}");
+        assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
+        assertTrue(error(e), error(e).contains("Field [temperature]"));
+        StringBuilder choices = new StringBuilder("[");
+        for (int i = 0; i < 27; i++) {
+            choices.append(i == 0 ? "" : ",").append("\"o").append(i).append("\"");
+        }
+        e = fails("/docs/_lloco_qa", "{\"question\":\"q\",\"choices\":" + choices + "],\"choice_mode\":\"cloze\"}");
+        assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
+        assertTrue(error(e), error(e).contains("Field [choices] must hold between 2 and 26 options"));
+        e = fails("/docs/_lloco_qa", "{\"question\":\"" + "why ".repeat(1100) + "\"}");
+        assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
+        assertTrue(error(e), error(e).contains("over the limit of 4096"));
     }
 
     @SuppressWarnings("unchecked")
