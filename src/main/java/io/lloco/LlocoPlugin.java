@@ -23,15 +23,19 @@ import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
 import org.opensearch.core.action.ActionResponse;
+import org.opensearch.core.common.breaker.CircuitBreaker;
 import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
 import org.opensearch.index.analysis.PreBuiltAnalyzerProviderFactory;
 import org.opensearch.indices.analysis.PreBuiltCacheFactory;
+import org.opensearch.indices.breaker.BreakerSettings;
 import org.opensearch.ingest.Processor;
+import org.opensearch.monitor.jvm.JvmInfo;
 import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.plugins.AnalysisPlugin;
+import org.opensearch.plugins.CircuitBreakerPlugin;
 import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPipelinePlugin;
@@ -41,6 +45,7 @@ import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
 import org.opensearch.script.ScriptService;
 import org.opensearch.search.pipeline.SearchResponseProcessor;
+import org.opensearch.tasks.Task;
 import org.opensearch.threadpool.ExecutorBuilder;
 import org.opensearch.threadpool.FixedExecutorBuilder;
 import org.opensearch.threadpool.ThreadPool;
@@ -49,7 +54,7 @@ import org.opensearch.watcher.ResourceWatcherService;
 
 import io.lloco.common.LlocoSettings;
 import io.lloco.engine.EngineService;
-import io.lloco.engine.ModelRegistry;
+import io.lloco.engine.MemoryBudget;
 import io.lloco.engine.ModelService;
 import io.lloco.engine.RuntimeModel;
 import io.lloco.info.LlocoInfoAction;
@@ -61,6 +66,13 @@ import io.lloco.ingest.LlocoCompressProcessor;
 import io.lloco.ingest.LlocoCompressProcessorFactory;
 import io.lloco.ingest.LocalCompressService;
 import io.lloco.ingest.RoutedCompressService;
+import io.lloco.models.ModelLoadStatus;
+import io.lloco.models.ModelsGetAction;
+import io.lloco.models.ModelsGetTransportAction;
+import io.lloco.models.ModelsLoadAction;
+import io.lloco.models.ModelsLoadTransportAction;
+import io.lloco.models.ModelsUnloadAction;
+import io.lloco.models.ModelsUnloadTransportAction;
 import io.lloco.qa.DecodeAction;
 import io.lloco.qa.DecodeService;
 import io.lloco.qa.DecodeTransportAction;
@@ -71,12 +83,22 @@ import io.lloco.qa.LlocoSearchExt;
 import io.lloco.qa.PairsAnalyzer;
 import io.lloco.rest.RestLlocoInfoAction;
 import io.lloco.rest.RestLlocoQaAction;
+import io.lloco.rest.RestModelLoadAction;
+import io.lloco.rest.RestModelUnloadAction;
+import io.lloco.rest.RestModelsGetAction;
 import io.lloco.routing.InferenceRouter;
 import io.lloco.routing.LlocoNodeRole;
 import io.lloco.runtime.DjlBootstrap;
 
 /** LLoCO for OpenSearch. Only wires: every service is built here, per node, and handed to whoever needs it. */
-public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin, IngestPlugin, SearchPlugin, SearchPipelinePlugin {
+public class LlocoPlugin extends Plugin
+    implements
+        ActionPlugin,
+        AnalysisPlugin,
+        CircuitBreakerPlugin,
+        IngestPlugin,
+        SearchPlugin,
+        SearchPipelinePlugin {
 
     /** Thread pool whose single worker drains the decode queue in batches. */
     public static final String DECODE_POOL = "lloco_decode";
@@ -84,11 +106,15 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin,
     /** Thread pool that runs compression (ingest) off the write threads. */
     public static final String COMPRESS_POOL = "lloco_compress";
 
+    /** Thread pool that loads models, one at a time (preloads, the load API, and loads on demand). */
+    public static final String LOAD_POOL = "lloco_load";
+
     // Set in createComponents; processors are built earlier and read them through suppliers.
     private volatile LlocoSettings settings;
     private volatile ModelService models;
     private volatile CompressService compressService;
     private volatile ThreadPool threadPool;
+    private volatile CircuitBreaker breaker;
 
     @Override
     public List<Setting<?>> getSettings() {
@@ -117,10 +143,28 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin,
         this.threadPool = threadPool;
         this.settings = new LlocoSettings(environment.settings(), clusterService);
         Path dataDir = environment.dataFiles()[0].resolve("lloco");
-        ModelRegistry registry = new ModelRegistry();
-        EngineService engine = new EngineService(settings, new DjlBootstrap(), dataDir.resolve("djl"), registry);
+        EngineService engine = new EngineService(settings, new DjlBootstrap(), dataDir.resolve("djl"));
         engine.start();
-        this.models = new ModelService(environment.configDir(), dataDir, RuntimeModel::load, registry);
+        MemoryBudget memory = new MemoryBudget(
+            settings::memoryLimit,
+            EngineService::deviceMemoryBytes,
+            JvmInfo.jvmInfo().getMem().getHeapMax().getBytes(),
+            breaker
+        );
+        memory.syncBreakerLimit(engine.computeDevices(), settings.memoryLimit());
+        clusterService.getClusterSettings()
+            .addSettingsUpdateConsumer(LlocoSettings.MEMORY_LIMIT, v -> memory.syncBreakerLimit(engine.computeDevices(), v));
+        this.models = new ModelService(
+            environment.configDir(),
+            dataDir,
+            modelLoader(),
+            engine,
+            memory,
+            settings::qaMaxBatch,
+            threadPool.executor(LOAD_POOL),
+            clusterService.getNodeName()
+        );
+        models.preload(settings.modelsPreload());
         RoutedCompressService routed = new RoutedCompressService(
             new LocalCompressService(models, () -> clusterService.localNode().getId()),
             client,
@@ -134,14 +178,40 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin,
             settings::qaMaxBatch,
             clusterService.getNodeName()
         );
-        return List.of(settings, registry, engine, models, routed, decoder);
+        return List.of(settings, engine, memory, models, routed, decoder);
+    }
+
+    /** Builds models ({@link RuntimeModel#load}); tests override it to observe or pause loading. */
+    protected ModelService.ModelLoader modelLoader() {
+        return RuntimeModel::load;
+    }
+
+    /**
+     * The {@code lloco} breaker: native bytes of loaded models and adapters (see {@link MemoryBudget}), overhead 0 so
+     * that these off-heap bytes never count against the heap's parent breaker. Its limit is set once the engine knows
+     * the compute devices.
+     */
+    @Override
+    public BreakerSettings getCircuitBreaker(Settings settings) {
+        return MemoryBudget.breakerSettings();
+    }
+
+    @Override
+    public void setCircuitBreaker(CircuitBreaker circuitBreaker) {
+        this.breaker = circuitBreaker;
+    }
+
+    @Override
+    public List<NamedWriteableRegistry.Entry> getNamedWriteables() {
+        return List.of(new NamedWriteableRegistry.Entry(Task.Status.class, ModelLoadStatus.NAME, ModelLoadStatus::new));
     }
 
     @Override
     public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
         return List.of(
             new FixedExecutorBuilder(settings, COMPRESS_POOL, 1, 10_000, "thread_pool." + COMPRESS_POOL),
-            new FixedExecutorBuilder(settings, DECODE_POOL, 1, 100, "thread_pool." + DECODE_POOL)
+            new FixedExecutorBuilder(settings, DECODE_POOL, 1, 100, "thread_pool." + DECODE_POOL),
+            new FixedExecutorBuilder(settings, LOAD_POOL, 1, 100, "thread_pool." + LOAD_POOL)
         );
     }
 
@@ -213,7 +283,10 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin,
             new ActionHandler<>(LlocoInfoAction.INSTANCE, LlocoInfoTransportAction.class),
             new ActionHandler<>(CompressAction.INSTANCE, CompressTransportAction.class),
             new ActionHandler<>(LlocoQaAction.INSTANCE, LlocoQaTransportAction.class),
-            new ActionHandler<>(DecodeAction.INSTANCE, DecodeTransportAction.class)
+            new ActionHandler<>(DecodeAction.INSTANCE, DecodeTransportAction.class),
+            new ActionHandler<>(ModelsLoadAction.INSTANCE, ModelsLoadTransportAction.class),
+            new ActionHandler<>(ModelsUnloadAction.INSTANCE, ModelsUnloadTransportAction.class),
+            new ActionHandler<>(ModelsGetAction.INSTANCE, ModelsGetTransportAction.class)
         );
     }
 
@@ -227,6 +300,12 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin,
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
-        return List.of(new RestLlocoInfoAction(), new RestLlocoQaAction());
+        return List.of(
+            new RestLlocoInfoAction(),
+            new RestLlocoQaAction(),
+            new RestModelLoadAction(),
+            new RestModelUnloadAction(),
+            new RestModelsGetAction()
+        );
     }
 }

@@ -16,6 +16,15 @@ public final class LlocoPaths {
     /** Info of selected nodes. */
     public static final String NODES_INFO_FILTERED = BASE + "/_nodes/{node_id}";
 
+    /** Every model of the addressed nodes. */
+    public static final String MODELS = BASE + "/models";
+    /** One model on the addressed nodes. */
+    public static final String MODEL = MODELS + "/{model_id}";
+    /** Load a model. */
+    public static final String MODEL_LOAD = MODEL + "/_load";
+    /** Unload a model. */
+    public static final String MODEL_UNLOAD = MODEL + "/_unload";
+
     /** Question answering over an index (or indices, aliases, patterns). */
     public static final String QA = "/{index}/_lloco_qa";
 

@@ -18,8 +18,8 @@ public class EngineServiceTests extends OpenSearchTestCase {
 
     public void testDeviceNames() {
         assertEquals("cpu", EngineService.deviceName("cpu()"));
-        assertEquals("gpu:0", EngineService.deviceName("gpu(0)"));
-        assertEquals("gpu:12", EngineService.deviceName("gpu(12)"));
+        assertEquals("cuda:0", EngineService.deviceName("gpu(0)"));
+        assertEquals("cuda:12", EngineService.deviceName("gpu(12)"));
     }
 
     public void testDescribeRunsSelfTestThroughLibtorch() {
