@@ -45,6 +45,7 @@ public class LoadProgress {
     private final AtomicLong bytesLoaded = new AtomicLong();
     private volatile long bytesTotal;
     private volatile boolean cancelled;
+    private volatile java.util.function.Consumer<LoadProgress> afterEachTensor;
     private final long startedNanos = System.nanoTime();
 
     /** Progress of loading {@code model}. */
@@ -101,6 +102,15 @@ public class LoadProgress {
     public void tensorLoaded(String name, long bytes) {
         tensorsLoaded.incrementAndGet();
         bytesLoaded.addAndGet(bytes);
+        java.util.function.Consumer<LoadProgress> hook = afterEachTensor;
+        if (hook != null) {
+            hook.accept(this);
+        }
+    }
+
+    /** Runs {@code hook} on the loading thread after each tensor (logging; tests pause a load with it). */
+    public void afterEachTensor(java.util.function.Consumer<LoadProgress> hook) {
+        this.afterEachTensor = hook;
     }
 
     /** Asks the loading thread to stop. */

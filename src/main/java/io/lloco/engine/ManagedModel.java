@@ -18,7 +18,8 @@ import io.lloco.common.LlocoException;
  * A loaded model whose native memory is freed only when nobody uses it: the registry holds one reference from load
  * to {@link #close()} (unload), every {@link ModelLease} and every guarded call ({@link #guarded}) one more. The
  * natives go ({@link #free()}) when the last reference drops, then the {@link #onFreed} callbacks run (memory
- * accounting). After {@link #close()} no new reference can be taken: calls fail with 503.
+ * accounting). Once freed no reference can be taken: calls fail with 503 (until then a call on an unloaded model still
+ * runs, on memory that is still there).
  */
 public abstract class ManagedModel implements ModelService.LoadedModel {
 
@@ -99,7 +100,7 @@ public abstract class ManagedModel implements ModelService.LoadedModel {
 
     /**
      * Runs {@code body} holding a reference, so an unload meanwhile cannot free the natives under it; 503 when the
-     * model was already unloaded.
+     * natives were already freed.
      */
     protected final <T> T guarded(Supplier<T> body) {
         if (refs.tryIncRef() == false) {

@@ -213,6 +213,7 @@ public class ModelService implements AutoCloseable {
         volatile MemoryEstimate estimate;
         volatile long loadMillis;
         volatile MemoryBudget.Reservation reservation;
+        volatile boolean preload;
 
         Entry(String id) {
             this.id = id;
@@ -308,6 +309,10 @@ public class ModelService implements AutoCloseable {
      * The model handed over is not leased: take a {@link ModelLease} ({@link #tryAcquire}) for the time you use it.
      */
     public void whenLoaded(String id, ActionListener<LoadedModel> listener) {
+        whenLoaded(id, listener, false);
+    }
+
+    private void whenLoaded(String id, ActionListener<LoadedModel> listener, boolean preload) {
         checkId(id);
         Entry start = null;
         LoadedModel ready = null;
@@ -323,6 +328,7 @@ public class ModelService implements AutoCloseable {
                 e.listeners.add(listener);
             } else {
                 start = new Entry(id);
+                start.preload = preload;
                 start.listeners.add(listener);
                 entries.put(id, start);
             }
@@ -392,7 +398,7 @@ public class ModelService implements AutoCloseable {
         return f.actionGet();
     }
 
-    /** Loads each of {@code ids} in the background; failures are logged and kept in {@link #status}. */
+    /** Loads each of {@code ids} in the background; failures (unknown ids too) are logged and kept in {@link #status}. */
     public void preload(List<String> ids) {
         for (String id : ids) {
             logger.info("preloading model [{}] on node [{}]", id, nodeName);
@@ -480,8 +486,8 @@ public class ModelService implements AutoCloseable {
             waiting = new ArrayList<>(e.listeners);
             e.listeners.clear();
             RestStatus status = ExceptionsHelper.status(error);
-            if (status == RestStatus.NOT_FOUND || status == RestStatus.BAD_REQUEST) {
-                entries.remove(e.id, e); // an unknown or invalid id leaves no entry behind
+            if ((status == RestStatus.NOT_FOUND || status == RestStatus.BAD_REQUEST) && e.preload == false) {
+                entries.remove(e.id, e); // an unknown id asked for by a request leaves no entry (a preloaded one stays visible)
             }
         }
         logger.warn("loading model [{}] on node [{}] failed: {}", e.id, nodeName, error.getMessage());
