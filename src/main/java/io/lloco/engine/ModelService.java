@@ -402,8 +402,12 @@ public class ModelService implements AutoCloseable {
     public void preload(List<String> ids) {
         for (String id : ids) {
             logger.info("preloading model [{}] on node [{}]", id, nodeName);
-            whenLoaded(id, ActionListener.wrap(m -> {
-            }, e -> logger.warn("preloading model [" + id + "] failed: " + e.getMessage())));
+            ActionListener<LoadedModel> log = ActionListener.wrap(
+                m -> {
+                },
+                e -> logger.warn("preloading model [" + id + "] named by [" + preloadSetting() + "] failed: " + e.getMessage())
+            );
+            whenLoaded(id, log, true);
         }
     }
 
