@@ -143,7 +143,7 @@ public class LlocoPlugin extends Plugin
         this.threadPool = threadPool;
         this.settings = new LlocoSettings(environment.settings(), clusterService);
         Path dataDir = environment.dataFiles()[0].resolve("lloco");
-        EngineService engine = new EngineService(settings, new DjlBootstrap(), dataDir.resolve("djl"));
+        EngineService engine = new EngineService(settings, new DjlBootstrap(), dataDir.resolve("djl"), environment.configDir());
         engine.start();
         MemoryBudget memory = new MemoryBudget(
             settings::memoryLimit,

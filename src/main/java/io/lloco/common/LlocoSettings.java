@@ -44,20 +44,17 @@ public final class LlocoSettings {
     );
 
     /**
-     * A libtorch the operator installed (an absolute directory: PyTorch's libtorch folder, a torch wheel's
-     * {@code torch/} folder, DJL's pytorch-native jar unzipped, or their {@code lib/}); empty: the bundled CPU build.
-     * Must be libtorch 2.7.1, flavor cpu or cu128. Read once, at engine start.
+     * A libtorch the operator installed: PyTorch's libtorch folder, a torch wheel's {@code torch/} folder, DJL's
+     * pytorch-native jar unzipped, or their {@code lib/}; relative paths are resolved against the node's config
+     * directory (OpenSearch 3.x lets a plugin read files there: put the libtorch, or a link to it, under
+     * {@code config/lloco/}); empty: the bundled CPU build. Must be libtorch 2.7.1, flavor cpu or cu128. Read once, at
+     * engine start.
      */
-    public static final Setting<String> ENGINE_LIBTORCH_PATH = Setting.simpleString(
-        PREFIX + "engine.libtorch_path",
-        "",
-        v -> {
-            if (v.isEmpty() == false && java.nio.file.Path.of(v).isAbsolute() == false) {
-                throw new IllegalArgumentException("[" + PREFIX + "engine.libtorch_path] = [" + v + "] must be an absolute path");
-            }
-        },
-        Property.NodeScope
-    );
+    public static final Setting<String> ENGINE_LIBTORCH_PATH = Setting.simpleString(PREFIX + "engine.libtorch_path", "", v -> {
+        if (v.length() > 4096 || v.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("[" + PREFIX + "engine.libtorch_path] is not a path");
+        }
+    }, Property.NodeScope);
 
     /** Compute devices: {@code auto}, {@code cpu}, {@code cuda:N}, or a list ({@link DeviceList}). Read once, at engine start. */
     public static final Setting<List<String>> DEVICE = Setting.listSetting(
@@ -245,10 +242,14 @@ public final class LlocoSettings {
         return ENGINE_NUM_INTEROP_THREADS.get(nodeSettings);
     }
 
-    /** {@link #ENGINE_LIBTORCH_PATH}, or null for the bundled libtorch. */
-    public java.nio.file.Path engineLibtorchPath() {
+    /** {@link #ENGINE_LIBTORCH_PATH} resolved against {@code configDir} when relative, or null for the bundled libtorch. */
+    public java.nio.file.Path engineLibtorchPath(java.nio.file.Path configDir) {
         String v = ENGINE_LIBTORCH_PATH.get(nodeSettings);
-        return v.isEmpty() ? null : java.nio.file.Path.of(v);
+        if (v.isEmpty()) {
+            return null;
+        }
+        java.nio.file.Path p = java.nio.file.Path.of(v);
+        return p.isAbsolute() || configDir == null ? p.toAbsolutePath() : configDir.resolve(p).toAbsolutePath();
     }
 
     /** {@link #DEVICE}. */

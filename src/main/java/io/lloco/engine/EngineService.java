@@ -42,19 +42,26 @@ public class EngineService implements Placement {
     private final LlocoSettings settings;
     private final DjlBootstrap bootstrap;
     private final Path cacheDir;
+    private final Path configDir;
     private volatile List<String> computeDevices = List.of();
     private volatile String deviceError;
 
-    /** Builds the service; call {@link #start()} to start the engine. */
-    public EngineService(LlocoSettings settings, DjlBootstrap bootstrap, Path cacheDir) {
+    /**
+     * Builds the service; call {@link #start()} to start the engine.
+     *
+     * @param configDir the node's config directory (a relative {@code plugins.lloco.engine.libtorch_path} is resolved
+     *     against it), or null
+     */
+    public EngineService(LlocoSettings settings, DjlBootstrap bootstrap, Path cacheDir, Path configDir) {
         this.settings = settings;
         this.bootstrap = bootstrap;
         this.cacheDir = cacheDir;
+        this.configDir = configDir;
     }
 
-    /** The old form (the registry is no longer used). */
+    /** The old form (the registry is no longer used; no config directory). */
     public EngineService(LlocoSettings settings, DjlBootstrap bootstrap, Path cacheDir, ModelRegistry unused) {
-        this(settings, bootstrap, cacheDir);
+        this(settings, bootstrap, cacheDir, (Path) null);
     }
 
     /** Starts the engine if enabled and resolves the devices; never throws, logs the reason when it cannot start. */
@@ -69,7 +76,7 @@ public class EngineService implements Placement {
                 cacheDir,
                 settings.engineNumThreads(),
                 settings.engineNumInteropThreads(),
-                settings.engineLibtorchPath(),
+                settings.engineLibtorchPath(configDir),
                 LlocoSettings.ENGINE_LIBTORCH_PATH.getKey()
             )
         );

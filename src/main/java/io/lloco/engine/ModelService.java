@@ -418,9 +418,9 @@ public class ModelService implements AutoCloseable {
         try {
             progress.phase(LoadProgress.Phase.RESOLVING);
             progress.checkCancelled();
-            List<String> devices = placement.devices();
-            Path dir = resolve(e.id);
+            Path dir = resolve(e.id); // first: an unknown id is a 404 whatever the engine's state
             e.dir = dir;
+            List<String> devices = placement.devices();
             LlamaConfig config = Checkpoints.config(dir);
             // the device with the most free bytes among those the model fits on (each device at its own dtype)
             String device = null;

@@ -63,6 +63,14 @@ public record LibtorchDirectory(Path requested, Path libDir, String version, Str
         if (path.isAbsolute() == false) {
             throw bad(setting, path, "is not an absolute path");
         }
+        try {
+            return check(path, setting);
+        } catch (SecurityException e) {
+            throw denied(setting, path, e);
+        }
+    }
+
+    private static LibtorchDirectory check(Path path, String setting) {
         if (Files.exists(path) == false) {
             throw bad(setting, path, "does not exist");
         }
@@ -129,6 +137,8 @@ public record LibtorchDirectory(Path requested, Path libDir, String version, Str
             p.load(in);
         } catch (IOException e) {
             throw bad(setting, path, "has an unreadable [" + props + "]: " + e.getMessage());
+        } catch (SecurityException e) {
+            throw denied(setting, path, e);
         }
         String version = p.getProperty("version", "");
         String flavor = p.getProperty("flavor", "");
@@ -207,7 +217,22 @@ public record LibtorchDirectory(Path requested, Path libDir, String version, Str
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw bad(setting, path, "has an unreadable [" + file + "]: " + e.getMessage());
+        } catch (SecurityException e) {
+            throw denied(setting, path, e);
         }
+    }
+
+    /** OpenSearch 3.x's agent lets a plugin read only some folders (the node's config directory among them). */
+    private static IllegalArgumentException denied(String setting, Path path, SecurityException e) {
+        return bad(
+            setting,
+            path,
+            "cannot be read by the plugin: OpenSearch only lets plugins read files under the node's config, plugins and data "
+                + "directories; put the libtorch (or a link to it) under <config>/lloco/ and set the path relative to the config "
+                + "directory, e.g. lloco/libtorch ("
+                + e.getMessage().lines().findFirst().orElse("")
+                + ")"
+        );
     }
 
     private static IllegalArgumentException bad(String setting, Path path, String what) {

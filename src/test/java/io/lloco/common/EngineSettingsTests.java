@@ -16,7 +16,7 @@ public class EngineSettingsTests extends OpenSearchTestCase {
 
     public void testDefaults() {
         LlocoSettings s = new LlocoSettings(Settings.EMPTY, null);
-        assertNull(s.engineLibtorchPath());
+        assertNull(s.engineLibtorchPath(java.nio.file.Path.of("/etc/opensearch")));
         assertTrue(s.device().auto());
         assertEquals("auto", s.dtype());
         assertEquals(List.of(), s.modelsPreload());
@@ -56,14 +56,16 @@ public class EngineSettingsTests extends OpenSearchTestCase {
         assertTrue(e.getMessage(), e.getMessage().contains("[plugins.lloco.dtype]"));
     }
 
-    public void testLibtorchPathMustBeAbsolute() {
+    public void testRelativeLibtorchPathIsUnderTheConfigDirectory() {
+        java.nio.file.Path config = java.nio.file.Path.of("/etc/opensearch");
         assertEquals(
             java.nio.file.Path.of("/opt/libtorch"),
-            settings("plugins.lloco.engine.libtorch_path", "/opt/libtorch").engineLibtorchPath()
+            settings("plugins.lloco.engine.libtorch_path", "/opt/libtorch").engineLibtorchPath(config)
         );
-        LlocoSettings rel = settings("plugins.lloco.engine.libtorch_path", "libtorch");
-        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, rel::engineLibtorchPath);
-        assertTrue(e.getMessage(), e.getMessage().contains("must be an absolute path"));
+        assertEquals(
+            java.nio.file.Path.of("/etc/opensearch/lloco/libtorch"),
+            settings("plugins.lloco.engine.libtorch_path", "lloco/libtorch").engineLibtorchPath(config)
+        );
     }
 
     public void testPreloadIsBounded() {

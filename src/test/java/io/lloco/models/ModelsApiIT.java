@@ -4,6 +4,8 @@
  */
 package io.lloco.models;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,9 @@ public class ModelsApiIT extends LlocoIntegTestCase {
 
     private static String llocoNode;
     private static String preloadNode;
+    private static String wrongLibtorchNode;
+    private static String missingLibtorchNode;
+    private static Path libtorchDirs;
 
     /** A pause in the next load of {@code model}: after {@code afterTensors} tensors it signals and waits. */
     record Gate(String model, int afterTensors, CountDownLatch reached, CountDownLatch release) {
@@ -76,7 +81,23 @@ public class ModelsApiIT extends LlocoIntegTestCase {
             preloadNode = internalCluster().startNode(
                 Settings.builder().putList("node.roles", "lloco").putList("plugins.lloco.models.preload", TEST_MODEL, "ghost")
             );
-            ensureStableCluster(3);
+            // coordinating-only nodes whose engine cannot start (the JVM's own libtorch is untouched: they fail first)
+            libtorchDirs = createTempDir();
+            try {
+                Path wrong = Files.createDirectories(libtorchDirs.resolve("wrong/lib"));
+                Files.writeString(libtorchDirs.resolve("wrong/build-version"), "2.6.0+cpu");
+                Files.write(wrong.resolve("libtorch.so"), new byte[0]);
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            wrongLibtorchNode = internalCluster().startNode(
+                Settings.builder().putList("node.roles").put("plugins.lloco.engine.libtorch_path", libtorchDirs.resolve("wrong").toString())
+            );
+            missingLibtorchNode = internalCluster().startNode(
+                Settings.builder().putList("node.roles")
+                    .put("plugins.lloco.engine.libtorch_path", libtorchDirs.resolve("missing").toString())
+            );
+            ensureStableCluster(5);
         }
     }
 
@@ -125,7 +146,7 @@ public class ModelsApiIT extends LlocoIntegTestCase {
         assertEquals("the breaker holds what the model reserved", reserved, breakerBytes(llocoNode));
 
         Map<String, Object> all = call("GET", "/_plugins/lloco/models", null);
-        assertEquals(3, ((Map<String, Object>) all.get("_nodes")).get("successful"));
+        assertEquals(5, ((Map<String, Object>) all.get("_nodes")).get("successful"));
         Map<String, Object> lloco = node(all, llocoNode);
         assertEquals(true, lloco.get("lloco_role"));
         assertEquals("started", lloco.get("engine"));
@@ -225,6 +246,39 @@ public class ModelsApiIT extends LlocoIntegTestCase {
         // with the limit back to auto the same model loads
         assertEquals("loaded", node(call("POST", "/_plugins/lloco/models/" + TEST_MODEL + "/_load" + on(), null), llocoNode).get("result"));
         call("POST", "/_plugins/lloco/models/" + TEST_MODEL + "/_unload" + on(), null);
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testABadLibtorchFailsTheEngineNotTheNode() throws Exception {
+        startCluster();
+        Map<String, Object> wrong = (Map<String, Object>) node(call("GET", "/_plugins/lloco/_nodes", null), wrongLibtorchNode)
+            .get("engine");
+        assertEquals("failed", wrong.get("status"));
+        String error = wrong.get("error").toString();
+        assertTrue(error, error.contains("[plugins.lloco.engine.libtorch_path] = [" + libtorchDirs.resolve("wrong") + "]"));
+        assertTrue(error, error.contains("holds libtorch 2.6.0 (flavor cpu"));
+        assertTrue(error, error.contains("needs libtorch 2.7.1 with flavor cpu or cu128"));
+        Map<String, Object> missing = (Map<String, Object>) node(call("GET", "/_plugins/lloco/_nodes", null), missingLibtorchNode).get(
+            "engine"
+        );
+        assertEquals("failed", missing.get("status"));
+        assertEquals(
+            "[plugins.lloco.engine.libtorch_path] = [" + libtorchDirs.resolve("missing") + "] does not exist",
+            missing.get("error")
+        );
+        // the node keeps serving: a load there answers 503 with the engine's error, and nothing is registered
+        ResponseException e = expectThrows(
+            ResponseException.class,
+            () -> call("POST", "/_plugins/lloco/models/" + TEST_MODEL + "/_load?nodes=" + wrongLibtorchNode, null)
+        );
+        assertEquals(503, e.getResponse().getStatusLine().getStatusCode());
+        assertTrue(errorBody(e), errorBody(e).contains("no model can load on this node"));
+        assertTrue(errorBody(e), errorBody(e).contains("needs libtorch 2.7.1"));
+        Map<String, Object> models = node(call("GET", "/_plugins/lloco/models", null), wrongLibtorchNode);
+        assertEquals("failed", models.get("engine"));
+        assertTrue(models.get("engine_error").toString().contains("2.6.0"));
+        assertEquals("failed", ((List<Map<String, Object>>) models.get("models")).get(0).get("state"));
+        assertEquals(0, breakerBytes(wrongLibtorchNode));
     }
 
     @SuppressWarnings("unchecked")
