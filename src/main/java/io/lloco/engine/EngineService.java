@@ -84,7 +84,7 @@ public class EngineService implements Placement {
             logger.error("lloco engine NOT started: {}", s.error());
             return s;
         }
-        int cuda = (int) s.devices().stream().filter(d -> d.startsWith("gpu")).count();
+        int cuda = cudaDevices(s.flavor(), (int) s.devices().stream().filter(d -> d.startsWith("gpu")).count(), EngineService::probeCuda);
         try {
             computeDevices = List.copyOf(settings.device().resolve(cuda, s.flavor(), LlocoSettings.DEVICE.getKey()));
         } catch (IllegalArgumentException e) {
@@ -148,6 +148,34 @@ public class EngineService implements Placement {
         };
     }
 
+    /**
+     * How many CUDA devices this libtorch can use. DJL counts them through {@code libcudart.so}, which JNA must find
+     * on the system's library path (the libtorch zip's own, renamed copy does not count); when it reports none with a
+     * CUDA libtorch, each ordinal is probed by placing a tensor on it.
+     */
+    static int cudaDevices(String flavor, int djlCount, java.util.function.IntPredicate probe) {
+        if (flavor == null || flavor.startsWith("cu") == false) {
+            return 0;
+        }
+        if (djlCount > 0) {
+            return djlCount;
+        }
+        int n = 0;
+        while (n <= DeviceList.MAX_CUDA_ORDINAL && probe.test(n)) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Whether libtorch can place a tensor on CUDA device {@code ordinal}. */
+    private static boolean probeCuda(int ordinal) {
+        try (NDManager m = DjlBootstrap.withRuntimeClassLoader(() -> NDManager.newBaseManager(Device.gpu(ordinal)))) {
+            return m.zeros(new ai.djl.ndarray.types.Shape(1)).toFloatArray().length == 1;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** The DJL device of {@code cpu} or {@code cuda:N}. */
     public static Device djlDevice(String device) {
         if (device == null || device.equals(DeviceList.CPU)) {
@@ -159,10 +187,27 @@ public class EngineService implements Placement {
         throw new IllegalArgumentException("unknown device [" + device + "]");
     }
 
-    /** A device's total memory: physical memory for the CPU, the GPU's memory as CUDA reports it. */
+    /**
+     * A device's total memory: physical memory for the CPU, the GPU's memory as CUDA reports it (DJL asks
+     * {@code libcudart.so} through JNA; 503 naming the fix when it cannot).
+     */
     public static long deviceMemoryBytes(String device) {
         if (device.startsWith("cuda:")) {
-            return CudaUtils.getGpuMemory(djlDevice(device)).getMax();
+            try {
+                return CudaUtils.getGpuMemory(djlDevice(device)).getMax();
+            } catch (RuntimeException | LinkageError e) {
+                throw new LlocoException(
+                    "cannot tell the memory of ["
+                        + device
+                        + "]: DJL reads it from the CUDA runtime (libcudart.so.12), which was not found on the library path ("
+                        + e.getMessage()
+                        + "); install the CUDA 12.8 runtime (ldconfig) or set ["
+                        + LlocoSettings.MEMORY_LIMIT.getKey()
+                        + "] to a size such as 20gb",
+                    RestStatus.SERVICE_UNAVAILABLE,
+                    e
+                );
+            }
         }
         return OsProbe.getInstance().getTotalPhysicalMemorySize();
     }

@@ -143,7 +143,11 @@ public class MemoryBudget {
         }
         long sum = 0;
         for (String d : devices) {
-            sum += limit.bytesFor(deviceBytes.applyAsLong(d), heapMaxBytes, d.startsWith("cuda"));
+            try {
+                sum += limit.bytesFor(deviceBytes.applyAsLong(d), heapMaxBytes, d.startsWith("cuda"));
+            } catch (RuntimeException e) {
+                return; // a device whose memory cannot be read: loads there say why; the breaker keeps its limit
+            }
         }
         breaker.setLimitAndOverhead(sum, 0.0);
     }
@@ -155,9 +159,13 @@ public class MemoryBudget {
         Map<String, Object> per = new LinkedHashMap<>();
         for (String d : devices) {
             Map<String, Object> x = new LinkedHashMap<>();
-            x.put("limit_in_bytes", limit(d));
+            try {
+                x.put("limit_in_bytes", limit(d));
+                x.put("free_in_bytes", free(d));
+            } catch (RuntimeException e) {
+                x.put("error", e.getMessage());
+            }
             x.put("reserved_in_bytes", reserved(d));
-            x.put("free_in_bytes", free(d));
             per.put(d, x);
         }
         m.put("devices", per);

@@ -22,6 +22,17 @@ public class EngineServiceTests extends OpenSearchTestCase {
         assertEquals("cuda:12", EngineService.deviceName("gpu(12)"));
     }
 
+    public void testCudaDevicesAreProbedWhenDjlCannotCountThem() {
+        // a CPU libtorch has none, whatever a probe would say
+        assertEquals(0, EngineService.cudaDevices("cpu", 0, i -> true));
+        // DJL's count (through libcudart) wins when it has one
+        assertEquals(2, EngineService.cudaDevices("cu128", 2, i -> false));
+        // else the ordinals libtorch can place a tensor on, from 0 up to the first that fails
+        assertEquals(3, EngineService.cudaDevices("cu128", 0, i -> i < 3));
+        assertEquals(0, EngineService.cudaDevices("cu128", 0, i -> false));
+        assertEquals(64, EngineService.cudaDevices("cu128", 0, i -> true));
+    }
+
     public void testDescribeRunsSelfTestThroughLibtorch() {
         Path cache = Path.of(System.getProperty("DJL_CACHE_DIR"));
         EngineService e = new EngineService(
