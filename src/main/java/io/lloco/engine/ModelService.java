@@ -313,25 +313,33 @@ public class ModelService implements AutoCloseable {
     }
 
     private void whenLoaded(String id, ActionListener<LoadedModel> listener, boolean preload) {
-        checkId(id);
+        try {
+            checkId(id);
+        } catch (LlocoException bad) {
+            listener.onFailure(bad);
+            return;
+        }
         Entry start = null;
         LoadedModel ready = null;
         synchronized (this) {
-            if (closed) {
-                listener.onFailure(new LlocoException("node [" + nodeName + "] is closing", RestStatus.SERVICE_UNAVAILABLE));
-                return;
+            if (closed == false) {
+                Entry e = entries.get(id);
+                if (e != null && e.state == State.LOADED) {
+                    ready = e.model;
+                } else if (e != null && e.state == State.LOADING) {
+                    e.listeners.add(listener);
+                    return;
+                } else {
+                    start = new Entry(id);
+                    start.preload = preload;
+                    start.listeners.add(listener);
+                    entries.put(id, start);
+                }
             }
-            Entry e = entries.get(id);
-            if (e != null && e.state == State.LOADED) {
-                ready = e.model;
-            } else if (e != null && e.state == State.LOADING) {
-                e.listeners.add(listener);
-            } else {
-                start = new Entry(id);
-                start.preload = preload;
-                start.listeners.add(listener);
-                entries.put(id, start);
-            }
+        }
+        if (ready == null && start == null) {
+            listener.onFailure(new LlocoException("node [" + nodeName + "] is closing", RestStatus.SERVICE_UNAVAILABLE));
+            return;
         }
         if (ready != null) {
             listener.onResponse(ready);
