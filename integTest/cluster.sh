@@ -3,7 +3,8 @@
 # the freshly built plugin zip (and k-NN) installed with bin/opensearch-plugin, loopback only,
 # run as an unprivileged uid (OpenSearch refuses root).
 #
-#   integTest/cluster.sh setup   # download (Maven local repo caches it), unpack, install plugins
+#   integTest/cluster.sh setup   # download (Maven local repo caches it), unpack, install plugins, configure $NODES
+#   integTest/cluster.sh add     # configure $NODES on the installation `setup` made (another cluster beside it)
 #   integTest/cluster.sh start   # start every node in $NODES, wait until the cluster answers
 #   integTest/cluster.sh stop    # stop them (always safe to call)
 #   integTest/cluster.sh status  # _cat/nodes
@@ -18,6 +19,9 @@
 #   WITH_KNN    1 to install k-NN 3.6.0.0 beside the plugin (default 1)
 #   RUN_UID     uid that runs the nodes (default 65534)
 #   LLOCO_THREADS  plugins.lloco.engine.num_threads per node (default 1: several nodes share the cores)
+#   CLUSTER_NAME   cluster.name (default lloco-it)
+#   EXTRA_YML      lines appended to every node's opensearch.yml (printf %b: \n separates lines)
+#   EXTRA_YML_<node name, - as _>  lines appended to that node's opensearch.yml only (e.g. EXTRA_YML_lt_0)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd); ROOT=$(cd "$HERE/.." && pwd)
 V=${OS_VERSION:-3.6.0}
@@ -71,17 +75,24 @@ setup() {
   own "$B"
   if [ "$WITH_KNN" = 1 ]; then (cd "$H" && as_os bin/opensearch-plugin install --batch "file://$B/dl/opensearch-knn-$V.0.zip"); fi
   (cd "$H" && as_os bin/opensearch-plugin install --batch "file://$B/dl/lloco.zip")
-  # one config directory per node
-  local i=0 name roles seeds="" cms
+  configure
+}
+
+# one config directory per node of $NODES, on the installation under $B
+configure() {
+  [ -x "$H/bin/opensearch" ] || { echo "cluster.sh: no installation in $H (run setup first)" >&2; exit 1; }
+  local i=0 name roles seeds="" cms var
   for n in $NODES; do seeds="$seeds\"127.0.0.1:$((TRANSPORT_PORT + i))\","; i=$((i + 1)); done
   cms=$(cluster_managers | sed 's/.*/"&"/' | paste -sd, -)
   i=0
   for n in $NODES; do
     name=${n%%:*}; roles=${n#*:}
+    rm -rf "$B/nodes/$name"
     mkdir -p "$B/nodes/$name"/{data,logs}
     cp -r "$H/config" "$B/nodes/$name/config"
+    var="EXTRA_YML_${name//-/_}"
     {
-      echo "cluster.name: lloco-it"
+      echo "cluster.name: ${CLUSTER_NAME:-lloco-it}"
       echo "node.name: $name"
       echo "node.roles: [${roles}]"
       echo "network.host: 127.0.0.1"
@@ -93,11 +104,13 @@ setup() {
       else echo "discovery.seed_hosts: [${seeds%,}]"; echo "cluster.initial_cluster_manager_nodes: [$cms]"; fi
       echo "plugins.lloco.engine.num_threads: ${LLOCO_THREADS:-1}"
       [ -n "${EXTRA_YML:-}" ] && printf '%b\n' "$EXTRA_YML"
+      [ -n "${!var:-}" ] && printf '%b\n' "${!var}"
+      true
     } >> "$B/nodes/$name/config/opensearch.yml"
     printf -- "-Xms%s\n-Xmx%s\n" "$HEAP" "$HEAP" > "$B/nodes/$name/config/jvm.options.d/heap.options"
     i=$((i + 1))
   done
-  own "$B"
+  own "$B/nodes"
   echo "cluster.sh: set up $(node_names | paste -sd' ' -) in $B"
 }
 
@@ -138,8 +151,9 @@ stop() {
 
 case "${1:-}" in
   setup) setup ;;
+  add) configure ;;
   start) start ;;
   stop) stop ;;
   status) curl -s "http://127.0.0.1:$HTTP_PORT/_cat/nodes?v&h=name,node.roles,heap.percent,ram.percent" ;;
-  *) echo "usage: $0 setup|start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 setup|add|start|stop|status" >&2; exit 2 ;;
 esac

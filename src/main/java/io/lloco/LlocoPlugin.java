@@ -28,6 +28,7 @@ import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
 import org.opensearch.common.util.concurrent.OpenSearchExecutors;
 import org.opensearch.core.action.ActionResponse;
+import org.opensearch.core.common.breaker.CircuitBreaker;
 import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
@@ -35,9 +36,12 @@ import org.opensearch.env.NodeEnvironment;
 import org.opensearch.index.analysis.PreBuiltAnalyzerProviderFactory;
 import org.opensearch.index.mapper.MapperService;
 import org.opensearch.indices.analysis.PreBuiltCacheFactory;
+import org.opensearch.indices.breaker.BreakerSettings;
 import org.opensearch.ingest.Processor;
+import org.opensearch.monitor.jvm.JvmInfo;
 import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.plugins.AnalysisPlugin;
+import org.opensearch.plugins.CircuitBreakerPlugin;
 import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPipelinePlugin;
@@ -48,6 +52,7 @@ import org.opensearch.rest.RestHandler;
 import org.opensearch.script.ScriptService;
 import org.opensearch.search.fetch.FetchSubPhase;
 import org.opensearch.search.pipeline.SearchResponseProcessor;
+import org.opensearch.tasks.Task;
 import org.opensearch.threadpool.ExecutorBuilder;
 import org.opensearch.threadpool.FixedExecutorBuilder;
 import org.opensearch.threadpool.ThreadPool;
@@ -62,7 +67,7 @@ import io.lloco.decode.DecodeTransportAction;
 import io.lloco.decode.WindowAction;
 import io.lloco.decode.WindowTransportAction;
 import io.lloco.engine.EngineService;
-import io.lloco.engine.ModelRegistry;
+import io.lloco.engine.MemoryBudget;
 import io.lloco.engine.ModelService;
 import io.lloco.engine.RuntimeModel;
 import io.lloco.info.LlocoInfoAction;
@@ -74,6 +79,13 @@ import io.lloco.ingest.LlocoCompressProcessor;
 import io.lloco.ingest.LlocoCompressProcessorFactory;
 import io.lloco.ingest.LocalCompressService;
 import io.lloco.ingest.RoutedCompressService;
+import io.lloco.models.ModelLoadStatus;
+import io.lloco.models.ModelsGetAction;
+import io.lloco.models.ModelsGetTransportAction;
+import io.lloco.models.ModelsLoadAction;
+import io.lloco.models.ModelsLoadTransportAction;
+import io.lloco.models.ModelsUnloadAction;
+import io.lloco.models.ModelsUnloadTransportAction;
 import io.lloco.qa.LlocoQaAction;
 import io.lloco.qa.LlocoQaTransportAction;
 import io.lloco.qa.PairsAnalyzer;
@@ -82,6 +94,9 @@ import io.lloco.qa.pipeline.LlocoSearchExt;
 import io.lloco.rest.RestLlocoInfoAction;
 import io.lloco.rest.RestLlocoQaAction;
 import io.lloco.rest.RestLlocoUiAction;
+import io.lloco.rest.RestModelLoadAction;
+import io.lloco.rest.RestModelUnloadAction;
+import io.lloco.rest.RestModelsGetAction;
 import io.lloco.routing.InferenceRouter;
 import io.lloco.routing.LlocoNodeRole;
 import io.lloco.runtime.DjlBootstrap;
@@ -90,13 +105,21 @@ import io.lloco.store.SummaryFetchSubPhase;
 import io.lloco.ui.UiAssets;
 
 /** LLoCO for OpenSearch. Only wires: every service is built here, per node, and handed to whoever needs it. */
-public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin, IngestPlugin, SearchPlugin, SearchPipelinePlugin {
+public class LlocoPlugin extends Plugin
+    implements
+        ActionPlugin,
+        AnalysisPlugin,
+        CircuitBreakerPlugin,
+        IngestPlugin,
+        SearchPlugin,
+        SearchPipelinePlugin {
 
     // Set in createComponents; processors are built earlier and read them through suppliers.
     private volatile LlocoSettings settings;
     private volatile ModelService models;
     private volatile CompressService compressService;
     private volatile ThreadPool threadPool;
+    private volatile CircuitBreaker breaker;
 
     @Override
     public List<Setting<?>> getSettings() {
@@ -125,17 +148,60 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin,
         this.threadPool = threadPool;
         this.settings = new LlocoSettings(environment.settings(), clusterService);
         Path dataDir = environment.dataFiles()[0].resolve("lloco");
-        ModelRegistry registry = new ModelRegistry();
-        EngineService engine = new EngineService(settings, new DjlBootstrap(), dataDir.resolve("djl"), registry);
+        EngineService engine = new EngineService(settings, new DjlBootstrap(), dataDir.resolve("djl"), environment.configDir());
         engine.start();
-        this.models = new ModelService(environment.configDir(), dataDir, RuntimeModel::load, registry);
+        MemoryBudget memory = new MemoryBudget(
+            settings::memoryLimit,
+            EngineService::deviceMemoryBytes,
+            JvmInfo.jvmInfo().getMem().getHeapMax().getBytes(),
+            breaker
+        );
+        memory.syncBreakerLimit(engine.computeDevices(), settings.memoryLimit());
+        clusterService.getClusterSettings()
+            .addSettingsUpdateConsumer(LlocoSettings.MEMORY_LIMIT, v -> memory.syncBreakerLimit(engine.computeDevices(), v));
+        this.models = new ModelService(
+            environment.configDir(),
+            dataDir,
+            modelLoader(),
+            engine,
+            memory,
+            settings::qaMaxBatch,
+            threadPool.executor(ThreadPools.LOAD),
+            clusterService.getNodeName()
+        );
+        models.preload(settings.modelsPreload());
         RoutedCompressService routed = new RoutedCompressService(
             new LocalCompressService(models, () -> clusterService.localNode().getId()),
             client,
             threadPool
         );
         this.compressService = routed;
-        return List.of(settings, registry, engine, models, routed);
+        return List.of(settings, engine, memory, models, routed);
+    }
+
+    /** Builds models ({@link RuntimeModel#load}); tests override it to observe or pause loading. */
+    protected ModelService.ModelLoader modelLoader() {
+        return RuntimeModel::load;
+    }
+
+    /**
+     * The {@code lloco} breaker: native bytes of loaded models and adapters (see {@link MemoryBudget}), overhead 0 so
+     * that these off-heap bytes never count against the heap's parent breaker. Its limit is set once the engine knows
+     * the compute devices.
+     */
+    @Override
+    public BreakerSettings getCircuitBreaker(Settings settings) {
+        return MemoryBudget.breakerSettings();
+    }
+
+    @Override
+    public void setCircuitBreaker(CircuitBreaker circuitBreaker) {
+        this.breaker = circuitBreaker;
+    }
+
+    @Override
+    public List<NamedWriteableRegistry.Entry> getNamedWriteables() {
+        return List.of(new NamedWriteableRegistry.Entry(Task.Status.class, ModelLoadStatus.NAME, ModelLoadStatus::new));
     }
 
     @Override
@@ -243,7 +309,10 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin,
             new ActionHandler<>(CompressAction.INSTANCE, CompressTransportAction.class),
             new ActionHandler<>(LlocoQaAction.INSTANCE, LlocoQaTransportAction.class),
             new ActionHandler<>(DecodeAction.INSTANCE, DecodeTransportAction.class),
-            new ActionHandler<>(WindowAction.INSTANCE, WindowTransportAction.class)
+            new ActionHandler<>(WindowAction.INSTANCE, WindowTransportAction.class),
+            new ActionHandler<>(ModelsLoadAction.INSTANCE, ModelsLoadTransportAction.class),
+            new ActionHandler<>(ModelsUnloadAction.INSTANCE, ModelsUnloadTransportAction.class),
+            new ActionHandler<>(ModelsGetAction.INSTANCE, ModelsGetTransportAction.class)
         );
     }
 
@@ -260,7 +329,10 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin,
         return List.of(
             new RestLlocoInfoAction(),
             new RestLlocoQaAction(),
-            new RestLlocoUiAction(new UiAssets(), () -> this.settings == null || this.settings.uiEnabled())
+            new RestLlocoUiAction(new UiAssets(), () -> this.settings == null || this.settings.uiEnabled()),
+            new RestModelLoadAction(),
+            new RestModelUnloadAction(),
+            new RestModelsGetAction()
         );
     }
 }

@@ -43,6 +43,67 @@ public final class LlocoSettings {
         Property.NodeScope
     );
 
+    /**
+     * A libtorch the operator installed: PyTorch's libtorch folder, a torch wheel's {@code torch/} folder, DJL's
+     * pytorch-native jar unzipped, or their {@code lib/}; relative paths are resolved against the node's config
+     * directory (OpenSearch 3.x lets a plugin read files there: put the libtorch, or a link to it, under
+     * {@code config/lloco/}); empty: the bundled CPU build. Must be libtorch 2.7.1, flavor cpu or cu128. Read once, at
+     * engine start.
+     */
+    public static final Setting<String> ENGINE_LIBTORCH_PATH = Setting.simpleString(PREFIX + "engine.libtorch_path", "", v -> {
+        if (v.length() > 4096 || v.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("[" + PREFIX + "engine.libtorch_path] is not a path");
+        }
+    }, Property.NodeScope);
+
+    /** Compute devices: {@code auto}, {@code cpu}, {@code cuda:N}, or a list ({@link DeviceList}). Read once, at engine start. */
+    public static final Setting<List<String>> DEVICE = Setting.listSetting(
+        PREFIX + "device",
+        List.of("auto"),
+        v -> DeviceList.parseEntry(v, PREFIX + "device"),
+        v -> DeviceList.of(v, PREFIX + "device"),
+        Property.NodeScope
+    );
+
+    /** Compute dtype of model weights and activations: {@code auto} (float16 on CUDA, float32 on CPU), {@code float32}, {@code float16}. */
+    public static final Setting<String> DTYPE = new Setting<>(PREFIX + "dtype", "auto", v -> {
+        String d = v.strip().toLowerCase(java.util.Locale.ROOT);
+        if (d.equals("auto") == false && d.equals("float32") == false && d.equals("float16") == false) {
+            throw new IllegalArgumentException("[" + PREFIX + "dtype] = [" + v + "]: use auto, float32 or float16");
+        }
+        return d;
+    }, Property.NodeScope);
+
+    /** Most models {@link #MODELS_PRELOAD} may name. */
+    public static final int MAX_PRELOAD = 16;
+
+    /** Models loaded at node start, in the background (failures logged and shown by {@code GET /_plugins/lloco/models}). */
+    public static final Setting<List<String>> MODELS_PRELOAD = Setting.listSetting(
+        PREFIX + "models.preload",
+        List.of(),
+        v -> {
+            if (v.isEmpty() || v.length() > 255 || v.contains("/") || v.contains("\\") || v.contains("..")) {
+                throw new IllegalArgumentException("[" + PREFIX + "models.preload] has an invalid model id [" + v + "]");
+            }
+            return v;
+        },
+        v -> {
+            if (v.size() > MAX_PRELOAD) {
+                throw new IllegalArgumentException("[" + PREFIX + "models.preload] names " + v.size() + " models; at most " + MAX_PRELOAD);
+            }
+        },
+        Property.NodeScope
+    );
+
+    /** Native bytes the models may take on each compute device ({@link MemoryLimit}: {@code auto}, {@code NN%} or a size). */
+    public static final Setting<MemoryLimit> MEMORY_LIMIT = new Setting<>(
+        PREFIX + "memory.limit",
+        "auto",
+        v -> MemoryLimit.parse(v, PREFIX + "memory.limit"),
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
     /** Whether {@code GET /_plugins/lloco} runs a tiny tensor operation to prove the engine works. */
     public static final Setting<Boolean> INFO_SELF_TEST = Setting.boolSetting(
         PREFIX + "info.self_test",
@@ -127,6 +188,7 @@ public final class LlocoSettings {
     private volatile TimeValue ingestTimeout;
     private volatile int ingestMaxTokens;
     private volatile boolean uiEnabled;
+    private volatile MemoryLimit memoryLimit;
     private final Settings nodeSettings;
 
     /** Reads node settings and follows dynamic updates. */
@@ -141,7 +203,9 @@ public final class LlocoSettings {
         this.qaMaxBatch = QA_MAX_BATCH.get(nodeSettings);
         this.qaTimeout = QA_TIMEOUT.get(nodeSettings);
         this.uiEnabled = UI_ENABLED.get(nodeSettings);
+        this.memoryLimit = MEMORY_LIMIT.get(nodeSettings);
         if (clusterService != null) {
+            clusterService.getClusterSettings().addSettingsUpdateConsumer(MEMORY_LIMIT, v -> memoryLimit = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(QA_ALLOW_LOCAL, v -> qaAllowLocal = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(QA_QUEUE_SIZE, v -> qaQueueSize = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(QA_MAX_BATCH, v -> qaMaxBatch = v);
@@ -160,6 +224,11 @@ public final class LlocoSettings {
             ENGINE_ENABLED,
             ENGINE_NUM_THREADS,
             ENGINE_NUM_INTEROP_THREADS,
+            ENGINE_LIBTORCH_PATH,
+            DEVICE,
+            DTYPE,
+            MODELS_PRELOAD,
+            MEMORY_LIMIT,
             INFO_SELF_TEST,
             INGEST_MAX_TOKENS,
             INGEST_ALLOW_LOCAL,
@@ -186,6 +255,36 @@ public final class LlocoSettings {
     /** {@link #ENGINE_NUM_INTEROP_THREADS}. */
     public int engineNumInteropThreads() {
         return ENGINE_NUM_INTEROP_THREADS.get(nodeSettings);
+    }
+
+    /** {@link #ENGINE_LIBTORCH_PATH} resolved against {@code configDir} when relative, or null for the bundled libtorch. */
+    public java.nio.file.Path engineLibtorchPath(java.nio.file.Path configDir) {
+        String v = ENGINE_LIBTORCH_PATH.get(nodeSettings);
+        if (v.isEmpty()) {
+            return null;
+        }
+        java.nio.file.Path p = java.nio.file.Path.of(v);
+        return p.isAbsolute() || configDir == null ? p.toAbsolutePath() : configDir.resolve(p).toAbsolutePath();
+    }
+
+    /** {@link #DEVICE}. */
+    public DeviceList device() {
+        return DeviceList.of(DEVICE.get(nodeSettings), DEVICE.getKey());
+    }
+
+    /** {@link #DTYPE}: {@code auto}, {@code float32} or {@code float16}. */
+    public String dtype() {
+        return DTYPE.get(nodeSettings);
+    }
+
+    /** {@link #MODELS_PRELOAD}. */
+    public List<String> modelsPreload() {
+        return MODELS_PRELOAD.get(nodeSettings);
+    }
+
+    /** Live value of {@link #MEMORY_LIMIT}. */
+    public MemoryLimit memoryLimit() {
+        return memoryLimit;
     }
 
     /** Live value of {@link #INGEST_MAX_TOKENS}. */

@@ -180,7 +180,7 @@ public class DecodeService extends AbstractLifecycleComponent {
         CircuitBreakerService breakers
     ) {
         this(
-            RuntimeDecodeModel.source(models, threadPool.executor(ThreadPools.LOAD)),
+            RuntimeDecodeModel.source(models),
             threadPool.executor(ThreadPools.DECODE),
             settings::qaQueueSize,
             settings::qaMaxBatch,

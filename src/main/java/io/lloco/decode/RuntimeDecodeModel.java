@@ -6,9 +6,9 @@ package io.lloco.decode;
 
 import java.io.UncheckedIOException;
 import java.util.List;
-import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 
+import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.rest.RestStatus;
 
 import io.lloco.common.LlocoException;
@@ -34,30 +34,16 @@ public final class RuntimeDecodeModel implements DecodeModel {
     }
 
     /**
-     * A {@link ModelSource} over {@code models}: loads on {@code loader} (never on the caller's thread), so the decode
-     * worker never waits for a load.
+     * A {@link ModelSource} over {@code models}: {@link ModelService#whenLoaded} starts or joins the model's one load
+     * on the node's loading pool and hands the model over when ready (at once when loaded), so no caller waits.
      */
-    public static ModelSource source(ModelService models, Executor loader) {
-        return (id, listener) -> {
-            try {
-                loader.execute(() -> {
-                    DecodeModel m;
-                    try {
-                        ModelService.LoadedModel loaded = models.get(id);
-                        if (loaded instanceof RuntimeModel == false) {
-                            throw new LlocoException("model [" + id + "] cannot decode on this node", RestStatus.BAD_REQUEST);
-                        }
-                        m = new RuntimeDecodeModel(models, (RuntimeModel) loaded);
-                    } catch (Exception e) {
-                        listener.onFailure(e);
-                        return;
-                    }
-                    listener.onResponse(m);
-                });
-            } catch (Exception e) {
-                listener.onFailure(e);
+    public static ModelSource source(ModelService models) {
+        return (id, listener) -> models.whenLoaded(id, ActionListener.wrap(loaded -> {
+            if (loaded instanceof RuntimeModel == false) {
+                throw new LlocoException("model [" + id + "] cannot decode on this node", RestStatus.BAD_REQUEST);
             }
-        };
+            listener.onResponse(new RuntimeDecodeModel(models, (RuntimeModel) loaded));
+        }, listener::onFailure));
     }
 
     @Override

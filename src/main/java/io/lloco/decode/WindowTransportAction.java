@@ -11,7 +11,9 @@ import org.opensearch.core.action.ActionListener;
 import org.opensearch.tasks.Task;
 import org.opensearch.transport.TransportService;
 
-/** Computes a question's window on this node (its model loaded here; the tokenizer runs off the transport thread). */
+import io.lloco.common.ThreadPools;
+
+/** Computes a question's window on this node (its model loaded here), on the QA pool: the tokenizer never runs on a transport thread. */
 public class WindowTransportAction extends HandledTransportAction<WindowRequest, WindowResponse> {
 
     private final DecodeService decoder;
@@ -19,7 +21,7 @@ public class WindowTransportAction extends HandledTransportAction<WindowRequest,
     /** Injected. */
     @Inject
     public WindowTransportAction(TransportService transportService, ActionFilters actionFilters, DecodeService decoder) {
-        super(WindowAction.NAME, transportService, actionFilters, WindowRequest::new);
+        super(WindowAction.NAME, transportService, actionFilters, WindowRequest::new, ThreadPools.QA);
         this.decoder = decoder;
     }
 

@@ -9,8 +9,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Models and adapters loaded on this node, by id. Filled by model loading (ingest/QA); read by the info and stats
- * APIs. One instance per node.
+ * No longer used: {@link ModelService} keeps the node's models (states, bytes, adapters) and the info and models APIs
+ * read it. Kept so that callers of the old {@code ModelService(configDir, dataDir, loader, registry)} constructor still
+ * compile.
  */
 public class ModelRegistry {
 

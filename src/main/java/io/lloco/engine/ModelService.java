@@ -7,30 +7,54 @@ package io.lloco.engine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.Executor;
+import java.util.function.IntSupplier;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.opensearch.ExceptionsHelper;
+import org.opensearch.action.support.PlainActionFuture;
+import org.opensearch.common.lease.Releasable;
+import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.rest.RestStatus;
 
+import ai.djl.ndarray.types.DataType;
+
 import io.lloco.common.LlocoException;
+import io.lloco.common.LlocoSettings;
+import io.lloco.runtime.checkpoint.CheckpointException;
+import io.lloco.runtime.checkpoint.Checkpoints;
+import io.lloco.runtime.checkpoint.LlamaConfig;
+import io.lloco.runtime.model.MemoryEstimate;
 
 /**
- * Finds, loads and caches this node's models: the embedded {@value #EMBEDDED_MODEL} (shipped inside the plugin jar,
- * extracted once under the data path) and Hugging Face checkpoints placed under {@code <config>/lloco/models/<id>/}.
- * Adapters come from {@code <config>/lloco/adapters/<name>/} and from a model's own {@code adapters/<name>/}.
+ * This node's models: finds them (the embedded {@value #EMBEDDED_MODEL}, extracted once per node under the data path,
+ * and Hugging Face checkpoints under {@code <config>/lloco/models/<id>/}), loads each at most once at a time on the
+ * loading executor (concurrent callers share one load), checks its memory estimate against
+ * {@code plugins.lloco.memory.limit} first, keeps it until unloaded, and frees its native memory only when no caller
+ * holds it any more. Adapters come from {@code <config>/lloco/adapters/<name>/} and from a model's own
+ * {@code adapters/<name>/}.
+ *
+ * <p>APIs for callers: {@link #whenLoaded} (asynchronous: completes when the model is loaded or failed, starting the
+ * load if needed), {@link #state} and {@link #progress} (non-blocking), {@link #tryAcquire} (a {@link ModelLease} on a
+ * loaded model, or null), {@link #lease} and {@link #get} (blocking: load if needed).
  */
 public class ModelService implements AutoCloseable {
 
@@ -50,7 +74,10 @@ public class ModelService implements AutoCloseable {
         "adapters/default/adapter_model.safetensors"
     );
 
-    /** Builds a runtime model from a checkpoint directory. */
+    /** File that records which plugin build an extracted embedded model came from. */
+    static final String EXTRACTED_STAMP = ".lloco-extracted";
+
+    /** Builds a runtime model from a checkpoint directory (the old form: CPU, float32, no progress). */
     @FunctionalInterface
     public interface Loader {
 
@@ -58,14 +85,99 @@ public class ModelService implements AutoCloseable {
         LoadedModel load(String id, Path dir, String fingerprint) throws IOException;
     }
 
-    /** A loaded model: its encoder side, and whatever else later capabilities attach. */
+    /** Builds a runtime model on a device at a dtype, reporting progress. */
+    @FunctionalInterface
+    public interface ModelLoader {
+
+        /** Loads the model {@code spec} describes; throws {@link CancellationException} when {@code progress} is cancelled. */
+        LoadedModel load(LoadSpec spec, LoadProgress progress) throws IOException;
+    }
+
+    /** Reserves native memory for an adapter of a loaded model (on the model's device). */
+    @FunctionalInterface
+    public interface AdapterMemory {
+
+        /** Reserves {@code bytes}; 503 when they do not fit. */
+        Releasable reserve(String what, long bytes);
+
+        /** No accounting. */
+        AdapterMemory NONE = (what, bytes) -> () -> {
+        };
+    }
+
+    /**
+     * What to load and where.
+     *
+     * @param estimate weights at {@code dtype} and the KV-cache budget, already reserved on {@code device}
+     */
+    public record LoadSpec(String id, Path dir, String fingerprint, LlamaConfig config, String device, DataType dtype,
+        MemoryEstimate estimate, AdapterMemory adapterMemory) {
+    }
+
+    /** An adapter a loaded model holds. */
+    public record AdapterInfo(String name, String path, long parameters, long bytes) {
+    }
+
+    /** A loaded model: its encoder side, what it holds, and its reference count ({@link ManagedModel}). */
     public interface LoadedModel extends SummaryEncoder, AutoCloseable {
 
         /** Parameters in the base model. */
         long parameters();
 
+        /** The compute device ({@code cpu}, {@code cuda:0}). */
+        default String device() {
+            return "cpu";
+        }
+
+        /** The compute dtype ({@code float32}, {@code float16}). */
+        default String dtype() {
+            return "float32";
+        }
+
+        /** Native bytes of the weights. */
+        default long weightBytes() {
+            return 0;
+        }
+
+        /** Adapters loaded so far. */
+        default List<AdapterInfo> adapters() {
+            return List.of();
+        }
+
+        /** Takes a reference (false once closed). */
+        boolean tryAcquire();
+
+        /** Drops a reference taken by {@link #tryAcquire()}. */
+        void release();
+
+        /** Whether {@link #close()} was called. */
+        boolean isClosed();
+
+        /** References held besides the registry's. */
+        int users();
+
+        /** Runs {@code callback} once the natives are freed (now if they already are). */
+        void onFreed(Runnable callback);
+
+        /** Drops the registry's reference: frees the natives now or when the last user releases the model. */
         @Override
         void close();
+    }
+
+    /** The state of a model id on this node. */
+    public enum State {
+        /** Never loaded, or unloaded. */
+        NOT_LOADED,
+        /** Loading now. */
+        LOADING,
+        /** Loaded and serving. */
+        LOADED,
+        /** The last load failed ({@link #status} has the error); the next request tries again. */
+        FAILED
+    }
+
+    /** What an unload did. */
+    public record UnloadResult(String model, String result, int users) {
     }
 
     private static final Logger logger = LogManager.getLogger(ModelService.class);
@@ -73,20 +185,91 @@ public class ModelService implements AutoCloseable {
     private final Path configModels;
     private final Path configAdapters;
     private final Path extractDir;
-    private final Loader loader;
-    private final ModelRegistry registry;
-    private final Map<String, LoadedModel> loaded = new ConcurrentHashMap<>();
+    private final ModelLoader loader;
+    private final Placement placement;
+    private final MemoryBudget memory;
+    private final IntSupplier kvBatch;
+    private final Executor executor;
+    private final String nodeName;
+    private final Map<String, Entry> entries = new LinkedHashMap<>();
+    private final List<Entry> draining = new ArrayList<>();
+    private final Object extractLock = new Object();
+    private volatile Path extracted;
+    private volatile int extractions;
+    private boolean closed;
+
+    /** One load of one model id, and the model once loaded. */
+    private static final class Entry {
+
+        final String id;
+        final LoadProgress progress;
+        final List<ActionListener<LoadedModel>> listeners = new ArrayList<>();
+        final long startedMillis = System.currentTimeMillis();
+        volatile State state = State.LOADING;
+        volatile LoadedModel model;
+        volatile Exception failure;
+        volatile Path dir;
+        volatile String fingerprint;
+        volatile MemoryEstimate estimate;
+        volatile long loadMillis;
+        volatile MemoryBudget.Reservation reservation;
+        volatile boolean preload;
+
+        Entry(String id) {
+            this.id = id;
+            this.progress = new LoadProgress(id);
+        }
+    }
 
     /**
+     * A node's model service.
+     *
      * @param configDir the node's config directory (models under {@code lloco/models})
      * @param dataDir where to extract the embedded model ({@code <path.data>/lloco})
+     * @param loader builds models
+     * @param placement devices and dtypes (the engine)
+     * @param memory the memory limit and the {@code lloco} breaker
+     * @param kvBatch sequences the KV-cache budget is sized for ({@code plugins.lloco.qa.max_batch})
+     * @param executor runs loads (the {@code lloco_load} pool)
+     * @param nodeName this node's name, for messages
      */
-    public ModelService(Path configDir, Path dataDir, Loader loader, ModelRegistry registry) {
+    public ModelService(
+        Path configDir,
+        Path dataDir,
+        ModelLoader loader,
+        Placement placement,
+        MemoryBudget memory,
+        IntSupplier kvBatch,
+        Executor executor,
+        String nodeName
+    ) {
         this.configModels = configDir.resolve("lloco").resolve("models");
         this.configAdapters = configDir.resolve("lloco").resolve("adapters");
         this.extractDir = dataDir.resolve("models");
         this.loader = loader;
-        this.registry = registry;
+        this.placement = placement;
+        this.memory = memory;
+        this.kvBatch = kvBatch;
+        this.executor = executor;
+        this.nodeName = nodeName;
+    }
+
+    /**
+     * The old form, for tools and tests: loads on the calling thread, on the CPU at float32, without a memory limit.
+     *
+     * @param registry unused (kept for callers of the old constructor)
+     */
+    public ModelService(Path configDir, Path dataDir, Loader loader, ModelRegistry registry) {
+        this(
+            configDir,
+            dataDir,
+            (spec, progress) -> loader.load(spec.id(), spec.dir(), spec.fingerprint()),
+            Placement.CPU_FLOAT32,
+            MemoryBudget.unlimited(),
+            () -> 1,
+            Runnable::run,
+            "_local"
+        );
     }
 
     /** Whether the plugin jar carries the embedded model. */
@@ -116,40 +299,427 @@ public class ModelService implements AutoCloseable {
         return knownModels().contains(id);
     }
 
-    /** The loaded model, loading it on first use. 404 for unknown ids, 500 for broken checkpoints. */
-    public LoadedModel get(String id) {
-        LoadedModel m = loaded.get(id);
-        if (m != null) {
-            return m;
+    // ---------------------------------------------------------------------------------------------------------------
+    // loading
+
+    /**
+     * Completes {@code listener} with the model once it is loaded (at once if it is), or with the load's failure.
+     * Starts loading it on the loading executor if no load is running; concurrent callers share one load. The
+     * listener runs on the loading thread (or the caller's, when already loaded): hand heavy work to your own executor.
+     * The model handed over is not leased: take a {@link ModelLease} ({@link #tryAcquire}) for the time you use it.
+     */
+    public void whenLoaded(String id, ActionListener<LoadedModel> listener) {
+        whenLoaded(id, listener, false);
+    }
+
+    private void whenLoaded(String id, ActionListener<LoadedModel> listener, boolean preload) {
+        try {
+            checkId(id);
+        } catch (LlocoException bad) {
+            listener.onFailure(bad);
+            return;
         }
+        Entry start = null;
+        LoadedModel ready = null;
         synchronized (this) {
-            m = loaded.get(id);
-            if (m != null) {
-                return m;
+            if (closed == false) {
+                Entry e = entries.get(id);
+                if (e != null && e.state == State.LOADED) {
+                    ready = e.model;
+                } else if (e != null && e.state == State.LOADING) {
+                    e.listeners.add(listener);
+                    return;
+                } else {
+                    start = new Entry(id);
+                    start.preload = preload;
+                    start.listeners.add(listener);
+                    entries.put(id, start);
+                }
             }
-            Path dir = resolve(id);
+        }
+        if (ready == null && start == null) {
+            listener.onFailure(new LlocoException("node [" + nodeName + "] is closing", RestStatus.SERVICE_UNAVAILABLE));
+            return;
+        }
+        if (ready != null) {
+            listener.onResponse(ready);
+            return;
+        }
+        if (start != null) {
+            Entry e = start;
             try {
-                long t0 = System.nanoTime();
-                String fp = fingerprint(dir);
-                m = loader.load(id, dir, fp);
-                loaded.put(id, m);
-                registry.modelLoaded(new ModelRegistry.Loaded(id, "base", dir.toString(), m.parameters(), sizeOf(dir)));
-                logger.info(
-                    "loaded model [{}] from [{}] in {} ms ({} parameters, {})",
-                    id,
-                    dir,
-                    (System.nanoTime() - t0) / 1_000_000,
-                    m.parameters(),
-                    fp
-                );
-                return m;
-            } catch (IOException e) {
-                throw new LlocoException(
-                    "cannot load model [" + id + "] from [" + dir + "]: " + e.getMessage(), RestStatus.INTERNAL_SERVER_ERROR, e
+                executor.execute(() -> load(e));
+            } catch (Exception rejected) {
+                fail(
+                    e,
+                    new LlocoException(
+                        "cannot start loading model [" + id + "] on node [" + nodeName + "]: " + rejected.getMessage(),
+                        RestStatus.TOO_MANY_REQUESTS,
+                        rejected
+                    )
                 );
             }
         }
     }
+
+    /** The state of {@code id} on this node (non-blocking). */
+    public synchronized State state(String id) {
+        Entry e = entries.get(id);
+        return e == null ? State.NOT_LOADED : e.state;
+    }
+
+    /** The progress of the current (or last) load of {@code id}, or null when there is none (non-blocking). */
+    public synchronized LoadProgress progress(String id) {
+        Entry e = entries.get(id);
+        return e == null ? null : e.progress;
+    }
+
+    /** A lease on {@code id} if it is loaded now, else null (non-blocking). Close the lease when done. */
+    public ModelLease tryAcquire(String id) {
+        LoadedModel m;
+        synchronized (this) {
+            Entry e = entries.get(id);
+            m = e == null || e.state != State.LOADED ? null : e.model;
+        }
+        return m != null && m.tryAcquire() ? new ModelLease(m) : null;
+    }
+
+    /** A lease on {@code id}, loading it first if needed (blocking). 404 for unknown ids, the load's error if it fails. */
+    public ModelLease lease(String id) {
+        while (true) {
+            LoadedModel m = get(id);
+            if (m.tryAcquire()) {
+                return new ModelLease(m);
+            }
+            // unloaded between the load and the lease: load again
+        }
+    }
+
+    /**
+     * The loaded model, loading it first if needed (blocking; concurrent callers share one load). 404 for unknown ids,
+     * 503 when it does not fit the memory limit, 500 for broken checkpoints. The model is not leased: a concurrent
+     * unload makes later calls on it fail with 503 but never frees memory under a running call.
+     */
+    public LoadedModel get(String id) {
+        PlainActionFuture<LoadedModel> f = new PlainActionFuture<>();
+        whenLoaded(id, f);
+        return f.actionGet();
+    }
+
+    /** Loads each of {@code ids} in the background; failures (unknown ids too) are logged and kept in {@link #status}. */
+    public void preload(List<String> ids) {
+        for (String id : ids) {
+            logger.info("preloading model [{}] on node [{}]", id, nodeName);
+            ActionListener<LoadedModel> log = ActionListener.wrap(
+                m -> {
+                },
+                e -> logger.warn("preloading model [" + id + "] named by [" + preloadSetting() + "] failed: " + e.getMessage())
+            );
+            whenLoaded(id, log, true);
+        }
+    }
+
+    private void load(Entry e) {
+        LoadProgress progress = e.progress;
+        long t0 = System.nanoTime();
+        LoadedModel model = null;
+        try {
+            progress.phase(LoadProgress.Phase.RESOLVING);
+            progress.checkCancelled();
+            Path dir = resolve(e.id); // first: an unknown id is a 404 whatever the engine's state
+            e.dir = dir;
+            List<String> devices = placement.devices();
+            LlamaConfig config = Checkpoints.config(dir);
+            // the device with the most free bytes among those the model fits on (each device at its own dtype)
+            String device = null;
+            MemoryEstimate est = null;
+            for (String d : devices) {
+                MemoryEstimate m = estimate(config, placement.dtype(d));
+                long spare = memory.free(d) - m.totalBytes();
+                if (est == null || spare > memory.free(device) - est.totalBytes()) {
+                    device = d;
+                    est = m;
+                }
+            }
+            e.estimate = est;
+            e.reservation = memory.reserve(device, est.totalBytes(), describe(e.id, est));
+            DataType dtype = placement.dtype(device);
+            progress.placement(device, dtypeName(dtype));
+            String fingerprint = fingerprint(dir, progress);
+            e.fingerprint = fingerprint;
+            String chosen = device;
+            AdapterMemory adapters = (what, bytes) -> memory.reserve(chosen, bytes, what);
+            model = loader.load(new LoadSpec(e.id, dir, fingerprint, config, chosen, dtype, est, adapters), progress);
+            progress.phase(LoadProgress.Phase.DONE);
+            e.loadMillis = (System.nanoTime() - t0) / 1_000_000;
+            List<ActionListener<LoadedModel>> waiting;
+            synchronized (this) {
+                progress.checkCancelled();
+                if (closed) {
+                    throw new LlocoException("node [" + nodeName + "] is closing", RestStatus.SERVICE_UNAVAILABLE);
+                }
+                MemoryBudget.Reservation r = e.reservation;
+                model.onFreed(r::close);
+                e.model = model;
+                e.state = State.LOADED;
+                waiting = new ArrayList<>(e.listeners);
+                e.listeners.clear();
+            }
+            logger.info(
+                "loaded model [{}] from [{}] on [{}] at {} in {} ms ({} parameters, {} weight bytes, {} KV-cache budget bytes, {})",
+                e.id,
+                dir,
+                device,
+                dtypeName(dtype),
+                e.loadMillis,
+                model.parameters(),
+                est.weightBytes(),
+                est.kvCacheBytes(),
+                fingerprint
+            );
+            ActionListener.onResponse(waiting, model);
+        } catch (Exception | AssertionError ex) {
+            if (model != null) {
+                model.close(); // built but not registered: nothing half-loaded stays
+            }
+            if (e.reservation != null && (model == null || e.model == null)) {
+                e.reservation.close();
+            }
+            fail(e, asLocco(e, ex));
+        }
+    }
+
+    private void fail(Entry e, Exception error) {
+        List<ActionListener<LoadedModel>> waiting;
+        synchronized (this) {
+            e.progress.phase(LoadProgress.Phase.FAILED);
+            e.failure = error;
+            e.state = State.FAILED;
+            waiting = new ArrayList<>(e.listeners);
+            e.listeners.clear();
+            RestStatus status = ExceptionsHelper.status(error);
+            if ((status == RestStatus.NOT_FOUND || status == RestStatus.BAD_REQUEST) && e.preload == false) {
+                entries.remove(e.id, e); // an unknown id asked for by a request leaves no entry (a preloaded one stays visible)
+            }
+        }
+        logger.warn("loading model [{}] on node [{}] failed: {}", e.id, nodeName, error.getMessage());
+        ActionListener.onFailure(waiting, error);
+    }
+
+    private Exception asLocco(Entry e, Throwable t) {
+        if (t instanceof LlocoException le) {
+            return le;
+        }
+        if (t instanceof CancellationException) {
+            return new LlocoException(t.getMessage(), RestStatus.SERVICE_UNAVAILABLE, t);
+        }
+        if (t instanceof CheckpointException || t instanceof IOException || t instanceof UncheckedIOException) {
+            return new LlocoException(
+                "cannot load model [" + e.id + "] from [" + e.dir + "]: " + t.getMessage(),
+                RestStatus.INTERNAL_SERVER_ERROR,
+                t
+            );
+        }
+        if (t instanceof org.opensearch.OpenSearchException ose) {
+            return ose;
+        }
+        return new LlocoException("cannot load model [" + e.id + "] from [" + e.dir + "]: " + t, ExceptionsHelper.status(t), t);
+    }
+
+    /** The memory estimate of a model of {@code config} at {@code dtype}: KV budget for its window x the decode batch. */
+    public MemoryEstimate estimate(LlamaConfig config, DataType dtype) {
+        return MemoryEstimate.of(config, dtype, config.maxPositionEmbeddings(), Math.max(1, kvBatch.getAsInt()));
+    }
+
+    private static String describe(String id, MemoryEstimate est) {
+        return String.format(
+            Locale.ROOT,
+            "model [%s] (weights %d bytes at %d bytes per value + KV-cache budget %d bytes for %d sequences of %d positions)",
+            id,
+            est.weightBytes(),
+            est.bytesPerElement(),
+            est.kvCacheBytes(),
+            est.batch(),
+            est.positions()
+        );
+    }
+
+    /** {@code float32} or {@code float16}. */
+    public static String dtypeName(DataType dtype) {
+        return dtype == DataType.FLOAT16 ? "float16" : "float32";
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // unloading
+
+    /**
+     * Unloads {@code id}: it leaves the registry at once and its native memory is freed when its last user releases
+     * it ({@code result}: {@code unloaded} when freed now, {@code unloading} while {@code users} still hold it). A load
+     * in progress is cancelled ({@code cancelled}); a failed load is forgotten; otherwise {@code not_loaded}.
+     */
+    public UnloadResult unload(String id) {
+        checkId(id);
+        LoadedModel model;
+        Entry e;
+        synchronized (this) {
+            e = entries.get(id);
+            if (e == null) {
+                return new UnloadResult(id, "not_loaded", 0);
+            }
+            entries.remove(id);
+            if (e.state == State.LOADING) {
+                e.progress.cancel();
+                return new UnloadResult(id, "cancelled", 0);
+            }
+            if (e.state == State.FAILED) {
+                return new UnloadResult(id, "not_loaded", 0);
+            }
+            model = e.model;
+            draining.add(e);
+        }
+        Entry gone = e;
+        model.onFreed(() -> {
+            synchronized (this) {
+                draining.remove(gone);
+            }
+        });
+        model.close();
+        int users = model.users();
+        logger.info("unloaded model [{}] on node [{}]{}", id, nodeName, users == 0 ? "" : " (freed when its " + users + " user(s) finish)");
+        return new UnloadResult(id, users == 0 && draining.contains(e) == false ? "unloaded" : "unloading", users);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // status
+
+    /** Every model this node has (loading, loaded, failed, or unloaded but still in use), JSON-ready, sorted by id. */
+    public List<Map<String, Object>> status() {
+        List<Entry> all;
+        List<Entry> gone;
+        synchronized (this) {
+            all = new ArrayList<>(entries.values());
+            gone = new ArrayList<>(draining);
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        all.forEach(e -> out.add(describe(e, e.state.name().toLowerCase(Locale.ROOT))));
+        gone.forEach(e -> out.add(describe(e, "unloading")));
+        out.sort(Comparator.comparing((Map<String, Object> m) -> (String) m.get("id")).thenComparing(m -> (String) m.get("state")));
+        return out;
+    }
+
+    /** The status of {@code id}'s entries (see {@link #status()}). */
+    public List<Map<String, Object>> status(String id) {
+        return status().stream().filter(m -> id.equals(m.get("id"))).toList();
+    }
+
+    /** Loaded models, as the info API lists them. */
+    public List<Map<String, Object>> loadedSummary() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map<String, Object> m : status()) {
+            if ("loaded".equals(m.get("state"))) {
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("id", m.get("id"));
+                s.put("kind", "base");
+                s.put("path", m.get("path"));
+                s.put("parameters", m.get("parameters"));
+                s.put("bytes", m.get("weight_bytes"));
+                s.put("device", m.get("device"));
+                s.put("dtype", m.get("dtype"));
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** Adapters of loaded models, as the info API lists them. */
+    public List<Map<String, Object>> adapterSummary() {
+        List<LoadedModel> models = new ArrayList<>();
+        synchronized (this) {
+            entries.values().stream().filter(e -> e.state == State.LOADED).forEach(e -> models.add(e.model));
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (LoadedModel m : models) {
+            for (AdapterInfo a : m.adapters()) {
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("id", a.name());
+                s.put("kind", "lora");
+                s.put("model", m.info().id());
+                s.put("path", a.path());
+                s.put("parameters", a.parameters());
+                s.put("bytes", a.bytes());
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** The node's memory limit and reservations per compute device (empty devices when the engine is down). */
+    public Map<String, Object> memory() {
+        List<String> devices;
+        try {
+            devices = placement.devices();
+        } catch (RuntimeException e) {
+            devices = List.of();
+        }
+        return memory.describe(devices);
+    }
+
+    private Map<String, Object> describe(Entry e, String state) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", e.id);
+        m.put("state", state);
+        m.put("path", e.dir == null ? null : e.dir.toString());
+        LoadedModel model = e.model;
+        MemoryEstimate est = e.estimate;
+        if (model != null) {
+            m.put("device", model.device());
+            m.put("dtype", model.dtype());
+            m.put("parameters", model.parameters());
+            m.put("fingerprint", model.info().fingerprint());
+            m.put("weight_bytes", model.weightBytes());
+            m.put("kv_cache_budget_bytes", est == null ? 0 : est.kvCacheBytes());
+            long adapterBytes = 0;
+            List<Map<String, Object>> adapters = new ArrayList<>();
+            for (AdapterInfo a : model.adapters()) {
+                adapterBytes += a.bytes();
+                Map<String, Object> am = new LinkedHashMap<>();
+                am.put("name", a.name());
+                am.put("path", a.path());
+                am.put("parameters", a.parameters());
+                am.put("bytes", a.bytes());
+                adapters.add(am);
+            }
+            m.put("adapter_bytes", adapterBytes);
+            m.put("reserved_bytes", (est == null ? 0 : est.totalBytes()) + adapterBytes);
+            m.put("adapters", adapters);
+            m.put("users", model.users());
+            m.put("load_millis", e.loadMillis);
+        } else {
+            if (est != null) {
+                m.put("parameters", est.parameters());
+                m.put("weight_bytes", est.weightBytes());
+                m.put("kv_cache_budget_bytes", est.kvCacheBytes());
+            }
+            if (e.fingerprint != null) {
+                m.put("fingerprint", e.fingerprint);
+            }
+        }
+        m.put("started_at_millis", e.startedMillis);
+        if (e.state == State.LOADING) {
+            m.put("progress", e.progress.toMap());
+        }
+        Exception f = e.failure;
+        if (f != null && e.state == State.FAILED) {
+            Map<String, Object> err = new LinkedHashMap<>();
+            err.put("status", ExceptionsHelper.status(f).getStatus());
+            err.put("reason", f.getMessage());
+            m.put("error", err);
+        }
+        return m;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // files
 
     /** Directory of an adapter: {@code <config>/lloco/adapters/<name>}, or the model's own {@code adapters/<name>}. */
     public Path adapterDir(String model, String name) {
@@ -175,11 +745,9 @@ public class ModelService implements AutoCloseable {
         return Files.isRegularFile(resolve(model).resolve("adapters").resolve(name).resolve("adapter_config.json"));
     }
 
-    /** Checkpoint directory of a model id; extracts the embedded model on first use. */
+    /** Checkpoint directory of a model id; extracts the embedded model on its first use on this node. */
     public Path resolve(String id) {
-        if (id.contains("/") || id.contains("\\") || id.contains("..")) {
-            throw new LlocoException("invalid model id [" + id + "]", RestStatus.BAD_REQUEST);
-        }
+        checkId(id);
         Path user = configModels.resolve(id);
         if (Files.isRegularFile(user.resolve("config.json"))) {
             return user;
@@ -188,35 +756,101 @@ public class ModelService implements AutoCloseable {
             return extractEmbedded();
         }
         throw new LlocoException(
-            "unknown model [" + id + "]; models on this node: " + knownModels() + " (add one under [" + configModels + "/<id>/])",
+            "unknown model [" + id + "] on node [" + nodeName + "]; models on this node: " + knownModels() + " (add one under ["
+                + configModels
+                + "/<id>/])",
             RestStatus.NOT_FOUND
         );
     }
 
-    private Path extractEmbedded() {
-        Path dir = extractDir.resolve(EMBEDDED_MODEL);
-        try {
-            Files.createDirectories(dir);
-            for (String f : EMBEDDED_FILES) {
-                try (InputStream in = ModelService.class.getResourceAsStream(EMBEDDED_RESOURCE + f)) {
-                    if (in == null) {
-                        continue; // optional files (lloco.json, adapters)
-                    }
-                    Path target = dir.resolve(f);
-                    Files.createDirectories(target.getParent());
-                    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                }
-            }
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot extract the embedded model to [" + dir + "]", e);
+    private static void checkId(String id) {
+        if (id == null || id.isEmpty() || id.length() > 255 || id.contains("/") || id.contains("\\") || id.contains("..")) {
+            throw new LlocoException("invalid model id [" + id + "]", RestStatus.BAD_REQUEST);
         }
+    }
+
+    /** Times the embedded model was written to disk by this service (at most once per node start). */
+    int embeddedExtractions() {
+        return extractions;
+    }
+
+    /**
+     * Extracts the embedded model once per node: into a fresh temporary folder, then moved into place whole, unless the
+     * folder already holds this plugin build's files (same sizes and CRC32s as the jar's, recorded in
+     * {@value #EXTRACTED_STAMP}). Never rewrites files a load may be reading.
+     */
+    private Path extractEmbedded() {
+        Path done = extracted;
+        if (done != null) {
+            return done;
+        }
+        synchronized (extractLock) {
+            if (extracted != null) {
+                return extracted;
+            }
+            Path dir = extractDir.resolve(EMBEDDED_MODEL);
+            try {
+                String stamp = embeddedStamp();
+                Path stampFile = dir.resolve(EXTRACTED_STAMP);
+                if (Files.isRegularFile(stampFile) && Files.readString(stampFile, StandardCharsets.UTF_8).equals(stamp)) {
+                    extracted = dir;
+                    return dir;
+                }
+                Files.createDirectories(extractDir);
+                Path tmp = Files.createTempDirectory(extractDir, "." + EMBEDDED_MODEL + "-");
+                for (String f : EMBEDDED_FILES) {
+                    try (InputStream in = ModelService.class.getResourceAsStream(EMBEDDED_RESOURCE + f)) {
+                        if (in == null) {
+                            continue; // optional files (lloco.json, adapters)
+                        }
+                        Path target = tmp.resolve(f);
+                        Files.createDirectories(target.getParent());
+                        Files.copy(in, target);
+                    }
+                }
+                Files.writeString(tmp.resolve(EXTRACTED_STAMP), stamp, StandardCharsets.UTF_8);
+                if (Files.exists(dir)) {
+                    org.opensearch.common.util.io.IOUtils.rm(dir);
+                }
+                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+                extractions++;
+                extracted = dir;
+                return dir;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot extract the embedded model to [" + dir + "]", e);
+            }
+        }
+    }
+
+    /** Name, size and CRC32 of each embedded file, one per line. */
+    private static String embeddedStamp() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        byte[] buf = new byte[1 << 16];
+        for (String f : EMBEDDED_FILES) {
+            try (InputStream in = ModelService.class.getResourceAsStream(EMBEDDED_RESOURCE + f)) {
+                if (in == null) {
+                    continue;
+                }
+                CRC32 crc = new CRC32();
+                long size = 0;
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    crc.update(buf, 0, n);
+                    size += n;
+                }
+                sb.append(f).append(' ').append(size).append(' ').append(Long.toHexString(crc.getValue())).append('\n');
+            }
+        }
+        return sb.toString();
     }
 
     /** {@code sha256:<hex>} over config.json and the weight files, in name order. */
     public static String fingerprint(Path dir) throws IOException {
+        return fingerprint(dir, null);
+    }
+
+    /** {@link #fingerprint(Path)}, reporting the bytes hashed to {@code progress} (which may cancel it). */
+    public static String fingerprint(Path dir, LoadProgress progress) throws IOException {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
@@ -230,32 +864,49 @@ public class ModelService implements AutoCloseable {
                 return n.equals("config.json") || n.endsWith(".safetensors") || n.endsWith(".bin") || n.endsWith(".index.json");
             }).sorted().toList();
         }
+        if (progress != null) {
+            long total = 0;
+            for (Path f : files) {
+                total += Files.size(f);
+            }
+            progress.hashing(total);
+        }
         byte[] buf = new byte[1 << 16];
         for (Path f : files) {
-            md.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            md.update(f.getFileName().toString().getBytes(StandardCharsets.UTF_8));
             try (InputStream in = Files.newInputStream(f)) {
                 int n;
                 while ((n = in.read(buf)) > 0) {
                     md.update(buf, 0, n);
+                    if (progress != null) {
+                        progress.hashed(n);
+                    }
                 }
             }
         }
         return "sha256:" + HexFormat.of().formatHex(md.digest()).substring(0, 16);
     }
 
-    private static long sizeOf(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-        } catch (IOException e) {
-            return -1;
-        }
+    /** Names the setting that lists models loaded at start, for messages. */
+    static String preloadSetting() {
+        return LlocoSettings.MODELS_PRELOAD.getKey();
     }
 
+    /** Unloads every model (their natives go when their last users finish) and refuses new loads. */
     @Override
     public void close() {
-        for (LoadedModel m : loaded.values()) {
-            m.close();
+        List<Entry> all;
+        synchronized (this) {
+            closed = true;
+            all = new ArrayList<>(entries.values());
+            entries.clear();
         }
-        loaded.clear();
+        for (Entry e : all) {
+            e.progress.cancel();
+            LoadedModel m = e.model;
+            if (m != null) {
+                m.close();
+            }
+        }
     }
 }

@@ -12,16 +12,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.opensearch.common.lease.Releasable;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import ai.djl.Device;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 
 import io.lloco.runtime.DjlBootstrap;
 import io.lloco.runtime.checkpoint.CheckpointException;
+import io.lloco.runtime.checkpoint.Checkpoints;
+import io.lloco.runtime.checkpoint.LlamaConfig;
+import io.lloco.runtime.checkpoint.TensorSource;
 import io.lloco.runtime.compress.AutoCompressor;
 import io.lloco.runtime.compress.Segmentation;
 import io.lloco.runtime.generate.GenerationRequest;
@@ -31,13 +38,17 @@ import io.lloco.runtime.lora.LoraWeights;
 import io.lloco.runtime.model.Embeddings;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
+import io.lloco.runtime.model.MemoryEstimate;
 import io.lloco.runtime.tokenizer.TokenCodec;
 
 /**
  * A Hugging Face checkpoint loaded through the runtime: tokenizer, Llama weights, AutoCompressor. The node's bridge
  * between OpenSearch-facing services and the OpenSearch-free runtime.
+ *
+ * <p>Every call that touches native memory holds a reference for its duration ({@link ManagedModel#guarded}), so an
+ * unload never frees the weights under a running compression or decode; after an unload new calls fail with 503.
  */
-public final class RuntimeModel implements ModelService.LoadedModel {
+public final class RuntimeModel extends ManagedModel {
 
     /** Segment length when neither the request nor {@code lloco.json} sets one (LLoCO's 1,536). */
     public static final int DEFAULT_SEGMENT_TOKENS = 1536;
@@ -53,8 +64,21 @@ public final class RuntimeModel implements ModelService.LoadedModel {
     private final HuggingFaceTokenizer tokenizer;
     private final Generator generator;
     private final Map<Path, LoraWeights> adapters = new ConcurrentHashMap<>();
+    private final Map<Path, Releasable> adapterReservations = new ConcurrentHashMap<>();
+    private final String device;
+    private final ModelService.AdapterMemory adapterMemory;
 
-    private RuntimeModel(ModelInfo info, NDManager manager, LlamaWeights weights, HuggingFaceTokenizer tokenizer) {
+    private RuntimeModel(
+        ModelInfo info,
+        NDManager manager,
+        LlamaWeights weights,
+        HuggingFaceTokenizer tokenizer,
+        String device,
+        ModelService.AdapterMemory adapterMemory
+    ) {
+        super(info.id());
+        this.device = device;
+        this.adapterMemory = adapterMemory;
         this.info = info;
         this.manager = manager;
         this.weights = weights;
@@ -81,12 +105,12 @@ public final class RuntimeModel implements ModelService.LoadedModel {
 
     /** Batched generation over this model (per-request prefix and adapter). */
     public List<GenerationResult> generate(List<GenerationRequest> requests) {
-        return generator.generate(requests);
+        return guarded(() -> generator.generate(requests));
     }
 
     /** Batched generation with a cancellation check per request, polled between decoding steps. */
     public List<GenerationResult> generate(List<GenerationRequest> requests, List<java.util.function.BooleanSupplier> cancelled) {
-        return generator.generate(requests, cancelled);
+        return guarded(() -> generator.generate(requests, cancelled));
     }
 
     /** The {@code beams} most likely answers of one request, best first ({@link Generator#beamSearch}). */
@@ -95,7 +119,7 @@ public final class RuntimeModel implements ModelService.LoadedModel {
         int beams,
         java.util.function.BooleanSupplier cancelled
     ) {
-        return generator.beamSearch(request, beams, cancelled);
+        return guarded(() -> generator.beamSearch(request, beams, cancelled));
     }
 
     /**
@@ -103,6 +127,10 @@ public final class RuntimeModel implements ModelService.LoadedModel {
      * under {@code adapter} (null: none): one batched forward ({@link Generator#continuationLogProbs}).
      */
     public double[] rank(Embeddings prefix, int[] prompt, List<String> continuations, LoraWeights adapter) {
+        return guarded(() -> rankGuarded(prefix, prompt, continuations, adapter));
+    }
+
+    private double[] rankGuarded(Embeddings prefix, int[] prompt, List<String> continuations, LoraWeights adapter) {
         List<Integer> eos = model.config().eosTokenIds();
         List<int[]> targets = new ArrayList<>();
         for (String c : continuations) {
@@ -116,15 +144,54 @@ public final class RuntimeModel implements ModelService.LoadedModel {
         return generator.continuationLogProbs(prefix, prompt, targets, adapter);
     }
 
-    /** A PEFT adapter for this model, loaded once per directory and kept. */
+    /**
+     * A PEFT adapter for this model, loaded once per directory and kept; its native bytes are reserved against the
+     * memory limit (503 when they do not fit: the adapter is not kept).
+     */
     public LoraWeights adapter(Path dir) {
-        return adapters.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> {
+        return guarded(() -> adapters.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> {
+            LoraWeights w;
             try {
-                return LoraWeights.load(d, weights.config(), manager);
+                w = LoraWeights.load(d, weights.config(), manager);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("adapter [" + d + "] does not fit model [" + info.id() + "]: " + e.getMessage(), e);
             }
-        });
+            try {
+                adapterReservations
+                    .put(d, adapterMemory.reserve("adapter [" + d + "] of model [" + info.id() + "]", nativeBytes(w.named().values())));
+            } catch (RuntimeException e) {
+                w.close();
+                throw e;
+            }
+            return w;
+        }));
+    }
+
+    /** Bytes of these arrays (shape x dtype). */
+    static long nativeBytes(java.util.Collection<ai.djl.ndarray.NDArray> arrays) {
+        long n = 0;
+        for (ai.djl.ndarray.NDArray a : arrays) {
+            n += a.getShape().size() * a.getDataType().getNumOfBytes();
+        }
+        return n;
+    }
+
+    @Override
+    public List<ModelService.AdapterInfo> adapters() {
+        List<ModelService.AdapterInfo> out = new ArrayList<>();
+        for (Map.Entry<Path, LoraWeights> e : adapters.entrySet()) {
+            long params = 0;
+            for (ai.djl.ndarray.NDArray a : e.getValue().named().values()) {
+                params += a.getShape().size();
+            }
+            out.add(
+                new ModelService.AdapterInfo(
+                    e.getKey().getFileName().toString(), e.getKey().toString(), params, nativeBytes(e.getValue().named().values())
+                )
+            );
+        }
+        out.sort(java.util.Comparator.comparing(ModelService.AdapterInfo::path));
+        return out;
     }
 
     /** Adapters loaded so far. */
@@ -132,8 +199,24 @@ public final class RuntimeModel implements ModelService.LoadedModel {
         return Map.copyOf(adapters);
     }
 
-    /** Loads {@code dir}: config.json, weights, tokenizer.json, optional lloco.json ({@code segment_tokens}). */
+    /** Loads {@code dir} on the CPU at float32, without progress or adapter accounting (tools and tests). */
     public static RuntimeModel load(String id, Path dir, String fingerprint) throws IOException {
+        LlamaConfig config = Checkpoints.config(dir);
+        return load(
+            new ModelService.LoadSpec(id, dir, fingerprint, config, "cpu", DataType.FLOAT32, null, ModelService.AdapterMemory.NONE),
+            new LoadProgress(id)
+        );
+    }
+
+    /**
+     * Loads {@code spec.dir()}: config.json, weights (on {@code spec.device()} at {@code spec.dtype()}, each tensor
+     * reported to {@code progress}, which may cancel), tokenizer.json, optional lloco.json ({@code segment_tokens}).
+     * Nothing stays allocated when it fails.
+     */
+    public static RuntimeModel load(ModelService.LoadSpec spec, LoadProgress progress) throws IOException {
+        String id = spec.id();
+        Path dir = spec.dir();
+        String fingerprint = spec.fingerprint();
         Path tok = dir.resolve("tokenizer.json");
         if (Files.isRegularFile(tok) == false) {
             throw new CheckpointException("model [" + id + "] has no tokenizer.json in [" + dir + "]");
@@ -144,9 +227,18 @@ public final class RuntimeModel implements ModelService.LoadedModel {
             JsonNode n = new ObjectMapper().readTree(lloco.toFile());
             segmentTokens = n.path("segment_tokens").asInt(DEFAULT_SEGMENT_TOKENS);
         }
-        NDManager manager = DjlBootstrap.withRuntimeClassLoader(NDManager::newBaseManager);
+        Device device = EngineService.djlDevice(spec.device());
+        NDManager manager = DjlBootstrap.withRuntimeClassLoader(() -> NDManager.newBaseManager(device));
         try {
-            LlamaWeights weights = LlamaWeights.load(dir, manager);
+            LlamaConfig config = spec.config();
+            LlamaWeights weights;
+            try (TensorSource source = new ProgressTensorSource(Checkpoints.open(dir), progress, spec.dtype().getNumOfBytes())) {
+                progress
+                    .weights(LlamaWeights.expectedShapes(config).size(), MemoryEstimate.parameters(config) * spec.dtype().getNumOfBytes());
+                weights = LlamaWeights.load(config, source, manager, spec.dtype());
+            }
+            progress.phase(LoadProgress.Phase.FINISHING);
+            progress.checkCancelled();
             if (weights.config().isAutoCompressor() == false) {
                 throw new CheckpointException("model [" + id + "] is not an AutoCompressor: config.json has no summary_length");
             }
@@ -170,7 +262,7 @@ public final class RuntimeModel implements ModelService.LoadedModel {
                 c.maxPositionEmbeddings(),
                 c.vocabSize()
             );
-            return new RuntimeModel(info, manager, weights, tokenizer);
+            return new RuntimeModel(info, manager, weights, tokenizer, spec.device(), spec.adapterMemory());
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -197,8 +289,27 @@ public final class RuntimeModel implements ModelService.LoadedModel {
         return weights.parameterCount();
     }
 
+    @Override
+    public String device() {
+        return device;
+    }
+
+    @Override
+    public String dtype() {
+        return ModelService.dtypeName(weights.dataType());
+    }
+
+    @Override
+    public long weightBytes() {
+        return nativeBytes(weights.named().values());
+    }
+
     /** Token ids of {@code text}, no special tokens. */
     public int[] tokenize(String text) {
+        return guarded(() -> tokenizeGuarded(text));
+    }
+
+    private int[] tokenizeGuarded(String text) {
         long[] ids = tokenizer.encode(text, false, false).getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
@@ -209,11 +320,15 @@ public final class RuntimeModel implements ModelService.LoadedModel {
 
     @Override
     public int countTokens(String text) {
-        return tokenizer.encode(text, false, false).getIds().length;
+        return guarded(() -> tokenizer.encode(text, false, false).getIds().length);
     }
 
     @Override
     public List<Encoded> encode(List<String> texts, int segmentTokens, boolean independent, Segmentation.Boundary boundary) {
+        return guarded(() -> encodeGuarded(texts, segmentTokens, independent, boundary));
+    }
+
+    private List<Encoded> encodeGuarded(List<String> texts, int segmentTokens, boolean independent, Segmentation.Boundary boundary) {
         List<int[]> docs = new ArrayList<>(texts.size());
         List<int[]> charEnds = new ArrayList<>(texts.size());
         List<int[]> segmentLengths = new ArrayList<>(texts.size());
@@ -258,9 +373,11 @@ public final class RuntimeModel implements ModelService.LoadedModel {
 
     @Override
     public List<int[]> segmentSpans(String text, int segmentTokens, Segmentation.Boundary boundary) {
-        Encoding e = tokenizer.encode(text, false, false);
-        int[] ends = tokenEnds(e.getCharTokenSpans(), text.length());
-        return spans(text, ends, Segmentation.lengths(text, ends, segmentTokens, boundary));
+        return guarded(() -> {
+            Encoding e = tokenizer.encode(text, false, false);
+            int[] ends = tokenEnds(e.getCharTokenSpans(), text.length());
+            return spans(text, ends, Segmentation.lengths(text, ends, segmentTokens, boundary));
+        });
     }
 
     /** Character spans of segments of {@code lengths} tokens: contiguous, the last one ending at the text's end. */
@@ -292,8 +409,9 @@ public final class RuntimeModel implements ModelService.LoadedModel {
     }
 
     @Override
-    public void close() {
+    protected void free() {
         adapters.values().forEach(LoraWeights::close);
+        adapterReservations.values().forEach(Releasable::close);
         tokenizer.close();
         model.close();
         weights.close();

@@ -24,13 +24,14 @@ import org.opensearch.transport.TransportService;
 import io.lloco.common.LlocoSettings;
 import io.lloco.common.PluginInfo;
 import io.lloco.engine.EngineService;
-import io.lloco.engine.ModelRegistry;
+import io.lloco.engine.ModelService;
 import io.lloco.routing.LlocoNodeRole;
 
 /** Collects {@link LlocoInfoNodeResponse}s from the addressed nodes. */
 public class LlocoInfoTransportAction extends TransportNodesAction<LlocoInfoRequest, LlocoInfoResponse, LlocoInfoNodeRequest, LlocoInfoNodeResponse> {
 
     private final EngineService engine;
+    private final ModelService models;
     private final LlocoSettings settings;
 
     /** Injected by the node. */
@@ -41,6 +42,7 @@ public class LlocoInfoTransportAction extends TransportNodesAction<LlocoInfoRequ
         TransportService transportService,
         ActionFilters actionFilters,
         EngineService engine,
+        ModelService models,
         LlocoSettings settings
     ) {
         super(
@@ -55,6 +57,7 @@ public class LlocoInfoTransportAction extends TransportNodesAction<LlocoInfoRequ
             LlocoInfoNodeResponse.class
         );
         this.engine = engine;
+        this.models = models;
         this.settings = settings;
     }
 
@@ -91,20 +94,9 @@ public class LlocoInfoTransportAction extends TransportNodesAction<LlocoInfoRequ
         info.put("plugin", plugin);
         info.put("opensearch_version", Version.CURRENT.toString());
         info.put("engine", engine.describe(settings.infoSelfTest()));
-        info.put("models", describe(engine.models().models()));
-        info.put("adapters", describe(engine.models().adapters()));
+        info.put("models", models.loadedSummary());
+        info.put("adapters", models.adapterSummary());
+        info.put("memory", models.memory());
         return new LlocoInfoNodeResponse(node, info);
-    }
-
-    private static List<Map<String, Object>> describe(List<ModelRegistry.Loaded> loaded) {
-        return loaded.stream().map(l -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", l.id());
-            m.put("kind", l.kind());
-            m.put("path", l.path());
-            m.put("parameters", l.parameters());
-            m.put("bytes", l.bytes());
-            return m;
-        }).toList();
     }
 }

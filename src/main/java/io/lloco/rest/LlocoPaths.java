@@ -20,6 +20,14 @@ public final class LlocoPaths {
     public static final String UI = BASE + "/ui";
     /** One file of the pages (whitelisted names only). */
     public static final String UI_FILE = UI + "/{file}";
+    /** Every model of the addressed nodes. */
+    public static final String MODELS = BASE + "/models";
+    /** One model on the addressed nodes. */
+    public static final String MODEL = MODELS + "/{model_id}";
+    /** Load a model. */
+    public static final String MODEL_LOAD = MODEL + "/_load";
+    /** Unload a model. */
+    public static final String MODEL_UNLOAD = MODEL + "/_unload";
 
     /** Question answering over an index (or indices, aliases, patterns). */
     public static final String QA = "/{index}/_lloco_qa";

@@ -18,8 +18,19 @@ public class EngineServiceTests extends OpenSearchTestCase {
 
     public void testDeviceNames() {
         assertEquals("cpu", EngineService.deviceName("cpu()"));
-        assertEquals("gpu:0", EngineService.deviceName("gpu(0)"));
-        assertEquals("gpu:12", EngineService.deviceName("gpu(12)"));
+        assertEquals("cuda:0", EngineService.deviceName("gpu(0)"));
+        assertEquals("cuda:12", EngineService.deviceName("gpu(12)"));
+    }
+
+    public void testCudaDevicesAreProbedWhenDjlCannotCountThem() {
+        // a CPU libtorch has none, whatever a probe would say
+        assertEquals(0, EngineService.cudaDevices("cpu", 0, i -> true));
+        // DJL's count (through libcudart) wins when it has one
+        assertEquals(2, EngineService.cudaDevices("cu128", 2, i -> false));
+        // else the ordinals libtorch can place a tensor on, from 0 up to the first that fails
+        assertEquals(3, EngineService.cudaDevices("cu128", 0, i -> i < 3));
+        assertEquals(0, EngineService.cudaDevices("cu128", 0, i -> false));
+        assertEquals(64, EngineService.cudaDevices("cu128", 0, i -> true));
     }
 
     public void testDescribeRunsSelfTestThroughLibtorch() {

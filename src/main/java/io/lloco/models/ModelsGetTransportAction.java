@@ -1,0 +1,88 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.models;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.opensearch.action.FailedNodeException;
+import org.opensearch.action.support.ActionFilters;
+import org.opensearch.action.support.nodes.TransportNodesAction;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.inject.Inject;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.TransportService;
+
+import io.lloco.engine.EngineService;
+import io.lloco.engine.ModelService;
+import io.lloco.routing.LlocoNodeRole;
+
+/**
+ * Per node: the models it has (id, state, device, dtype, parameters, bytes, fingerprint, adapters, progress of a
+ * load, error of a failed one), the models it could load ({@code available}) and its memory budget.
+ */
+public class ModelsGetTransportAction extends TransportNodesAction<ModelsGetRequest, ModelsResponse, ModelsNodeRequest, ModelsNodeResponse> {
+
+    private final ModelService models;
+    private final EngineService engine;
+
+    /** Injected by the node. */
+    @Inject
+    public ModelsGetTransportAction(
+        ThreadPool threadPool,
+        ClusterService clusterService,
+        TransportService transportService,
+        ActionFilters actionFilters,
+        ModelService models,
+        EngineService engine
+    ) {
+        super(
+            ModelsGetAction.NAME,
+            threadPool,
+            clusterService,
+            transportService,
+            actionFilters,
+            ModelsGetRequest::new,
+            ModelsNodeRequest::new,
+            ThreadPool.Names.MANAGEMENT,
+            ModelsNodeResponse.class
+        );
+        this.models = models;
+        this.engine = engine;
+    }
+
+    @Override
+    protected ModelsResponse newResponse(ModelsGetRequest request, List<ModelsNodeResponse> responses, List<FailedNodeException> failures) {
+        return new ModelsResponse(clusterService.getClusterName(), responses, failures);
+    }
+
+    @Override
+    protected ModelsNodeRequest newNodeRequest(ModelsGetRequest request) {
+        return new ModelsNodeRequest(request.modelId());
+    }
+
+    @Override
+    protected ModelsNodeResponse newNodeResponse(StreamInput in) throws IOException {
+        return new ModelsNodeResponse(in);
+    }
+
+    @Override
+    protected ModelsNodeResponse nodeOperation(ModelsNodeRequest request) {
+        String id = request.modelId();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("lloco_role", LlocoNodeRole.has(clusterService.localNode()));
+        body.put("engine", engine.started() ? "started" : "failed");
+        if (engine.started() == false) {
+            body.put("engine_error", engine.failure());
+        }
+        body.put("models", id == null ? models.status() : models.status(id));
+        body.put("available", models.knownModels());
+        body.put("memory", models.memory());
+        return new ModelsNodeResponse(clusterService.localNode(), body);
+    }
+}

@@ -1,0 +1,104 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.models;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.opensearch.action.FailedNodeException;
+import org.opensearch.action.support.ActionFilters;
+import org.opensearch.action.support.PlainActionFuture;
+import org.opensearch.action.support.nodes.TransportNodesAction;
+import org.opensearch.cluster.ClusterState;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.inject.Inject;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.tasks.Task;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.TransportService;
+
+import io.lloco.engine.LoadProgress;
+import io.lloco.engine.ModelService;
+
+/**
+ * Loads a model on each addressed node and waits for it (the node operation waits on the generic pool; the load
+ * itself runs on the node's {@code lloco_load} pool, shared with any question or ingest waiting for the same model).
+ */
+public class ModelsLoadTransportAction extends TransportNodesAction<ModelsLoadRequest, ModelsResponse, ModelsLoadNodeRequest, ModelsNodeResponse> {
+
+    private final ModelService models;
+
+    /** Injected by the node. */
+    @Inject
+    public ModelsLoadTransportAction(
+        ThreadPool threadPool,
+        ClusterService clusterService,
+        TransportService transportService,
+        ActionFilters actionFilters,
+        ModelService models
+    ) {
+        super(
+            ModelsLoadAction.NAME,
+            threadPool,
+            clusterService,
+            transportService,
+            actionFilters,
+            ModelsLoadRequest::new,
+            ModelsLoadNodeRequest::new,
+            ThreadPool.Names.GENERIC,
+            ModelsNodeResponse.class
+        );
+        this.models = models;
+    }
+
+    @Override
+    protected void resolveRequest(ModelsLoadRequest request, ClusterState clusterState) {
+        super.resolveRequest(request, clusterState);
+        ModelsTransport.requireNodes(request);
+    }
+
+    @Override
+    protected ModelsResponse newResponse(
+        ModelsLoadRequest request,
+        List<ModelsNodeResponse> responses,
+        List<FailedNodeException> failures
+    ) {
+        return new ModelsResponse(clusterService.getClusterName(), responses, failures);
+    }
+
+    @Override
+    protected ModelsLoadNodeRequest newNodeRequest(ModelsLoadRequest request) {
+        return new ModelsLoadNodeRequest(request.modelId());
+    }
+
+    @Override
+    protected ModelsNodeResponse newNodeResponse(StreamInput in) throws IOException {
+        return new ModelsNodeResponse(in);
+    }
+
+    @Override
+    protected ModelsNodeResponse nodeOperation(ModelsLoadNodeRequest request) {
+        return nodeOperation(request, null);
+    }
+
+    @Override
+    protected ModelsNodeResponse nodeOperation(ModelsLoadNodeRequest request, Task task) {
+        String id = request.modelId();
+        PlainActionFuture<ModelService.LoadedModel> loaded = new PlainActionFuture<>();
+        models.whenLoaded(id, loaded);
+        LoadProgress progress = models.progress(id);
+        if (task instanceof ModelLoadTask t && progress != null) {
+            t.track(progress);
+        }
+        loaded.actionGet();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", id);
+        body.put("result", "loaded");
+        body.put("models", models.status(id));
+        return new ModelsNodeResponse(clusterService.localNode(), body);
+    }
+}

@@ -1,0 +1,89 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.models;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.opensearch.action.FailedNodeException;
+import org.opensearch.action.support.ActionFilters;
+import org.opensearch.action.support.nodes.TransportNodesAction;
+import org.opensearch.cluster.ClusterState;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.inject.Inject;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.TransportService;
+
+import io.lloco.engine.ModelService;
+
+/**
+ * Unloads a model on each addressed node: it leaves the node's registry at once; its memory is freed when the
+ * questions or compressions using it finish ({@code result: unloading} meanwhile).
+ */
+public class ModelsUnloadTransportAction extends TransportNodesAction<ModelsUnloadRequest, ModelsResponse, ModelsNodeRequest, ModelsNodeResponse> {
+
+    private final ModelService models;
+
+    /** Injected by the node. */
+    @Inject
+    public ModelsUnloadTransportAction(
+        ThreadPool threadPool,
+        ClusterService clusterService,
+        TransportService transportService,
+        ActionFilters actionFilters,
+        ModelService models
+    ) {
+        super(
+            ModelsUnloadAction.NAME,
+            threadPool,
+            clusterService,
+            transportService,
+            actionFilters,
+            ModelsUnloadRequest::new,
+            ModelsNodeRequest::new,
+            ThreadPool.Names.MANAGEMENT,
+            ModelsNodeResponse.class
+        );
+        this.models = models;
+    }
+
+    @Override
+    protected void resolveRequest(ModelsUnloadRequest request, ClusterState clusterState) {
+        super.resolveRequest(request, clusterState);
+        ModelsTransport.requireNodes(request);
+    }
+
+    @Override
+    protected ModelsResponse newResponse(
+        ModelsUnloadRequest request,
+        List<ModelsNodeResponse> responses,
+        List<FailedNodeException> failures
+    ) {
+        return new ModelsResponse(clusterService.getClusterName(), responses, failures);
+    }
+
+    @Override
+    protected ModelsNodeRequest newNodeRequest(ModelsUnloadRequest request) {
+        return new ModelsNodeRequest(request.modelId());
+    }
+
+    @Override
+    protected ModelsNodeResponse newNodeResponse(StreamInput in) throws IOException {
+        return new ModelsNodeResponse(in);
+    }
+
+    @Override
+    protected ModelsNodeResponse nodeOperation(ModelsNodeRequest request) {
+        ModelService.UnloadResult r = models.unload(request.modelId());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", r.model());
+        body.put("result", r.result());
+        body.put("users", r.users());
+        return new ModelsNodeResponse(clusterService.localNode(), body);
+    }
+}

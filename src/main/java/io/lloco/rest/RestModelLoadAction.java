@@ -1,0 +1,58 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.rest;
+
+import static org.opensearch.rest.RestRequest.Method.POST;
+
+import java.util.List;
+
+import org.opensearch.core.rest.RestStatus;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.rest.BaseRestHandler;
+import org.opensearch.rest.BytesRestResponse;
+import org.opensearch.rest.RestRequest;
+import org.opensearch.rest.action.RestStatusToXContentListener;
+import org.opensearch.tasks.LoggingTaskListener;
+import org.opensearch.tasks.Task;
+import org.opensearch.transport.client.node.NodeClient;
+
+import io.lloco.models.ModelsLoadAction;
+import io.lloco.models.ModelsLoadRequest;
+
+/**
+ * {@code POST /_plugins/lloco/models/{model_id}/_load[?nodes=...][&wait_for_completion=false][&timeout=...]}: loads a
+ * model on the addressed nodes (default every {@code lloco} node). With {@code wait_for_completion=false} answers at
+ * once with the task id ({@code GET _tasks/<id>} shows the progress of each node's load).
+ */
+public class RestModelLoadAction extends BaseRestHandler {
+
+    @Override
+    public String getName() {
+        return "lloco_model_load_action";
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(new Route(POST, LlocoPaths.MODEL_LOAD));
+    }
+
+    @Override
+    protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
+        ModelsLoadRequest load = new ModelsLoadRequest(
+            request.param("model_id"),
+            RestModelsParams.nodes(request, RestModelsParams.LLOCO_NODES)
+        );
+        load.timeout(request.param("timeout"));
+        if (request.paramAsBoolean("wait_for_completion", true)) {
+            return channel -> client.execute(ModelsLoadAction.INSTANCE, load, new RestStatusToXContentListener<>(channel));
+        }
+        return channel -> {
+            Task task = client.executeLocally(ModelsLoadAction.INSTANCE, load, LoggingTaskListener.instance());
+            XContentBuilder builder = channel.newBuilder();
+            builder.startObject().field("task", client.getLocalNodeId() + ":" + task.getId()).endObject();
+            channel.sendResponse(new BytesRestResponse(RestStatus.OK, builder));
+        };
+    }
+}
