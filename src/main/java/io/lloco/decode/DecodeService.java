@@ -121,6 +121,10 @@ public class DecodeService extends AbstractLifecycleComponent {
         default void queued(int questions) {
         }
 
+        /** A queued question's model is ready; {@code questions} are ready to decode now. */
+        default void ready(int questions) {
+        }
+
         /** The worker is about to pick its next batch (called on the worker thread). */
         default void beforeBatch() {
         }
@@ -251,6 +255,7 @@ public class DecodeService extends AbstractLifecycleComponent {
             models.acquire(request.model(), ActionListener.wrap(m -> {
                 pending.readyAt = clock.getAsLong();
                 pending.model = m;
+                observer.ready(readyCount());
                 schedule();
             }, e -> complete(pending, null, statusOf(e))));
         } catch (Exception e) {
@@ -304,6 +309,14 @@ public class DecodeService extends AbstractLifecycleComponent {
     public void observer(Observer o) {
         this.observer = o == null ? new Observer() {
         } : o;
+    }
+
+    private synchronized int readyCount() {
+        int n = 0;
+        for (Pending p : queue) {
+            n += p.model != null && p.done.get() == false ? 1 : 0;
+        }
+        return n;
     }
 
     /** Questions queued now (waiting for their model, waiting, or decoding). */
