@@ -120,7 +120,12 @@ public class LlocoPlugin extends Plugin implements ActionPlugin, AnalysisPlugin,
         ModelRegistry registry = new ModelRegistry();
         EngineService engine = new EngineService(settings, new DjlBootstrap(), dataDir.resolve("djl"), registry);
         engine.start();
-        this.models = new ModelService(environment.configDir(), dataDir, RuntimeModel::load, registry);
+        this.models = new ModelService(
+            environment.configDir(),
+            dataDir,
+            RuntimeModel.loader(settings.dtype(), settings.weightsDtype()),
+            registry
+        );
         RoutedCompressService routed = new RoutedCompressService(
             new LocalCompressService(models, () -> clusterService.localNode().getId()),
             client,

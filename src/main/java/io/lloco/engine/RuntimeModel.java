@@ -28,9 +28,12 @@ import io.lloco.runtime.generate.GenerationRequest;
 import io.lloco.runtime.generate.GenerationResult;
 import io.lloco.runtime.generate.Generator;
 import io.lloco.runtime.lora.LoraWeights;
+import io.lloco.runtime.model.DtypePolicy;
 import io.lloco.runtime.model.Embeddings;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
+import io.lloco.runtime.model.Precision;
+import io.lloco.runtime.model.WeightsDtype;
 import io.lloco.runtime.tokenizer.TokenCodec;
 
 /**
@@ -120,7 +123,7 @@ public final class RuntimeModel implements ModelService.LoadedModel {
     public LoraWeights adapter(Path dir) {
         return adapters.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> {
             try {
-                return LoraWeights.load(d, weights.config(), manager);
+                return LoraWeights.load(d, weights.config(), manager, weights.dataType());
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("adapter [" + d + "] does not fit model [" + info.id() + "]: " + e.getMessage(), e);
             }
@@ -132,8 +135,22 @@ public final class RuntimeModel implements ModelService.LoadedModel {
         return Map.copyOf(adapters);
     }
 
-    /** Loads {@code dir}: config.json, weights, tokenizer.json, optional lloco.json ({@code segment_tokens}). */
+    /** Loads {@code dir} in the default dtypes ({@code auto}, weights in the compute dtype). */
     public static RuntimeModel load(String id, Path dir, String fingerprint) throws IOException {
+        return load(id, dir, fingerprint, DtypePolicy.AUTO, WeightsDtype.COMPUTE);
+    }
+
+    /** A loader for {@link ModelService} that loads every model in the given dtypes ({@code plugins.lloco.dtype}, {@code weights.dtype}). */
+    public static ModelService.Loader loader(DtypePolicy dtype, WeightsDtype weightsDtype) {
+        return (id, dir, fingerprint) -> load(id, dir, fingerprint, dtype, weightsDtype);
+    }
+
+    /**
+     * Loads {@code dir}: config.json, weights, tokenizer.json, optional lloco.json ({@code segment_tokens}), computing in
+     * {@code dtype} resolved on the engine's default device, weights kept per {@code weightsDtype}.
+     */
+    public static RuntimeModel load(String id, Path dir, String fingerprint, DtypePolicy dtype, WeightsDtype weightsDtype)
+        throws IOException {
         Path tok = dir.resolve("tokenizer.json");
         if (Files.isRegularFile(tok) == false) {
             throw new CheckpointException("model [" + id + "] has no tokenizer.json in [" + dir + "]");
@@ -146,7 +163,7 @@ public final class RuntimeModel implements ModelService.LoadedModel {
         }
         NDManager manager = DjlBootstrap.withRuntimeClassLoader(NDManager::newBaseManager);
         try {
-            LlamaWeights weights = LlamaWeights.load(dir, manager);
+            LlamaWeights weights = LlamaWeights.load(dir, manager, Precision.of(dtype, weightsDtype, manager.getDevice()));
             if (weights.config().isAutoCompressor() == false) {
                 throw new CheckpointException("model [" + id + "] is not an AutoCompressor: config.json has no summary_length");
             }
@@ -168,7 +185,9 @@ public final class RuntimeModel implements ModelService.LoadedModel {
                 c.summaryLength(),
                 segmentTokens,
                 c.maxPositionEmbeddings(),
-                c.vocabSize()
+                c.vocabSize(),
+                weights.precision().computeName(),
+                weights.precision().weightsName()
             );
             return new RuntimeModel(info, manager, weights, tokenizer);
         } catch (IOException | RuntimeException e) {
@@ -180,6 +199,16 @@ public final class RuntimeModel implements ModelService.LoadedModel {
     @Override
     public ModelInfo info() {
         return info;
+    }
+
+    /** Compute and weight dtypes this model runs in. */
+    public Precision precision() {
+        return weights.precision();
+    }
+
+    /** Bytes its weights hold as loaded (at their resident dtypes; adapters not included). */
+    public long residentBytes() {
+        return weights.residentBytes();
     }
 
     /** The Llama model (for decoding). */
