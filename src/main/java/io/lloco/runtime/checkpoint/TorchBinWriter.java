@@ -73,19 +73,7 @@ public final class TorchBinWriter implements Closeable {
      * to its limit.
      */
     public TorchBinWriter add(String name, long[] shape, StoredDtype dtype, ByteBuffer data) throws IOException {
-        if (closed) {
-            throw new IllegalStateException("writer for [" + file + "] is closed");
-        }
-        if (names.add(name) == false) {
-            throw new IllegalArgumentException("tensor [" + name + "] added twice to [" + file + "]");
-        }
-        long numel = 1;
-        for (long d : shape) {
-            if (d < 0) {
-                throw new IllegalArgumentException("tensor [" + name + "] has a negative dimension");
-            }
-            numel = Math.multiplyExact(numel, d);
-        }
+        long numel = begin(name, shape);
         if (data.remaining() != numel * dtype.bytes()) {
             throw new IllegalArgumentException(
                 String.format(
@@ -103,6 +91,70 @@ public final class TorchBinWriter implements Closeable {
         writeEntry(ARCHIVE + "data/" + key, data);
         tensors.add(new Tensor(name, dtype, shape.clone(), key, numel));
         return this;
+    }
+
+    /** Produces a tensor's raw little-endian bytes block by block (for tensors too large to hold at once). */
+    @FunctionalInterface
+    public interface Filler {
+
+        /** Writes elements {@code [first, first + count)} into {@code out} from its position (exactly count elements). */
+        void fill(long first, int count, ByteBuffer out);
+    }
+
+    /** Elements per block of a streamed tensor. */
+    private static final int STREAM_BLOCK = 1 << 22;
+
+    /**
+     * Adds a contiguous tensor whose bytes {@code filler} produces block by block: the storage entry's header is written
+     * first and patched with the CRC-32 once the data is out, so only one block is ever in memory.
+     */
+    public TorchBinWriter add(String name, long[] shape, StoredDtype dtype, Filler filler) throws IOException {
+        long numel = begin(name, shape);
+        String key = Integer.toString(tensors.size());
+        String entry = ARCHIVE + "data/" + key;
+        long size = numel * dtype.bytes();
+        long offset = channel.position();
+        ByteBuffer header = localHeader(entry, offset, 0, size);
+        long headerPos = offset;
+        writeFully(header.duplicate());
+        CRC32 crc = new CRC32();
+        ByteBuffer block = ByteBuffer.allocate((int) Math.min(numel, STREAM_BLOCK) * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        for (long first = 0; first < numel; first += STREAM_BLOCK) {
+            int count = (int) Math.min(STREAM_BLOCK, numel - first);
+            block.clear();
+            filler.fill(first, count, block);
+            if (block.position() != count * dtype.bytes()) {
+                throw new IllegalStateException(
+                    String.format(Locale.ROOT, "filler of tensor [%s] wrote %d bytes for %d elements", name, block.position(), count)
+                );
+            }
+            block.flip();
+            crc.update(block.duplicate());
+            writeFully(block);
+        }
+        long end = channel.position();
+        channel.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, (int) crc.getValue()), headerPos + 14);
+        channel.position(end);
+        entries.add(new Written(entry, crc.getValue(), size, offset));
+        tensors.add(new Tensor(name, dtype, shape.clone(), key, numel));
+        return this;
+    }
+
+    private long begin(String name, long[] shape) {
+        if (closed) {
+            throw new IllegalStateException("writer for [" + file + "] is closed");
+        }
+        if (names.add(name) == false) {
+            throw new IllegalArgumentException("tensor [" + name + "] added twice to [" + file + "]");
+        }
+        long numel = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("tensor [" + name + "] has a negative dimension");
+            }
+            numel = Math.multiplyExact(numel, d);
+        }
+        return numel;
     }
 
     /** Adds a tensor from float32 values, rounded to {@code dtype} (F32, F16 or BF16). */
@@ -124,6 +176,13 @@ public final class TorchBinWriter implements Closeable {
         crc.update(data.duplicate());
         long size = data.remaining();
         long offset = channel.position();
+        writeFully(localHeader(name, offset, crc.getValue(), size));
+        writeFully(data.duplicate());
+        entries.add(new Written(name, crc.getValue(), size, offset));
+    }
+
+    /** A stored entry's local header at {@code offset}, padded (extra field {@code FB}) so its data starts 64-byte aligned. */
+    private ByteBuffer localHeader(String name, long offset, long crc, long size) throws CheckpointException {
         byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
         int headerLen = 30 + nameBytes.length;
         int pad = (int) ((ALIGN - (offset + headerLen + 4) % ALIGN) % ALIGN);
@@ -140,12 +199,10 @@ public final class TorchBinWriter implements Closeable {
         }
         ByteBuffer h = ByteBuffer.allocate(headerLen + extraLen).order(ByteOrder.LITTLE_ENDIAN);
         h.putInt(0x04034b50).putShort((short) 20).putShort((short) 0).putShort((short) 0).putShort((short) 0).putShort((short) 0);
-        h.putInt((int) crc.getValue()).putInt((int) size).putInt((int) size);
+        h.putInt((int) crc).putInt((int) size).putInt((int) size);
         h.putShort((short) nameBytes.length).putShort((short) extraLen).put(nameBytes);
         h.put((byte) 'F').put((byte) 'B').putShort((short) pad).put(new byte[pad]);
-        writeFully(h.flip());
-        writeFully(data.duplicate());
-        entries.add(new Written(name, crc.getValue(), size, offset));
+        return h.flip();
     }
 
     private void writeFully(ByteBuffer b) throws IOException {

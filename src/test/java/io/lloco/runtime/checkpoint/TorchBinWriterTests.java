@@ -94,6 +94,36 @@ public class TorchBinWriterTests extends OpenSearchTestCase {
         }
     }
 
+    public void testStreamedTensorsSpanSeveralBlocksWithAValidCrc() throws IOException {
+        Path f = createTempDir().resolve("big.bin");
+        long n = (1 << 22) * 2L + 3; // two full blocks and a short one
+        try (TorchBinWriter w = TorchBinWriter.create(f)) {
+            w.add("first", new long[]{2}, new float[]{1, 2}, StoredDtype.F32);
+            w.add("big", new long[]{n}, StoredDtype.BF16, (first, count, out) -> {
+                for (int i = 0; i < count; i++) {
+                    out.putShort(StoredDtype.floatToBf16((float) ((first + i) % 250)));
+                }
+            });
+            w.add("last", new long[]{1}, new float[]{9}, StoredDtype.F16);
+        }
+        try (TensorSource r = TorchBinReader.open(f)) {
+            ByteBuffer block = ByteBuffer.allocateDirect(4 * 4).order(ByteOrder.LITTLE_ENDIAN);
+            r.readFloats("big", n - 4, 4, block);
+            for (int i = 0; i < 4; i++) {
+                assertEquals((float) ((n - 4 + i) % 250), block.getFloat(4 * i), 0f);
+            }
+            assertEquals(9f, floats(r.get("last"))[0], 0f);
+        }
+        // java.util.zip checks every entry's CRC-32 and size when reading it through
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(f.toFile())) {
+            for (var e : java.util.Collections.list(z.entries())) {
+                try (var in = z.getInputStream(e)) {
+                    assertEquals(e.getName(), e.getSize(), in.transferTo(java.io.OutputStream.nullOutputStream()));
+                }
+            }
+        }
+    }
+
     public void testShardsAndIndexOpenAsOneCheckpoint() throws IOException {
         Path dir = createTempDir();
         try (TorchBinWriter w = TorchBinWriter.create(dir.resolve("pytorch_model-00001-of-00002.bin"))) {
