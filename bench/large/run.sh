@@ -21,14 +21,14 @@ LOG_CFG=$BUILD/bench-log4j2.properties
 printf 'status = error\nappender.e.type = Console\nappender.e.name = e\nappender.e.target = SYSTEM_ERR\nappender.e.layout.type = PatternLayout\nappender.e.layout.pattern = [%%p][%%c{1}] %%m%%n\nrootLogger.level = warn\nrootLogger.appenderRef.e.ref = e\n' > "$LOG_CFG"
 THREADS=${LLOCO_THREADS:-$(nproc)}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-jvm() { "$JAVA" -Xmx2g --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true -DOPT_OUT_TRACKING=true -Dai.djl.default_engine=PyTorch \
-  -DDJL_CACHE_DIR="${LLOCO_DJL_CACHE:-$BUILD/djl-cache}" -Dai.djl.pytorch.num_threads="$THREADS" -Dai.djl.pytorch.num_interop_threads=1 \
-  -Dlog4j2.configurationFile="$LOG_CFG" -cp "$CP" "$@"; }
+JVM=("$JAVA" -Xmx2g --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true -DOPT_OUT_TRACKING=true -Dai.djl.default_engine=PyTorch
+  -DDJL_CACHE_DIR="${LLOCO_DJL_CACHE:-$BUILD/djl-cache}" -Dai.djl.pytorch.num_threads="$THREADS" -Dai.djl.pytorch.num_interop_threads=1
+  -Dlog4j2.configurationFile="$LOG_CFG" -cp "$CP")
 
 checkpoint() { # layers dir
   if [ ! -f "$2/COMPLETE" ]; then
     rm -rf "$2"; mkdir -p "$2"
-    /usr/bin/time -f "checkpoint: %e s wall, max RSS %M KB" jvm io.lloco.train.large.LargeCheckpoint --out "$2/model" --layers "$1" \
+    /usr/bin/time -f "checkpoint: %e s wall, max RSS %M KB" "${JVM[@]}" io.lloco.train.large.LargeCheckpoint --out "$2/model" --layers "$1" \
       --adapter "$2/adapter" --text "$2/text.txt" --tokens 6000
     touch "$2/COMPLETE"
   fi
@@ -38,13 +38,13 @@ echo "== $(date -u +%FT%TZ) $(uname -m), $(nproc) cpus, $(free -g | awk '/Mem:/{
 if [ "${SKIP_LAYER:-0}" != 1 ]; then
   checkpoint 1 "$DATA/l1"
   echo "== one layer, three precisions side by side"
-  /usr/bin/time -f "layer bench: %e s wall, max RSS %M KB" jvm io.lloco.runtime.bench.LargeModelBench layer "$DATA/l1/model" \
+  /usr/bin/time -f "layer bench: %e s wall, max RSS %M KB" "${JVM[@]}" io.lloco.runtime.bench.LargeModelBench layer "$DATA/l1/model" \
     --prefill "${PREFILL:-64}" --context "${CONTEXT:-64}" --reps 3
 fi
 if [ "${SKIP_MODEL:-0}" != 1 ]; then
   checkpoint "$LAYERS" "$DATA/l$LAYERS"
   echo "== $LAYERS layers: load, memory, compression, decoding (dtype ${DTYPE:-float32}, weights ${WEIGHTS_DTYPE:-float16})"
-  /usr/bin/time -f "model bench: %e s wall, max RSS %M KB" jvm io.lloco.runtime.bench.LargeModelBench model "$DATA/l$LAYERS/model" \
+  /usr/bin/time -f "model bench: %e s wall, max RSS %M KB" "${JVM[@]}" io.lloco.runtime.bench.LargeModelBench model "$DATA/l$LAYERS/model" \
     --dtype "${DTYPE:-float32}" --weights-dtype "${WEIGHTS_DTYPE:-float16}" --segment "${SEGMENT:-1536}" --new-tokens "${NEW_TOKENS:-8}" \
     --adapter "$DATA/l$LAYERS/adapter" --text "$DATA/l$LAYERS/text.txt"
 fi

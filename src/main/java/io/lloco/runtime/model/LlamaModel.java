@@ -25,7 +25,7 @@ import io.lloco.runtime.checkpoint.LlamaConfig;
  * ({@code softmax(scores, dtype=torch.float32).to(dtype)}); logits are returned in float32. Llama-2-7B's residual
  * stream reaches the thousands, so a float16 {@code mean(x^2)} overflows 65,504 and rows would normalise to 0.
  * Weights kept in float16 under float32 compute ({@link Precision#widensWeights()}) are widened one projection at a
- * time and freed right after their matmul.
+ * time into a per-thread scratch array for prefill-sized matmuls, and applied in float16 for decode-sized ones.
  *
  * <p>No op writes into an array that may carry gradients, so a trainer can attach gradients to base
  * weights or to LoRA parameters (via {@link LinearDelta}) and run the same forward under a gradient
@@ -200,11 +200,7 @@ public final class LlamaModel implements AutoCloseable {
     /** Float32 logits for hidden states [..., hidden] to [..., vocab], in the hidden states' manager (as HF: head in the compute dtype, then {@code .float()}). */
     public NDArray logits(NDArray hidden) {
         boolean eager = GradMode.isEnabled() == false;
-        NDArray head = weights.compute(weights.lmHead(), hidden.getManager());
-        NDArray y = Linear.linear(hidden, head).singletonOrThrow();
-        if (eager && head != weights.lmHead()) {
-            head.close();
-        }
+        NDArray y = linear(hidden, weights.lmHead());
         if (y.getDataType() == DataType.FLOAT32) {
             return y;
         }
@@ -254,12 +250,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private NDArray project(int layer, Projection p, NDArray input, LayerWeights w, LinearDelta delta) {
-        NDArray stored = w.get(p);
-        NDArray weight = weights.compute(stored, input.getManager());
-        NDArray y = Linear.linear(input, weight).singletonOrThrow();
-        if (weight != stored && GradMode.isEnabled() == false) {
-            weight.close(); // one projection's widened copy at a time
-        }
+        NDArray y = linear(input, w.get(p));
         if (delta != null) {
             NDArray d = delta.apply(layer, p, input);
             if (d != null) {
@@ -267,6 +258,34 @@ public final class LlamaModel implements AutoCloseable {
             }
         }
         return y;
+    }
+
+    /** Rows at or below which a float16-kept weight is applied in float16 rather than widened (decode steps). */
+    static final int HALF_MATMUL_MAX_ROWS = 8;
+
+    /**
+     * {@code input · weightᵀ} in the compute dtype, whatever the weight is kept in. A float16-kept weight under float32
+     * compute is, for a few rows (decode steps, at most {@value #HALF_MATMUL_MAX_ROWS}), applied in float16 — the input
+     * rounded to float16, the output widened back: a memory-bound matrix-vector product reads 2 bytes per weight instead
+     * of widening 4 — and otherwise widened to float32 into this thread's scratch copy for this matmul (prefill and
+     * compression: exact float32 arithmetic on the stored values; {@link LlamaWeights#compute}).
+     */
+    private NDArray linear(NDArray input, NDArray stored) {
+        if (stored.getDataType() == dataType()) {
+            return Linear.linear(input, stored).singletonOrThrow();
+        }
+        boolean eager = GradMode.isEnabled() == false;
+        Shape s = input.getShape();
+        long rows = s.size() / s.get(s.dimension() - 1);
+        if (eager && rows <= HALF_MATMUL_MAX_ROWS && stored.getDataType() == DataType.FLOAT16 && stored.getDevice().isGpu() == false) {
+            NDArray x16 = input.toType(DataType.FLOAT16, false);
+            NDArray y16 = Linear.linear(x16, stored).singletonOrThrow();
+            NDArray y = y16.toType(dataType(), false);
+            x16.close();
+            y16.close();
+            return y;
+        }
+        return Linear.linear(input, weights.compute(stored, input.getManager())).singletonOrThrow();
     }
 
     /**

@@ -142,6 +142,17 @@ public class Float16ReferenceTests extends OpenSearchTestCase {
                 }
                 logger.info(String.format(Locale.ROOT, "%-28s float32 compute, float16 weights: rel err %.3e", c.name(), err));
                 assertTrue(c.name() + ": rel err " + err, err < 1e-4);
+                // decode steps (one row) apply the float16 weights in float16: the greedy continuation is unchanged
+                int maxNew = c.json.get("max_new_tokens").asInt();
+                assertArrayEquals(
+                    c.name(),
+                    c.ints("greedy_ids"),
+                    gen.generate(
+                        new io.lloco.runtime.generate.GenerationRequest(
+                            null, ids, null, io.lloco.runtime.generate.GenerationParams.greedy(maxNew)
+                        )
+                    ).ids()
+                );
                 // the float16 copies are all that stays resident: half of float32 for the matrices
                 long f32 = 0;
                 for (var a : w.named().values()) {
