@@ -264,9 +264,7 @@ public final class SafeTensorsReader implements TensorSource {
             throw badTensor(file, name, "has dtype " + e.dtype() + ", not a floating-point type the runtime can load");
         }
         TensorSource.checkRange(name, offset, count, e.numel());
-        int w = e.dtype().bytes();
-        MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin() + offset * w, (long) count * w);
-        e.dtype().toFloat32(mapped.order(ByteOrder.LITTLE_ENDIAN), count, out);
+        TensorSource.readInto(channel, file, name, e.dtype(), dataStart + e.begin() + offset * e.dtype().bytes(), count, out);
     }
 
     private Entry require(String name) throws CheckpointException {

@@ -35,6 +35,43 @@ public interface TensorSource extends Closeable {
         out.duplicate().position(0).put(src);
     }
 
+    /**
+     * Reads {@code count} elements of {@code dtype} at byte {@code position} of {@code channel} and widens them into
+     * {@code out} (float32 from index 0). 16-bit and 32-bit data is read straight into {@code out} — 16-bit values into
+     * its upper half, then widened forward in place (each block is read before any write can reach it) — so no file
+     * region stays mapped and no second buffer is needed; wider types go through a mapping.
+     */
+    static void readInto(
+        java.nio.channels.FileChannel channel,
+        java.nio.file.Path file,
+        String name,
+        StoredDtype dtype,
+        long position,
+        int count,
+        ByteBuffer out
+    )
+        throws IOException {
+        int w = dtype.bytes();
+        if (w > 4) {
+            ByteBuffer src = channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, position, (long) count * w);
+            dtype.toFloat32(src.order(java.nio.ByteOrder.LITTLE_ENDIAN), count, out);
+            return;
+        }
+        int start = count * (4 - w);
+        ByteBuffer raw = out.duplicate().position(start).limit(start + count * w);
+        long at = position;
+        while (raw.hasRemaining()) {
+            int n = channel.read(raw, at);
+            if (n < 0) {
+                throw new CheckpointException(String.format(Locale.ROOT, "file [%s] ends inside tensor [%s]", file, name));
+            }
+            at += n;
+        }
+        if (dtype != StoredDtype.F32) {
+            dtype.toFloat32(out.duplicate().position(start).limit(start + count * w), count, out);
+        }
+    }
+
     /** Checks a block against a tensor's size; the message names the tensor. */
     static void checkRange(String name, long offset, int count, long numel) throws CheckpointException {
         if (offset < 0 || count < 0 || offset + count > numel) {

@@ -246,10 +246,7 @@ final class TorchBinFile implements TensorSource {
         }
         TensorSource.checkRange(name, offset, count, r.numel());
         TorchBinZip.Entry data = storages.get(r.storage().key());
-        long w = dtype.bytes();
-        ByteBuffer src = channel.map(FileChannel.MapMode.READ_ONLY, data.dataOffset() + (r.offset() + offset) * w, count * w)
-            .order(ByteOrder.LITTLE_ENDIAN);
-        dtype.toFloat32(src, count, out);
+        TensorSource.readInto(channel, file, name, dtype, data.dataOffset() + (r.offset() + offset) * dtype.bytes(), count, out);
     }
 
     private static boolean isContiguous(long[] shape, long[] stride) {

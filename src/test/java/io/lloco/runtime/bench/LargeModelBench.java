@@ -97,18 +97,18 @@ public final class LargeModelBench {
         );
     }
 
-    /** VmRSS and VmHWM in bytes. */
+    /** VmRSS, VmHWM, RssAnon and RssFile in bytes. */
     static long[] rss() throws IOException {
-        long rss = 0;
-        long hwm = 0;
+        long[] out = new long[4];
+        String[] keys = {"VmRSS:", "VmHWM:", "RssAnon:", "RssFile:"};
         for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (l.startsWith("VmRSS:")) {
-                rss = Long.parseLong(l.replaceAll("\\D", "")) * 1024;
-            } else if (l.startsWith("VmHWM:")) {
-                hwm = Long.parseLong(l.replaceAll("\\D", "")) * 1024;
+            for (int i = 0; i < keys.length; i++) {
+                if (l.startsWith(keys[i])) {
+                    out[i] = Long.parseLong(l.replaceAll("\\D", "")) * 1024;
+                }
             }
         }
-        return new long[]{rss, hwm};
+        return out;
     }
 
     static String gb(long bytes) {
@@ -120,18 +120,16 @@ public final class LargeModelBench {
         var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         return String.format(
             Locale.ROOT,
-            "memory %s: RSS %s (peak %s), Java heap used %s of %s committed, off-heap (RSS - committed heap) %s, "
-                + "weights held by libtorch %s",
+            "memory %s: RSS %s (peak %s; anonymous %s, file-backed %s), Java heap used %s of %s committed; libtorch holds weights %s + widening scratch %s",
             when,
             gb(r[0]),
             gb(r[1]),
+            gb(r[2]),
+            gb(r[3]),
             gb(heap.getUsed()),
             gb(heap.getCommitted()),
-            gb(
-                r[0] - heap
-                    .getCommitted()
-            ),
-            w == null ? "-" : gb(w.residentBytes())
+            w == null ? "-" : gb(w.residentBytes()),
+            w == null ? "-" : gb(w.scratchBytes())
         );
     }
 
@@ -239,6 +237,9 @@ public final class LargeModelBench {
                 loadS
             );
             System.out.println(memory("after load", w));
+            if (segment == 0) {
+                return; // load and memory only
+            }
             String text = Files.readString(Path.of(opt.get("text")));
             int[] ids;
             try (var tok = LargeCheckpoint.tokenizer(dir.resolve("tokenizer.json"))) {
