@@ -42,7 +42,7 @@ pick_jdk() {
 }
 JDK=${JDK:-$(pick_jdk)}
 
-as_os() { setpriv --reuid="$U" --regid="$U" --clear-groups env -i PATH=/usr/bin:/bin HOME="$B/home" OPENSEARCH_JAVA_HOME="$JDK" OMP_WAIT_POLICY=PASSIVE "$@"; }
+as_os() { setpriv --reuid="$U" --regid="$U" --clear-groups env -i PATH=/usr/bin:/bin HOME="$B/home" OPENSEARCH_JAVA_HOME="$JDK" OMP_WAIT_POLICY=PASSIVE THP_MEM_ALLOC_ENABLE=1 "$@"; }
 
 node_names() { for n in $NODES; do echo "${n%%:*}"; done; }
 cluster_managers() { for n in $NODES; do case ",${n#*:}," in *,cluster_manager,*) echo "${n%%:*}";; esac; done; }

@@ -21,6 +21,9 @@ LOG_CFG=$BUILD/bench-log4j2.properties
 printf 'status = error\nappender.e.type = Console\nappender.e.name = e\nappender.e.target = SYSTEM_ERR\nappender.e.layout.type = PatternLayout\nappender.e.layout.pattern = [%%p][%%c{1}] %%m%%n\nrootLogger.level = warn\nrootLogger.appenderRef.e.ref = e\n' > "$LOG_CFG"
 THREADS=${LLOCO_THREADS:-$(nproc)}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+# libtorch backs CPU allocations of >= 2 MB with transparent huge pages (madvise) when this is set: on this VM a fresh
+# 180 MB tensor then costs 0.05-0.2 s of page faults instead of 1-1.5 s (bench/large/README.md)
+export THP_MEM_ALLOC_ENABLE=${THP_MEM_ALLOC_ENABLE:-1}
 JVM=("$JAVA" -Xmx2g --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true -DOPT_OUT_TRACKING=true -Dai.djl.default_engine=PyTorch
   -DDJL_CACHE_DIR="${LLOCO_DJL_CACHE:-$BUILD/djl-cache}" -Dai.djl.pytorch.num_threads="$THREADS" -Dai.djl.pytorch.num_interop_threads=1
   -Dlog4j2.configurationFile="$LOG_CFG" -cp "$CP")
