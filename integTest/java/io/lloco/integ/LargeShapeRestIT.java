@@ -118,6 +118,8 @@ public class LargeShapeRestIT extends OpenSearchRestTestCase {
 
     @SuppressWarnings("unchecked")
     public void testSevenBShapeCompressesLikeBinLlocoAndAnswersWithTheAdapter() throws Exception {
+        // CI runs it; a local loop may skip its minutes with integTest/run.sh -Dtests.lloco.large=false
+        org.junit.Assume.assumeTrue("-Dtests.lloco.large=false", Boolean.parseBoolean(System.getProperty("tests.lloco.large", "true")));
         Path dir = checkpoint();
         NodeModels.linkTree(dir.resolve("models").resolve(MODEL), "lloco/models/" + MODEL);
         NodeModels.linkTree(dir.resolve("adapters").resolve(ADAPTER), "lloco/adapters/" + ADAPTER);
