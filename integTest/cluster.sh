@@ -49,10 +49,10 @@ JDK=${JDK:-$(pick_jdk)}
 # OpenSearch refuses root: as root the nodes run as RUN_UID through setpriv; as anyone else, as that user
 if [ "$(id -u)" = 0 ]; then
   command -v setpriv >/dev/null || { echo "cluster.sh: running as root needs setpriv (Debian package util-linux) to start the nodes as uid $U" >&2; exit 1; }
-  as_os() { setpriv --reuid="$U" --regid="$U" --clear-groups env -i PATH=/usr/bin:/bin HOME="$B/home" OPENSEARCH_JAVA_HOME="$JDK" OMP_WAIT_POLICY=PASSIVE "$@"; }
+  as_os() { setpriv --reuid="$U" --regid="$U" --clear-groups env -i PATH=/usr/bin:/bin HOME="$B/home" OPENSEARCH_JAVA_HOME="$JDK" OMP_WAIT_POLICY=PASSIVE THP_MEM_ALLOC_ENABLE=1 "$@"; }
   own() { chown -R "$U:$U" "$@"; }
 else
-  as_os() { env -i PATH=/usr/bin:/bin HOME="$B/home" OPENSEARCH_JAVA_HOME="$JDK" OMP_WAIT_POLICY=PASSIVE "$@"; }
+  as_os() { env -i PATH=/usr/bin:/bin HOME="$B/home" OPENSEARCH_JAVA_HOME="$JDK" OMP_WAIT_POLICY=PASSIVE THP_MEM_ALLOC_ENABLE=1 "$@"; }
   own() { :; }
 fi
 

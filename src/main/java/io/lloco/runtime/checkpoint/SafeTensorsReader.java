@@ -257,6 +257,16 @@ public final class SafeTensorsReader implements TensorSource {
         return new HostTensor(name, e.shape().clone(), e.dtype().name(), data);
     }
 
+    @Override
+    public void readFloats(String name, long offset, int count, ByteBuffer out) throws IOException {
+        Entry e = require(name);
+        if (e.dtype().isFloating() == false) {
+            throw badTensor(file, name, "has dtype " + e.dtype() + ", not a floating-point type the runtime can load");
+        }
+        TensorSource.checkRange(name, offset, count, e.numel());
+        TensorSource.readInto(channel, file, name, e.dtype(), dataStart + e.begin() + offset * e.dtype().bytes(), count, out);
+    }
+
     private Entry require(String name) throws CheckpointException {
         Entry e = entries.get(name);
         if (e == null) {

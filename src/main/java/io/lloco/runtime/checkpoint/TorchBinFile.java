@@ -204,7 +204,11 @@ final class TorchBinFile implements TensorSource {
             if (rank == 0) {
                 convert(dtype, src, 0, 1, out, 0, 1);
             } else if (isContiguous(shape, stride)) {
-                convert(dtype, src, 0, 1, out, 0, (int) numel);
+                if (dtype.isFloating()) {
+                    dtype.toFloat32(src, (int) numel, out); // bulk, vectorizable
+                } else {
+                    convert(dtype, src, 0, 1, out, 0, (int) numel);
+                }
             } else {
                 // odometer over all but the last dimension; the last one is a strided run
                 int inner = (int) shape[rank - 1];
@@ -229,6 +233,20 @@ final class TorchBinFile implements TensorSource {
         }
         out.position(0);
         return new HostTensor(name, shape(name), dtype.name(), out);
+    }
+
+    /** Contiguous floating-point tensors are mapped block by block; other views fall back to {@link #get}. */
+    @Override
+    public void readFloats(String name, long offset, int count, ByteBuffer out) throws IOException {
+        PickleStateDict.TensorRef r = ref(name);
+        StoredDtype dtype = r.storage().dtype();
+        if (dtype.isFloating() == false || isContiguous(r.shape(), r.stride()) == false) {
+            TensorSource.super.readFloats(name, offset, count, out);
+            return;
+        }
+        TensorSource.checkRange(name, offset, count, r.numel());
+        TorchBinZip.Entry data = storages.get(r.storage().key());
+        TensorSource.readInto(channel, file, name, dtype, data.dataOffset() + (r.offset() + offset) * dtype.bytes(), count, out);
     }
 
     private static boolean isContiguous(long[] shape, long[] stride) {

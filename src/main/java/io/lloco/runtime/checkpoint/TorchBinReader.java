@@ -179,6 +179,11 @@ public final class TorchBinReader {
         }
 
         @Override
+        public void readFloats(String name, long offset, int count, ByteBuffer out) throws IOException {
+            shardOf(name).readFloats(name, offset, count, out);
+        }
+
+        @Override
         public void close() throws IOException {
             IOException first = null;
             for (TorchBinFile f : shards.values()) {
