@@ -184,10 +184,39 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
             client.search(request, listener);
         }
 
+        /**
+         * The searches of {@code request} sent one by one, in parallel, and gathered into one response: a
+         * {@code _msearch} would need the cluster permission {@code indices:data/read/msearch} under the security
+         * plugin, while asking needs only read access to the index (docs/security.md).
+         */
         @Override
         public void multiSearch(MultiSearchRequest request, ActionListener<MultiSearchResponse> listener) {
-            request.setParentTask(parent());
-            client.multiSearch(request, listener);
+            List<SearchRequest> requests = request.requests();
+            MultiSearchResponse.Item[] items = new MultiSearchResponse.Item[requests.size()];
+            if (items.length == 0) {
+                listener.onResponse(new MultiSearchResponse(items, 0));
+                return;
+            }
+            long start = System.nanoTime();
+            java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger(items.length);
+            java.util.function.BiConsumer<Integer, MultiSearchResponse.Item> done = (at, item) -> {
+                items[at] = item;
+                if (pending.decrementAndGet() == 0) {
+                    listener.onResponse(new MultiSearchResponse(items, (System.nanoTime() - start) / 1_000_000));
+                }
+            };
+            for (int i = 0; i < items.length; i++) {
+                int at = i;
+                SearchRequest r = requests.get(i);
+                r.setParentTask(parent());
+                client.search(
+                    r,
+                    ActionListener.wrap(
+                        resp -> done.accept(at, new MultiSearchResponse.Item(resp, null)),
+                        e -> done.accept(at, new MultiSearchResponse.Item(null, e))
+                    )
+                );
+            }
         }
 
         @Override

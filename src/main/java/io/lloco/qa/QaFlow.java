@@ -52,6 +52,8 @@ final class QaFlow {
     private final ActionListener<LlocoQaResponse> listener;
     private final DecodeOptions options;
     private final List<String> warnings = new ArrayList<>();
+    /** How many of the warnings are documents without the target field (nothing to read, not unreadable). */
+    private int uncompressed;
     private final AtomicBoolean finished = new AtomicBoolean();
     private final ResponseAssembler.Costs costs = new ResponseAssembler.Costs();
     private volatile QaBackend.Releasable reservation = () -> {
@@ -97,6 +99,7 @@ final class QaFlow {
     private void onRetrieved(RetrievalSearch.Result result) {
         tRetrieved = backend.nanoTime();
         warnings.addAll(result.warnings());
+        uncompressed += result.uncompressed();
         List<RetrievedDoc> docs = new ArrayList<>();
         String model = null;
         for (RetrievedDoc d : result.docs()) {
@@ -440,10 +443,16 @@ final class QaFlow {
         );
     }
 
-    /** 404 when nothing matched at all; 400 when documents matched but none could be read (the warnings say why). */
+    /**
+     * 404 when nothing compressed matched (no hit, or hits without the target field: never compressed, or hidden by
+     * field-level security); 400 when compressed documents matched but none could be read (the warnings say why).
+     */
     private LlocoException nothingUsable(String what) {
         if (warnings.isEmpty()) {
             return new LlocoException(what, RestStatus.NOT_FOUND);
+        }
+        if (warnings.size() == uncompressed) {
+            return new LlocoException(what + ": " + String.join("; ", warnings), RestStatus.NOT_FOUND);
         }
         return new LlocoException(what + ": " + String.join("; ", warnings), RestStatus.BAD_REQUEST);
     }
