@@ -24,8 +24,8 @@ import ai.djl.util.cuda.CudaUtils;
 import io.lloco.common.DeviceList;
 import io.lloco.common.LlocoException;
 import io.lloco.common.LlocoSettings;
-import io.lloco.runtime.model.Precision;
 import io.lloco.runtime.DjlBootstrap;
+import io.lloco.runtime.model.Precision;
 
 /**
  * This node's neural engine: starts DJL offline once (cache under the node's data path, threads, libtorch and devices

@@ -22,7 +22,6 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 
 import io.lloco.runtime.DjlBootstrap;
 import io.lloco.runtime.checkpoint.CheckpointException;
@@ -35,7 +34,6 @@ import io.lloco.runtime.generate.GenerationRequest;
 import io.lloco.runtime.generate.GenerationResult;
 import io.lloco.runtime.generate.Generator;
 import io.lloco.runtime.lora.LoraWeights;
-import io.lloco.runtime.model.DtypePolicy;
 import io.lloco.runtime.model.Embeddings;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
@@ -240,8 +238,7 @@ public final class RuntimeModel extends ManagedModel {
                     Checkpoints.open(dir),
                     progress,
                     key -> MemoryEstimate.bytesPerElement(MemoryEstimate.keptDtype(key, precision))
-                )
-            ) {
+                )) {
                 progress.weights(LlamaWeights.expectedShapes(config).size(), MemoryEstimate.weightBytes(config, precision));
                 weights = LlamaWeights.load(config, source, manager, spec.precision());
             }

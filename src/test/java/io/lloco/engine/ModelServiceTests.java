@@ -340,6 +340,7 @@ public class ModelServiceTests extends OpenSearchTestCase {
             ai.djl.ndarray.types.DataType.FLOAT16
         );
         Placement placement = new Placement() {
+
             @Override
             public java.util.List<String> devices() {
                 return java.util.List.of("cpu");
@@ -361,8 +362,7 @@ public class ModelServiceTests extends OpenSearchTestCase {
                 () -> 2,
                 pool,
                 "n0"
-            )
-        ) {
+            )) {
             RuntimeModel m = (RuntimeModel) ms.get("half");
             assertEquals(halfWeights, m.precision());
             MemoryEstimate est = ms.estimate(m.model().config(), halfWeights);

@@ -22,6 +22,7 @@ public class ProgressTensorSourceTests extends OpenSearchTestCase {
 
     /** A 3x4 tensor whose whole-tensor read fails: only block reads may reach it. */
     private static final class BlockOnly implements TensorSource {
+
         final List<Long> offsets = new ArrayList<>();
 
         @Override
@@ -48,7 +49,8 @@ public class ProgressTensorSourceTests extends OpenSearchTestCase {
         }
 
         @Override
-        public void close() {}
+        public void close() {
+        }
     }
 
     public void testBlocksPassThroughAndTheTensorIsReportedOnceWhole() throws IOException {

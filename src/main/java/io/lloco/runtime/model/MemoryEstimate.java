@@ -142,7 +142,8 @@ public record MemoryEstimate(long parameters, long weightBytes, long kvCacheByte
         for (var e : LlamaWeights.expectedShapes(config).entrySet()) {
             long[] s = e.getValue();
             boolean layerMatrix = s.length == 2 && e.getKey().startsWith("model.layers.");
-            boolean head = e.getKey().equals(LlamaWeights.LM_HEAD) || (config.tieWordEmbeddings() && e.getKey().equals(LlamaWeights.EMBED_TOKENS));
+            boolean head = e.getKey().equals(LlamaWeights.LM_HEAD)
+                || (config.tieWordEmbeddings() && e.getKey().equals(LlamaWeights.EMBED_TOKENS));
             if ((layerMatrix || head) && shapes.add(List.of(s[0], s[1], head ? 1L : 0L))) {
                 n = Math.addExact(n, Math.multiplyExact(s[0], s[1]));
             }
