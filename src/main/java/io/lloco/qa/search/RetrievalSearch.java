@@ -149,7 +149,10 @@ public final class RetrievalSearch {
         for (SearchHit hit : hits) {
             String ref = RetrievedDoc.ref(hit.getIndex(), hit.getId());
             if (hit.field(target + "." + StoredDocument.MODEL) == null && hit.field(target + "." + StoredDocument.SEGMENT_COUNT) == null) {
-                warnings.add("document " + ref + " has no [" + target + "] field: index it through a lloco_compress pipeline");
+                warnings.add(
+                    "document " + ref + " has no [" + target + "] field: index it through a lloco_compress pipeline (or, if it was, "
+                        + "field-level security hides it from the asking user)"
+                );
                 continue;
             }
             try {
