@@ -24,9 +24,10 @@ import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.test.rest.OpenSearchRestTestCase;
 
-import io.lloco.ingest.SummaryCodec;
 import io.lloco.runtime.checkpoint.HostTensor;
 import io.lloco.runtime.checkpoint.SafeTensorsReader;
+import io.lloco.store.SummaryBlock;
+import io.lloco.store.SummaryDtype;
 import io.lloco.train.large.LargeCheckpoint;
 
 /**
@@ -170,7 +171,8 @@ public class LargeShapeRestIT extends OpenSearchRestTestCase {
         double maxAbs = 0;
         long exact = 0;
         for (int k = 0; k < 4; k++) {
-            float[] stored = SummaryCodec.decode((String) segs.get(k).get("summaries"), SummaryCodec.Dtype.FLOAT32);
+            float[] stored = SummaryBlock
+                .toFloats(java.util.Base64.getDecoder().decode((String) segs.get(k).get("summaries")), SummaryDtype.FLOAT32);
             assertEquals(block, stored.length);
             for (int i = 0; i < block; i++) {
                 float w = cli[k * block + i];
