@@ -26,4 +26,4 @@ if [ ! -f "$d/COMPLETE" ]; then
 fi
 mkdir -p "$OUT"
 "${JVM[@]}" io.lloco.runtime.bench.ShapeBench "$d/model" --out "$OUT/results.jsonl" --lengths "${SHAPE_LENGTHS:-1536,3072}" \
-  --new-tokens "${NEW_TOKENS:-4}"
+  --new-tokens "${NEW_TOKENS:-4}" --reps "${REPS:-2}"

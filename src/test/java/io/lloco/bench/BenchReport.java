@@ -11,6 +11,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +25,7 @@ import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.XYTextAnnotation;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.axis.SymbolAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
@@ -241,12 +243,21 @@ public final class BenchReport {
             false
         );
         XYPlot plot = chart.getXYPlot();
-        LogAxis x = new LogAxis("document tokens");
-        x.setBase(2);
-        x.setSmallestValue(512);
-        LogAxis y = new LogAxis("ms per question (server total, log)");
-        plot.setDomainAxis(x);
-        plot.setRangeAxis(y);
+        plot.setDomainAxis(logAxis("document tokens (log)", 2));
+        plot.setRangeAxis(logAxis("ms per question, end to end on the node (log)", 10));
+        JsonNode rows0 = summary.path("sweep");
+        for (JsonNode r : rows0) {
+            if (r.path("mode").asText().equals("lloco") && r.has("latency_ratio_full_over_mode")) {
+                double fullMs = r.path("total_ms").asDouble() * r.path("latency_ratio_full_over_mode").asDouble();
+                XYTextAnnotation a = new XYTextAnnotation(
+                    String.format(Locale.ROOT, "%,.0f× lloco", r.path("latency_ratio_full_over_mode").asDouble()),
+                    r.path("length").asDouble(),
+                    fullMs * 1.6
+                );
+                a.setFont(new Font("SansSerif", Font.BOLD, 12));
+                plot.addAnnotation(a);
+            }
+        }
         style(chart);
         ChartUtils.saveChartAsPNG(dir.resolve("latency-vs-length.png").toFile(), chart, 900, 540);
         for (XYSeries s : accSeries.values()) {
@@ -262,8 +273,18 @@ public final class BenchReport {
             false,
             false
         );
-        LogAxis ax = new LogAxis("document tokens / decoder positions (log)");
-        ac.getXYPlot().setDomainAxis(ax);
+        ac.getXYPlot().setDomainAxis(logAxis("document tokens / decoder positions (log)", 2));
+        for (JsonNode r : summary.path("sweep")) {
+            if (r.has("accuracy") && r.path("accuracy").isNull() == false) {
+                XYTextAnnotation a = new XYTextAnnotation(
+                    String.format(Locale.ROOT, "%,d", r.path("length").asInt()),
+                    r.path("length").asDouble() / r.path("mean_decoder_positions").asDouble(),
+                    r.path("accuracy").asDouble() + 0.03
+                );
+                a.setFont(new Font("SansSerif", Font.PLAIN, 10));
+                ac.getXYPlot().addAnnotation(a);
+            }
+        }
         ((NumberAxis) ac.getXYPlot().getRangeAxis()).setRange(0, 1.05);
         style(ac);
         ChartUtils.saveChartAsPNG(dir.resolve("accuracy-vs-compression.png").toFile(), ac, 900, 540);
@@ -317,8 +338,14 @@ public final class BenchReport {
             "| index | document tokens | docs | tokens/s | matmul GFLOP/s (before / after) | FLOP bound tokens/s | ratio |\n|---|---|---|---|---|---|---|\n"
         );
         ArrayNode a = summary.putArray("ingest");
+        double tokens = 0;
+        double seconds = 0;
+        double boundSeconds = 0; // the time the FLOP bound allows for the same tokens
         for (JsonNode p : stage(points, "ingest")) {
             a.add(p);
+            tokens += p.path("tokens").asDouble();
+            seconds += p.path("seconds").asDouble();
+            boundSeconds += p.path("tokens").asDouble() / p.path("flop_bound_tokens_per_s").asDouble();
             md.append(
                 String.format(
                     Locale.ROOT,
@@ -334,6 +361,21 @@ public final class BenchReport {
                 )
             );
         }
+        if (seconds > 0) {
+            ObjectNode t = summary.putObject("ingest_total");
+            t.put("tokens", tokens).put("seconds", seconds).put("tokens_per_s", tokens / seconds)
+                .put("ratio_to_bound", boundSeconds / seconds);
+            md.append(
+                String.format(
+                    Locale.ROOT,
+                    "| **all** | %,.0f tokens | | **%.0f** | | %.0f | **%.2f** |%n",
+                    tokens,
+                    tokens / seconds,
+                    tokens / boundSeconds,
+                    boundSeconds / seconds
+                )
+            );
+        }
         md.append('\n');
     }
 
@@ -342,17 +384,22 @@ public final class BenchReport {
         if (ld.isEmpty()) {
             return;
         }
-        md.append("### Load (lloco, granularity segment, answer_candidates 3)\n\n");
         md.append(
-            "| max_batch | clients | questions/s | p50 ms | p99 ms | mean batch | errors | vs 1 client |\n|---|---|---|---|---|---|---|---|\n"
+            "### Load (lloco, granularity segment, top_segments 3: one read of 48 summary vectors per question; configurations interleaved in 5 s slices)\n\n"
         );
+        md.append(
+            "| max_batch | clients | questions/s | p50 ms | p99 ms | mean batch | errors | vs 1 client | node cores busy | node CPU ms/question | questions per node CPU-s (vs 1 client) | server ms: retrieve / fetch / queue |\n"
+        );
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         ArrayNode a = summary.putArray("load");
         XYSeriesCollection c = new XYSeriesCollection();
         Map<Integer, XYSeries> s = new TreeMap<>();
         Map<Integer, Double> one = new TreeMap<>();
+        Map<Integer, Double> oneCpu = new TreeMap<>();
         for (JsonNode p : ld) {
             if (p.path("clients").asInt() == 1) {
                 one.put(p.path("max_batch").asInt(), p.path("questions_per_s").asDouble());
+                oneCpu.put(p.path("max_batch").asInt(), p.path("questions_per_node_cpu_s").asDouble(Double.NaN));
             }
         }
         for (JsonNode p : ld) {
@@ -362,7 +409,7 @@ public final class BenchReport {
             md.append(
                 String.format(
                     Locale.ROOT,
-                    "| %d | %d | %.2f | %.0f | %.0f | %.2f | %d | %s |%n",
+                    "| %d | %d | %.2f | %.0f | %.0f | %.2f | %d | %s | %.2f | %.0f | %.1f (%.2f×) | %.0f / %.0f / %.0f |%n",
                     b,
                     p.path("clients").asInt(),
                     p.path("questions_per_s").asDouble(),
@@ -370,10 +417,20 @@ public final class BenchReport {
                     p.path("p99_ms").asDouble(),
                     p.path("mean_batch_size").asDouble(),
                     p.path("errors").asInt(),
-                    base == null ? "" : String.format(Locale.ROOT, "%.2f×", p.path("questions_per_s").asDouble() / base)
+                    base == null ? "" : String.format(Locale.ROOT, "%.2f×", p.path("questions_per_s").asDouble() / base),
+                    p.path("node_cores_busy").asDouble(Double.NaN),
+                    p.path("node_cpu_ms_per_question").asDouble(Double.NaN),
+                    p.path("questions_per_node_cpu_s").asDouble(Double.NaN),
+                    p.path("questions_per_node_cpu_s").asDouble(Double.NaN) / oneCpu.getOrDefault(b, Double.NaN),
+                    p.path("mean_server_ms").path("retrieve_ms").asDouble(Double.NaN),
+                    p.path("mean_server_ms").path("fetch_ms").asDouble(Double.NaN),
+                    p.path("mean_server_ms").path("queue_ms").asDouble(Double.NaN)
                 )
             );
-            s.computeIfAbsent(b, k -> new XYSeries(k == 1 ? "batching off (max_batch 1)" : "batching on (max_batch " + k + ")"))
+            s.computeIfAbsent(
+                b,
+                k -> new XYSeries(k == 1 ? "batching off (max_batch 1)" : "batching on (max_batch " + k + (k == 8 ? ", the default)" : ")"))
+            )
                 .add(p.path("clients").asInt(), p.path("questions_per_s").asDouble());
         }
         md.append('\n');
@@ -390,9 +447,7 @@ public final class BenchReport {
             false,
             false
         );
-        LogAxis x = new LogAxis("concurrent clients (log)");
-        x.setBase(2);
-        chart.getXYPlot().setDomainAxis(x);
+        chart.getXYPlot().setDomainAxis(logAxis("concurrent clients (log)", 2));
         style(chart);
         ChartUtils.saveChartAsPNG(dir.resolve("throughput-vs-clients.png").toFile(), chart, 900, 540);
     }
@@ -595,6 +650,31 @@ public final class BenchReport {
         }
     }
 
+    private static LogAxis logAxis(String label, double base) {
+        LogAxis a = new LogAxis(label);
+        a.setBase(base);
+        a.setTickUnit(new NumberTickUnit(1));
+        a.setMinorTickMarksVisible(false);
+        a.setNumberFormatOverride(new DecimalFormat("#,##0.##"));
+        return a;
+    }
+
+    private static Color colour(String series) {
+        if (series.startsWith("lloco")) {
+            return new Color(33, 102, 172);
+        }
+        if (series.startsWith("rag")) {
+            return new Color(230, 145, 30);
+        }
+        if (series.startsWith("full")) {
+            return new Color(178, 24, 43);
+        }
+        if (series.contains("off")) {
+            return new Color(120, 120, 120);
+        }
+        return series.contains("32") ? new Color(27, 120, 55) : new Color(33, 102, 172);
+    }
+
     private static void style(JFreeChart chart) {
         chart.setBackgroundPaint(Color.WHITE);
         chart.getTitle().setFont(new Font("SansSerif", Font.BOLD, 14));
@@ -606,6 +686,7 @@ public final class BenchReport {
             for (int i = 0; i < p.getSeriesCount(); i++) {
                 lr.setSeriesStroke(i, new BasicStroke(2.2f));
                 lr.setSeriesShapesVisible(i, true);
+                lr.setSeriesPaint(i, colour(String.valueOf(p.getDataset().getSeriesKey(i))));
             }
         }
     }

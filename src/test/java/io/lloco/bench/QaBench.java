@@ -385,55 +385,113 @@ public final class QaBench {
                         + id(length, depth)
                         + "\"],\"template\":\""
                         + q.task().templateName()
-                        + "\",\"max_new_tokens\":16,\"granularity\":\"segment\",\"answer_candidates\":3}"
+                        + "\",\"max_new_tokens\":16,\"granularity\":\"segment\",\"top_segments\":3}"
                 );
             }
         }
-        for (int batch : new int[]{8, 1}) {
-            put("/_cluster/settings", "{\"persistent\":{\"plugins.lloco.qa.max_batch\":" + batch + "}}");
+        // the configurations run interleaved in slices of SLICE_S seconds, round after round (the order reversed every
+        // other round), so that the load of other processes on a shared machine falls on all of them alike
+        List<int[]> configs = new ArrayList<>();
+        for (int batch : new int[]{32, 8, 1}) { // 8 is the default of plugins.lloco.qa.max_batch
             for (int c : clients) {
-                String key = String.format(Locale.ROOT, "load/batch%d/clients%d", batch, c);
-                if (done.contains(key) || pastDeadline(key)) {
-                    continue;
+                if (done.contains(loadKey(batch, c)) == false) {
+                    configs.add(new int[]{batch, c});
                 }
-                ObjectNode p = point("load", key);
-                p.put("max_batch", batch).put("clients", c).put("length", length).put("seconds", loadSeconds);
-                loadRun(p, bodies, c, 2); // warm-up, not recorded
-                loadRun(p, bodies, c, loadSeconds);
-                append(p);
-                log(
-                    "%s: %.2f questions/s, p50 %.0f ms, p99 %.0f ms, mean batch %.2f",
-                    key,
-                    p.path("questions_per_s").asDouble(),
-                    p.path("p50_ms").asDouble(),
-                    p.path("p99_ms").asDouble(),
-                    p.path("mean_batch_size").asDouble()
-                );
+            }
+        }
+        if (configs.isEmpty() || pastDeadline("load")) {
+            return;
+        }
+        int rounds = Math.max(1, loadSeconds / SLICE_S);
+        Map<String, LoadStats> stats = new LinkedHashMap<>();
+        for (int[] c : configs) {
+            stats.put(loadKey(c[0], c[1]), new LoadStats());
+        }
+        put("/_cluster/settings", "{\"persistent\":{\"plugins.lloco.qa.max_batch\":8}}");
+        slice(new LoadStats(), bodies, clients[clients.length - 1], 2); // warm-up, not recorded
+        for (int round = 0; round < rounds; round++) {
+            for (int k = 0; k < configs.size(); k++) {
+                int[] c = configs.get(round % 2 == 0 ? k : configs.size() - 1 - k);
+                put("/_cluster/settings", "{\"persistent\":{\"plugins.lloco.qa.max_batch\":" + c[0] + "}}");
+                slice(stats.get(loadKey(c[0], c[1])), bodies, c[1], Math.min(SLICE_S, loadSeconds));
             }
         }
         put("/_cluster/settings", "{\"persistent\":{\"plugins.lloco.qa.max_batch\":null}}");
+        for (int[] c : configs) {
+            String key = loadKey(c[0], c[1]);
+            ObjectNode p = point("load", key);
+            p.put("max_batch", c[0]).put("clients", c[1]).put("length", length).put("rounds", rounds).put("slice_s", SLICE_S);
+            stats.get(key).write(p);
+            append(p);
+            log(
+                "%s: %.2f questions/s, p50 %.0f ms, p99 %.0f ms, mean batch %.2f, node cores busy %.2f",
+                key,
+                p.path("questions_per_s").asDouble(),
+                p.path("p50_ms").asDouble(),
+                p.path("p99_ms").asDouble(),
+                p.path("mean_batch_size").asDouble(),
+                p.path("node_cores_busy").asDouble()
+            );
+        }
     }
 
-    private void loadRun(ObjectNode p, List<String> bodies, int clients, int seconds) throws Exception {
+    static final int SLICE_S = 5;
+
+    private static String loadKey(int batch, int clients) {
+        return String.format(Locale.ROOT, "load/batch%d/clients%d", batch, clients);
+    }
+
+    /** What the slices of one load configuration add up to. */
+    static final class LoadStats {
+
+        final List<Double> lat = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<Integer> batches = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<JsonNode> timings = java.util.Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger errors = new AtomicInteger();
+        double wall;
+        double cpu;
+        boolean cpuKnown = true;
+
+        void write(ObjectNode p) {
+            if (cpuKnown) {
+                p.put("node_cpu_s", cpu).put("node_cores_busy", cpu / wall)
+                    .put("node_cpu_ms_per_question", cpu * 1e3 / Math.max(1, lat.size()));
+                p.put("questions_per_node_cpu_s", lat.size() / Math.max(1e-9, cpu));
+            }
+            ObjectNode mean = p.putObject("mean_server_ms");
+            for (String f : new String[]{"retrieve_ms", "fetch_ms", "queue_ms", "prefill_ms", "decode_ms", "total_ms"}) {
+                mean.put(f, timings.stream().mapToDouble(t -> t.path(f).asDouble()).average().orElse(Double.NaN));
+            }
+            List<Double> sorted = new ArrayList<>(lat);
+            sorted.sort(Double::compare);
+            p.put("questions", sorted.size()).put("errors", errors.get()).put("wall_s", wall);
+            p.put("questions_per_s", sorted.size() / wall);
+            p.put("p50_ms", percentile(sorted, 0.5)).put("p99_ms", percentile(sorted, 0.99));
+            p.put("mean_batch_size", batches.stream().mapToInt(Integer::intValue).average().orElse(0));
+        }
+    }
+
+    /** {@code clients} threads asking questions back to back for {@code seconds}; the slice ends when the last answers. */
+    private void slice(LoadStats st, List<String> bodies, int clients, int seconds) throws Exception {
         long end = System.nanoTime() + seconds * 1_000_000_000L;
-        List<Double> lat = java.util.Collections.synchronizedList(new ArrayList<>());
-        List<Integer> batches = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger next = new AtomicInteger();
-        AtomicInteger errors = new AtomicInteger();
         CountDownLatch all = new CountDownLatch(clients);
+        long cpu0 = nodeCpuTicks();
         long t0 = System.nanoTime();
         for (int c = 0; c < clients; c++) {
+            int offset = c * 7;
             Thread t = new Thread(() -> {
                 try {
                     while (System.nanoTime() < end) {
-                        String b = bodies.get(Math.floorMod(next.getAndIncrement(), bodies.size()));
+                        String b = bodies.get(Math.floorMod(offset + next.getAndIncrement(), bodies.size()));
                         long s = System.nanoTime();
                         try {
                             JsonNode r = post("/" + TINY + "/_lloco_qa", b);
-                            lat.add((System.nanoTime() - s) / 1e6);
-                            batches.add(r.path("usage").path("batch_size").asInt());
+                            st.lat.add((System.nanoTime() - s) / 1e6);
+                            st.batches.add(r.path("usage").path("batch_size").asInt());
+                            st.timings.add(r.path("timings"));
                         } catch (Exception e) {
-                            errors.incrementAndGet();
+                            st.errors.incrementAndGet();
                         }
                     }
                 } finally {
@@ -443,13 +501,13 @@ public final class QaBench {
             t.start();
         }
         all.await();
-        double wall = (System.nanoTime() - t0) / 1e9;
-        List<Double> sorted = new ArrayList<>(lat);
-        sorted.sort(Double::compare);
-        p.put("questions", sorted.size()).put("errors", errors.get()).put("wall_s", wall);
-        p.put("questions_per_s", sorted.size() / wall);
-        p.put("p50_ms", percentile(sorted, 0.5)).put("p99_ms", percentile(sorted, 0.99));
-        p.put("mean_batch_size", batches.stream().mapToInt(Integer::intValue).average().orElse(0));
+        st.wall += (System.nanoTime() - t0) / 1e9;
+        long cpu1 = nodeCpuTicks();
+        if (cpu0 >= 0 && cpu1 >= 0) {
+            st.cpu += (cpu1 - cpu0) / 100.0; // USER_HZ
+        } else {
+            st.cpuKnown = false;
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -565,6 +623,20 @@ public final class QaBench {
             }
         }
         return m;
+    }
+
+    /** The node's user + system CPU time in clock ticks (/proc/PID/stat), -1 without a pid file. */
+    private long nodeCpuTicks() {
+        try {
+            if (pidFile == null || Files.isReadable(pidFile) == false) {
+                return -1;
+            }
+            String stat = Files.readString(Path.of("/proc/" + Files.readString(pidFile).trim() + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     private JsonNode firstModel(String id) throws Exception {
