@@ -243,8 +243,12 @@ public final class BenchReport {
             false
         );
         XYPlot plot = chart.getXYPlot();
-        plot.setDomainAxis(logAxis("document tokens (log)", 2));
-        plot.setRangeAxis(logAxis("ms per question, end to end on the node (log)", 10));
+        LogAxis x = logAxis("document tokens (log)", 2);
+        x.setUpperMargin(0.06);
+        plot.setDomainAxis(x);
+        LogAxis y = logAxis("ms per question, end to end on the node (log)", 10);
+        y.setUpperMargin(0.25); // room for the ratio labels above the full_context points
+        plot.setRangeAxis(y);
         JsonNode rows0 = summary.path("sweep");
         for (JsonNode r : rows0) {
             if (r.path("mode").asText().equals("lloco") && r.has("latency_ratio_full_over_mode")) {
