@@ -7,7 +7,10 @@ package io.lloco.runtime.model;
 import java.util.Locale;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -31,6 +34,13 @@ import io.lloco.runtime.checkpoint.LlamaConfig;
  * weights or to LoRA parameters (via {@link LinearDelta}) and run the same forward under a gradient
  * collector. When grad mode is off, each layer's intermediates are freed as soon as the layer is done.
  *
+ * <p>Attention is memory-efficient: when a forward's scores ({@code batch × heads × queries × keys}) would exceed
+ * {@link #attentionBlock()} elements, its queries are split into chunks that each attend alone (every chunk over the keys
+ * up to its own last query, causal, with its own slice of the mask), so the peak attention memory of a long prefill is
+ * O(chunk × length) instead of O(length²); the result equals the unchunked softmax within float rounding
+ * ({@code LlamaModelTests}, float32 and float16 with the float32 softmax). Positions are plain RoPE angles with no
+ * table, so a model runs at any position; the window it answers within is {@code max_position_embeddings}.
+ *
  * <p>Every result lands in the NDManager of the input embeddings: callers give each request its own
  * sub-manager of {@link LlamaWeights#manager()} and close it afterwards.
  */
@@ -44,10 +54,26 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray minusHalf;
     private final double[] invFreq;
     private final boolean upcastNorms;
+    private final long attentionBlock;
+
+    /**
+     * Attention scores ({@code batch × heads × queries × keys}) one block may hold before its queries are split into
+     * chunks: 2^25 elements, 128 MiB in float32. lloco-tiny (8 heads) then attends in chunks of 128 queries at 32,768
+     * positions; a Llama-2-7B segment of 1,586 positions (32 heads) in 2 chunks.
+     */
+    public static final long DEFAULT_ATTENTION_BLOCK = 1L << 25;
 
     /** A model over {@code weights} (which it does not own; close the weights separately). */
     public LlamaModel(LlamaWeights weights) {
-        this(weights, true);
+        this(weights, true, DEFAULT_ATTENTION_BLOCK);
+    }
+
+    /**
+     * A model over {@code weights} whose attention blocks hold at most {@code attentionBlock} scores
+     * ({@link #DEFAULT_ATTENTION_BLOCK}; {@link Long#MAX_VALUE}: never chunk).
+     */
+    public LlamaModel(LlamaWeights weights, long attentionBlock) {
+        this(weights, true, attentionBlock);
     }
 
     /**
@@ -55,6 +81,14 @@ public final class LlamaModel implements AutoCloseable {
      *     activations (the numerics proof must be able to fail); every production path upcasts
      */
     LlamaModel(LlamaWeights weights, boolean upcastNorms) {
+        this(weights, upcastNorms, DEFAULT_ATTENTION_BLOCK);
+    }
+
+    private LlamaModel(LlamaWeights weights, boolean upcastNorms, long attentionBlock) {
+        if (attentionBlock < 1) {
+            throw new IllegalArgumentException("attention block must be >= 1 score, got " + attentionBlock);
+        }
+        this.attentionBlock = attentionBlock;
         this.upcastNorms = upcastNorms;
         this.weights = weights;
         this.config = weights.config();
@@ -95,6 +129,20 @@ public final class LlamaModel implements AutoCloseable {
     /** Compute and weight dtypes. */
     public Precision precision() {
         return weights.precision();
+    }
+
+    /** The most attention scores one block holds before its queries are chunked. */
+    public long attentionBlock() {
+        return attentionBlock;
+    }
+
+    /**
+     * Queries per attention block for a forward of {@code t} queries over {@code keys} keys ({@code t} when the scores
+     * fit in {@link #attentionBlock()}; at least 1).
+     */
+    public int queryChunk(int batch, int t, long keys) {
+        long perQuery = (long) batch * config.numAttentionHeads() * Math.max(1, keys);
+        return (int) Math.max(1, Math.min(t, attentionBlock / perQuery));
     }
 
     /** A fresh request manager: a sub-manager of the weights' manager, on the weights' device. Close it. */
@@ -163,7 +211,9 @@ public final class LlamaModel implements AutoCloseable {
         NDManager parent = embeds.getManager();
         boolean eager = GradMode.isEnabled() == false;
         Rope rope = rope(parent, layout, past, t);
-        NDArray mask = (t > 1 || layout.isPadded()) ? mask(parent, layout, past, t) : null;
+        boolean chunked = queryChunk(batch, t, past + t) < t;
+        // chunked attention over unpadded rows builds each chunk's causal mask itself (O(chunk x keys), not O(t x keys))
+        NDArray mask = (t > 1 || layout.isPadded()) && (chunked == false || layout.isPadded()) ? mask(parent, layout, past, t) : null;
         NDArray x = embeds;
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             if (eager) {
@@ -173,12 +223,12 @@ public final class LlamaModel implements AutoCloseable {
                     } else {
                         x.attach(lm);
                     }
-                    NDArray out = layer(i, x, batch, t, rope, mask, cache, delta);
+                    NDArray out = layer(i, x, batch, t, past, rope, mask, cache, delta);
                     out.attach(parent);
                     x = out;
                 }
             } else {
-                x = layer(i, x, batch, t, rope, mask, cache, delta);
+                x = layer(i, x, batch, t, past, rope, mask, cache, delta);
             }
         }
         NDArray out = rmsNorm(x, weights.norm());
@@ -211,12 +261,11 @@ public final class LlamaModel implements AutoCloseable {
         return f;
     }
 
-    private NDArray layer(int i, NDArray x, int batch, int t, Rope rope, NDArray mask, KvCache cache, LinearDelta delta) {
+    private NDArray layer(int i, NDArray x, int batch, int t, int past, Rope rope, NDArray mask, KvCache cache, LinearDelta delta) {
         LayerWeights w = weights.layer(i);
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
         int hd = config.headDim();
-        int rep = config.groupSize();
 
         NDArray h = rmsNorm(x, w.inputNorm());
         NDArray q = project(i, Projection.Q, h, w, delta).reshape(batch, t, heads, hd);
@@ -231,15 +280,7 @@ public final class LlamaModel implements AutoCloseable {
             kT = full[0];
             vt = full[1];
         }
-        long total = kT.getShape().get(3);
-        // [B, T, heads, hd] -> [B, kv, rep * T, hd]: query head h = kv * rep + r (Hugging Face repeat_kv)
-        NDArray qg = q.transpose(0, 2, 1, 3).reshape(batch, kvHeads, (long) rep * t, hd);
-        NDArray scores = qg.matMul(kT); // [B, kv, rep * T, total]
-        if (mask != null) {
-            scores = scores.reshape(batch, kvHeads, rep, t, total).add(mask).reshape(batch, kvHeads, (long) rep * t, total);
-        }
-        NDArray att = softmax(scores).matMul(vt); // [B, kv, rep * T, hd]
-        att = att.reshape(batch, heads, t, hd).transpose(0, 2, 1, 3).reshape(batch, t, (long) heads * hd);
+        NDArray att = attention(q, kT, vt, mask, batch, t);
         NDArray x1 = x.add(project(i, Projection.O, att, w, delta));
 
         NDArray h2 = rmsNorm(x1, w.postNorm());
@@ -247,6 +288,84 @@ public final class LlamaModel implements AutoCloseable {
         NDArray u = project(i, Projection.UP, h2, w, delta);
         NDArray act = g.mul(Activation.sigmoid(g)).mul(u);
         return x1.add(project(i, Projection.DOWN, act, w, delta));
+    }
+
+    /**
+     * Causal attention of the (scaled, rotated) queries {@code q} [B, T, heads, hd] over keys {@code kT} [B, kv, hd, total]
+     * and values {@code vt} [B, kv, total, hd], the last T of the {@code total} slots being the queries' own; returns
+     * [B, T, heads * hd]. In one block when the scores fit {@link #attentionBlock()}, else query chunk by query chunk,
+     * each over the keys up to its last query (the later ones are masked for all of it) and freed before the next.
+     */
+    private NDArray attention(NDArray q, NDArray kT, NDArray vt, NDArray mask, int batch, int t) {
+        int total = Math.toIntExact(kT.getShape().get(3));
+        int chunk = queryChunk(batch, t, total);
+        if (chunk >= t) {
+            return block(q, kT, vt, mask, batch, t, total);
+        }
+        boolean eager = GradMode.isEnabled() == false;
+        NDManager parent = q.getManager();
+        NDList parts = new NDList();
+        for (int from = 0; from < t; from += chunk) {
+            int to = Math.min(t, from + chunk);
+            int c = to - from;
+            int keys = total - (t - to); // slots after the chunk's last query are invisible to every query of it
+            NDManager cm = eager ? parent.newSubManager() : parent;
+            try {
+                NDArray qc = q.get(cm, new NDIndex(":, {}:{}", from, to));
+                NDArray kc = keys == total ? kT : kT.get(cm, new NDIndex(":, :, :, :{}", keys));
+                NDArray vc = keys == total ? vt : vt.get(cm, new NDIndex(":, :, :{}, :", keys));
+                NDArray mc = mask != null ? mask.get(cm, new NDIndex(":, :, :, {}:{}, :{}", from, to, keys)) : causalBlock(cm, keys - c, c);
+                NDArray out = block(qc, kc, vc, mc, batch, c, keys);
+                if (eager) {
+                    out.attach(parent);
+                }
+                parts.add(out);
+            } finally {
+                if (eager) {
+                    cm.close();
+                }
+            }
+        }
+        NDArray att = NDArrays.concat(parts, 1);
+        if (eager) {
+            parts.close();
+        }
+        return att;
+    }
+
+    /** One attention block: queries [B, c, heads, hd] over {@code keys} keys, mask [B' , 1, 1, c, keys] or null. */
+    private NDArray block(NDArray q, NDArray kT, NDArray vt, NDArray mask, int batch, int c, int keys) {
+        int heads = config.numAttentionHeads();
+        int kvHeads = config.numKeyValueHeads();
+        int hd = config.headDim();
+        int rep = config.groupSize();
+        // [B, c, heads, hd] -> [B, kv, rep * c, hd]: query head h = kv * rep + r (Hugging Face repeat_kv)
+        NDArray qg = q.transpose(0, 2, 1, 3).reshape(batch, kvHeads, (long) rep * c, hd);
+        NDArray scores = qg.matMul(kT); // [B, kv, rep * c, keys]
+        if (mask != null) {
+            scores = scores.reshape(batch, kvHeads, rep, c, keys).add(mask).reshape(batch, kvHeads, (long) rep * c, keys);
+        }
+        NDArray att = softmax(scores).matMul(vt); // [B, kv, rep * c, hd]
+        return att.reshape(batch, heads, c, hd).transpose(0, 2, 1, 3).reshape(batch, c, (long) heads * hd);
+    }
+
+    /**
+     * The causal mask of {@code c} unpadded queries that follow {@code before} earlier slots, over their
+     * {@code before + c} keys: [1, 1, 1, c, before + c], 0 where visible (every earlier slot; itself and the chunk's
+     * earlier queries), -inf elsewhere. The earlier slots' zeros are filled natively; only the c x c corner is built here.
+     */
+    private NDArray causalBlock(NDManager manager, int before, int c) {
+        float[] tri = new float[c * c];
+        for (int i = 0; i < c; i++) {
+            for (int k = i + 1; k < c; k++) {
+                tri[i * c + k] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        NDArray corner = toComputeType(manager.create(tri, new Shape(1, 1, 1, c, c)));
+        if (before == 0) {
+            return corner;
+        }
+        return manager.zeros(new Shape(1, 1, 1, c, before), dataType()).concat(corner, 4);
     }
 
     private NDArray project(int layer, Projection p, NDArray input, LayerWeights w, LinearDelta delta) {

@@ -16,6 +16,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
@@ -322,6 +323,103 @@ public class LlamaModelTests extends OpenSearchTestCase {
                 assertEquals(0, root.getManagedArrays().size());
             }
         }
+    }
+
+    /**
+     * Query-chunked attention (the memory-efficient path long prefills take) computes what one attention block does:
+     * one forward, a forward continuing a KV cache, a decode step after it, and a left-padded batch, each through a
+     * model whose blocks hold 7 queries (uneven chunks) against one that never chunks; in float32 and in float16 compute
+     * (softmax in float32).
+     */
+    public void testQueryChunkedAttentionEqualsOneBlock() throws CheckpointException {
+        LlamaConfig c = TinyModels.odd(); // 4 heads over 2 KV heads (GQA)
+        Random r = new Random(31);
+        int[] ids = TinyModels.randomIds(r, 40, c.vocabSize());
+        int[][] rows = {TinyModels.randomIds(r, 23, c.vocabSize()), TinyModels.randomIds(r, 30, c.vocabSize()),
+            TinyModels.randomIds(r, 9, c.vocabSize())};
+        for (boolean half : new boolean[]{false, true}) {
+            try (NDManager root = NDManager.newBaseManager(); LlamaWeights w32 = LlamaWeights.random(c, root, 5, 0.3)) {
+                LlamaWeights w = half ? toFloat16(w32, c, root) : w32;
+                try (
+                    LlamaModel whole = new LlamaModel(w, Long.MAX_VALUE);
+                    LlamaModel chunked = new LlamaModel(w, 4L * 40 * 7)) {
+                    assertEquals(half ? DataType.FLOAT16 : DataType.FLOAT32, chunked.dataType());
+                    assertEquals(40, whole.queryChunk(1, 40, 40));
+                    assertEquals(7, chunked.queryChunk(1, 40, 40));
+                    assertEquals(1, chunked.queryChunk(3, 40, 1_000_000));
+                    double tol = half ? 2e-2 : 1e-5;
+                    float[][] a = chunkCase(whole, ids, rows);
+                    float[][] b = chunkCase(chunked, ids, rows);
+                    double err = TinyModels.relErr(a, b);
+                    logger.info("{} query-chunked vs one block: rel err {}", half ? "float16" : "float32", err);
+                    assertTrue((half ? "float16" : "float32") + " rel err " + err, err < tol);
+                } finally {
+                    if (half) {
+                        w.close();
+                    }
+                }
+            }
+        }
+    }
+
+    /** Logits of every case of {@link #testQueryChunkedAttentionEqualsOneBlock}, one row per position and case. */
+    private static float[][] chunkCase(LlamaModel m, int[] ids, int[][] rows) {
+        LlamaConfig c = m.config();
+        java.util.List<float[]> out = new java.util.ArrayList<>();
+        try (GradMode g = GradMode.disabled(); NDManager req = m.newRequestManager()) {
+            // one forward of 40 positions, no cache
+            out.addAll(
+                java.util.List.of(
+                    split(
+                        m.logits(m.forward(input(m, req, new float[0][], ids), SequenceLayout.unpadded(1), null, null)).toFloatArray(),
+                        ids.length
+                    )
+                )
+            );
+            // 13 positions, then 27 continuing the cache (past > 0), then one decode step
+            KvCache cache = new KvCache(req, c.numHiddenLayers(), 48);
+            m.forward(input(m, req, new float[0][], java.util.Arrays.copyOf(ids, 13)), SequenceLayout.unpadded(1), cache, null);
+            NDArray h = m
+                .forward(input(m, req, new float[0][], java.util.Arrays.copyOfRange(ids, 13, 40)), SequenceLayout.unpadded(1), cache, null);
+            out.addAll(java.util.List.of(split(m.logits(h).toFloatArray(), 27)));
+            out.add(
+                m.logits(m.forward(input(m, req, new float[0][], new int[]{ids[0]}), SequenceLayout.unpadded(1), cache, null))
+                    .toFloatArray()
+            );
+            // a left-padded batch of three rows, then a decode step of the batch
+            int max = 30;
+            int[] pads = new int[rows.length];
+            NDList batch = new NDList();
+            for (int b = 0; b < rows.length; b++) {
+                pads[b] = max - rows[b].length;
+                NDArray e = m.embed(req, rows[b]);
+                if (pads[b] > 0) {
+                    e = req.zeros(new Shape(pads[b], c.hiddenSize()), m.dataType()).concat(e, 0);
+                }
+                batch.add(e);
+            }
+            SequenceLayout layout = SequenceLayout.leftPadded(pads);
+            KvCache bc = new KvCache(req, c.numHiddenLayers());
+            NDArray hb = m.forward(NDArrays.stack(batch, 0), layout, bc, null);
+            for (int b = 0; b < rows.length; b++) {
+                out.addAll(java.util.List.of(split(m.logits(hb.get(new NDIndex("{}, {}:", b, pads[b]))).toFloatArray(), rows[b].length)));
+            }
+            NDArray step = m.forward(m.embed(req.create(new long[]{4, 5, 6}, new Shape(3, 1))), layout, bc, null);
+            out.add(m.logits(step).toFloatArray());
+        }
+        return out.toArray(new float[0][]);
+    }
+
+    /** The same weights, every tensor in float16 (float16 compute). */
+    private static LlamaWeights toFloat16(LlamaWeights w, LlamaConfig c, NDManager root) throws CheckpointException {
+        NDManager m = root.newSubManager();
+        java.util.Map<String, NDArray> named = new java.util.LinkedHashMap<>();
+        for (java.util.Map.Entry<String, NDArray> e : w.named().entrySet()) {
+            NDArray h = e.getValue().toType(DataType.FLOAT16, true);
+            h.attach(m);
+            named.put(e.getKey(), h);
+        }
+        return LlamaWeights.fromArrays(c, m, named);
     }
 
     public void testRejectsOutOfRangeIdsAndBadInputs() {
