@@ -19,6 +19,7 @@ import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodeRole;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.action.support.ActionFilter;
 import org.opensearch.common.inject.Module;
 import org.opensearch.common.lifecycle.LifecycleComponent;
 import org.opensearch.common.settings.ClusterSettings;
@@ -35,6 +36,7 @@ import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
 import org.opensearch.index.analysis.PreBuiltAnalyzerProviderFactory;
 import org.opensearch.index.mapper.MapperService;
+import org.opensearch.indices.SystemIndexDescriptor;
 import org.opensearch.indices.analysis.PreBuiltCacheFactory;
 import org.opensearch.indices.breaker.BreakerSettings;
 import org.opensearch.ingest.Processor;
@@ -46,6 +48,7 @@ import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPipelinePlugin;
 import org.opensearch.plugins.SearchPlugin;
+import org.opensearch.plugins.SystemIndexPlugin;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
@@ -59,6 +62,16 @@ import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.client.Client;
 import org.opensearch.watcher.ResourceWatcherService;
 
+import io.lloco.adapters.AdapterBindingFilter;
+import io.lloco.adapters.AdapterDeleteAction;
+import io.lloco.adapters.AdapterDeleteTransportAction;
+import io.lloco.adapters.AdapterPutAction;
+import io.lloco.adapters.AdapterPutTransportAction;
+import io.lloco.adapters.AdapterRegistrar;
+import io.lloco.adapters.AdapterStore;
+import io.lloco.adapters.AdaptersGetAction;
+import io.lloco.adapters.AdaptersGetTransportAction;
+import io.lloco.adapters.LocalAdapters;
 import io.lloco.common.LlocoSettings;
 import io.lloco.common.ThreadPools;
 import io.lloco.decode.DecodeAction;
@@ -91,6 +104,9 @@ import io.lloco.qa.LlocoQaTransportAction;
 import io.lloco.qa.PairsAnalyzer;
 import io.lloco.qa.pipeline.LlocoAnswerProcessor;
 import io.lloco.qa.pipeline.LlocoSearchExt;
+import io.lloco.rest.RestAdapterDeleteAction;
+import io.lloco.rest.RestAdapterPutAction;
+import io.lloco.rest.RestAdaptersGetAction;
 import io.lloco.rest.RestLlocoInfoAction;
 import io.lloco.rest.RestLlocoQaAction;
 import io.lloco.rest.RestLlocoUiAction;
@@ -112,7 +128,8 @@ public class LlocoPlugin extends Plugin
         CircuitBreakerPlugin,
         IngestPlugin,
         SearchPlugin,
-        SearchPipelinePlugin {
+        SearchPipelinePlugin,
+        SystemIndexPlugin {
 
     // Set in createComponents; processors are built earlier and read them through suppliers.
     private volatile LlocoSettings settings;
@@ -120,6 +137,7 @@ public class LlocoPlugin extends Plugin
     private volatile CompressService compressService;
     private volatile ThreadPool threadPool;
     private volatile CircuitBreaker breaker;
+    private final AdapterBindingFilter bindingFilter = new AdapterBindingFilter();
 
     @Override
     public List<Setting<?>> getSettings() {
@@ -167,7 +185,8 @@ public class LlocoPlugin extends Plugin
             memory,
             settings::qaMaxBatch,
             threadPool.executor(ThreadPools.LOAD),
-            clusterService.getNodeName()
+            clusterService.getNodeName(),
+            settings::adaptersCacheSize
         );
         models.preload(settings.modelsPreload());
         RoutedCompressService routed = new RoutedCompressService(
@@ -176,7 +195,17 @@ public class LlocoPlugin extends Plugin
             threadPool
         );
         this.compressService = routed;
-        return List.of(settings, engine, memory, models, routed);
+        AdapterStore adapterStore = new AdapterStore(client, threadPool);
+        AdapterRegistrar registrar = new AdapterRegistrar(
+            models,
+            adapterStore,
+            environment.configDir(),
+            dataDir.resolve("tmp"),
+            () -> settings.adaptersMaxUploadSize().getBytes()
+        );
+        LocalAdapters localAdapters = new LocalAdapters(adapterStore, models.adapterCache(), dataDir.resolve("adapters"), threadPool.generic());
+        bindingFilter.wire(client, threadPool, adapterStore);
+        return List.of(settings, engine, memory, models, routed, registrar, localAdapters);
     }
 
     /** Builds models ({@link RuntimeModel#load}); tests override it to observe or pause loading. */
@@ -197,6 +226,18 @@ public class LlocoPlugin extends Plugin
     @Override
     public void setCircuitBreaker(CircuitBreaker circuitBreaker) {
         this.breaker = circuitBreaker;
+    }
+
+    /** The adapter registry's index ({@code .lloco-adapters}): hidden, a system index. */
+    @Override
+    public Collection<SystemIndexDescriptor> getSystemIndexDescriptors(Settings settings) {
+        return List.of(new SystemIndexDescriptor(AdapterStore.INDEX, "LLoCO adapter registry: metadata and chunked, checksummed weights"));
+    }
+
+    /** Checks {@code index.lloco.adapter} bindings against the registry when they are made. */
+    @Override
+    public List<ActionFilter> getActionFilters() {
+        return List.of(bindingFilter);
     }
 
     @Override
@@ -312,7 +353,10 @@ public class LlocoPlugin extends Plugin
             new ActionHandler<>(WindowAction.INSTANCE, WindowTransportAction.class),
             new ActionHandler<>(ModelsLoadAction.INSTANCE, ModelsLoadTransportAction.class),
             new ActionHandler<>(ModelsUnloadAction.INSTANCE, ModelsUnloadTransportAction.class),
-            new ActionHandler<>(ModelsGetAction.INSTANCE, ModelsGetTransportAction.class)
+            new ActionHandler<>(ModelsGetAction.INSTANCE, ModelsGetTransportAction.class),
+            new ActionHandler<>(AdapterPutAction.INSTANCE, AdapterPutTransportAction.class),
+            new ActionHandler<>(AdaptersGetAction.INSTANCE, AdaptersGetTransportAction.class),
+            new ActionHandler<>(AdapterDeleteAction.INSTANCE, AdapterDeleteTransportAction.class)
         );
     }
 
@@ -332,7 +376,10 @@ public class LlocoPlugin extends Plugin
             new RestLlocoUiAction(new UiAssets(), () -> this.settings == null || this.settings.uiEnabled()),
             new RestModelLoadAction(),
             new RestModelUnloadAction(),
-            new RestModelsGetAction()
+            new RestModelsGetAction(),
+            new RestAdapterPutAction(() -> this.settings),
+            new RestAdaptersGetAction(),
+            new RestAdapterDeleteAction()
         );
     }
 }

@@ -35,6 +35,7 @@ import org.opensearch.core.tasks.TaskCancelledException;
 import org.opensearch.tasks.CancellableTask;
 import org.opensearch.threadpool.ThreadPool;
 
+import io.lloco.adapters.LocalAdapters;
 import io.lloco.common.LlocoException;
 import io.lloco.common.LlocoSettings;
 import io.lloco.common.ThreadPools;
@@ -178,13 +179,14 @@ public class DecodeService extends AbstractLifecycleComponent {
     @Inject
     public DecodeService(
         ModelService models,
+        LocalAdapters adapters,
         ThreadPool threadPool,
         LlocoSettings settings,
         ClusterService clusterService,
         CircuitBreakerService breakers
     ) {
         this(
-            RuntimeDecodeModel.source(models),
+            RuntimeDecodeModel.source(models, adapters),
             threadPool.executor(ThreadPools.DECODE),
             settings::qaQueueSize,
             settings::qaMaxBatch,
@@ -252,7 +254,7 @@ public class DecodeService extends AbstractLifecycleComponent {
         final Pending pending = p;
         observer.queued(queued());
         try {
-            models.acquire(request.model(), ActionListener.wrap(m -> {
+            models.acquire(request.model(), request.adapter(), ActionListener.wrap(m -> {
                 pending.readyAt = clock.getAsLong();
                 pending.model = m;
                 observer.ready(readyCount());
@@ -438,9 +440,18 @@ public class DecodeService extends AbstractLifecycleComponent {
     }
 
     private void runBatch(List<Pending> batch) {
+        List<Prepared> prepared = new ArrayList<>();
+        try {
+            runBatch(batch, prepared);
+        } finally {
+            // the adapters' leases: an adapter evicted from the node's cache meanwhile is freed now
+            prepared.forEach(q -> q.adapter().release());
+        }
+    }
+
+    private void runBatch(List<Pending> batch, List<Prepared> prepared) {
         long start = clock.getAsLong();
         DecodeModel model = batch.get(0).model;
-        List<Prepared> prepared = new ArrayList<>();
         for (Pending p : batch) {
             if (p.cancelled()) {
                 complete(p, null, new TaskCancelledException("question cancelled before decoding: " + p.task.getReasonCancelled()));
@@ -653,10 +664,19 @@ public class DecodeService extends AbstractLifecycleComponent {
     }
 
     private Prepared prepare(DecodeModel model, Pending p) {
+        DecodeModel.Adapter adapter = model.adapter(p.request.adapter());
+        try {
+            return prepare(model, p, adapter);
+        } catch (RuntimeException e) {
+            adapter.release();
+            throw e;
+        }
+    }
+
+    private Prepared prepare(DecodeModel model, Pending p, DecodeModel.Adapter adapter) {
         DecodeRequest req = p.request;
         DecodeOptions o = req.options();
         ModelInfo info = model.info();
-        DecodeModel.Adapter adapter = model.adapter(req.adapter());
         int[] promptIds = model.tokenize(req.prompt());
         int budget = budget(info, promptIds.length, reserve(model, o), req.maxSummaryPositions());
         GenerationParams params = new GenerationParams(o.maxNewTokens(), o.temperature(), o.topP(), o.seed(), o.stop(), null);
