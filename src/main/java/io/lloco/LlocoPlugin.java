@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import org.opensearch.action.support.ActionFilter;
 import org.opensearch.cluster.ClusterState;
 import org.opensearch.cluster.metadata.IndexAbstraction;
 import org.opensearch.cluster.metadata.IndexMetadata;
@@ -19,7 +20,6 @@ import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodeRole;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
-import org.opensearch.action.support.ActionFilter;
 import org.opensearch.common.inject.Module;
 import org.opensearch.common.lifecycle.LifecycleComponent;
 import org.opensearch.common.settings.ClusterSettings;
@@ -203,7 +203,9 @@ public class LlocoPlugin extends Plugin
             dataDir.resolve("tmp"),
             () -> settings.adaptersMaxUploadSize().getBytes()
         );
-        LocalAdapters localAdapters = new LocalAdapters(adapterStore, models.adapterCache(), dataDir.resolve("adapters"), threadPool.generic());
+        LocalAdapters localAdapters = new LocalAdapters(
+            adapterStore, models.adapterCache(), dataDir.resolve("adapters"), threadPool.generic()
+        );
         bindingFilter.wire(client, threadPool, adapterStore);
         return List.of(settings, engine, memory, models, routed, registrar, localAdapters);
     }

@@ -99,6 +99,7 @@ public class AdapterBindingFilter implements ActionFilter {
             SearchRequest search = new SearchRequest(indices).indicesOptions(IndicesOptions.lenientExpandOpen())
                 .source(new SearchSourceBuilder().size(0).aggregation(AggregationBuilders.terms("fp").field(FINGERPRINT_FIELD).size(20)));
             client.search(search, new ActionListener<>() {
+
                 @Override
                 public void onResponse(SearchResponse r) {
                     Terms fp = r.getAggregations() == null ? null : r.getAggregations().get("fp");

@@ -163,7 +163,10 @@ public final class AdapterChunks {
         /** Checks that every chunk came and that the bytes hash to the metadata's SHA-256. */
         public void finish() throws IOException {
             if (next != file.chunks() || written != file.size()) {
-                throw corrupt(next, String.format(Locale.ROOT, "got %d chunks / %d bytes of %d / %d", next, written, file.chunks(), file.size()));
+                throw corrupt(
+                    next,
+                    String.format(Locale.ROOT, "got %d chunks / %d bytes of %d / %d", next, written, file.chunks(), file.size())
+                );
             }
             String sha = HexFormat.of().formatHex(md.digest());
             if (sha.equals(file.sha256()) == false) {
@@ -182,7 +185,14 @@ public final class AdapterChunks {
 
         private IOException corrupt(int index, String why) {
             return new IOException(
-                String.format(Locale.ROOT, "stored %s: chunk %d of file [%s] is corrupt (%s); re-register the adapter", what, index, file.name(), why)
+                String.format(
+                    Locale.ROOT,
+                    "stored %s: chunk %d of file [%s] is corrupt (%s); re-register the adapter",
+                    what,
+                    index,
+                    file.name(),
+                    why
+                )
             );
         }
     }

@@ -28,6 +28,7 @@ public class AdapterDeleteTransportAction extends HandledTransportAction<Adapter
 
     private final AdapterStore store;
     private final ClusterService clusterService;
+    private final ThreadPool threadPool;
 
     /** Injected. */
     @Inject
@@ -35,15 +36,33 @@ public class AdapterDeleteTransportAction extends HandledTransportAction<Adapter
         TransportService transportService,
         ActionFilters actionFilters,
         AdapterRegistrar registrar,
-        ClusterService clusterService
+        ClusterService clusterService,
+        ThreadPool threadPool
     ) {
         super(AdapterDeleteAction.NAME, transportService, actionFilters, AdapterDeleteRequest::new, ThreadPool.Names.GENERIC);
         this.store = registrar.store();
         this.clusterService = clusterService;
+        this.threadPool = threadPool;
     }
 
     @Override
     protected void doExecute(Task task, AdapterDeleteRequest request, ActionListener<AdapterResponse> listener) {
+        // blocking reads and writes of the registry index: never on the caller's (transport or REST) thread
+        threadPool.generic().execute(new org.opensearch.common.util.concurrent.AbstractRunnable() {
+
+            @Override
+            public void onFailure(Exception e) {
+                listener.onFailure(e);
+            }
+
+            @Override
+            protected void doRun() {
+                respond(request, listener);
+            }
+        });
+    }
+
+    private void respond(AdapterDeleteRequest request, ActionListener<AdapterResponse> listener) {
         try {
             AdapterMeta meta = store.get(request.name());
             if (meta == null) {

@@ -43,8 +43,7 @@ public record AdapterMeta(
     String description,
     List<FileEntry> files,
     Map<String, Object> eval,
-    Map<String, Object> training
-) {
+    Map<String, Object> training) {
 
     /**
      * One stored file of an adapter.

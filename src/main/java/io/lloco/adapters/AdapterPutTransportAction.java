@@ -23,6 +23,7 @@ public class AdapterPutTransportAction extends HandledTransportAction<AdapterPut
 
     private final AdapterRegistrar registrar;
     private final ClusterService clusterService;
+    private final ThreadPool threadPool;
 
     /** Injected. */
     @Inject
@@ -30,15 +31,33 @@ public class AdapterPutTransportAction extends HandledTransportAction<AdapterPut
         TransportService transportService,
         ActionFilters actionFilters,
         AdapterRegistrar registrar,
-        ClusterService clusterService
+        ClusterService clusterService,
+        ThreadPool threadPool
     ) {
         super(AdapterPutAction.NAME, transportService, actionFilters, AdapterPutRequest::new, ThreadPool.Names.GENERIC);
         this.registrar = registrar;
         this.clusterService = clusterService;
+        this.threadPool = threadPool;
     }
 
     @Override
     protected void doExecute(Task task, AdapterPutRequest request, ActionListener<AdapterResponse> listener) {
+        // blocking reads and writes of the registry index: never on the caller's (transport or REST) thread
+        threadPool.generic().execute(new org.opensearch.common.util.concurrent.AbstractRunnable() {
+
+            @Override
+            public void onFailure(Exception e) {
+                listener.onFailure(e);
+            }
+
+            @Override
+            protected void doRun() {
+                respond(request, listener);
+            }
+        });
+    }
+
+    private void respond(AdapterPutRequest request, ActionListener<AdapterResponse> listener) {
         Path upload = null;
         try {
             Path dir;
@@ -65,7 +84,9 @@ public class AdapterPutTransportAction extends HandledTransportAction<AdapterPut
                 )
             );
             listener.onResponse(
-                new AdapterResponse(meta.version() == 1 ? "created" : "updated", meta, Bindings.boundIndices(clusterService.state(), meta.name()))
+                new AdapterResponse(
+                    meta.version() == 1 ? "created" : "updated", meta, Bindings.boundIndices(clusterService.state(), meta.name())
+                )
             );
         } catch (Exception e) {
             listener.onFailure(e);

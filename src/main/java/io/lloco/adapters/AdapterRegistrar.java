@@ -79,7 +79,7 @@ public class AdapterRegistrar {
                 throw bad("[path] = [" + path + "] must not contain '..'");
             }
         }
-        Path p = Path.of(path);
+        Path p = configDir.getFileSystem().getPath(path);
         Path dir = p.isAbsolute() ? p : configDir.resolve(CONFIG_ADAPTERS).resolve(p);
         Path root;
         Path real;
@@ -151,8 +151,7 @@ public class AdapterRegistrar {
         String description,
         String source,
         Map<String, Object> training,
-        Map<String, Object> eval
-    ) {
+        Map<String, Object> eval) {
     }
 
     /** Checks the adapter in {@code r.dir()} and stores it; the stored metadata. */
@@ -200,7 +199,9 @@ public class AdapterRegistrar {
         try {
             check = AdapterCheck.check(dir, baseConfig);
         } catch (CheckpointException e) {
-            throw bad("adapter [" + r.name() + "] does not fit base model [" + base + "]: " + e.getMessage().replace(dir.toString(), "<adapter>"));
+            throw bad(
+                "adapter [" + r.name() + "] does not fit base model [" + base + "]: " + e.getMessage().replace(dir.toString(), "<adapter>")
+            );
         }
         String fingerprint = models.fingerprintOf(base);
         if (r.baseFingerprint() != null && r.baseFingerprint().equals(fingerprint) == false) {

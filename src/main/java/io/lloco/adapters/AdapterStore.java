@@ -234,7 +234,10 @@ public class AdapterStore {
                 BulkRequest bulk = new BulkRequest();
                 for (int c = i; c < Math.min(chunks, i + CHUNKS_PER_REQUEST); c++) {
                     byte[] data = AdapterChunks.readChunk(in, size, c);
-                    bulk.add(new IndexRequest(INDEX).id(AdapterChunks.chunkId(name, blob, file, c)).source(AdapterChunks.chunkSource(name, blob, file, c, data)));
+                    bulk.add(
+                        new IndexRequest(INDEX).id(AdapterChunks.chunkId(name, blob, file, c))
+                            .source(AdapterChunks.chunkSource(name, blob, file, c, data))
+                    );
                 }
                 BulkResponse r = asNode(() -> client.bulk(bulk).actionGet());
                 if (r.hasFailures()) {
@@ -350,7 +353,8 @@ public class AdapterStore {
                 SearchResponse r = client.search(
                     new SearchRequest(INDEX).source(
                         new SearchSourceBuilder().query(
-                            QueryBuilders.boolQuery().filter(QueryBuilders.termQuery("doc_type", "chunk")).filter(QueryBuilders.termQuery("name", name))
+                            QueryBuilders.boolQuery().filter(QueryBuilders.termQuery("doc_type", "chunk"))
+                                .filter(QueryBuilders.termQuery("name", name))
                         ).fetchSource(false).size(1000)
                     )
                 ).actionGet();
@@ -389,7 +393,10 @@ public class AdapterStore {
                     for (int c = i; c < end; c++) {
                         MultiGetItemResponse it = items[c - i];
                         if (it.isFailed()) {
-                            throw new IOException("stored " + what + ": chunk " + c + " of file [" + f.name() + "] cannot be read: " + it.getFailure().getMessage());
+                            throw new IOException(
+                                "stored " + what + ": chunk " + c + " of file [" + f.name() + "] cannot be read: "
+                                    + it.getFailure().getMessage()
+                            );
                         }
                         file.accept(c, it.getResponse().isExists() ? it.getResponse().getSourceAsMap() : null);
                     }

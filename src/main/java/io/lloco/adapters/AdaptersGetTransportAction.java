@@ -26,6 +26,7 @@ public class AdaptersGetTransportAction extends HandledTransportAction<AdaptersG
 
     private final AdapterStore store;
     private final ClusterService clusterService;
+    private final ThreadPool threadPool;
 
     /** Injected. */
     @Inject
@@ -33,15 +34,33 @@ public class AdaptersGetTransportAction extends HandledTransportAction<AdaptersG
         TransportService transportService,
         ActionFilters actionFilters,
         AdapterRegistrar registrar,
-        ClusterService clusterService
+        ClusterService clusterService,
+        ThreadPool threadPool
     ) {
         super(AdaptersGetAction.NAME, transportService, actionFilters, AdaptersGetRequest::new, ThreadPool.Names.GENERIC);
         this.store = registrar.store();
         this.clusterService = clusterService;
+        this.threadPool = threadPool;
     }
 
     @Override
     protected void doExecute(Task task, AdaptersGetRequest request, ActionListener<AdaptersGetResponse> listener) {
+        // blocking reads and writes of the registry index: never on the caller's (transport or REST) thread
+        threadPool.generic().execute(new org.opensearch.common.util.concurrent.AbstractRunnable() {
+
+            @Override
+            public void onFailure(Exception e) {
+                listener.onFailure(e);
+            }
+
+            @Override
+            protected void doRun() {
+                respond(request, listener);
+            }
+        });
+    }
+
+    private void respond(AdaptersGetRequest request, ActionListener<AdaptersGetResponse> listener) {
         try {
             ClusterState state = clusterService.state();
             List<Map<String, Object>> out = new ArrayList<>();

@@ -110,7 +110,8 @@ public class LocalAdapters {
                 return null;
             }
             Resolved cur = current.get(name);
-            if (cur != null && cur.meta().version() == meta.version() && cur.meta().blob().equals(meta.blob()) && Files.isDirectory(cur.dir())) {
+            if (cur != null && cur.meta().version() == meta.version() && cur.meta().blob().equals(meta.blob())
+                && Files.isDirectory(cur.dir())) {
                 if (cur.meta().equals(meta) == false) {
                     cur = new Resolved(meta, cur.dir()); // same files, new eval figures
                     current.put(name, cur);

@@ -943,7 +943,8 @@ public class ModelService implements AutoCloseable {
         StringBuilder stamp = new StringBuilder(dir.toString());
         try (Stream<Path> s = Files.list(dir)) {
             for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
-                stamp.append('|').append(f.getFileName()).append(':').append(Files.size(f)).append(':').append(Files.getLastModifiedTime(f).toMillis());
+                stamp.append('|').append(f.getFileName()).append(':').append(Files.size(f)).append(':')
+                    .append(Files.getLastModifiedTime(f).toMillis());
             }
         }
         String key = stamp.toString();

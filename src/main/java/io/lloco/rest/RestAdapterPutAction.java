@@ -51,10 +51,13 @@ public class RestAdapterPutAction extends BaseRestHandler {
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
         String name = request.param("name");
         LlocoSettings s = settings.get();
-        long limit = s == null ? LlocoSettings.ADAPTERS_MAX_UPLOAD_SIZE.getDefault(org.opensearch.common.settings.Settings.EMPTY).getBytes()
+        long limit = s == null
+            ? LlocoSettings.ADAPTERS_MAX_UPLOAD_SIZE.getDefault(org.opensearch.common.settings.Settings.EMPTY).getBytes()
             : s.adaptersMaxUploadSize().getBytes();
         if (request.hasContent() == false) {
-            throw new LlocoException("PUT /_plugins/lloco/adapters/" + name + " needs a body: {\"path\": ...} or an upload", RestStatus.BAD_REQUEST);
+            throw new LlocoException(
+                "PUT /_plugins/lloco/adapters/" + name + " needs a body: {\"path\": ...} or an upload", RestStatus.BAD_REQUEST
+            );
         }
         long length = request.content().length();
         if (length > limit) {

@@ -46,8 +46,9 @@ public record AdapterCheck(LoraConfig config, long parameters, Path weightsFile)
         String source = file.toString();
         long parameters = 0;
         try (
-            TensorSource r = file.getFileName().toString().equals(LoraWeights.FILE) ? SafeTensorsReader.open(file) : TorchBinReader.open(file)
-        ) {
+            TensorSource r = file.getFileName().toString().equals(LoraWeights.FILE)
+                ? SafeTensorsReader.open(file)
+                : TorchBinReader.open(file)) {
             Map<String, String> canonical = LoraWeights.canonicalKeys(config, r.names(), source, model);
             ByteBuffer block = ByteBuffer.allocate(BLOCK * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
             for (int layer = 0; layer < model.numHiddenLayers(); layer++) {

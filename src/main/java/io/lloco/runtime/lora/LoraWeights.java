@@ -84,7 +84,7 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
     }
 
     /** Input and output widths of a projection in a model. */
-    static long[] inOut(LlamaConfig m, Projection p) {
+    public static long[] inOut(LlamaConfig m, Projection p) {
         long h = m.hiddenSize();
         long q = (long) m.numAttentionHeads() * m.headDim();
         long kv = (long) m.numKeyValueHeads() * m.headDim();
