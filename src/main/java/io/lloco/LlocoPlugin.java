@@ -105,7 +105,9 @@ import io.lloco.qa.PairsAnalyzer;
 import io.lloco.qa.pipeline.LlocoAnswerProcessor;
 import io.lloco.qa.pipeline.LlocoSearchExt;
 import io.lloco.rest.RestAdapterDeleteAction;
+import io.lloco.rest.RestAdapterEvaluateAction;
 import io.lloco.rest.RestAdapterPutAction;
+import io.lloco.rest.RestAdapterTrainAction;
 import io.lloco.rest.RestAdaptersGetAction;
 import io.lloco.rest.RestLlocoInfoAction;
 import io.lloco.rest.RestLlocoQaAction;
@@ -118,6 +120,13 @@ import io.lloco.routing.LlocoNodeRole;
 import io.lloco.runtime.DjlBootstrap;
 import io.lloco.store.SummaryFetchExt;
 import io.lloco.store.SummaryFetchSubPhase;
+import io.lloco.tuning.AdapterEvaluateAction;
+import io.lloco.tuning.AdapterEvaluateTransportAction;
+import io.lloco.tuning.AdapterTrainAction;
+import io.lloco.tuning.AdapterTrainRunAction;
+import io.lloco.tuning.AdapterTrainRunTransportAction;
+import io.lloco.tuning.AdapterTrainTransportAction;
+import io.lloco.tuning.TrainStatus;
 import io.lloco.ui.UiAssets;
 
 /** LLoCO for OpenSearch. Only wires: every service is built here, per node, and handed to whoever needs it. */
@@ -244,7 +253,10 @@ public class LlocoPlugin extends Plugin
 
     @Override
     public List<NamedWriteableRegistry.Entry> getNamedWriteables() {
-        return List.of(new NamedWriteableRegistry.Entry(Task.Status.class, ModelLoadStatus.NAME, ModelLoadStatus::new));
+        return List.of(
+            new NamedWriteableRegistry.Entry(Task.Status.class, ModelLoadStatus.NAME, ModelLoadStatus::new),
+            new NamedWriteableRegistry.Entry(Task.Status.class, TrainStatus.NAME, TrainStatus::new)
+        );
     }
 
     @Override
@@ -254,7 +266,8 @@ public class LlocoPlugin extends Plugin
             new FixedExecutorBuilder(settings, ThreadPools.COMPRESS, 1, 10_000, "thread_pool." + ThreadPools.COMPRESS),
             new FixedExecutorBuilder(settings, ThreadPools.DECODE, 1, 100, "thread_pool." + ThreadPools.DECODE),
             new FixedExecutorBuilder(settings, ThreadPools.QA, qaThreads, 1_000, "thread_pool." + ThreadPools.QA),
-            new FixedExecutorBuilder(settings, ThreadPools.LOAD, 1, 1_000, "thread_pool." + ThreadPools.LOAD)
+            new FixedExecutorBuilder(settings, ThreadPools.LOAD, 1, 1_000, "thread_pool." + ThreadPools.LOAD),
+            new FixedExecutorBuilder(settings, ThreadPools.TRAIN, 1, 1_000, "thread_pool." + ThreadPools.TRAIN)
         );
     }
 
@@ -358,7 +371,10 @@ public class LlocoPlugin extends Plugin
             new ActionHandler<>(ModelsGetAction.INSTANCE, ModelsGetTransportAction.class),
             new ActionHandler<>(AdapterPutAction.INSTANCE, AdapterPutTransportAction.class),
             new ActionHandler<>(AdaptersGetAction.INSTANCE, AdaptersGetTransportAction.class),
-            new ActionHandler<>(AdapterDeleteAction.INSTANCE, AdapterDeleteTransportAction.class)
+            new ActionHandler<>(AdapterDeleteAction.INSTANCE, AdapterDeleteTransportAction.class),
+            new ActionHandler<>(AdapterTrainAction.INSTANCE, AdapterTrainTransportAction.class),
+            new ActionHandler<>(AdapterTrainRunAction.INSTANCE, AdapterTrainRunTransportAction.class),
+            new ActionHandler<>(AdapterEvaluateAction.INSTANCE, AdapterEvaluateTransportAction.class)
         );
     }
 
@@ -381,7 +397,9 @@ public class LlocoPlugin extends Plugin
             new RestModelsGetAction(),
             new RestAdapterPutAction(() -> this.settings),
             new RestAdaptersGetAction(),
-            new RestAdapterDeleteAction()
+            new RestAdapterDeleteAction(),
+            new RestAdapterTrainAction(),
+            new RestAdapterEvaluateAction()
         );
     }
 }

@@ -127,6 +127,17 @@ public class AdapterRegistrar {
         return dir;
     }
 
+    /** A fresh private directory under the node's temporary folder (remove it with {@link #deleteUpload}). */
+    public Path newTempDir(String prefix) throws IOException {
+        Files.createDirectories(tmpRoot);
+        return Files.createTempDirectory(tmpRoot, prefix);
+    }
+
+    /** The node's models (base models of adapters). */
+    public ModelService models() {
+        return models;
+    }
+
     /** Removes an upload directory. */
     public void deleteUpload(Path dir) {
         if (dir == null) {

@@ -630,6 +630,63 @@ public class DecodeService extends AbstractLifecycleComponent {
     }
 
     /**
+     * What a question reads before its prompt in {@code lloco} mode: the stored summary blocks in order, whole segments
+     * only, as many as {@code budget} positions hold.
+     *
+     * @param blocks the segments used (a prefix of the planned ones)
+     */
+    public record SummaryPrefix(Embeddings embeddings, int blocks) {
+    }
+
+    /** The prefix a question of {@code model} reads from {@code blocks} within {@code budget} positions (400 for a block of another shape). */
+    public static SummaryPrefix summaryPrefix(ModelInfo info, List<DecodeRequest.Block> blocks, int budget) {
+        int l = info.summaryLength();
+        int h = info.hidden();
+        List<byte[]> taken = new ArrayList<>();
+        int rows = 0;
+        for (DecodeRequest.Block b : blocks) {
+            long expected = (long) l * h * b.dtype().bytes();
+            if (b.bytes().length != expected) {
+                throw new LlocoException(
+                    String.format(
+                        Locale.ROOT,
+                        "a summary block of %d bytes does not fit model [%s] (%d x %d %s values = %d bytes): re-compress the documents with this model",
+                        b.bytes().length,
+                        info.id(),
+                        l,
+                        h,
+                        b.dtype().value(),
+                        expected
+                    ),
+                    RestStatus.BAD_REQUEST
+                );
+            }
+            if (rows + l > budget) {
+                break; // whole segments only: a prefix of the planned ones
+            }
+            taken.add(b.bytes());
+            rows += l;
+        }
+        float[] data = new float[rows * h];
+        int at = 0;
+        for (int i = 0; i < taken.size(); i++) {
+            float[] v = SummaryBlock.toFloats(taken.get(i), blocks.get(i).dtype());
+            System.arraycopy(v, 0, data, at, v.length);
+            at += v.length;
+        }
+        return new SummaryPrefix(new Embeddings(rows, h, data), taken.size());
+    }
+
+    /**
+     * The summary prefix a planned question ({@code request}, one read) puts before its {@code promptTokens}-token prompt
+     * on {@code model}: the same segments and budget a decode of it uses (for training on what questions will read).
+     */
+    public static SummaryPrefix plannedPrefix(DecodeModel model, DecodeRequest request, int promptTokens) {
+        int budget = budget(model.info(), promptTokens, reserve(model, request.options()), request.maxSummaryPositions());
+        return summaryPrefix(model.info(), request.reads().get(0).blocks(), budget);
+    }
+
+    /**
      * Positions kept free after the prompt: the answer to generate, or the longest option target when ranking. Shared
      * with the window plan of the coordinating node.
      */
@@ -687,42 +744,9 @@ public class DecodeService extends AbstractLifecycleComponent {
             DecodeRequest.Read read = req.reads().get(r);
             switch (o.mode()) {
                 case LLOCO -> {
-                    int l = info.summaryLength();
-                    int h = info.hidden();
-                    List<byte[]> taken = new ArrayList<>();
-                    int rows = 0;
-                    for (DecodeRequest.Block b : read.blocks()) {
-                        long expected = (long) l * h * b.dtype().bytes();
-                        if (b.bytes().length != expected) {
-                            throw new LlocoException(
-                                String.format(
-                                    Locale.ROOT,
-                                    "a summary block of %d bytes does not fit model [%s] (%d x %d %s values = %d bytes): re-compress the documents with this model",
-                                    b.bytes().length,
-                                    info.id(),
-                                    l,
-                                    h,
-                                    b.dtype().value(),
-                                    expected
-                                ),
-                                RestStatus.BAD_REQUEST
-                            );
-                        }
-                        if (rows + l > budget) {
-                            break; // whole segments only: a prefix of the planned ones
-                        }
-                        taken.add(b.bytes());
-                        rows += l;
-                    }
-                    float[] data = new float[rows * h];
-                    int at = 0;
-                    for (int i = 0; i < taken.size(); i++) {
-                        float[] v = SummaryBlock.toFloats(taken.get(i), read.blocks().get(i).dtype());
-                        System.arraycopy(v, 0, data, at, v.length);
-                        at += v.length;
-                    }
-                    gens[r] = new GenerationRequest(new Embeddings(rows, h, data), promptIds, adapter.weights(), params);
-                    reads[r] = new Read(rows, taken.size(), 0, 0);
+                    SummaryPrefix sp = summaryPrefix(info, read.blocks(), budget);
+                    gens[r] = new GenerationRequest(sp.embeddings(), promptIds, adapter.weights(), params);
+                    reads[r] = new Read(sp.embeddings().rows(), sp.blocks(), 0, 0);
                 }
                 case FULL_CONTEXT -> {
                     int[] ctx = model.tokenize(read.text() == null ? "" : read.text());
