@@ -32,11 +32,12 @@ import io.lloco.testing.TestAdapters;
 public class AdapterRegistryIT extends LlocoIntegTestCase {
 
     private static final String A = "/_plugins/lloco/adapters/";
+    private static String llocoNode;
 
     private void startCluster() throws Exception {
         if (internalCluster().size() == 0) {
             internalCluster().startNode(Settings.builder().putList("node.roles", "cluster_manager", "data", "ingest"));
-            internalCluster().startNode(Settings.builder().putList("node.roles", "lloco"));
+            llocoNode = internalCluster().startNode(Settings.builder().putList("node.roles", "lloco"));
             ensureStableCluster(2);
             createCompressedIndex("docs");
             StringBuilder bulk = new StringBuilder();
@@ -252,6 +253,24 @@ public class AdapterRegistryIT extends LlocoIntegTestCase {
         );
         assertBad(e, "was registered for base model [lloco-tiny]");
         assertEquals("deleted", call("DELETE", A + "tiny", null).get("result"));
+    }
+
+    public void testARestartedLlocoNodeStillAnswersWithTheBoundAdapter() throws Exception {
+        startCluster();
+        LlamaConfig c = Checkpoints.config(model());
+        call("PUT", A + "durable", upload(4, 21, TestAdapters.random(c, 4, 21, 0.5)));
+        call("PUT", "/docs/_settings", "{\"index.lloco.adapter\":\"durable\"}");
+        String q = "{\"question\":\"How many trees?\",\"doc_ids\":[\"d2\"],\"max_new_tokens\":8}";
+        Map<String, Object> before = call("POST", "/docs/_lloco_qa", q);
+        assertEquals("durable", before.get("adapter"));
+        internalCluster().restartNode(llocoNode);
+        ensureStableCluster(2);
+        Map<String, Object> after = call("POST", "/docs/_lloco_qa", q);
+        assertEquals("durable", after.get("adapter"));
+        assertEquals(llocoNode, after.get("node"));
+        assertEquals("the same registered weights answer after the restart", before.get("answer"), after.get("answer"));
+        call("PUT", "/docs/_settings", "{\"index.lloco.adapter\":null}");
+        call("DELETE", A + "durable", null);
     }
 
     private static void assertBad(ResponseException e, String needle) throws Exception {
