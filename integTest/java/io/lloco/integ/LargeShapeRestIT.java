@@ -24,9 +24,10 @@ import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.test.rest.OpenSearchRestTestCase;
 
-import io.lloco.ingest.SummaryCodec;
 import io.lloco.runtime.checkpoint.HostTensor;
 import io.lloco.runtime.checkpoint.SafeTensorsReader;
+import io.lloco.store.SummaryBlock;
+import io.lloco.store.SummaryDtype;
 import io.lloco.train.large.LargeCheckpoint;
 
 /**
@@ -162,6 +163,25 @@ public class LargeShapeRestIT extends OpenSearchRestTestCase {
         }
         assertEquals(List.of(SEGMENT, SEGMENT, SEGMENT, TOKENS - 3 * SEGMENT), lengths);
 
+        // the documented mapping keeps the summaries out of _source, in binary doc values: read them as a user would
+        Map<String, Object> found = call(
+            "POST",
+            "/" + INDEX + "/_search",
+            "{\"_source\":false,\"query\":{\"nested\":{\"path\":\"lloco.segments\",\"query\":{\"match_all\":{}},"
+                + "\"inner_hits\":{\"size\":10,\"_source\":false,\"sort\":[{\"lloco.segments.ord\":\"asc\"}],"
+                + "\"docvalue_fields\":[\"lloco.segments.summaries\"]}}}}"
+        );
+        List<Map<String, Object>> hits = (List<Map<String, Object>>) ((Map<String, Object>) found.get("hits")).get("hits");
+        assertEquals(1, hits.size());
+        List<Map<String, Object>> inner = (List<Map<String, Object>>) ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) hits
+            .get(0).get("inner_hits")).get("lloco.segments")).get("hits")).get("hits");
+        assertEquals(4, inner.size());
+        List<String> storedSummaries = new ArrayList<>();
+        for (Map<String, Object> h : inner) {
+            Map<String, Object> fields = (Map<String, Object>) h.get("fields");
+            storedSummaries.add((String) ((List<Object>) fields.get("lloco.segments.summaries")).get(0));
+        }
+
         float[] cli = cliRun.summaries();
         double cliS = (System.nanoTime() - t0) / 1e9;
         int block = SUMMARY * HIDDEN;
@@ -170,7 +190,8 @@ public class LargeShapeRestIT extends OpenSearchRestTestCase {
         double maxAbs = 0;
         long exact = 0;
         for (int k = 0; k < 4; k++) {
-            float[] stored = SummaryCodec.decode((String) segs.get(k).get("summaries"), SummaryCodec.Dtype.FLOAT32);
+            float[] stored = SummaryBlock
+                .toFloats(java.util.Base64.getDecoder().decode(storedSummaries.get(k)), SummaryDtype.FLOAT32);
             assertEquals(block, stored.length);
             for (int i = 0; i < block; i++) {
                 float w = cli[k * block + i];

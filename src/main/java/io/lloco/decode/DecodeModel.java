@@ -25,7 +25,7 @@ public interface DecodeModel {
     /**
      * An adapter resolved by name: the name reported (null for none), its weights (null for none), the prompt template it
      * declares (its {@code lloco.json}, or the registry's {@code template}; null for none) with where that was read (for
-     * messages), and the lease that keeps its weights in memory until {@link #release()}.
+     * messages), and the lease that keeps its weights in memory until {@link #release()} (null for none).
      */
     record Adapter(String name, LoraWeights weights, String template, String manifest, Releasable lease) {
 
@@ -35,6 +35,11 @@ public interface DecodeModel {
         /** An adapter that declares no template and holds no lease. */
         public Adapter(String name, LoraWeights weights) {
             this(name, weights, null, null, null);
+        }
+
+        /** An adapter that holds no lease. */
+        public Adapter(String name, LoraWeights weights, String template, String manifest) {
+            this(name, weights, template, manifest, null);
         }
 
         /** Lets the node's adapter cache free the weights once evicted (idempotent); call when done decoding. */
@@ -53,10 +58,11 @@ public interface DecodeModel {
 
     /**
      * The adapter {@code name}: null for none, {@link DecodeService#MODEL_DEFAULT_ADAPTER} for the model's own default
-     * (none when it has none): a registry adapter prepared on this node ({@link ModelSource#acquire(String, String,
-     * org.opensearch.core.action.ActionListener)}), else a directory of the node's config or of the model. 404 for an
-     * unknown adapter, 400 for one that does not fit this model (or was registered for another base model). Release the
-     * returned adapter when done.
+     * (none when it has none), with the template it declares: a registry adapter prepared on this node
+     * ({@link ModelSource#acquire(String, String, org.opensearch.core.action.ActionListener)}), else a directory of the
+     * node's config or of the model. 404 for an unknown adapter, 400 for one that does not fit this model (or was
+     * registered for another base model) or whose {@code lloco.json} is invalid (naming the file and the field). Release
+     * the returned adapter when done.
      */
     Adapter adapter(String name);
 
