@@ -92,6 +92,18 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
         this.qa = qa;
     }
 
+    /** 429 when this node runs a training and {@code plugins.lloco.train.queue_size} more already wait. */
+    void checkAdmission() {
+        int running = admitted.get();
+        if (running > settings.trainQueueSize()) {
+            throw new LlocoException(
+                "node [" + clusterService.localNode().getName() + "] is training an adapter and " + (running - 1)
+                    + " more wait; retry later or raise [" + LlocoSettings.TRAIN_QUEUE_SIZE.getKey() + "]",
+                RestStatus.TOO_MANY_REQUESTS
+            );
+        }
+    }
+
     @Override
     protected void doExecute(Task task, AdapterTrainRequest request, ActionListener<MapResponse> listener) {
         int queued = admitted.incrementAndGet() - 1;

@@ -33,6 +33,7 @@ public class AdapterTrainTransportAction extends HandledTransportAction<AdapterT
     private final ClusterService clusterService;
     private final InferenceRouter router;
     private final LlocoSettings settings;
+    private final AdapterTrainRunTransportAction runner;
 
     /** Injected. */
     @Inject
@@ -42,19 +43,22 @@ public class AdapterTrainTransportAction extends HandledTransportAction<AdapterT
         NodeClient client,
         ClusterService clusterService,
         InferenceRouter router,
-        LlocoSettings settings
+        LlocoSettings settings,
+        AdapterTrainRunTransportAction runner
     ) {
         super(AdapterTrainAction.NAME, transportService, actionFilters, AdapterTrainRequest::new);
         this.client = client;
         this.clusterService = clusterService;
         this.router = router;
         this.settings = settings;
+        this.runner = runner;
     }
 
     @Override
     protected void doExecute(Task task, AdapterTrainRequest request, ActionListener<MapResponse> listener) {
         router.route(AdapterTrainAction.NAME, request, MapResponse::new, null, l -> {
             try {
+                runner.checkAdmission(); // a full queue is a 429 to the caller, not a failed task
                 Task started = client.executeLocally(
                     AdapterTrainRunAction.INSTANCE,
                     request.forRun(),

@@ -141,12 +141,37 @@ public class AdapterTrainingIT extends LlocoIntegTestCase {
                 assertTrue(k, status.containsKey(k));
             }
         }, 120, java.util.concurrent.TimeUnit.SECONDS);
+        // one training per node: the next one waits, queued; beyond plugins.lloco.train.queue_size, 429
+        String second = (String) call(
+            "POST",
+            "/_plugins/lloco/adapters/second/_train",
+            "{\"source_index\":\"docs\",\"examples\":\"questions\",\"steps\":1,\"eval_fraction\":0}"
+        ).get("task");
+        Map<String, Object> secondStatus = (Map<String, Object>) ((Map<String, Object>) call("GET", "/_tasks/" + second, null).get("task"))
+            .get("status");
+        assertEquals(secondStatus.toString(), "queued", secondStatus.get("phase"));
+        call("PUT", "/_cluster/settings", "{\"transient\":{\"plugins.lloco.train.queue_size\":1}}");
+        try {
+            ResponseException full = expectThrows(
+                ResponseException.class,
+                () -> call("POST", "/_plugins/lloco/adapters/third/_train", "{\"source_index\":\"docs\",\"examples\":\"questions\"}")
+            );
+            assertEquals(429, full.getResponse().getStatusLine().getStatusCode());
+            assertTrue(errorBody(full), errorBody(full).contains("plugins.lloco.train.queue_size"));
+        } finally {
+            call("PUT", "/_cluster/settings", "{\"transient\":{\"plugins.lloco.train.queue_size\":null}}");
+        }
+        call("POST", "/_tasks/" + second + "/_cancel", null);
         call("POST", "/_tasks/" + task + "/_cancel", null);
+        Map<String, Object> secondDone = waitForTask(second);
+        assertTrue(secondDone.toString(), String.valueOf(secondDone.get("error")).contains("cancel"));
         Map<String, Object> done = waitForTask(task);
         assertNotNull(done.toString(), done.get("error"));
         assertTrue(done.toString(), done.get("error").toString().contains("cancel"));
-        ResponseException e = expectThrows(ResponseException.class, () -> call("GET", "/_plugins/lloco/adapters/never", null));
-        assertEquals(404, e.getResponse().getStatusLine().getStatusCode());
+        for (String name : List.of("never", "second", "third")) {
+            ResponseException e = expectThrows(ResponseException.class, () -> call("GET", "/_plugins/lloco/adapters/" + name, null));
+            assertEquals(404, e.getResponse().getStatusLine().getStatusCode());
+        }
         List<Object> running = new ArrayList<>();
         Map<String, Object> tasks = call("GET", "/_tasks?actions=cluster:admin/lloco/adapters/train*", null);
         ((Map<String, Object>) tasks.get("nodes")).values()
