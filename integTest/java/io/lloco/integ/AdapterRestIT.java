@@ -16,9 +16,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.After;
 import org.opensearch.client.Request;
+import org.opensearch.client.RequestOptions;
 import org.opensearch.client.Response;
 import org.opensearch.client.ResponseException;
+import org.opensearch.client.WarningsHandler;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.test.rest.OpenSearchRestTestCase;
@@ -51,6 +54,19 @@ public class AdapterRestIT extends OpenSearchRestTestCase {
     @Override
     protected boolean preserveIndicesUponCompletion() {
         return true; // deleted by the test itself
+    }
+
+    /**
+     * Removes the system indices this test makes (the registry and the stored task results): the suites that wipe the
+     * cluster after them would fail on the warning their deletion gives.
+     */
+    @After
+    public void deleteSystemIndices() throws IOException {
+        Request del = new Request("DELETE", "/.lloco-adapters,.tasks?ignore_unavailable=true");
+        RequestOptions.Builder options = RequestOptions.DEFAULT.toBuilder();
+        options.setWarningsHandler(WarningsHandler.PERMISSIVE);
+        del.setOptions(options);
+        adminClient().performRequest(del);
     }
 
     private static Map<String, Object> json(Response r) throws IOException {
