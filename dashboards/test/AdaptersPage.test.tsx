@@ -66,7 +66,16 @@ describe('AdaptersPage with the adapters API', () => {
       'PUT /_plugins/lloco/adapters/papers-v1': () => ({ acknowledged: true }),
       'DELETE /_plugins/lloco/adapters/books-v1': () => ({ acknowledged: true }),
       'POST /_plugins/lloco/adapters/books-v1/_train': () => ({ task: 'node-1:42' }),
-      'POST /_plugins/lloco/adapters/books-v1/_evaluate': () => ({ eval: { exact_match: 0.95, n: 100 } }),
+      'POST /_plugins/lloco/adapters/books-v1/_evaluate': () => ({
+        adapter: 'books-v1',
+        version: 3,
+        eval: {
+          examples: 100,
+          adapter: { exact_match: 62.5, f1: 70.1 },
+          no_adapter: { exact_match: 0, f1: 3.2 },
+          sample: [{ question: 'q', answer: 'a', adapter_answer: 'a', no_adapter_answer: '' }],
+        },
+      }),
       'GET /_tasks/node-1%3A42': task,
       'POST /_tasks/node-1%3A42/_cancel': () => ({ nodes: {} }),
     });
@@ -87,10 +96,8 @@ describe('AdaptersPage with the adapters API', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Register' }));
     expect(await screen.findByText('Adapter papers-v1 registered')).toBeInTheDocument();
     expect(http.callsTo('PUT', '/_plugins/lloco/adapters/papers-v1')[0].body).toEqual({
+      path: 'my-adapter',
       base_model: 'lloco-tiny',
-      r: 8,
-      alpha: 16,
-      target_modules: ['q_proj', 'v_proj'],
     });
   });
 
@@ -106,6 +113,7 @@ describe('AdaptersPage with the adapters API', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Train books-v1' }));
     await userEvent.click(await screen.findByRole('button', { name: 'Start training' }));
     expect(await screen.findByText('node-1:42')).toBeInTheDocument();
+    expect(http.callsTo('POST', '/_plugins/lloco/adapters/books-v1/_train')[0].body).toEqual({ source_index: '', examples: '', steps: 200 });
 
     await waitFor(() => expect(polls).toHaveLength(1));
     polls[0].resolve({ completed: false, task: { status: { step: 50, total_steps: 200, loss: 1.23456, tokens_per_second: 812.4, eta_ms: 90000 } } });
@@ -136,7 +144,11 @@ describe('AdaptersPage with the adapters API', () => {
     await within(await screen.findByTestId('adaptersTable')).findByText('books-v1', { selector: 'td *' });
     await userEvent.click(screen.getByRole('button', { name: 'Evaluate books-v1' }));
     await userEvent.click(within(await screen.findByTestId('evaluatePanel')).getByRole('button', { name: 'Evaluate' }));
-    expect(await screen.findByTestId('evalResult')).toHaveTextContent('exact_match 0.950 · n 100');
+    // the API's answer: the adapter and no adapter side by side, one level of nesting flattened, the sample left out
+    expect(await screen.findByTestId('evalResult')).toHaveTextContent(
+      'examples 100 · adapter.exact_match 62.500 · adapter.f1 70.100 · no_adapter.exact_match 0 · no_adapter.f1 3.200',
+    );
+    expect(http.callsTo('POST', '/_plugins/lloco/adapters/books-v1/_evaluate')[0].body).toEqual({ source_index: '', examples: '' });
   });
 
   it('deletes after confirmation', async () => {

@@ -138,9 +138,23 @@ function AdapterList({ api, adapters, onChange, pollMs }: { api: LlocoApi; adapt
   );
 }
 
+/** Numbers and strings of an evaluation, one level of nesting flattened (adapter.f1, no_adapter.f1, ...); lists left out. */
+function flatMetrics(metrics: Record<string, unknown>): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = [];
+  for (const [k, v] of Object.entries(metrics)) {
+    if (typeof v === 'number' || typeof v === 'string') out.push([k, v]);
+    else if (v && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [k2, v2] of Object.entries(v as Record<string, unknown>)) {
+        if (typeof v2 === 'number' || typeof v2 === 'string') out.push([`${k}.${k2}`, v2]);
+      }
+    }
+  }
+  return out;
+}
+
 function Metrics({ metrics }: { metrics: unknown }) {
   if (!metrics || typeof metrics !== 'object') return <>—</>;
-  const entries = Object.entries(metrics as Record<string, unknown>).filter(([, v]) => typeof v === 'number' || typeof v === 'string');
+  const entries = flatMetrics(metrics as Record<string, unknown>);
   if (entries.length === 0) return <>—</>;
   return (
     <span>
@@ -166,7 +180,7 @@ function useJson(initial: string) {
 
 function RegisterForm({ api, onRegistered }: { api: LlocoApi; onRegistered: () => void }) {
   const [name, setName] = useState('');
-  const body = useJson('{\n  "base_model": "lloco-tiny",\n  "r": 8,\n  "alpha": 16,\n  "target_modules": ["q_proj", "v_proj"]\n}');
+  const body = useJson('{\n  "path": "my-adapter",\n  "base_model": "lloco-tiny"\n}');
   const put = useAction();
   const [done, setDone] = useState<string | null>(null);
   const valid = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name) && !body.error;
@@ -208,7 +222,7 @@ function RegisterForm({ api, onRegistered }: { api: LlocoApi; onRegistered: () =
 
 /** Starts a training, then follows its task until it completes, fails or is cancelled. */
 function TrainPanel({ api, name, pollMs, onDone, onClose }: { api: LlocoApi; name: string; pollMs: number; onDone: () => void; onClose: () => void }) {
-  const body = useJson('{\n  "index": "",\n  "steps": 200\n}');
+  const body = useJson('{\n  "source_index": "",\n  "examples": "",\n  "steps": 200\n}');
   const start = useAction();
   const [task, setTask] = useState<string | null>(null);
   const [info, setInfo] = useState<TaskInfo | null>(null);
@@ -333,7 +347,7 @@ function TrainPanel({ api, name, pollMs, onDone, onClose }: { api: LlocoApi; nam
 }
 
 function EvaluatePanel({ api, name, onDone, onClose }: { api: LlocoApi; name: string; onDone: () => void; onClose: () => void }) {
-  const body = useJson('{\n  "index": ""\n}');
+  const body = useJson('{\n  "source_index": "",\n  "examples": ""\n}');
   const ev = useAction();
   const [result, setResult] = useState<Record<string, unknown> | null>(null);
   return (

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import org.opensearch.action.support.ActionFilter;
 import org.opensearch.cluster.ClusterState;
 import org.opensearch.cluster.metadata.IndexAbstraction;
 import org.opensearch.cluster.metadata.IndexMetadata;
@@ -35,6 +36,7 @@ import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
 import org.opensearch.index.analysis.PreBuiltAnalyzerProviderFactory;
 import org.opensearch.index.mapper.MapperService;
+import org.opensearch.indices.SystemIndexDescriptor;
 import org.opensearch.indices.analysis.PreBuiltCacheFactory;
 import org.opensearch.indices.breaker.BreakerSettings;
 import org.opensearch.ingest.Processor;
@@ -46,6 +48,7 @@ import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPipelinePlugin;
 import org.opensearch.plugins.SearchPlugin;
+import org.opensearch.plugins.SystemIndexPlugin;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
@@ -59,6 +62,16 @@ import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.client.Client;
 import org.opensearch.watcher.ResourceWatcherService;
 
+import io.lloco.adapters.AdapterBindingFilter;
+import io.lloco.adapters.AdapterDeleteAction;
+import io.lloco.adapters.AdapterDeleteTransportAction;
+import io.lloco.adapters.AdapterPutAction;
+import io.lloco.adapters.AdapterPutTransportAction;
+import io.lloco.adapters.AdapterRegistrar;
+import io.lloco.adapters.AdapterStore;
+import io.lloco.adapters.AdaptersGetAction;
+import io.lloco.adapters.AdaptersGetTransportAction;
+import io.lloco.adapters.LocalAdapters;
 import io.lloco.common.LlocoSettings;
 import io.lloco.common.ThreadPools;
 import io.lloco.decode.DecodeAction;
@@ -91,6 +104,11 @@ import io.lloco.qa.LlocoQaTransportAction;
 import io.lloco.qa.PairsAnalyzer;
 import io.lloco.qa.pipeline.LlocoAnswerProcessor;
 import io.lloco.qa.pipeline.LlocoSearchExt;
+import io.lloco.rest.RestAdapterDeleteAction;
+import io.lloco.rest.RestAdapterEvaluateAction;
+import io.lloco.rest.RestAdapterPutAction;
+import io.lloco.rest.RestAdapterTrainAction;
+import io.lloco.rest.RestAdaptersGetAction;
 import io.lloco.rest.RestLlocoInfoAction;
 import io.lloco.rest.RestLlocoQaAction;
 import io.lloco.rest.RestLlocoUiAction;
@@ -102,6 +120,13 @@ import io.lloco.routing.LlocoNodeRole;
 import io.lloco.runtime.DjlBootstrap;
 import io.lloco.store.SummaryFetchExt;
 import io.lloco.store.SummaryFetchSubPhase;
+import io.lloco.tuning.AdapterEvaluateAction;
+import io.lloco.tuning.AdapterEvaluateTransportAction;
+import io.lloco.tuning.AdapterTrainAction;
+import io.lloco.tuning.AdapterTrainRunAction;
+import io.lloco.tuning.AdapterTrainRunTransportAction;
+import io.lloco.tuning.AdapterTrainTransportAction;
+import io.lloco.tuning.TrainStatus;
 import io.lloco.ui.UiAssets;
 
 /** LLoCO for OpenSearch. Only wires: every service is built here, per node, and handed to whoever needs it. */
@@ -112,7 +137,8 @@ public class LlocoPlugin extends Plugin
         CircuitBreakerPlugin,
         IngestPlugin,
         SearchPlugin,
-        SearchPipelinePlugin {
+        SearchPipelinePlugin,
+        SystemIndexPlugin {
 
     // Set in createComponents; processors are built earlier and read them through suppliers.
     private volatile LlocoSettings settings;
@@ -120,6 +146,7 @@ public class LlocoPlugin extends Plugin
     private volatile CompressService compressService;
     private volatile ThreadPool threadPool;
     private volatile CircuitBreaker breaker;
+    private final AdapterBindingFilter bindingFilter = new AdapterBindingFilter();
 
     @Override
     public List<Setting<?>> getSettings() {
@@ -167,7 +194,8 @@ public class LlocoPlugin extends Plugin
             memory,
             settings::qaMaxBatch,
             threadPool.executor(ThreadPools.LOAD),
-            clusterService.getNodeName()
+            clusterService.getNodeName(),
+            settings::adaptersCacheSize
         );
         models.preload(settings.modelsPreload());
         RoutedCompressService routed = new RoutedCompressService(
@@ -176,7 +204,19 @@ public class LlocoPlugin extends Plugin
             threadPool
         );
         this.compressService = routed;
-        return List.of(settings, engine, memory, models, routed);
+        AdapterStore adapterStore = new AdapterStore(client, threadPool);
+        AdapterRegistrar registrar = new AdapterRegistrar(
+            models,
+            adapterStore,
+            environment.configDir(),
+            dataDir.resolve("tmp"),
+            () -> settings.adaptersMaxUploadSize().getBytes()
+        );
+        LocalAdapters localAdapters = new LocalAdapters(
+            adapterStore, models.adapterCache(), dataDir.resolve("adapters"), threadPool.generic()
+        );
+        bindingFilter.wire(client, threadPool, adapterStore);
+        return List.of(settings, engine, memory, models, routed, registrar, localAdapters);
     }
 
     /** Builds models ({@link RuntimeModel#load}); tests override it to observe or pause loading. */
@@ -199,9 +239,24 @@ public class LlocoPlugin extends Plugin
         this.breaker = circuitBreaker;
     }
 
+    /** The adapter registry's index ({@code .lloco-adapters}): hidden, a system index. */
+    @Override
+    public Collection<SystemIndexDescriptor> getSystemIndexDescriptors(Settings settings) {
+        return List.of(new SystemIndexDescriptor(AdapterStore.INDEX, "LLoCO adapter registry: metadata and chunked, checksummed weights"));
+    }
+
+    /** Checks {@code index.lloco.adapter} bindings against the registry when they are made. */
+    @Override
+    public List<ActionFilter> getActionFilters() {
+        return List.of(bindingFilter);
+    }
+
     @Override
     public List<NamedWriteableRegistry.Entry> getNamedWriteables() {
-        return List.of(new NamedWriteableRegistry.Entry(Task.Status.class, ModelLoadStatus.NAME, ModelLoadStatus::new));
+        return List.of(
+            new NamedWriteableRegistry.Entry(Task.Status.class, ModelLoadStatus.NAME, ModelLoadStatus::new),
+            new NamedWriteableRegistry.Entry(Task.Status.class, TrainStatus.NAME, TrainStatus::new)
+        );
     }
 
     @Override
@@ -211,7 +266,8 @@ public class LlocoPlugin extends Plugin
             new FixedExecutorBuilder(settings, ThreadPools.COMPRESS, 1, 10_000, "thread_pool." + ThreadPools.COMPRESS),
             new FixedExecutorBuilder(settings, ThreadPools.DECODE, 1, 100, "thread_pool." + ThreadPools.DECODE),
             new FixedExecutorBuilder(settings, ThreadPools.QA, qaThreads, 1_000, "thread_pool." + ThreadPools.QA),
-            new FixedExecutorBuilder(settings, ThreadPools.LOAD, 1, 1_000, "thread_pool." + ThreadPools.LOAD)
+            new FixedExecutorBuilder(settings, ThreadPools.LOAD, 1, 1_000, "thread_pool." + ThreadPools.LOAD),
+            new FixedExecutorBuilder(settings, ThreadPools.TRAIN, 1, 1_000, "thread_pool." + ThreadPools.TRAIN)
         );
     }
 
@@ -312,7 +368,13 @@ public class LlocoPlugin extends Plugin
             new ActionHandler<>(WindowAction.INSTANCE, WindowTransportAction.class),
             new ActionHandler<>(ModelsLoadAction.INSTANCE, ModelsLoadTransportAction.class),
             new ActionHandler<>(ModelsUnloadAction.INSTANCE, ModelsUnloadTransportAction.class),
-            new ActionHandler<>(ModelsGetAction.INSTANCE, ModelsGetTransportAction.class)
+            new ActionHandler<>(ModelsGetAction.INSTANCE, ModelsGetTransportAction.class),
+            new ActionHandler<>(AdapterPutAction.INSTANCE, AdapterPutTransportAction.class),
+            new ActionHandler<>(AdaptersGetAction.INSTANCE, AdaptersGetTransportAction.class),
+            new ActionHandler<>(AdapterDeleteAction.INSTANCE, AdapterDeleteTransportAction.class),
+            new ActionHandler<>(AdapterTrainAction.INSTANCE, AdapterTrainTransportAction.class),
+            new ActionHandler<>(AdapterTrainRunAction.INSTANCE, AdapterTrainRunTransportAction.class),
+            new ActionHandler<>(AdapterEvaluateAction.INSTANCE, AdapterEvaluateTransportAction.class)
         );
     }
 
@@ -332,7 +394,12 @@ public class LlocoPlugin extends Plugin
             new RestLlocoUiAction(new UiAssets(), () -> this.settings == null || this.settings.uiEnabled()),
             new RestModelLoadAction(),
             new RestModelUnloadAction(),
-            new RestModelsGetAction()
+            new RestModelsGetAction(),
+            new RestAdapterPutAction(() -> this.settings),
+            new RestAdaptersGetAction(),
+            new RestAdapterDeleteAction(),
+            new RestAdapterTrainAction(),
+            new RestAdapterEvaluateAction()
         );
     }
 }

@@ -11,6 +11,8 @@ import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Setting.Property;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.unit.TimeValue;
+import org.opensearch.core.common.unit.ByteSizeUnit;
+import org.opensearch.core.common.unit.ByteSizeValue;
 
 import io.lloco.runtime.model.DtypePolicy;
 import io.lloco.runtime.model.WeightsDtype;
@@ -202,6 +204,31 @@ public final class LlocoSettings {
     public static final Setting<String> INDEX_TEMPLATE = Setting
         .simpleString("index.lloco.template", "", LlocoSettings::validateTemplate, Property.IndexScope, Property.Dynamic);
 
+    /** LoRA adapters a node keeps loaded (every model's together), least recently used evicted first. */
+    public static final Setting<Integer> ADAPTERS_CACHE_SIZE = Setting
+        .intSetting(PREFIX + "adapters.cache_size", 16, 1, 10_000, Property.NodeScope, Property.Dynamic);
+
+    /**
+     * The largest adapter the registry accepts: the body of an upload ({@code PUT /_plugins/lloco/adapters/{name}} with
+     * base64 weights) or the files of a directory registration. Beyond it: 400 naming this setting.
+     */
+    public static final Setting<ByteSizeValue> ADAPTERS_MAX_UPLOAD_SIZE = Setting.byteSizeSetting(
+        PREFIX + "adapters.max_upload_size",
+        new ByteSizeValue(64, ByteSizeUnit.MB),
+        new ByteSizeValue(1, ByteSizeUnit.KB),
+        new ByteSizeValue(2, ByteSizeUnit.GB),
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
+    /** Trainings a {@code lloco} node queues behind the one it runs; beyond it: 429 naming this setting. */
+    public static final Setting<Integer> TRAIN_QUEUE_SIZE = Setting
+        .intSetting(PREFIX + "train.queue_size", 4, 0, 100, Property.NodeScope, Property.Dynamic);
+
+    /** Most examples a training or an evaluation reads (from an index or inline); beyond it: 400 naming this setting. */
+    public static final Setting<Integer> TRAIN_MAX_EXAMPLES = Setting
+        .intSetting(PREFIX + "train.max_examples", 100_000, 1, 10_000_000, Property.NodeScope, Property.Dynamic);
+
     /** Per index: the LoRA adapter answering questions over it ({@code none}, or an adapter name; empty = the model's {@code default}). */
     public static final Setting<String> INDEX_ADAPTER = Setting
         .simpleString("index.lloco.adapter", "", Property.IndexScope, Property.Dynamic);
@@ -216,6 +243,10 @@ public final class LlocoSettings {
     private volatile int ingestMaxTokens;
     private volatile boolean uiEnabled;
     private volatile MemoryLimit memoryLimit;
+    private volatile int adaptersCacheSize;
+    private volatile ByteSizeValue adaptersMaxUploadSize;
+    private volatile int trainQueueSize;
+    private volatile int trainMaxExamples;
     private final Settings nodeSettings;
 
     /** Reads node settings and follows dynamic updates. */
@@ -231,6 +262,10 @@ public final class LlocoSettings {
         this.qaTimeout = QA_TIMEOUT.get(nodeSettings);
         this.uiEnabled = UI_ENABLED.get(nodeSettings);
         this.memoryLimit = MEMORY_LIMIT.get(nodeSettings);
+        this.adaptersCacheSize = ADAPTERS_CACHE_SIZE.get(nodeSettings);
+        this.adaptersMaxUploadSize = ADAPTERS_MAX_UPLOAD_SIZE.get(nodeSettings);
+        this.trainQueueSize = TRAIN_QUEUE_SIZE.get(nodeSettings);
+        this.trainMaxExamples = TRAIN_MAX_EXAMPLES.get(nodeSettings);
         if (clusterService != null) {
             clusterService.getClusterSettings().addSettingsUpdateConsumer(MEMORY_LIMIT, v -> memoryLimit = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(QA_ALLOW_LOCAL, v -> qaAllowLocal = v);
@@ -242,6 +277,10 @@ public final class LlocoSettings {
             clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_ALLOW_LOCAL, v -> ingestAllowLocal = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_TIMEOUT, v -> ingestTimeout = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(UI_ENABLED, v -> uiEnabled = v);
+            clusterService.getClusterSettings().addSettingsUpdateConsumer(ADAPTERS_CACHE_SIZE, v -> adaptersCacheSize = v);
+            clusterService.getClusterSettings().addSettingsUpdateConsumer(ADAPTERS_MAX_UPLOAD_SIZE, v -> adaptersMaxUploadSize = v);
+            clusterService.getClusterSettings().addSettingsUpdateConsumer(TRAIN_QUEUE_SIZE, v -> trainQueueSize = v);
+            clusterService.getClusterSettings().addSettingsUpdateConsumer(TRAIN_MAX_EXAMPLES, v -> trainMaxExamples = v);
         }
     }
 
@@ -267,7 +306,11 @@ public final class LlocoSettings {
             WEIGHTS_DTYPE,
             UI_ENABLED,
             INDEX_ADAPTER,
-            INDEX_TEMPLATE
+            INDEX_TEMPLATE,
+            ADAPTERS_CACHE_SIZE,
+            ADAPTERS_MAX_UPLOAD_SIZE,
+            TRAIN_QUEUE_SIZE,
+            TRAIN_MAX_EXAMPLES
         );
     }
 
@@ -388,5 +431,25 @@ public final class LlocoSettings {
     /** Live value of {@link #INFO_SELF_TEST}. */
     public boolean infoSelfTest() {
         return infoSelfTest;
+    }
+
+    /** Live value of {@link #ADAPTERS_CACHE_SIZE}. */
+    public int adaptersCacheSize() {
+        return adaptersCacheSize;
+    }
+
+    /** Live value of {@link #ADAPTERS_MAX_UPLOAD_SIZE}. */
+    public ByteSizeValue adaptersMaxUploadSize() {
+        return adaptersMaxUploadSize;
+    }
+
+    /** Live value of {@link #TRAIN_QUEUE_SIZE}. */
+    public int trainQueueSize() {
+        return trainQueueSize;
+    }
+
+    /** Live value of {@link #TRAIN_MAX_EXAMPLES}. */
+    public int trainMaxExamples() {
+        return trainMaxExamples;
     }
 }

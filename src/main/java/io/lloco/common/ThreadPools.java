@@ -19,6 +19,9 @@ public final class ThreadPools {
     /** Model loads, so no decode or compress worker ever waits for one. */
     public static final String LOAD = "lloco_load";
 
+    /** Adapter trainings on a {@code lloco} node: one at a time, the others queued. */
+    public static final String TRAIN = "lloco_train";
+
     private ThreadPools() {
     }
 }

@@ -7,6 +7,8 @@ package io.lloco.decode;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
+import org.opensearch.common.lease.Releasable;
+
 import io.lloco.engine.ModelInfo;
 import io.lloco.runtime.generate.GenerationRequest;
 import io.lloco.runtime.generate.GenerationResult;
@@ -21,17 +23,30 @@ import io.lloco.runtime.model.Embeddings;
 public interface DecodeModel {
 
     /**
-     * An adapter resolved by name: the name reported (null for none), its weights (null for none), and the prompt
-     * template it declares in its {@code lloco.json} (null for none) with the manifest's path (for messages).
+     * An adapter resolved by name: the name reported (null for none), its weights (null for none), the prompt template it
+     * declares (its {@code lloco.json}, or the registry's {@code template}; null for none) with where that was read (for
+     * messages), and the lease that keeps its weights in memory until {@link #release()} (null for none).
      */
-    record Adapter(String name, LoraWeights weights, String template, String manifest) {
+    record Adapter(String name, LoraWeights weights, String template, String manifest, Releasable lease) {
 
         /** No adapter. */
         public static final Adapter NONE = new Adapter(null, null);
 
-        /** An adapter that declares no template. */
+        /** An adapter that declares no template and holds no lease. */
         public Adapter(String name, LoraWeights weights) {
-            this(name, weights, null, null);
+            this(name, weights, null, null, null);
+        }
+
+        /** An adapter that holds no lease. */
+        public Adapter(String name, LoraWeights weights, String template, String manifest) {
+            this(name, weights, template, manifest, null);
+        }
+
+        /** Lets the node's adapter cache free the weights once evicted (idempotent); call when done decoding. */
+        public void release() {
+            if (lease != null) {
+                lease.close();
+            }
         }
     }
 
@@ -43,8 +58,11 @@ public interface DecodeModel {
 
     /**
      * The adapter {@code name}: null for none, {@link DecodeService#MODEL_DEFAULT_ADAPTER} for the model's own default
-     * (none when it has none), with the template its {@code lloco.json} declares. 404 for an unknown adapter, 400 for
-     * one that does not fit this model or whose {@code lloco.json} is invalid (naming the file and the field).
+     * (none when it has none), with the template it declares: a registry adapter prepared on this node
+     * ({@link ModelSource#acquire(String, String, org.opensearch.core.action.ActionListener)}), else a directory of the
+     * node's config or of the model. 404 for an unknown adapter, 400 for one that does not fit this model (or was
+     * registered for another base model) or whose {@code lloco.json} is invalid (naming the file and the field). Release
+     * the returned adapter when done.
      */
     Adapter adapter(String name);
 

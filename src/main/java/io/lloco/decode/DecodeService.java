@@ -35,6 +35,7 @@ import org.opensearch.core.tasks.TaskCancelledException;
 import org.opensearch.tasks.CancellableTask;
 import org.opensearch.threadpool.ThreadPool;
 
+import io.lloco.adapters.LocalAdapters;
 import io.lloco.common.LlocoException;
 import io.lloco.common.LlocoSettings;
 import io.lloco.common.ThreadPools;
@@ -179,13 +180,14 @@ public class DecodeService extends AbstractLifecycleComponent {
     @Inject
     public DecodeService(
         ModelService models,
+        LocalAdapters adapters,
         ThreadPool threadPool,
         LlocoSettings settings,
         ClusterService clusterService,
         CircuitBreakerService breakers
     ) {
         this(
-            RuntimeDecodeModel.source(models),
+            RuntimeDecodeModel.source(models, adapters),
             threadPool.executor(ThreadPools.DECODE),
             settings::qaQueueSize,
             settings::qaMaxBatch,
@@ -253,7 +255,7 @@ public class DecodeService extends AbstractLifecycleComponent {
         final Pending pending = p;
         observer.queued(queued());
         try {
-            models.acquire(request.model(), ActionListener.wrap(m -> {
+            models.acquire(request.model(), request.adapter(), ActionListener.wrap(m -> {
                 pending.readyAt = clock.getAsLong();
                 pending.model = m;
                 observer.ready(readyCount());
@@ -272,35 +274,49 @@ public class DecodeService extends AbstractLifecycleComponent {
      * does; tokenizes where the model hands out (never on the caller's thread).
      */
     public void window(WindowRequest request, ActionListener<WindowResponse> listener) {
-        models.acquire(request.model(), ActionListener.wrap(m -> {
+        models.acquire(request.model(), request.adapter(), ActionListener.wrap(m -> {
             ModelInfo info = m.info();
             DecodeModel.Adapter adapter = m.adapter(request.adapter());
-            List<PromptRenderer.Declared> declared = new ArrayList<>();
-            if (request.template() != null) {
-                declared.add(PromptRenderer.Declared.of(request.template(), request.templateSource()));
+            try {
+                window(request, m, info, adapter, listener);
+            } finally {
+                adapter.release();
             }
-            if (adapter.template() != null) {
-                declared.add(PromptRenderer.Declared.adapter(adapter.template(), adapter.name(), adapter.manifest()));
-            }
-            List<String> warnings = new ArrayList<>();
-            PromptRenderer.Rendered rendered = renderer.render(request.question(), request.options(), declared, warnings);
-            int prompt = m.tokenize(rendered.prompt()).length;
-            int budget = budget(info, prompt, reserve(m, request.options()), request.maxSummaryPositions());
-            listener.onResponse(
-                new WindowResponse(
-                    info.fingerprint(),
-                    info.summaryLength(),
-                    info.hidden(),
-                    info.maxPositions(),
-                    prompt,
-                    budget,
-                    rendered.prompt(),
-                    rendered.template(),
-                    rendered.source(),
-                    warnings
-                )
-            );
         }, e -> listener.onFailure(statusOf(e))));
+    }
+
+    private void window(
+        WindowRequest request,
+        DecodeModel m,
+        ModelInfo info,
+        DecodeModel.Adapter adapter,
+        ActionListener<WindowResponse> listener
+    ) {
+        List<PromptRenderer.Declared> declared = new ArrayList<>();
+        if (request.template() != null) {
+            declared.add(PromptRenderer.Declared.of(request.template(), request.templateSource()));
+        }
+        if (adapter.template() != null) {
+            declared.add(PromptRenderer.Declared.adapter(adapter.template(), adapter.name(), adapter.manifest()));
+        }
+        List<String> warnings = new ArrayList<>();
+        PromptRenderer.Rendered rendered = renderer.render(request.question(), request.options(), declared, warnings);
+        int prompt = m.tokenize(rendered.prompt()).length;
+        int budget = budget(info, prompt, reserve(m, request.options()), request.maxSummaryPositions());
+        listener.onResponse(
+            new WindowResponse(
+                info.fingerprint(),
+                info.summaryLength(),
+                info.hidden(),
+                info.maxPositions(),
+                prompt,
+                budget,
+                rendered.prompt(),
+                rendered.template(),
+                rendered.source(),
+                warnings
+            )
+        );
     }
 
     private LlocoException shuttingDown() {
@@ -463,9 +479,18 @@ public class DecodeService extends AbstractLifecycleComponent {
     }
 
     private void runBatch(List<Pending> batch) {
+        List<Prepared> prepared = new ArrayList<>();
+        try {
+            runBatch(batch, prepared);
+        } finally {
+            // the adapters' leases: an adapter evicted from the node's cache meanwhile is freed now
+            prepared.forEach(q -> q.adapter().release());
+        }
+    }
+
+    private void runBatch(List<Pending> batch, List<Prepared> prepared) {
         long start = clock.getAsLong();
         DecodeModel model = batch.get(0).model;
-        List<Prepared> prepared = new ArrayList<>();
         for (Pending p : batch) {
             if (p.cancelled()) {
                 complete(p, null, new TaskCancelledException("question cancelled before decoding: " + p.task.getReasonCancelled()));
@@ -644,6 +669,63 @@ public class DecodeService extends AbstractLifecycleComponent {
     }
 
     /**
+     * What a question reads before its prompt in {@code lloco} mode: the stored summary blocks in order, whole segments
+     * only, as many as {@code budget} positions hold.
+     *
+     * @param blocks the segments used (a prefix of the planned ones)
+     */
+    public record SummaryPrefix(Embeddings embeddings, int blocks) {
+    }
+
+    /** The prefix a question of {@code model} reads from {@code blocks} within {@code budget} positions (400 for a block of another shape). */
+    public static SummaryPrefix summaryPrefix(ModelInfo info, List<DecodeRequest.Block> blocks, int budget) {
+        int l = info.summaryLength();
+        int h = info.hidden();
+        List<byte[]> taken = new ArrayList<>();
+        int rows = 0;
+        for (DecodeRequest.Block b : blocks) {
+            long expected = (long) l * h * b.dtype().bytes();
+            if (b.bytes().length != expected) {
+                throw new LlocoException(
+                    String.format(
+                        Locale.ROOT,
+                        "a summary block of %d bytes does not fit model [%s] (%d x %d %s values = %d bytes): re-compress the documents with this model",
+                        b.bytes().length,
+                        info.id(),
+                        l,
+                        h,
+                        b.dtype().value(),
+                        expected
+                    ),
+                    RestStatus.BAD_REQUEST
+                );
+            }
+            if (rows + l > budget) {
+                break; // whole segments only: a prefix of the planned ones
+            }
+            taken.add(b.bytes());
+            rows += l;
+        }
+        float[] data = new float[rows * h];
+        int at = 0;
+        for (int i = 0; i < taken.size(); i++) {
+            float[] v = SummaryBlock.toFloats(taken.get(i), blocks.get(i).dtype());
+            System.arraycopy(v, 0, data, at, v.length);
+            at += v.length;
+        }
+        return new SummaryPrefix(new Embeddings(rows, h, data), taken.size());
+    }
+
+    /**
+     * The summary prefix a planned question ({@code request}, one read) puts before its {@code promptTokens}-token prompt
+     * on {@code model}: the same segments and budget a decode of it uses (for training on what questions will read).
+     */
+    public static SummaryPrefix plannedPrefix(DecodeModel model, DecodeRequest request, int promptTokens) {
+        int budget = budget(model.info(), promptTokens, reserve(model, request.options()), request.maxSummaryPositions());
+        return summaryPrefix(model.info(), request.reads().get(0).blocks(), budget);
+    }
+
+    /**
      * Positions kept free after the prompt: the answer to generate, or the longest option target when ranking. Shared
      * with the window plan of the coordinating node.
      */
@@ -678,10 +760,19 @@ public class DecodeService extends AbstractLifecycleComponent {
     }
 
     private Prepared prepare(DecodeModel model, Pending p) {
+        DecodeModel.Adapter adapter = model.adapter(p.request.adapter());
+        try {
+            return prepare(model, p, adapter);
+        } catch (RuntimeException e) {
+            adapter.release();
+            throw e;
+        }
+    }
+
+    private Prepared prepare(DecodeModel model, Pending p, DecodeModel.Adapter adapter) {
         DecodeRequest req = p.request;
         DecodeOptions o = req.options();
         ModelInfo info = model.info();
-        DecodeModel.Adapter adapter = model.adapter(req.adapter());
         int[] promptIds = model.tokenize(req.prompt());
         int budget = budget(info, promptIds.length, reserve(model, o), req.maxSummaryPositions());
         GenerationParams params = new GenerationParams(o.maxNewTokens(), o.temperature(), o.topP(), o.seed(), o.stop(), null);
@@ -692,42 +783,9 @@ public class DecodeService extends AbstractLifecycleComponent {
             DecodeRequest.Read read = req.reads().get(r);
             switch (o.mode()) {
                 case LLOCO -> {
-                    int l = info.summaryLength();
-                    int h = info.hidden();
-                    List<byte[]> taken = new ArrayList<>();
-                    int rows = 0;
-                    for (DecodeRequest.Block b : read.blocks()) {
-                        long expected = (long) l * h * b.dtype().bytes();
-                        if (b.bytes().length != expected) {
-                            throw new LlocoException(
-                                String.format(
-                                    Locale.ROOT,
-                                    "a summary block of %d bytes does not fit model [%s] (%d x %d %s values = %d bytes): re-compress the documents with this model",
-                                    b.bytes().length,
-                                    info.id(),
-                                    l,
-                                    h,
-                                    b.dtype().value(),
-                                    expected
-                                ),
-                                RestStatus.BAD_REQUEST
-                            );
-                        }
-                        if (rows + l > budget) {
-                            break; // whole segments only: a prefix of the planned ones
-                        }
-                        taken.add(b.bytes());
-                        rows += l;
-                    }
-                    float[] data = new float[rows * h];
-                    int at = 0;
-                    for (int i = 0; i < taken.size(); i++) {
-                        float[] v = SummaryBlock.toFloats(taken.get(i), read.blocks().get(i).dtype());
-                        System.arraycopy(v, 0, data, at, v.length);
-                        at += v.length;
-                    }
-                    gens[r] = new GenerationRequest(new Embeddings(rows, h, data), promptIds, adapter.weights(), params);
-                    reads[r] = new Read(rows, taken.size(), 0, 0);
+                    SummaryPrefix sp = summaryPrefix(info, read.blocks(), budget);
+                    gens[r] = new GenerationRequest(sp.embeddings(), promptIds, adapter.weights(), params);
+                    reads[r] = new Read(sp.embeddings().rows(), sp.blocks(), 0, 0);
                 }
                 case FULL_CONTEXT -> {
                     int[] ctx = model.tokenize(read.text() == null ? "" : read.text());

@@ -16,4 +16,12 @@ public interface ModelSource {
 
     /** Completes {@code listener} with model {@code id} once it is loaded, or with why it cannot be. */
     void acquire(String id, ActionListener<DecodeModel> listener);
+
+    /**
+     * {@link #acquire(String, ActionListener)}, with adapter {@code adapter} (a name, the model-default marker, or null)
+     * made ready on this node first: a registry adapter's files fetched if this node lacks its current version.
+     */
+    default void acquire(String id, String adapter, ActionListener<DecodeModel> listener) {
+        acquire(id, listener);
+    }
 }

@@ -192,6 +192,8 @@ public class ModelService implements AutoCloseable {
     private final IntSupplier kvBatch;
     private final Executor executor;
     private final String nodeName;
+    private final AdapterCache adapterCache;
+    private final Map<String, String[]> fingerprints = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     private final List<Entry> draining = new ArrayList<>();
     private final Object extractLock = new Object();
@@ -244,6 +246,28 @@ public class ModelService implements AutoCloseable {
         Executor executor,
         String nodeName
     ) {
+        this(configDir, dataDir, loader, placement, memory, kvBatch, executor, nodeName, () -> DEFAULT_ADAPTER_CACHE_SIZE);
+    }
+
+    /** Adapters a node keeps loaded when nothing says otherwise ({@code plugins.lloco.adapters.cache_size}). */
+    public static final int DEFAULT_ADAPTER_CACHE_SIZE = 16;
+
+    /**
+     * A node's model service whose adapter cache holds {@code adapterCacheSize} adapters
+     * ({@code plugins.lloco.adapters.cache_size}, read at every adapter load); other parameters as above.
+     */
+    public ModelService(
+        Path configDir,
+        Path dataDir,
+        ModelLoader loader,
+        Placement placement,
+        MemoryBudget memory,
+        IntSupplier kvBatch,
+        Executor executor,
+        String nodeName,
+        IntSupplier adapterCacheSize
+    ) {
+        this.adapterCache = new AdapterCache(adapterCacheSize);
         this.configModels = configDir.resolve("lloco").resolve("models");
         this.configAdapters = configDir.resolve("lloco").resolve("adapters");
         this.extractDir = dataDir.resolve("models");
@@ -461,6 +485,8 @@ public class ModelService implements AutoCloseable {
                 }
                 MemoryBudget.Reservation r = e.reservation;
                 model.onFreed(r::close);
+                LoadedModel freed = model;
+                model.onFreed(() -> adapterCache.invalidateModel(freed));
                 e.model = model;
                 e.state = State.LOADED;
                 waiting = new ArrayList<>(e.listeners);
@@ -593,6 +619,7 @@ public class ModelService implements AutoCloseable {
             }
         });
         model.close();
+        adapterCache.invalidateModel(model);
         int users = model.users();
         logger.info("unloaded model [{}] on node [{}]{}", id, nodeName, users == 0 ? "" : " (freed when its " + users + " user(s) finish)");
         return new UnloadResult(id, users == 0 && draining.contains(e) == false ? "unloaded" : "unloading", users);
@@ -648,7 +675,7 @@ public class ModelService implements AutoCloseable {
         }
         List<Map<String, Object>> out = new ArrayList<>();
         for (LoadedModel m : models) {
-            for (AdapterInfo a : m.adapters()) {
+            for (AdapterInfo a : adapterCache.adapters(m)) {
                 Map<String, Object> s = new LinkedHashMap<>();
                 s.put("id", a.name());
                 s.put("kind", "lora");
@@ -689,7 +716,7 @@ public class ModelService implements AutoCloseable {
             m.put("kv_cache_budget_bytes", est == null ? 0 : est.kvCacheBytes());
             long adapterBytes = 0;
             List<Map<String, Object>> adapters = new ArrayList<>();
-            for (AdapterInfo a : model.adapters()) {
+            for (AdapterInfo a : adapterCache.adapters(model)) {
                 adapterBytes += a.bytes();
                 Map<String, Object> am = new LinkedHashMap<>();
                 am.put("name", a.name());
@@ -747,6 +774,11 @@ public class ModelService implements AutoCloseable {
             String.format(Locale.ROOT, "unknown adapter [%s] for model [%s]: put a PEFT adapter in [%s]", name, model, user),
             RestStatus.NOT_FOUND
         );
+    }
+
+    /** The LoRA adapters this node holds in memory (every model's), least recently used evicted first. */
+    public AdapterCache adapterCache() {
+        return adapterCache;
     }
 
     /** Whether the model ships its own adapter {@code name} (under its {@code adapters/} folder). */
@@ -896,6 +928,35 @@ public class ModelService implements AutoCloseable {
         return "sha256:" + HexFormat.of().formatHex(md.digest()).substring(0, 16);
     }
 
+    /**
+     * The fingerprint of model {@code id} on this node: the loaded model's, else computed from its files (and kept until
+     * one of them changes size or modification time). 404 for an unknown id.
+     */
+    public String fingerprintOf(String id) throws IOException {
+        synchronized (this) {
+            Entry e = entries.get(id);
+            if (e != null && e.state == State.LOADED && e.model != null) {
+                return e.model.info().fingerprint();
+            }
+        }
+        Path dir = resolve(id);
+        StringBuilder stamp = new StringBuilder(dir.toString());
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
+                stamp.append('|').append(f.getFileName()).append(':').append(Files.size(f)).append(':')
+                    .append(Files.getLastModifiedTime(f).toMillis());
+            }
+        }
+        String key = stamp.toString();
+        String[] known = fingerprints.get(id);
+        if (known != null && known[0].equals(key)) {
+            return known[1];
+        }
+        String fp = fingerprint(dir);
+        fingerprints.put(id, new String[]{key, fp});
+        return fp;
+    }
+
     /** Names the setting that lists models loaded at start, for messages. */
     static String preloadSetting() {
         return LlocoSettings.MODELS_PRELOAD.getKey();
@@ -915,6 +976,7 @@ public class ModelService implements AutoCloseable {
             LoadedModel m = e.model;
             if (m != null) {
                 m.close();
+                adapterCache.invalidateModel(m);
             }
         }
     }

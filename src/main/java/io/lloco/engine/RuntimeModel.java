@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.opensearch.common.lease.Releasable;
 
@@ -63,8 +62,6 @@ public final class RuntimeModel extends ManagedModel {
     private final AutoCompressor compressor;
     private final HuggingFaceTokenizer tokenizer;
     private final Generator generator;
-    private final Map<Path, LoraWeights> adapters = new ConcurrentHashMap<>();
-    private final Map<Path, Releasable> adapterReservations = new ConcurrentHashMap<>();
     private final String device;
     private final ModelService.AdapterMemory adapterMemory;
 
@@ -145,11 +142,15 @@ public final class RuntimeModel extends ManagedModel {
     }
 
     /**
-     * A PEFT adapter for this model, loaded once per directory and kept; its native bytes are reserved against the
-     * memory limit (503 when they do not fit: the adapter is not kept).
+     * Loads the PEFT adapter in {@code dir} for this model (in its compute dtype) and reserves its native bytes against
+     * the memory limit (503 when they do not fit: nothing stays allocated). Not cached here: the node's
+     * {@link AdapterCache} keeps loaded adapters and closes them ({@link AdapterCache.Loaded#close}).
+     *
+     * @param name the name questions use for it
      */
-    public LoraWeights adapter(Path dir) {
-        return guarded(() -> adapters.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> {
+    public AdapterCache.Loaded loadAdapter(String name, Path dir) {
+        return guarded(() -> {
+            Path d = dir.toAbsolutePath().normalize();
             LoraWeights w;
             try {
                 w = LoraWeights.load(d, weights.config(), manager, weights.dataType());
@@ -157,14 +158,26 @@ public final class RuntimeModel extends ManagedModel {
                 throw new java.io.UncheckedIOException("adapter [" + d + "] does not fit model [" + info.id() + "]: " + e.getMessage(), e);
             }
             try {
-                adapterReservations
-                    .put(d, adapterMemory.reserve("adapter [" + d + "] of model [" + info.id() + "]", nativeBytes(w.named().values())));
+                long bytes = nativeBytes(w.named().values());
+                long params = 0;
+                for (ai.djl.ndarray.NDArray a : w.named().values()) {
+                    params += a.getShape().size();
+                }
+                Releasable r = adapterMemory.reserve("adapter [" + name + "] (" + d + ") of model [" + info.id() + "]", bytes);
+                return new AdapterCache.Loaded(name, d.toString(), w, r, params, bytes);
             } catch (RuntimeException e) {
                 w.close();
                 throw e;
             }
-            return w;
-        }));
+        });
+    }
+
+    /**
+     * Runs {@code body} with this model's Llama model and weights while holding the model (an unload frees it only
+     * after), e.g. to train an adapter on it ({@code io.lloco.train}).
+     */
+    public <T> T withModel(java.util.function.Function<LlamaModel, T> body) {
+        return guarded(() -> body.apply(model));
     }
 
     /** Bytes of these arrays (shape x dtype). */
@@ -174,29 +187,6 @@ public final class RuntimeModel extends ManagedModel {
             n += a.getShape().size() * a.getDataType().getNumOfBytes();
         }
         return n;
-    }
-
-    @Override
-    public List<ModelService.AdapterInfo> adapters() {
-        List<ModelService.AdapterInfo> out = new ArrayList<>();
-        for (Map.Entry<Path, LoraWeights> e : adapters.entrySet()) {
-            long params = 0;
-            for (ai.djl.ndarray.NDArray a : e.getValue().named().values()) {
-                params += a.getShape().size();
-            }
-            out.add(
-                new ModelService.AdapterInfo(
-                    e.getKey().getFileName().toString(), e.getKey().toString(), params, nativeBytes(e.getValue().named().values())
-                )
-            );
-        }
-        out.sort(java.util.Comparator.comparing(ModelService.AdapterInfo::path));
-        return out;
-    }
-
-    /** Adapters loaded so far. */
-    public Map<Path, LoraWeights> loadedAdapters() {
-        return Map.copyOf(adapters);
     }
 
     /** Loads {@code dir} on the CPU at float32, without progress or adapter accounting (tools and tests). */
@@ -427,8 +417,6 @@ public final class RuntimeModel extends ManagedModel {
 
     @Override
     protected void free() {
-        adapters.values().forEach(LoraWeights::close);
-        adapterReservations.values().forEach(Releasable::close);
         tokenizer.close();
         model.close();
         weights.close();

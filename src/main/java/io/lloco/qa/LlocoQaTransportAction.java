@@ -101,6 +101,74 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
 
     @Override
     protected void doExecute(Task task, LlocoQaRequest request, ActionListener<LlocoQaResponse> listener) {
+        run(task, request, new Backend(task), listener);
+    }
+
+    /**
+     * Plans {@code request} exactly as {@code _lloco_qa} would answer it (the same retrieval, segments, window, template
+     * and budget) and hands over the decode request it would send instead of decoding it: what adapter training reads.
+     * Questions that would need several decodes (candidate answers) are planned by their first.
+     */
+    public void plan(Task task, LlocoQaRequest request, ActionListener<DecodeRequest> planned) {
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Backend real = new Backend(task);
+        QaBackend capturing = new QaBackend() {
+
+            @Override
+            public void search(SearchRequest r, ActionListener<SearchResponse> l) {
+                real.search(r, l);
+            }
+
+            @Override
+            public void multiSearch(MultiSearchRequest r, ActionListener<MultiSearchResponse> l) {
+                real.multiSearch(r, l);
+            }
+
+            @Override
+            public void window(WindowRequest r, ActionListener<WindowResponse> l) {
+                real.window(r, l);
+            }
+
+            @Override
+            public void decode(DecodeRequest r, ActionListener<DecodeResponse> l) {
+                if (done.compareAndSet(false, true)) {
+                    planned.onResponse(r);
+                }
+                l.onFailure(new PlannedOnly());
+            }
+
+            @Override
+            public void fork(Runnable step) {
+                real.fork(step);
+            }
+
+            @Override
+            public Releasable reserve(long bytes) {
+                return real.reserve(bytes);
+            }
+        };
+        run(task, request, capturing, ActionListener.wrap(r -> {
+            if (done.compareAndSet(false, true)) {
+                planned.onFailure(
+                    new LlocoException("the question was answered without a decode: nothing to train on", RestStatus.BAD_REQUEST)
+                );
+            }
+        }, e -> {
+            if (e instanceof PlannedOnly == false && done.compareAndSet(false, true)) {
+                planned.onFailure(e);
+            }
+        }));
+    }
+
+    /** Ends a planned-only question once its decode request is known. */
+    private static final class PlannedOnly extends RuntimeException {
+
+        PlannedOnly() {
+            super("planned only", null, false, false);
+        }
+    }
+
+    private void run(Task task, LlocoQaRequest request, QaBackend backend, ActionListener<LlocoQaResponse> listener) {
         QaFlow flow;
         try {
             ClusterState state = clusterService.state();
@@ -140,7 +208,7 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
                 adapter,
                 layouts,
                 ModelService.EMBEDDED_MODEL,
-                new Backend(task),
+                backend,
                 warnings,
                 listener
             );

@@ -29,6 +29,15 @@ public final class LlocoPaths {
     /** Unload a model. */
     public static final String MODEL_UNLOAD = MODEL + "/_unload";
 
+    /** Every registered adapter. */
+    public static final String ADAPTERS = BASE + "/adapters";
+    /** One registered adapter. */
+    public static final String ADAPTER = ADAPTERS + "/{name}";
+    /** Train an adapter on an index's compressed documents and its questions. */
+    public static final String ADAPTER_TRAIN = ADAPTER + "/_train";
+    /** Evaluate an adapter against no adapter on held-out questions. */
+    public static final String ADAPTER_EVALUATE = ADAPTER + "/_evaluate";
+
     /** Question answering over an index (or indices, aliases, patterns). */
     public static final String QA = "/{index}/_lloco_qa";
 

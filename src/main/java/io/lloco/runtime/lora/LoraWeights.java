@@ -84,7 +84,7 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
     }
 
     /** Input and output widths of a projection in a model. */
-    static long[] inOut(LlamaConfig m, Projection p) {
+    public static long[] inOut(LlamaConfig m, Projection p) {
         long h = m.hiddenSize();
         long q = (long) m.numAttentionHeads() * m.headDim();
         long kv = (long) m.numKeyValueHeads() * m.headDim();
@@ -156,16 +156,16 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
         throw new CheckpointException(String.format(Locale.ROOT, "adapter weights [%s] (or [%s]) do not exist", st, bin));
     }
 
-    private static LoraWeights load(
-        LoraConfig config,
-        TensorSource r,
-        String source,
-        LlamaConfig model,
-        NDManager parent,
-        DataType dt
-    ) throws IOException {
+    /**
+     * Maps every tensor of an adapter file to its canonical PEFT key ({@link #key}), checking each name against
+     * {@code config} and {@code model}: a key that is not a LoRA A/B weight of a decoder projection, targets a module
+     * {@code target_modules} does not list, adapts a layer the model lacks, belongs to a named adapter, or appears twice is
+     * a {@link CheckpointException} naming the file ({@code source}) and the tensor.
+     */
+    public static Map<String, String> canonicalKeys(LoraConfig config, java.util.Set<String> names, String source, LlamaConfig model)
+        throws CheckpointException {
         Map<String, String> canonical = new LinkedHashMap<>();
-        for (String name : r.names()) {
+        for (String name : names) {
             Matcher m = KEY.matcher(name);
             if (m.matches() == false) {
                 throw new CheckpointException(
@@ -232,6 +232,24 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
                 throw new CheckpointException(String.format(Locale.ROOT, "adapter [%s]: tensor [%s] appears twice", source, k));
             }
         }
+        return canonical;
+    }
+
+    /** The shape of a projection's A ({@code [r, in]}) or B ({@code [out, r]}) matrix for {@code config} on {@code model}. */
+    public static long[] expectedShape(LoraConfig config, LlamaConfig model, Projection p, boolean isA) {
+        long[] io = inOut(model, p);
+        return isA ? new long[]{config.r(), io[0]} : new long[]{io[1], config.r()};
+    }
+
+    private static LoraWeights load(
+        LoraConfig config,
+        TensorSource r,
+        String source,
+        LlamaConfig model,
+        NDManager parent,
+        DataType dt
+    ) throws IOException {
+        Map<String, String> canonical = canonicalKeys(config, r.names(), source, model);
         NDManager manager = parent.newSubManager();
         try {
             Map<Projection, Pair>[] layers = newLayers(model.numHiddenLayers());
@@ -250,15 +268,12 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
         }
     }
 
-    private static NDArray read(
-        TensorSource r,
-        Map<String, String> canonical,
-        String key,
-        long[] expected,
-        String source,
-        NDManager manager,
-        DataType dt
-    ) throws IOException {
+    /**
+     * The stored name of the tensor {@code key} after checking it exists and has the {@code expected} shape; the
+     * {@link CheckpointException} names the file ({@code source}) and the tensor.
+     */
+    public static String checkedTensor(TensorSource r, Map<String, String> canonical, String key, long[] expected, String source)
+        throws IOException {
         String stored = canonical.get(key);
         if (stored == null) {
             throw new CheckpointException(
@@ -283,6 +298,20 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
                 )
             );
         }
+        return stored;
+    }
+
+    private static NDArray read(
+        TensorSource r,
+        Map<String, String> canonical,
+        String key,
+        long[] expected,
+        String source,
+        NDManager manager,
+        DataType dt
+    ) throws IOException {
+        String stored = checkedTensor(r, canonical, key, expected, source);
+        long[] shape = expected;
         HostTensor t = r.get(stored);
         try (NDArray blob = manager
             .create(t.data().duplicate().position(0).limit((int) (t.numel() * 4)), new Shape(shape), DataType.FLOAT32)) {

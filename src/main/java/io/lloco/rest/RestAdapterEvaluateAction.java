@@ -1,0 +1,48 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.rest;
+
+import static org.opensearch.rest.RestRequest.Method.POST;
+
+import java.io.IOException;
+import java.util.List;
+
+import org.opensearch.core.rest.RestStatus;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.rest.BaseRestHandler;
+import org.opensearch.rest.RestRequest;
+import org.opensearch.rest.action.RestToXContentListener;
+import org.opensearch.transport.client.node.NodeClient;
+
+import io.lloco.common.LlocoException;
+import io.lloco.tuning.AdapterEvaluateAction;
+import io.lloco.tuning.AdapterEvaluateRequest;
+
+/** {@code POST /_plugins/lloco/adapters/{name}/_evaluate} ({@link AdapterEvaluateRequest}). */
+public class RestAdapterEvaluateAction extends BaseRestHandler {
+
+    @Override
+    public String getName() {
+        return "lloco_adapter_evaluate_action";
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(new Route(POST, LlocoPaths.ADAPTER_EVALUATE));
+    }
+
+    @Override
+    protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
+        String name = request.param("name");
+        if (request.hasContent() == false) {
+            throw new LlocoException("_evaluate needs a body with [source_index] and [examples]", RestStatus.BAD_REQUEST);
+        }
+        AdapterEvaluateRequest r;
+        try (XContentParser parser = request.contentParser()) {
+            r = AdapterEvaluateRequest.parse(name, parser);
+        }
+        return channel -> client.execute(AdapterEvaluateAction.INSTANCE, r, new RestToXContentListener<>(channel));
+    }
+}

@@ -1,0 +1,103 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.tuning;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.opensearch.action.support.ActionFilters;
+import org.opensearch.action.support.HandledTransportAction;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.inject.Inject;
+import org.opensearch.common.util.concurrent.AbstractRunnable;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.rest.RestStatus;
+import org.opensearch.core.tasks.TaskId;
+import org.opensearch.tasks.CancellableTask;
+import org.opensearch.tasks.Task;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.TransportService;
+import org.opensearch.transport.client.Client;
+
+import io.lloco.adapters.AdapterMeta;
+import io.lloco.adapters.AdapterRegistrar;
+import io.lloco.common.LlocoException;
+import io.lloco.common.LlocoSettings;
+
+/**
+ * Evaluates a registered adapter on the receiving node (on the generic pool; its questions decode on {@code lloco}
+ * nodes as any {@code _lloco_qa} does): the figures side by side, with the adapter's version.
+ */
+public class AdapterEvaluateTransportAction extends HandledTransportAction<AdapterEvaluateRequest, MapResponse> {
+
+    private final Client client;
+    private final ClusterService clusterService;
+    private final ThreadPool threadPool;
+    private final LlocoSettings settings;
+    private final AdapterRegistrar registrar;
+
+    /** Injected. */
+    @Inject
+    public AdapterEvaluateTransportAction(
+        TransportService transportService,
+        ActionFilters actionFilters,
+        Client client,
+        ClusterService clusterService,
+        ThreadPool threadPool,
+        LlocoSettings settings,
+        AdapterRegistrar registrar
+    ) {
+        super(AdapterEvaluateAction.NAME, transportService, actionFilters, AdapterEvaluateRequest::new);
+        this.client = client;
+        this.clusterService = clusterService;
+        this.threadPool = threadPool;
+        this.settings = settings;
+        this.registrar = registrar;
+    }
+
+    @Override
+    protected void doExecute(Task task, AdapterEvaluateRequest request, ActionListener<MapResponse> listener) {
+        threadPool.generic().execute(new AbstractRunnable() {
+
+            @Override
+            public void onFailure(Exception e) {
+                listener.onFailure(e);
+            }
+
+            @Override
+            protected void doRun() throws Exception {
+                AdapterMeta meta = registrar.store().get(request.name);
+                if (meta == null) {
+                    throw new LlocoException("adapter [" + request.name + "] is not registered", RestStatus.NOT_FOUND);
+                }
+                List<TrainExample> examples = ExampleSource.read(
+                    client,
+                    request.examplesIndex,
+                    request.examples,
+                    settings.trainMaxExamples()
+                );
+                TaskId parent = new TaskId(clusterService.localNode().getId(), task.getId());
+                Map<String, Object> eval = QaEvaluation.evaluate(
+                    client,
+                    parent,
+                    request.sourceIndex,
+                    request.name,
+                    examples,
+                    request.template,
+                    request.maxNewTokens,
+                    request.sample,
+                    () -> task instanceof CancellableTask c && c.isCancelled()
+                );
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("adapter", request.name);
+                out.put("version", meta.version());
+                out.put("source_index", request.sourceIndex);
+                out.put("eval", eval);
+                listener.onResponse(new MapResponse(out));
+            }
+        });
+    }
+}

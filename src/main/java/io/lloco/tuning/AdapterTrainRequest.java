@@ -1,0 +1,295 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.tuning;
+
+import static org.opensearch.action.ValidateActions.addValidationError;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.opensearch.action.ActionRequest;
+import org.opensearch.action.ActionRequestValidationException;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.rest.RestStatus;
+import org.opensearch.core.tasks.TaskId;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.tasks.Task;
+
+import io.lloco.adapters.AdapterName;
+import io.lloco.common.LlocoException;
+import io.lloco.runtime.model.Projection;
+
+/**
+ * {@code POST /_plugins/lloco/adapters/{name}/_train}: {@code source_index} (documents compressed by
+ * {@code lloco_compress}), {@code examples} (an index of {@code {doc_id, question, answer, choices?}} documents, or
+ * such objects inline), and optional {@code template}, {@code r} (8), {@code alpha} (2 r), {@code target_modules}
+ * (q/k/v/o), {@code steps} or {@code epochs} (default 1 epoch), {@code learning_rate} (1e-3), {@code batch_size} (4),
+ * {@code seed} (1), {@code eval_fraction} (0.1), {@code max_new_tokens} (the budget questions will use; 32),
+ * {@code description}. Parsed strictly. The same request runs the training task on the {@code lloco} node
+ * ({@link #forRun()}: its result is stored for {@code GET _tasks/{id}}).
+ */
+public class AdapterTrainRequest extends ActionRequest {
+
+    /** Fields the body takes. */
+    static final Set<String> FIELDS = Set.of(
+        "source_index",
+        "examples",
+        "template",
+        "r",
+        "alpha",
+        "target_modules",
+        "steps",
+        "epochs",
+        "learning_rate",
+        "batch_size",
+        "seed",
+        "eval_fraction",
+        "max_new_tokens",
+        "description"
+    );
+
+    /** Largest step count. */
+    public static final long MAX_STEPS = 1_000_000;
+
+    final String name;
+    String sourceIndex;
+    String examplesIndex;
+    List<TrainExample> examples = List.of();
+    String template;
+    int r = 8;
+    double alpha = Double.NaN;
+    List<String> targetModules = List.of("q_proj", "k_proj", "v_proj", "o_proj");
+    long steps;
+    int epochs;
+    double learningRate = 1e-3;
+    int batchSize = 4;
+    long seed = 1;
+    double evalFraction = 0.1;
+    int maxNewTokens = 32;
+    String description;
+    private boolean run;
+
+    /** An empty request for adapter {@code name}. */
+    public AdapterTrainRequest(String name) {
+        this.name = name;
+    }
+
+    /** Parses a body strictly. */
+    @SuppressWarnings("unchecked")
+    public static AdapterTrainRequest parse(String name, XContentParser parser) throws IOException {
+        Map<String, Object> m = parser.map();
+        AdapterTrainRequest t = new AdapterTrainRequest(name);
+        for (String k : m.keySet()) {
+            if (FIELDS.contains(k) == false) {
+                throw bad("[_train] does not take [" + k + "]; it takes " + new TreeSet<>(FIELDS));
+            }
+        }
+        t.sourceIndex = str(m, "source_index");
+        Object ex = m.get("examples");
+        if (ex instanceof String s) {
+            t.examplesIndex = s;
+        } else if (ex instanceof List<?> l) {
+            List<TrainExample> out = new ArrayList<>();
+            for (int i = 0; i < l.size(); i++) {
+                if (l.get(i) instanceof Map<?, ?> e == false) {
+                    throw bad("[examples][" + i + "] must be an object {doc_id, question, answer, choices?}");
+                }
+                out.add(TrainExample.fromMap((Map<String, Object>) l.get(i), "[examples][" + i + "]", true));
+            }
+            t.examples = List.copyOf(out);
+        } else if (ex != null) {
+            throw bad("[examples] must be an index name or a list of {doc_id, question, answer, choices?} objects");
+        }
+        t.template = str(m, "template");
+        t.r = (int) num(m, "r", t.r);
+        t.alpha = num(m, "alpha", Double.NaN);
+        if (m.get("target_modules") != null) {
+            if (m.get("target_modules") instanceof List<?> l == false) {
+                throw bad("[target_modules] must be a list of module names such as [\"q_proj\", \"v_proj\"]");
+            }
+            List<String> tm = new ArrayList<>();
+            ((List<?>) m.get("target_modules")).forEach(o -> tm.add(String.valueOf(o)));
+            t.targetModules = List.copyOf(tm);
+        }
+        t.steps = (long) num(m, "steps", 0);
+        t.epochs = (int) num(m, "epochs", 0);
+        t.learningRate = num(m, "learning_rate", t.learningRate);
+        t.batchSize = (int) num(m, "batch_size", t.batchSize);
+        t.seed = (long) num(m, "seed", t.seed);
+        t.evalFraction = num(m, "eval_fraction", t.evalFraction);
+        t.maxNewTokens = (int) num(m, "max_new_tokens", t.maxNewTokens);
+        t.description = str(m, "description");
+        return t;
+    }
+
+    private static String str(Map<String, Object> m, String k) {
+        Object v = m.get(k);
+        if (v == null || v instanceof String) {
+            return (String) v;
+        }
+        throw bad("[" + k + "] must be a string");
+    }
+
+    private static double num(Map<String, Object> m, String k, double def) {
+        Object v = m.get(k);
+        if (v == null) {
+            return def;
+        }
+        if (v instanceof Number n) {
+            return n.doubleValue();
+        }
+        throw bad("[" + k + "] must be a number");
+    }
+
+    private static LlocoException bad(String message) {
+        return new LlocoException(message, RestStatus.BAD_REQUEST);
+    }
+
+    /** Wire constructor. */
+    public AdapterTrainRequest(StreamInput in) throws IOException {
+        super(in);
+        name = in.readString();
+        sourceIndex = in.readOptionalString();
+        examplesIndex = in.readOptionalString();
+        examples = in.readList(TrainExample::readFrom);
+        template = in.readOptionalString();
+        r = in.readVInt();
+        alpha = in.readDouble();
+        targetModules = in.readStringList();
+        steps = in.readVLong();
+        epochs = in.readVInt();
+        learningRate = in.readDouble();
+        batchSize = in.readVInt();
+        seed = in.readLong();
+        evalFraction = in.readDouble();
+        maxNewTokens = in.readVInt();
+        description = in.readOptionalString();
+        run = in.readBoolean();
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        super.writeTo(out);
+        out.writeString(name);
+        out.writeOptionalString(sourceIndex);
+        out.writeOptionalString(examplesIndex);
+        out.writeList(examples);
+        out.writeOptionalString(template);
+        out.writeVInt(r);
+        out.writeDouble(alpha);
+        out.writeStringCollection(targetModules);
+        out.writeVLong(steps);
+        out.writeVInt(epochs);
+        out.writeDouble(learningRate);
+        out.writeVInt(batchSize);
+        out.writeLong(seed);
+        out.writeDouble(evalFraction);
+        out.writeVInt(maxNewTokens);
+        out.writeOptionalString(description);
+        out.writeBoolean(run);
+    }
+
+    @Override
+    public ActionRequestValidationException validate() {
+        ActionRequestValidationException e = null;
+        String problem = AdapterName.problem(name);
+        if (problem != null) {
+            e = addValidationError("invalid adapter name [" + name + "]: " + problem, e);
+        }
+        if (sourceIndex == null || sourceIndex.isBlank()) {
+            e = addValidationError("[source_index] must name the index of documents compressed by lloco_compress", e);
+        }
+        if (examplesIndex == null && examples.isEmpty()) {
+            e = addValidationError("[examples] must name an index of {doc_id, question, answer} documents or list them", e);
+        }
+        if (r < 1 || r > 256) {
+            e = addValidationError("[r] must be between 1 and 256, got [" + r + "]", e);
+        }
+        if (Double.isNaN(alpha) == false && (alpha <= 0 || alpha > 4096)) {
+            e = addValidationError("[alpha] must be in (0, 4096], got [" + alpha + "]", e);
+        }
+        for (String t : targetModules) {
+            if (Projection.fromModuleName(t) == null) {
+                e = addValidationError("[target_modules]: unknown module [" + t + "]", e);
+            }
+        }
+        if (targetModules.isEmpty()) {
+            e = addValidationError("[target_modules] must name at least one module", e);
+        }
+        if (steps < 0 || steps > MAX_STEPS) {
+            e = addValidationError("[steps] must be between 1 and " + MAX_STEPS + ", got [" + steps + "]", e);
+        }
+        if (epochs < 0 || epochs > 1000) {
+            e = addValidationError("[epochs] must be between 1 and 1000, got [" + epochs + "]", e);
+        }
+        if (steps > 0 && epochs > 0) {
+            e = addValidationError("give [steps] or [epochs], not both", e);
+        }
+        if ((learningRate > 0 && learningRate <= 1) == false) {
+            e = addValidationError("[learning_rate] must be in (0, 1], got [" + learningRate + "]", e);
+        }
+        if (batchSize < 1 || batchSize > 256) {
+            e = addValidationError("[batch_size] must be between 1 and 256, got [" + batchSize + "]", e);
+        }
+        if ((evalFraction >= 0 && evalFraction <= 0.9) == false) {
+            e = addValidationError("[eval_fraction] must be between 0 and 0.9, got [" + evalFraction + "]", e);
+        }
+        if (maxNewTokens < 1 || maxNewTokens > 1024) {
+            e = addValidationError("[max_new_tokens] must be between 1 and 1024, got [" + maxNewTokens + "]", e);
+        }
+        return e;
+    }
+
+    /** The adapter's name. */
+    public String name() {
+        return name;
+    }
+
+    /** The same request, as the training task on this node (its result stored for {@code GET _tasks/{id}}). */
+    AdapterTrainRequest forRun() {
+        AdapterTrainRequest t = new AdapterTrainRequest(name);
+        t.sourceIndex = sourceIndex;
+        t.examplesIndex = examplesIndex;
+        t.examples = examples;
+        t.template = template;
+        t.r = r;
+        t.alpha = alpha;
+        t.targetModules = targetModules;
+        t.steps = steps;
+        t.epochs = epochs;
+        t.learningRate = learningRate;
+        t.batchSize = batchSize;
+        t.seed = seed;
+        t.evalFraction = evalFraction;
+        t.maxNewTokens = maxNewTokens;
+        t.description = description;
+        t.run = true;
+        return t;
+    }
+
+    @Override
+    public boolean getShouldStoreResult() {
+        return run;
+    }
+
+    @Override
+    public String getDescription() {
+        return "train adapter [" + name + "] on [" + sourceIndex + "] with examples from "
+            + (examplesIndex != null ? "[" + examplesIndex + "]" : examples.size() + " inline examples");
+    }
+
+    @Override
+    public Task createTask(long id, String type, String action, TaskId parentTaskId, Map<String, String> headers) {
+        if (run == false) {
+            return super.createTask(id, type, action, parentTaskId, headers);
+        }
+        return new TrainTask(id, type, action, getDescription(), parentTaskId, headers, name);
+    }
+}

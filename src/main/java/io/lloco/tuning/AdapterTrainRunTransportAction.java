@@ -1,0 +1,300 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.tuning;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.opensearch.action.support.ActionFilters;
+import org.opensearch.action.support.HandledTransportAction;
+import org.opensearch.action.support.PlainActionFuture;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.inject.Inject;
+import org.opensearch.common.util.concurrent.AbstractRunnable;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.rest.RestStatus;
+import org.opensearch.core.tasks.TaskCancelledException;
+import org.opensearch.core.tasks.TaskId;
+import org.opensearch.tasks.Task;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.TransportService;
+import org.opensearch.transport.client.Client;
+
+import io.lloco.adapters.AdapterMeta;
+import io.lloco.adapters.AdapterRegistrar;
+import io.lloco.common.LlocoException;
+import io.lloco.common.LlocoSettings;
+import io.lloco.common.ThreadPools;
+import io.lloco.decode.DecodeOptions;
+import io.lloco.decode.DecodeRequest;
+import io.lloco.decode.DecodeService;
+import io.lloco.decode.RuntimeDecodeModel;
+import io.lloco.engine.ModelService;
+import io.lloco.engine.RuntimeModel;
+import io.lloco.qa.LlocoQaTransportAction;
+import io.lloco.runtime.lora.LoraConfig;
+import io.lloco.runtime.lora.LoraWeights;
+import io.lloco.runtime.model.Projection;
+import io.lloco.train.QaAdapterTrainer;
+
+/**
+ * Trains an adapter on this {@code lloco} node, on its own {@value ThreadPools#TRAIN} thread (one training at a time;
+ * up to {@code plugins.lloco.train.queue_size} wait, more is a 429): reads the examples as the calling user, holds out
+ * {@code eval_fraction} of them (seeded), plans every training question exactly as {@code _lloco_qa} would read it
+ * ({@link LlocoQaTransportAction#plan}: the same documents, segments, template and summary budget), trains LoRA on the
+ * frozen base with the loss on answer + EOS ({@link QaAdapterTrainer}), registers the adapter ({@code source: train}),
+ * evaluates it on the held-out questions against no adapter and stores the figures with it. Cancelling the task stops
+ * it before the next step (nothing is registered).
+ */
+public class AdapterTrainRunTransportAction extends HandledTransportAction<AdapterTrainRequest, MapResponse> {
+
+    private static final Logger logger = LogManager.getLogger(AdapterTrainRunTransportAction.class);
+
+    private final Client client;
+    private final ClusterService clusterService;
+    private final ThreadPool threadPool;
+    private final LlocoSettings settings;
+    private final AdapterRegistrar registrar;
+    private final LlocoQaTransportAction qa;
+    private final AtomicInteger admitted = new AtomicInteger();
+
+    /** Injected. */
+    @Inject
+    public AdapterTrainRunTransportAction(
+        TransportService transportService,
+        ActionFilters actionFilters,
+        Client client,
+        ClusterService clusterService,
+        ThreadPool threadPool,
+        LlocoSettings settings,
+        AdapterRegistrar registrar,
+        LlocoQaTransportAction qa
+    ) {
+        super(AdapterTrainRunAction.NAME, transportService, actionFilters, AdapterTrainRequest::new);
+        this.client = client;
+        this.clusterService = clusterService;
+        this.threadPool = threadPool;
+        this.settings = settings;
+        this.registrar = registrar;
+        this.qa = qa;
+    }
+
+    /** 429 when this node runs a training and {@code plugins.lloco.train.queue_size} more already wait. */
+    void checkAdmission() {
+        int running = admitted.get();
+        if (running > settings.trainQueueSize()) {
+            throw new LlocoException(
+                "node [" + clusterService.localNode().getName() + "] is training an adapter and " + (running - 1)
+                    + " more wait; retry later or raise [" + LlocoSettings.TRAIN_QUEUE_SIZE.getKey() + "]",
+                RestStatus.TOO_MANY_REQUESTS
+            );
+        }
+    }
+
+    @Override
+    protected void doExecute(Task task, AdapterTrainRequest request, ActionListener<MapResponse> listener) {
+        int queued = admitted.incrementAndGet() - 1;
+        if (queued > settings.trainQueueSize()) {
+            admitted.decrementAndGet();
+            listener.onFailure(
+                new LlocoException(
+                    "node [" + clusterService.localNode().getName() + "] is training an adapter and " + (queued - 1)
+                        + " more wait; retry later or raise [" + LlocoSettings.TRAIN_QUEUE_SIZE.getKey() + "]",
+                    RestStatus.TOO_MANY_REQUESTS
+                )
+            );
+            return;
+        }
+        TrainTask t = (TrainTask) task;
+        try {
+            threadPool.executor(ThreadPools.TRAIN).execute(new AbstractRunnable() {
+
+                @Override
+                public void onFailure(Exception e) {
+                    admitted.decrementAndGet();
+                    listener.onFailure(e);
+                }
+
+                @Override
+                protected void doRun() throws Exception {
+                    MapResponse r;
+                    try {
+                        r = train(t, request);
+                    } catch (CancellationException e) {
+                        throw new TaskCancelledException(e.getMessage());
+                    } finally {
+                        admitted.decrementAndGet();
+                    }
+                    listener.onResponse(r);
+                }
+
+                @Override
+                public void onRejection(Exception e) {
+                    admitted.decrementAndGet();
+                    listener.onFailure(e);
+                }
+            });
+        } catch (Exception e) {
+            admitted.decrementAndGet();
+            listener.onFailure(e);
+        }
+    }
+
+    private void checkCancelled(TrainTask t) {
+        if (t.isCancelled()) {
+            throw new TaskCancelledException("training of adapter cancelled: " + t.getReasonCancelled());
+        }
+    }
+
+    private MapResponse train(TrainTask t, AdapterTrainRequest req) throws Exception {
+        long started = System.currentTimeMillis();
+        TaskId self = new TaskId(clusterService.localNode().getId(), t.getId());
+        t.phase("reading_examples");
+        List<TrainExample> all = ExampleSource.read(client, req.examplesIndex, req.examples, settings.trainMaxExamples());
+        boolean[] held = QaAdapterTrainer.heldOut(all.size(), req.evalFraction, req.seed);
+        List<TrainExample> trainSet = new ArrayList<>();
+        List<TrainExample> evalSet = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            (held[i] ? evalSet : trainSet).add(all.get(i));
+        }
+        checkCancelled(t);
+
+        // every training question as _lloco_qa will read it
+        t.phase("planning");
+        List<DecodeRequest> plans = new ArrayList<>();
+        String model = null;
+        for (TrainExample e : trainSet) {
+            checkCancelled(t);
+            PlainActionFuture<DecodeRequest> f = PlainActionFuture.newFuture();
+            var q = QaEvaluation.question(e, req.sourceIndex, "none", req.template, req.maxNewTokens);
+            q.setParentTask(self);
+            qa.plan(t, q, f);
+            DecodeRequest d = f.actionGet();
+            if (d.options().mode() != DecodeOptions.Mode.LLOCO || d.reads().size() != 1) {
+                throw new LlocoException(
+                    "question [" + e.question() + "] of document [" + e.docId() + "] is not read from stored summaries (mode ["
+                        + d.options().mode().value() + "]); train on documents compressed by lloco_compress",
+                    RestStatus.BAD_REQUEST
+                );
+            }
+            if (model != null && model.equals(d.model()) == false) {
+                throw new LlocoException(
+                    "the documents of [" + req.sourceIndex + "] were compressed by models [" + model + "] and [" + d.model()
+                        + "]; an adapter is trained for one base model: train on documents of one model",
+                    RestStatus.BAD_REQUEST
+                );
+            }
+            model = d.model();
+            plans.add(d);
+        }
+        ModelService models = registrar.models();
+        PlainActionFuture<ModelService.LoadedModel> loaded = PlainActionFuture.newFuture();
+        models.whenLoaded(model, loaded);
+        if (loaded.actionGet() instanceof RuntimeModel == false) {
+            throw new LlocoException("model [" + model + "] cannot be trained on this node", RestStatus.BAD_REQUEST);
+        }
+        RuntimeModel rm = (RuntimeModel) loaded.actionGet();
+        RuntimeDecodeModel dm = new RuntimeDecodeModel(models, rm);
+        List<Integer> eos = rm.withModel(m -> m.config().eosTokenIds());
+        List<QaAdapterTrainer.Example> examples = new ArrayList<>();
+        long summaryPositions = 0;
+        for (int i = 0; i < plans.size(); i++) {
+            DecodeRequest d = plans.get(i);
+            int[] prompt = dm.tokenize(d.prompt());
+            DecodeService.SummaryPrefix prefix = DecodeService.plannedPrefix(dm, d, prompt.length);
+            int[] answer = dm.tokenize(trainSet.get(i).answer());
+            int[] target = eos.isEmpty() ? answer : Arrays.copyOf(answer, answer.length + 1);
+            if (eos.isEmpty() == false) {
+                target[answer.length] = eos.get(0);
+            }
+            examples.add(new QaAdapterTrainer.Example(prefix.embeddings(), prompt, target));
+            summaryPositions += prefix.embeddings().rows();
+        }
+        long steps = req.steps > 0 ? req.steps : (long) Math.max(1, req.epochs) * ((examples.size() + req.batchSize - 1) / req.batchSize);
+        QaAdapterTrainer.Hyper hyper = new QaAdapterTrainer.Hyper(
+            steps, req.batchSize, req.learningRate, Math.max(1, steps / 20), req.seed
+        );
+        EnumSet<Projection> targets = EnumSet.noneOf(Projection.class);
+        req.targetModules.forEach(m -> targets.add(Projection.fromModuleName(m)));
+        double alpha = Double.isNaN(req.alpha) ? 2.0 * req.r : req.alpha;
+        LoraConfig lc = new LoraConfig(req.r, alpha, targets, false, 0.0, model);
+        Path dir = registrar.newTempDir("train-");
+        try {
+            t.step(0, steps, Double.NaN, 0, 0);
+            QaAdapterTrainer.Result result = rm.withModel(llama -> {
+                try (LoraWeights lora = LoraWeights.initialize(lc, llama.config(), llama.weights().manager(), req.seed)) {
+                    QaAdapterTrainer.Result r = QaAdapterTrainer.train(llama, lora, examples, hyper, t::isCancelled, t::step);
+                    lora.save(dir);
+                    return r;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            checkCancelled(t);
+            Map<String, Object> training = new LinkedHashMap<>();
+            training.put("source_index", req.sourceIndex);
+            training.put("examples", req.examplesIndex != null ? req.examplesIndex : "inline");
+            training.put("train_examples", trainSet.size());
+            training.put("eval_examples", evalSet.size());
+            training.put("steps", result.steps());
+            training.put("batch_size", req.batchSize);
+            training.put("learning_rate", req.learningRate);
+            training.put("seed", req.seed);
+            training.put("first_loss", round(result.firstLoss()));
+            training.put("final_loss", round(result.lastLoss()));
+            training.put("seconds", round(result.seconds()));
+            training.put("tokens_per_second", round(result.tokens() / Math.max(1e-9, result.seconds())));
+            training.put("mean_summary_positions", round((double) summaryPositions / Math.max(1, examples.size())));
+            training.put("node", clusterService.localNode().getName());
+            t.phase("registering");
+            AdapterMeta meta = registrar.register(
+                new AdapterRegistrar.Request(req.name, dir, model, null, req.template, req.description, "train", training, null)
+            );
+            Map<String, Object> eval = null;
+            if (evalSet.isEmpty() == false) {
+                t.phase("evaluating");
+                eval = QaEvaluation
+                    .evaluate(client, self, req.sourceIndex, req.name, evalSet, req.template, req.maxNewTokens, 0, t::isCancelled);
+                meta = registrar.store().updateEval(req.name, meta.version(), eval);
+            }
+            logger.info(
+                String.format(
+                    Locale.ROOT,
+                    "trained adapter [%s] version %d on [%s]: %d steps in %.1f s, loss %.4f -> %.4f",
+                    req.name,
+                    meta.version(),
+                    model,
+                    result.steps(),
+                    result.seconds(),
+                    result.firstLoss(),
+                    result.lastLoss()
+                )
+            );
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("adapter", meta.toApiMap(List.of()));
+            out.put("training", training);
+            out.put("eval", eval);
+            out.put("took_ms", System.currentTimeMillis() - started);
+            return new MapResponse(out);
+        } finally {
+            registrar.deleteUpload(dir);
+        }
+    }
+
+    private static double round(double v) {
+        return Double.isFinite(v) ? Math.round(v * 1e4) / 1e4 : Double.NaN;
+    }
+}

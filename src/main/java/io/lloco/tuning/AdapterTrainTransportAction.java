@@ -1,0 +1,76 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.tuning;
+
+import java.util.Map;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.opensearch.action.support.ActionFilters;
+import org.opensearch.action.support.HandledTransportAction;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.inject.Inject;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.tasks.Task;
+import org.opensearch.transport.TransportService;
+import org.opensearch.transport.client.node.NodeClient;
+
+import io.lloco.common.LlocoSettings;
+import io.lloco.routing.InferenceRouter;
+
+/**
+ * Starts a training on a {@code lloco} node (this one when it is one, else one the router picks; this node when the
+ * cluster has none and {@code plugins.lloco.qa.allow_local} allows it): there, the training task
+ * ({@link AdapterTrainRunAction}) is registered and the answer is its id at once.
+ */
+public class AdapterTrainTransportAction extends HandledTransportAction<AdapterTrainRequest, MapResponse> {
+
+    private static final Logger logger = LogManager.getLogger(AdapterTrainTransportAction.class);
+
+    private final NodeClient client;
+    private final ClusterService clusterService;
+    private final InferenceRouter router;
+    private final LlocoSettings settings;
+    private final AdapterTrainRunTransportAction runner;
+
+    /** Injected. */
+    @Inject
+    public AdapterTrainTransportAction(
+        TransportService transportService,
+        ActionFilters actionFilters,
+        NodeClient client,
+        ClusterService clusterService,
+        InferenceRouter router,
+        LlocoSettings settings,
+        AdapterTrainRunTransportAction runner
+    ) {
+        super(AdapterTrainAction.NAME, transportService, actionFilters, AdapterTrainRequest::new);
+        this.client = client;
+        this.clusterService = clusterService;
+        this.router = router;
+        this.settings = settings;
+        this.runner = runner;
+    }
+
+    @Override
+    protected void doExecute(Task task, AdapterTrainRequest request, ActionListener<MapResponse> listener) {
+        router.route(AdapterTrainAction.NAME, request, MapResponse::new, null, l -> {
+            try {
+                runner.checkAdmission(); // a full queue is a 429 to the caller, not a failed task
+                Task started = client.executeLocally(
+                    AdapterTrainRunAction.INSTANCE,
+                    request.forRun(),
+                    ActionListener.wrap(
+                        r -> logger.info("training of adapter [{}] done", request.name()),
+                        e -> logger.warn("training of adapter [" + request.name() + "] failed", e)
+                    )
+                );
+                l.onResponse(new MapResponse(Map.of("task", clusterService.localNode().getId() + ":" + started.getId())));
+            } catch (Exception e) {
+                l.onFailure(e);
+            }
+        }, settings::qaAllowLocal, LlocoSettings.QA_ALLOW_LOCAL.getKey(), listener);
+    }
+}

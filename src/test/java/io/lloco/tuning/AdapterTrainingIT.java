@@ -1,0 +1,181 @@
+/*
+ * LLoCO for OpenSearch
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.lloco.tuning;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.opensearch.client.ResponseException;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.test.OpenSearchIntegTestCase.ClusterScope;
+import org.opensearch.test.OpenSearchIntegTestCase.Scope;
+
+import io.lloco.testing.LlocoIntegTestCase;
+
+/**
+ * {@code _train} and {@code _evaluate} on two in-JVM nodes (a data node and a {@code lloco}-only node) with the random
+ * test model: the training runs as a task on the lloco node with its progress in {@code _tasks}, registers the adapter
+ * with its training and evaluation figures, its loss falls on the questions it trains on, and a cancelled training
+ * registers nothing.
+ */
+@ClusterScope(scope = Scope.SUITE, numDataNodes = 0, numClientNodes = 0, supportsDedicatedMasters = false, autoManageMasterNodes = true)
+public class AdapterTrainingIT extends LlocoIntegTestCase {
+
+    private static String llocoNode;
+
+    private void startCluster() throws Exception {
+        if (internalCluster().size() == 0) {
+            internalCluster().startNode(Settings.builder().putList("node.roles", "cluster_manager", "data", "ingest"));
+            llocoNode = internalCluster().startNode(Settings.builder().putList("node.roles", "lloco"));
+            ensureStableCluster(2);
+            createCompressedIndex("docs");
+            StringBuilder bulk = new StringBuilder();
+            StringBuilder qs = new StringBuilder();
+            String[] places = {"Orlen", "Velden", "Brisk", "Tallow"};
+            for (int i = 0; i < 4; i++) {
+                bulk.append("{\"index\":{\"_id\":\"d").append(i).append("\"}}\n");
+                bulk.append("{\"body\":\"")
+                    .append(String.format(Locale.ROOT, "Ada Brook lives in %s. She keeps %d goats there. ", places[i], i + 3).repeat(3))
+                    .append("\"}\n");
+                for (String[] q : new String[][]{{"Where does Ada Brook live?", places[i]}, {"How many goats?", Integer.toString(i + 3)}}) {
+                    qs.append("{\"index\":{}}\n");
+                    qs.append(String.format(Locale.ROOT, "{\"doc_id\":\"d%d\",\"question\":\"%s\",\"answer\":\"%s\"}\n", i, q[0], q[1]));
+                }
+            }
+            assertEquals(false, call("POST", "/docs/_bulk?pipeline=compress&refresh=true", bulk.toString()).get("errors"));
+            assertEquals(false, call("POST", "/questions/_bulk?refresh=true", qs.toString()).get("errors"));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> waitForTask(String task) throws Exception {
+        Map<String, Object>[] last = new Map[1];
+        assertBusy(() -> {
+            last[0] = call("GET", "/_tasks/" + task, null);
+            assertEquals(last[0].toString(), true, last[0].get("completed"));
+        }, 120, java.util.concurrent.TimeUnit.SECONDS);
+        return last[0];
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testTrainRegistersTheAdapterWithItsFiguresAndEvaluateComparesItWithNone() throws Exception {
+        startCluster();
+        Map<String, Object> started = call(
+            "POST",
+            "/_plugins/lloco/adapters/goats/_train",
+            "{\"source_index\":\"docs\",\"examples\":\"questions\",\"steps\":30,\"batch_size\":2,\"learning_rate\":0.01,"
+                + "\"r\":4,\"target_modules\":[\"q_proj\",\"v_proj\"],\"eval_fraction\":0.25,\"max_new_tokens\":4,\"seed\":3}"
+        );
+        String task = (String) started.get("task");
+        String llocoId = (String) ((Map<String, Object>) call("GET", "/_nodes/" + llocoNode, null).get("nodes")).keySet().iterator().next();
+        assertTrue(task, task.startsWith(llocoId + ":"));
+        Map<String, Object> done = waitForTask(task);
+        assertNull(done.toString(), done.get("error"));
+        Map<String, Object> response = (Map<String, Object>) done.get("response");
+        Map<String, Object> training = (Map<String, Object>) response.get("training");
+        assertEquals(6, training.get("train_examples"));
+        assertEquals(2, training.get("eval_examples"));
+        assertEquals(30, ((Number) training.get("steps")).intValue());
+        double first = ((Number) training.get("first_loss")).doubleValue();
+        double last = ((Number) training.get("final_loss")).doubleValue();
+        assertTrue("loss falls on the training questions: " + first + " -> " + last, last < first);
+        assertTrue(((Number) training.get("mean_summary_positions")).doubleValue() > 0);
+        Map<String, Object> status = (Map<String, Object>) ((Map<String, Object>) done.get("task")).get("status");
+        assertEquals("goats", status.get("adapter"));
+
+        Map<String, Object> adapter = ((List<Map<String, Object>>) call("GET", "/_plugins/lloco/adapters/goats", null).get("adapters"))
+            .get(0);
+        assertEquals("train", adapter.get("source"));
+        assertEquals(TEST_MODEL, adapter.get("base_model"));
+        assertEquals(4, adapter.get("r"));
+        Map<String, Object> eval = (Map<String, Object>) adapter.get("eval");
+        assertEquals(2, eval.get("examples"));
+        for (String side : List.of("adapter", "no_adapter")) {
+            Map<String, Object> s = (Map<String, Object>) eval.get(side);
+            assertTrue(s.toString(), s.containsKey("exact_match") && s.containsKey("f1") && s.containsKey("mean_decoder_positions"));
+        }
+        assertTrue(((Number) eval.get("mean_full_context_tokens")).doubleValue() > 0);
+
+        // _evaluate on inline examples (with choices): both sides, and the sample of answers
+        Map<String, Object> ev = call(
+            "POST",
+            "/_plugins/lloco/adapters/goats/_evaluate",
+            "{\"source_index\":\"docs\",\"examples\":[{\"doc_id\":\"d1\",\"question\":\"Where does Ada Brook live?\",\"answer\":\"Velden\","
+                + "\"choices\":[\"Orlen\",\"Velden\",\"Brisk\",\"Tallow\"]}],\"max_new_tokens\":4,\"sample\":1}"
+        );
+        Map<String, Object> e2 = (Map<String, Object>) ev.get("eval");
+        assertTrue(e2.toString(), ((Map<String, Object>) e2.get("adapter")).containsKey("choice_accuracy"));
+        assertEquals(1, ((List<Object>) e2.get("sample")).size());
+        ResponseException bad = expectThrows(
+            ResponseException.class,
+            () -> call(
+                "POST",
+                "/_plugins/lloco/adapters/goats/_evaluate",
+                "{\"source_index\":\"docs\",\"examples\":\"questions\",\"colour\":1}"
+            )
+        );
+        assertEquals(400, bad.getResponse().getStatusLine().getStatusCode());
+        assertTrue(errorBody(bad), errorBody(bad).contains("colour"));
+        call("DELETE", "/_plugins/lloco/adapters/goats", null);
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testCancelledTrainingRegistersNothing() throws Exception {
+        startCluster();
+        String task = (String) call(
+            "POST",
+            "/_plugins/lloco/adapters/never/_train",
+            "{\"source_index\":\"docs\",\"examples\":\"questions\",\"steps\":100000,\"batch_size\":1,\"eval_fraction\":0}"
+        ).get("task");
+        // progress shows in _tasks while it trains
+        assertBusy(() -> {
+            Map<String, Object> t = call("GET", "/_tasks/" + task, null);
+            Map<String, Object> status = (Map<String, Object>) ((Map<String, Object>) t.get("task")).get("status");
+            assertEquals(status.toString(), "training", status.get("phase"));
+            assertTrue(status.toString(), ((Number) status.get("step")).longValue() >= 1);
+            for (String k : List.of("total_steps", "loss", "tokens_per_second", "eta_ms")) {
+                assertTrue(k, status.containsKey(k));
+            }
+        }, 120, java.util.concurrent.TimeUnit.SECONDS);
+        // one training per node: the next one waits, queued; beyond plugins.lloco.train.queue_size, 429
+        String second = (String) call(
+            "POST",
+            "/_plugins/lloco/adapters/second/_train",
+            "{\"source_index\":\"docs\",\"examples\":\"questions\",\"steps\":1,\"eval_fraction\":0}"
+        ).get("task");
+        Map<String, Object> secondStatus = (Map<String, Object>) ((Map<String, Object>) call("GET", "/_tasks/" + second, null).get("task"))
+            .get("status");
+        assertEquals(secondStatus.toString(), "queued", secondStatus.get("phase"));
+        call("PUT", "/_cluster/settings", "{\"transient\":{\"plugins.lloco.train.queue_size\":1}}");
+        try {
+            ResponseException full = expectThrows(
+                ResponseException.class,
+                () -> call("POST", "/_plugins/lloco/adapters/third/_train", "{\"source_index\":\"docs\",\"examples\":\"questions\"}")
+            );
+            assertEquals(429, full.getResponse().getStatusLine().getStatusCode());
+            assertTrue(errorBody(full), errorBody(full).contains("plugins.lloco.train.queue_size"));
+        } finally {
+            call("PUT", "/_cluster/settings", "{\"transient\":{\"plugins.lloco.train.queue_size\":null}}");
+        }
+        call("POST", "/_tasks/" + second + "/_cancel", null);
+        call("POST", "/_tasks/" + task + "/_cancel", null);
+        Map<String, Object> secondDone = waitForTask(second);
+        assertTrue(secondDone.toString(), String.valueOf(secondDone.get("error")).contains("cancel"));
+        Map<String, Object> done = waitForTask(task);
+        assertNotNull(done.toString(), done.get("error"));
+        assertTrue(done.toString(), done.get("error").toString().contains("cancel"));
+        for (String name : List.of("never", "second", "third")) {
+            ResponseException e = expectThrows(ResponseException.class, () -> call("GET", "/_plugins/lloco/adapters/" + name, null));
+            assertEquals(404, e.getResponse().getStatusLine().getStatusCode());
+        }
+        List<Object> running = new ArrayList<>();
+        Map<String, Object> tasks = call("GET", "/_tasks?actions=cluster:admin/lloco/adapters/train*", null);
+        ((Map<String, Object>) tasks.get("nodes")).values()
+            .forEach(n -> running.addAll(((Map<String, Object>) ((Map<String, Object>) n).get("tasks")).values()));
+        assertEquals(List.of(), running);
+    }
+}
