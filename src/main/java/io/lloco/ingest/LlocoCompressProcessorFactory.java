@@ -21,6 +21,7 @@ import org.opensearch.ingest.AbstractBatchingProcessor;
 import org.opensearch.ingest.ConfigurationUtils;
 
 import io.lloco.common.LlocoSettings;
+import io.lloco.common.ResourceNames;
 import io.lloco.engine.ModelService;
 import io.lloco.runtime.compress.Segmentation;
 import io.lloco.store.CompressionMode;
@@ -94,6 +95,10 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
         CompressService service = compressor.get();
         if (service == null) {
             throw newConfigurationException(type, tag, "model", "the lloco plugin is not initialised on this node yet; retry");
+        }
+        String badName = ResourceNames.problem(model);
+        if (badName != null) {
+            throw newConfigurationException(type, tag, "model", "invalid model id " + ResourceNames.quote(model) + ": " + badName);
         }
         if (service.knows(model) == false) {
             throw newConfigurationException(

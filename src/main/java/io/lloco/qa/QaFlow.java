@@ -497,9 +497,9 @@ final class QaFlow {
     /** Whether a shard refused the search for Lucene's clause limit (locally, or as a shard failure from another node). */
     static boolean tooManyClauses(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            // from another node the Lucene exception arrives as a wrapper that keeps its message
             if (t instanceof org.apache.lucene.search.IndexSearcher.TooManyClauses
-                || "too_many_clauses".equals(org.opensearch.OpenSearchException.getExceptionName(t))
-                || "too_many_nested_clauses".equals(org.opensearch.OpenSearchException.getExceptionName(t))) {
+                || (t.getMessage() != null && t.getMessage().contains("maxClauseCount is set to"))) {
                 return true;
             }
             if (t instanceof org.opensearch.action.search.SearchPhaseExecutionException sp) {
