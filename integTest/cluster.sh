@@ -137,7 +137,8 @@ start() {
   local want; want=$(echo $NODES | wc -w)
   for _ in $(seq 600); do
     # shellcheck disable=SC2086
-    if curl -sf ${CURL_OPTS:-} "${SCHEME:-http}://127.0.0.1:$HTTP_PORT/_cluster/health?wait_for_nodes=$want&timeout=1s" >/dev/null 2>&1; then
+    # at least $want: starting some nodes of a running cluster again (a restart) joins them to the others
+    if curl -sf ${CURL_OPTS:-} "${SCHEME:-http}://127.0.0.1:$HTTP_PORT/_cluster/health?wait_for_nodes=%3E%3D$want&timeout=1s" >/dev/null 2>&1; then
       echo "cluster.sh: $want node(s) up on 127.0.0.1:$HTTP_PORT"; return 0; fi
     sleep 0.5
   done

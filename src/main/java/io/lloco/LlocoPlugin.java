@@ -299,6 +299,7 @@ public class LlocoPlugin extends Plugin
                 () -> compressService,
                 () -> threadPool.executor(ThreadPools.COMPRESS),
                 () -> settings == null ? LlocoSettings.INGEST_MAX_TOKENS.getDefault(Settings.EMPTY) : settings.ingestMaxTokens(),
+                () -> settings == null ? LlocoSettings.INGEST_MAX_BYTES.getDefault(Settings.EMPTY).getBytes() : settings.ingestMaxBytes(),
                 index -> nestedObjectsLimit(parameters.ingestService.getClusterService().state(), index)
             )
         );

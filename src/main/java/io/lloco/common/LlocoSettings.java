@@ -29,7 +29,7 @@ public final class LlocoSettings {
     public static final String PREFIX = "plugins.lloco.";
 
     /** Starts the neural engine (DJL + libtorch) on this node. Off: the node can coordinate but never runs a model. */
-    public static final Setting<Boolean> ENGINE_ENABLED = Setting.boolSetting(PREFIX + "engine.enabled", true, Property.NodeScope);
+    public static final Setting<Boolean> ENGINE_ENABLED = boolSetting(PREFIX + "engine.enabled", true, Property.NodeScope);
 
     /** Intra-op threads of libtorch; default = available processors (at most 8). Read once, at engine start. */
     public static final Setting<Integer> ENGINE_NUM_THREADS = Setting.intSetting(
@@ -102,7 +102,7 @@ public final class LlocoSettings {
     );
 
     /** Whether {@code GET /_plugins/lloco} runs a tiny tensor operation to prove the engine works. */
-    public static final Setting<Boolean> INFO_SELF_TEST = Setting.boolSetting(
+    public static final Setting<Boolean> INFO_SELF_TEST = boolSetting(
         PREFIX + "info.self_test",
         true,
         Property.NodeScope,
@@ -120,10 +120,24 @@ public final class LlocoSettings {
     );
 
     /**
+     * Upper bound on the UTF-8 bytes of one document's text the {@code lloco_compress} processor accepts (a processor may set
+     * less): {@code max_tokens} alone does not bound the text, since a tokenizer may read a long run without spaces as a
+     * few tokens.
+     */
+    public static final Setting<ByteSizeValue> INGEST_MAX_BYTES = Setting.byteSizeSetting(
+        PREFIX + "ingest.max_bytes",
+        new ByteSizeValue(4, ByteSizeUnit.MB),
+        new ByteSizeValue(1, ByteSizeUnit.KB),
+        new ByteSizeValue(100, ByteSizeUnit.MB),
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
+    /**
      * Whether an ingest node compresses documents itself when the cluster has no {@code lloco} node. Off: such documents
      * fail with 503 naming this setting.
      */
-    public static final Setting<Boolean> INGEST_ALLOW_LOCAL = Setting.boolSetting(
+    public static final Setting<Boolean> INGEST_ALLOW_LOCAL = boolSetting(
         PREFIX + "ingest.allow_local",
         true,
         Property.NodeScope,
@@ -141,8 +155,12 @@ public final class LlocoSettings {
     );
 
     /** With no {@code lloco} node in the cluster, decode questions on the coordinating node. */
-    public static final Setting<Boolean> QA_ALLOW_LOCAL = Setting
-        .boolSetting(PREFIX + "qa.allow_local", true, Property.NodeScope, Property.Dynamic);
+    public static final Setting<Boolean> QA_ALLOW_LOCAL = boolSetting(
+        PREFIX + "qa.allow_local",
+        true,
+        Property.NodeScope,
+        Property.Dynamic
+    );
 
     /** Questions (whatever their number of reads) a {@code lloco} node queues, including while their model loads, before answering 429. */
     public static final Setting<Integer> QA_QUEUE_SIZE = Setting
@@ -169,8 +187,7 @@ public final class LlocoSettings {
      * Serves the LLoCO pages at {@code GET /_plugins/lloco/ui}. Off: the page and its files answer 404 naming this
      * setting (the REST APIs the page calls are unaffected).
      */
-    public static final Setting<Boolean> UI_ENABLED = Setting
-        .boolSetting(PREFIX + "ui.enabled", true, Property.NodeScope, Property.Dynamic);
+    public static final Setting<Boolean> UI_ENABLED = boolSetting(PREFIX + "ui.enabled", true, Property.NodeScope, Property.Dynamic);
 
     /**
      * The dtype models compute in on this node, for compression and decoding alike: {@code auto} (float16 on a CUDA
@@ -231,7 +248,19 @@ public final class LlocoSettings {
 
     /** Per index: the LoRA adapter answering questions over it ({@code none}, or an adapter name; empty = the model's {@code default}). */
     public static final Setting<String> INDEX_ADAPTER = Setting
-        .simpleString("index.lloco.adapter", "", Property.IndexScope, Property.Dynamic);
+        .simpleString("index.lloco.adapter", "", LlocoSettings::validateAdapter, Property.IndexScope, Property.Dynamic);
+
+    /** An adapter name is one folder name ({@link ResourceNames}): no path, no control characters. */
+    static void validateAdapter(String value) {
+        if (value.isEmpty() == false) {
+            String problem = ResourceNames.problem(value);
+            if (problem != null) {
+                throw new IllegalArgumentException(
+                    "invalid value " + ResourceNames.quote(value) + " for setting [index.lloco.adapter]: an adapter name " + problem
+                );
+            }
+        }
+    }
 
     private volatile boolean qaAllowLocal;
     private volatile int qaQueueSize;
@@ -241,6 +270,7 @@ public final class LlocoSettings {
     private volatile boolean ingestAllowLocal;
     private volatile TimeValue ingestTimeout;
     private volatile int ingestMaxTokens;
+    private volatile long ingestMaxBytes;
     private volatile boolean uiEnabled;
     private volatile MemoryLimit memoryLimit;
     private volatile int adaptersCacheSize;
@@ -254,6 +284,7 @@ public final class LlocoSettings {
         this.nodeSettings = nodeSettings;
         this.infoSelfTest = INFO_SELF_TEST.get(nodeSettings);
         this.ingestMaxTokens = INGEST_MAX_TOKENS.get(nodeSettings);
+        this.ingestMaxBytes = INGEST_MAX_BYTES.get(nodeSettings).getBytes();
         this.ingestAllowLocal = INGEST_ALLOW_LOCAL.get(nodeSettings);
         this.ingestTimeout = INGEST_TIMEOUT.get(nodeSettings);
         this.qaAllowLocal = QA_ALLOW_LOCAL.get(nodeSettings);
@@ -274,6 +305,7 @@ public final class LlocoSettings {
             clusterService.getClusterSettings().addSettingsUpdateConsumer(QA_TIMEOUT, v -> qaTimeout = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(INFO_SELF_TEST, v -> infoSelfTest = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_MAX_TOKENS, v -> ingestMaxTokens = v);
+            clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_MAX_BYTES, v -> ingestMaxBytes = v.getBytes());
             clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_ALLOW_LOCAL, v -> ingestAllowLocal = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_TIMEOUT, v -> ingestTimeout = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(UI_ENABLED, v -> uiEnabled = v);
@@ -282,6 +314,23 @@ public final class LlocoSettings {
             clusterService.getClusterSettings().addSettingsUpdateConsumer(TRAIN_QUEUE_SIZE, v -> trainQueueSize = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(TRAIN_MAX_EXAMPLES, v -> trainMaxExamples = v);
         }
+    }
+
+    /**
+     * A boolean setting whose parse error names it (core's says only "only [true] or [false] are allowed", which does not
+     * tell which setting of a {@code PUT _cluster/settings} was wrong).
+     */
+    static Setting<Boolean> boolSetting(String key, boolean defaultValue, Property... properties) {
+        return new Setting<>(key, Boolean.toString(defaultValue), v -> {
+            try {
+                return org.opensearch.common.Booleans.parseBoolean(v);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                    "Failed to parse value [" + v + "] for setting [" + key + "]: only [true] or [false] are allowed",
+                    e
+                );
+            }
+        }, properties);
     }
 
     /** All settings to register with the node. */
@@ -297,6 +346,7 @@ public final class LlocoSettings {
             MEMORY_LIMIT,
             INFO_SELF_TEST,
             INGEST_MAX_TOKENS,
+            INGEST_MAX_BYTES,
             INGEST_ALLOW_LOCAL,
             INGEST_TIMEOUT,
             QA_ALLOW_LOCAL,
@@ -331,7 +381,8 @@ public final class LlocoSettings {
             PromptTemplates.defaults().resolve(value, "index.lloco.template");
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
-                "setting [index.lloco.template]: [" + value + "] is neither a known template nor a valid custom template: "
+                "setting [index.lloco.template]: " + ResourceNames.quote(value)
+                    + " is neither a known template nor a valid custom template: "
                     + e.getMessage(),
                 e
             );
@@ -391,6 +442,11 @@ public final class LlocoSettings {
     /** Live value of {@link #INGEST_MAX_TOKENS}. */
     public int ingestMaxTokens() {
         return ingestMaxTokens;
+    }
+
+    /** Live value of {@link #INGEST_MAX_BYTES}, in bytes. */
+    public long ingestMaxBytes() {
+        return ingestMaxBytes;
     }
 
     /** Live value of {@link #INGEST_ALLOW_LOCAL}. */

@@ -759,9 +759,7 @@ public class ModelService implements AutoCloseable {
 
     /** Directory of an adapter: {@code <config>/lloco/adapters/<name>}, or the model's own {@code adapters/<name>}. */
     public Path adapterDir(String model, String name) {
-        if (name.contains("/") || name.contains("\\") || name.contains("..")) {
-            throw new LlocoException("invalid adapter name [" + name + "]", RestStatus.BAD_REQUEST);
-        }
+        io.lloco.common.ResourceNames.check("adapter name", "adapter", name);
         Path user = configAdapters.resolve(name);
         if (Files.isRegularFile(user.resolve("adapter_config.json"))) {
             return user;
@@ -805,9 +803,7 @@ public class ModelService implements AutoCloseable {
     }
 
     private static void checkId(String id) {
-        if (id == null || id.isEmpty() || id.length() > 255 || id.contains("/") || id.contains("\\") || id.contains("..")) {
-            throw new LlocoException("invalid model id [" + id + "]", RestStatus.BAD_REQUEST);
-        }
+        io.lloco.common.ResourceNames.check("model id", "model", id);
     }
 
     /** Times the embedded model was written to disk by this service (at most once per node start). */

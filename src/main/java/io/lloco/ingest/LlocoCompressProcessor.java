@@ -12,6 +12,7 @@ import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
 
 import org.opensearch.core.action.ActionListener;
@@ -21,6 +22,7 @@ import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
 
 import io.lloco.common.LlocoException;
+import io.lloco.common.LlocoSettings;
 import io.lloco.engine.ModelInfo;
 import io.lloco.engine.SummaryEncoder;
 import io.lloco.runtime.compress.Segmentation;
@@ -49,6 +51,7 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
         Segmentation.Boundary boundary,
         SummaryDtype storage,
         Integer maxTokens,
+        Long maxBytes,
         boolean ignoreMissing,
         boolean indexSentences) {
     }
@@ -57,6 +60,7 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
     private final CompressService compressor;
     private final Executor executor;
     private final IntSupplier nodeMaxTokens;
+    private final LongSupplier nodeMaxBytes;
     private final ToLongFunction<String> nestedObjectsLimit;
 
     LlocoCompressProcessor(
@@ -67,6 +71,7 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
         CompressService compressor,
         Executor executor,
         IntSupplier nodeMaxTokens,
+        LongSupplier nodeMaxBytes,
         ToLongFunction<String> nestedObjectsLimit
     ) {
         super(tag, description, batchSize);
@@ -74,6 +79,7 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
         this.compressor = compressor;
         this.executor = executor;
         this.nodeMaxTokens = nodeMaxTokens;
+        this.nodeMaxBytes = nodeMaxBytes;
         this.nestedObjectsLimit = nestedObjectsLimit;
     }
 
@@ -188,14 +194,51 @@ public final class LlocoCompressProcessor extends AbstractBatchingProcessor {
             throw new IllegalArgumentException("field [" + config.field() + "] is null");
         }
         if (value instanceof String s) {
-            if (s.isBlank()) {
-                throw new IllegalArgumentException("field [" + config.field() + "] is empty; there is nothing to compress");
+            long maxBytes = config.maxBytes() != null ? Math.min(config.maxBytes(), nodeMaxBytes.getAsLong()) : nodeMaxBytes.getAsLong();
+            long bytes = utf8Length(s, maxBytes);
+            if (bytes > maxBytes) {
+                throw new IllegalArgumentException(
+                    "field [" + config.field() + "] has " + (bytes == Long.MAX_VALUE ? "over " + maxBytes : bytes)
+                        + " bytes (UTF-8), over the limit of "
+                        + maxBytes + "; raise processor property [max_bytes] (bounded by setting ["
+                        + LlocoSettings.INGEST_MAX_BYTES.getKey() + "]) or split the text"
+                );
+            }
+            if (s.chars().allMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c) || Character.isISOControl(c))) {
+                throw new IllegalArgumentException(
+                    "field [" + config.field() + "] is empty (only spaces or control characters); there is nothing to compress"
+                );
             }
             return s;
         }
         throw new IllegalArgumentException(
             "field [" + config.field() + "] must be a string to compress, got [" + value.getClass().getSimpleName() + "]"
         );
+    }
+
+    /**
+     * UTF-8 length of {@code s} (an unpaired surrogate counts 3 bytes, as it is written); stops counting past {@code limit}
+     * and answers {@link Long#MAX_VALUE} when a string longer than {@code limit} characters is sure to be over it.
+     */
+    static long utf8Length(String s, long limit) {
+        if (s.length() > limit) {
+            return Long.MAX_VALUE;
+        }
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n += 1;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
     }
 
     /** The index a document goes to ({@code _index}), or null. */

@@ -11,13 +11,17 @@ import static org.opensearch.ingest.ConfigurationUtils.readStringProperty;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
+import org.opensearch.common.settings.Settings;
+import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.ingest.AbstractBatchingProcessor;
 import org.opensearch.ingest.ConfigurationUtils;
 
 import io.lloco.common.LlocoSettings;
+import io.lloco.common.ResourceNames;
 import io.lloco.engine.ModelService;
 import io.lloco.runtime.compress.Segmentation;
 import io.lloco.store.CompressionMode;
@@ -37,6 +41,7 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
     private final Supplier<CompressService> compressor;
     private final Supplier<Executor> executor;
     private final IntSupplier nodeMaxTokens;
+    private final LongSupplier nodeMaxBytes;
     private final ToLongFunction<String> nestedObjectsLimit;
 
     /**
@@ -50,10 +55,30 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
         IntSupplier nodeMaxTokens,
         ToLongFunction<String> nestedObjectsLimit
     ) {
+        this(
+            compressor, executor, nodeMaxTokens, () -> LlocoSettings.INGEST_MAX_BYTES.getDefault(Settings.EMPTY).getBytes(),
+            nestedObjectsLimit
+        );
+    }
+
+    /**
+     * A factory over late-bound services.
+     *
+     * @param nodeMaxBytes the live {@code plugins.lloco.ingest.max_bytes}
+     * @param nestedObjectsLimit the {@code index.mapping.nested_objects.limit} of an index (or alias) by name
+     */
+    public LlocoCompressProcessorFactory(
+        Supplier<CompressService> compressor,
+        Supplier<Executor> executor,
+        IntSupplier nodeMaxTokens,
+        LongSupplier nodeMaxBytes,
+        ToLongFunction<String> nestedObjectsLimit
+    ) {
         super(LlocoCompressProcessor.TYPE);
         this.compressor = compressor;
         this.executor = executor;
         this.nodeMaxTokens = nodeMaxTokens;
+        this.nodeMaxBytes = nodeMaxBytes;
         this.nestedObjectsLimit = nestedObjectsLimit;
     }
 
@@ -61,8 +86,8 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
     protected AbstractBatchingProcessor newProcessor(String tag, String description, int batchSize, Map<String, Object> config) {
         String type = LlocoCompressProcessor.TYPE;
         String field = readStringProperty(type, tag, config, "field");
-        if (field.isBlank()) {
-            throw newConfigurationException(type, tag, "field", "must name the text field to compress");
+        if (field.isBlank() || field.chars().anyMatch(Character::isISOControl)) {
+            throw newConfigurationException(type, tag, "field", "must name the text field to compress (no control characters)");
         }
         String targetField = readStringProperty(type, tag, config, "target_field", "lloco");
         checkTargetField(type, tag, field, targetField);
@@ -70,6 +95,10 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
         CompressService service = compressor.get();
         if (service == null) {
             throw newConfigurationException(type, tag, "model", "the lloco plugin is not initialised on this node yet; retry");
+        }
+        String badName = ResourceNames.problem(model);
+        if (badName != null) {
+            throw newConfigurationException(type, tag, "model", "invalid model id " + ResourceNames.quote(model) + ": " + badName);
         }
         if (service.knows(model) == false) {
             throw newConfigurationException(
@@ -109,6 +138,16 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
                 "[" + maxTokens + "] is over the node limit " + nodeMax + " set by [" + LlocoSettings.INGEST_MAX_TOKENS.getKey() + "]"
             );
         }
+        long nodeMaxBytesNow = nodeMaxBytes.getAsLong();
+        Long maxBytes = readOptionalBytes(type, tag, config, "max_bytes");
+        if (maxBytes != null && maxBytes > nodeMaxBytesNow) {
+            throw newConfigurationException(
+                type,
+                tag,
+                "max_bytes",
+                "[" + maxBytes + "] is over the node limit " + nodeMaxBytesNow + " set by [" + LlocoSettings.INGEST_MAX_BYTES.getKey() + "]"
+            );
+        }
         boolean ignoreMissing = readBooleanProperty(type, tag, config, "ignore_missing", false);
         boolean indexSentences = readBooleanProperty(type, tag, config, "index_sentences", true);
         return new LlocoCompressProcessor(
@@ -124,12 +163,14 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
                 boundary,
                 storage,
                 maxTokens,
+                maxBytes,
                 ignoreMissing,
                 indexSentences
             ),
             service,
             executor.get(),
             nodeMaxTokens,
+            nodeMaxBytes,
             nestedObjectsLimit
         );
     }
@@ -141,8 +182,8 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
      * is created, not on every document.
      */
     static void checkTargetField(String type, String tag, String field, String target) {
-        if (target.isBlank()) {
-            throw newConfigurationException(type, tag, "target_field", "must not be empty");
+        if (target.isBlank() || target.chars().anyMatch(Character::isISOControl)) {
+            throw newConfigurationException(type, tag, "target_field", "must not be empty or hold control characters");
         }
         if (target.startsWith("_") || target.contains("._")) {
             throw newConfigurationException(
@@ -166,6 +207,30 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
                 "[" + target + "] and [field] [" + field + "] are inside one another: the compressed form and the text need separate fields"
             );
         }
+    }
+
+    /** A byte count: a positive integer or a size such as {@code "64kb"}. */
+    private static Long readOptionalBytes(String type, String tag, Map<String, Object> config, String key) {
+        Object raw = config.remove(key);
+        if (raw == null) {
+            return null;
+        }
+        long v;
+        if (raw instanceof Integer || raw instanceof Long) {
+            v = ((Number) raw).longValue();
+        } else if (raw instanceof String s) {
+            try {
+                v = ByteSizeValue.parseBytesSizeValue(s.trim(), key).getBytes();
+            } catch (RuntimeException e) {
+                throw newConfigurationException(type, tag, key, "must be a number of bytes or a size such as [64kb], got [" + s + "]");
+            }
+        } else {
+            throw newConfigurationException(type, tag, key, "must be a number of bytes or a size such as [64kb], got [" + raw + "]");
+        }
+        if (v < 1) {
+            throw newConfigurationException(type, tag, key, "must be at least 1 byte, got [" + raw + "]");
+        }
+        return v;
     }
 
     private static Integer readOptionalInt(String type, String tag, Map<String, Object> config, String key, int min, int max) {

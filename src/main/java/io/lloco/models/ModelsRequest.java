@@ -52,17 +52,18 @@ public abstract class ModelsRequest<R extends ModelsRequest<R>> extends BaseNode
         return validateModelId(modelId, modelIdOptional());
     }
 
-    /** Checks a model id: required unless {@code optional}; no path separators or {@code ..}; at most 255 characters. */
+    /** Checks a model id: required unless {@code optional}; otherwise {@link io.lloco.common.ResourceNames#problem}. */
     static ActionRequestValidationException validateModelId(String id, boolean optional) {
         ActionRequestValidationException e = null;
         if (id == null || id.isEmpty()) {
             if (optional == false) {
                 e = addValidationError("[model_id] is required", null);
             }
-        } else if (id.contains("/") || id.contains("\\") || id.contains("..")) {
-            e = addValidationError("[model_id] = [" + id + "] must not contain '/', '\\' or '..'", null);
-        } else if (id.length() > MAX_ID_LENGTH) {
-            e = addValidationError("[model_id] is longer than " + MAX_ID_LENGTH + " characters", null);
+        } else {
+            String problem = io.lloco.common.ResourceNames.problem(id);
+            if (problem != null) {
+                e = addValidationError("[model_id] = " + io.lloco.common.ResourceNames.quote(id) + " " + problem, null);
+            }
         }
         return e;
     }

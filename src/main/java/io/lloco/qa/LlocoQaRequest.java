@@ -115,27 +115,81 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         PARSER.declareString((r, v) -> r.question = v, new ParseField("question"));
         PARSER.declareStringArray((r, v) -> r.docIds = v, new ParseField("doc_ids"));
         PARSER.declareObject((r, v) -> r.query = v, (p, c) -> AbstractQueryBuilder.parseInnerQueryBuilder(p), new ParseField("query"));
-        PARSER.declareInt((r, v) -> r.size = v, new ParseField("size"));
+        PARSER.declareField((r, v) -> r.size = v, LlocoQaRequest::wholeInt, new ParseField("size"), ObjectParser.ValueType.INT);
         PARSER.declareString((r, v) -> r.granularity = Granularity.parse(v), new ParseField("granularity"));
-        PARSER.declareInt((r, v) -> r.topSegments = v, new ParseField("top_segments"));
-        PARSER.declareInt((r, v) -> r.maxSummaryPositions = v, new ParseField("max_summary_positions"));
+        PARSER.declareField(
+            (r, v) -> r.topSegments = v,
+            LlocoQaRequest::wholeInt,
+            new ParseField("top_segments"),
+            ObjectParser.ValueType.INT
+        );
+        PARSER.declareField(
+            (r, v) -> r.maxSummaryPositions = v,
+            LlocoQaRequest::wholeInt,
+            new ParseField("max_summary_positions"),
+            ObjectParser.ValueType.INT
+        );
         PARSER.declareDouble((r, v) -> r.sentenceBoost = v, new ParseField("sentence_boost"));
         PARSER.declareBoolean((r, v) -> r.matchChoices = v, new ParseField("match_choices"));
-        PARSER.declareInt((r, v) -> r.answerCandidates = v, new ParseField("answer_candidates"));
-        PARSER.declareInt((r, v) -> r.answerBeams = v, new ParseField("answer_beams"));
-        PARSER.declareInt((r, v) -> r.answerCandidatesMax = v, new ParseField("answer_candidates_max"));
+        PARSER.declareField(
+            (r, v) -> r.answerCandidates = v,
+            LlocoQaRequest::wholeInt,
+            new ParseField("answer_candidates"),
+            ObjectParser.ValueType.INT
+        );
+        PARSER.declareField(
+            (r, v) -> r.answerBeams = v,
+            LlocoQaRequest::wholeInt,
+            new ParseField("answer_beams"),
+            ObjectParser.ValueType.INT
+        );
+        PARSER.declareField(
+            (r, v) -> r.answerCandidatesMax = v,
+            LlocoQaRequest::wholeInt,
+            new ParseField("answer_candidates_max"),
+            ObjectParser.ValueType.INT
+        );
         PARSER.declareBoolean((r, v) -> r.truncate = v, new ParseField("truncate"));
         PARSER.declareString((r, v) -> r.targetField = v, new ParseField("target_field"));
         PARSER.declareString((r, v) -> r.template = v, new ParseField("template"));
         PARSER.declareStringArray((r, v) -> r.choices = v, new ParseField("choices"));
-        PARSER.declareInt((r, v) -> r.maxNewTokens = v, new ParseField("max_new_tokens"));
+        PARSER.declareField(
+            (r, v) -> r.maxNewTokens = v,
+            LlocoQaRequest::wholeInt,
+            new ParseField("max_new_tokens"),
+            ObjectParser.ValueType.INT
+        );
         PARSER.declareDouble((r, v) -> r.temperature = v, new ParseField("temperature"));
         PARSER.declareDouble((r, v) -> r.topP = v, new ParseField("top_p"));
-        PARSER.declareLong((r, v) -> r.seed = v, new ParseField("seed"));
+        PARSER.declareField((r, v) -> r.seed = v, LlocoQaRequest::wholeLong, new ParseField("seed"), ObjectParser.ValueType.LONG);
         PARSER.declareStringArray((r, v) -> r.stop = v, new ParseField("stop"));
         PARSER.declareString((r, v) -> r.adapter = v, new ParseField("adapter"));
         PARSER.declareString((r, v) -> r.mode = DecodeOptions.Mode.parse(v), new ParseField("mode"));
         PARSER.declareString((r, v) -> r.choiceMode = DecodeOptions.ChoiceMode.parse(v), new ParseField("choice_mode"));
+    }
+
+    /**
+     * An integer field: a number (or numeric string) with a fractional part is refused instead of being truncated
+     * ({@code "size": 1.5} would otherwise silently read 1 document); the parser names the field.
+     */
+    private static int wholeInt(XContentParser p) throws IOException {
+        checkWhole(p);
+        return p.intValue();
+    }
+
+    private static long wholeLong(XContentParser p) throws IOException {
+        checkWhole(p);
+        return p.longValue();
+    }
+
+    private static void checkWhole(XContentParser p) throws IOException {
+        XContentParser.Token t = p.currentToken();
+        if (t == XContentParser.Token.VALUE_NUMBER || t == XContentParser.Token.VALUE_STRING) {
+            double d = p.doubleValue();
+            if (Double.isFinite(d) == false || d != Math.rint(d)) {
+                throw new IllegalArgumentException("must be a whole number, got [" + p.text() + "]");
+            }
+        }
     }
 
     /** An empty request for {@code indices}. */
@@ -193,6 +247,16 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         } catch (org.opensearch.core.xcontent.XContentParseException e) {
             throw new IllegalArgumentException("[ext.lloco] " + org.opensearch.ExceptionsHelper.detailedMessage(e), e);
         }
+    }
+
+    /** A request holding a {@code lloco_answer} processor's fields, to check them by the rules of a body. */
+    public static LlocoQaRequest forPipelineCheck(String targetField, String template, String adapter) {
+        LlocoQaRequest r = new LlocoQaRequest("_pipeline_check");
+        r.question = "?";
+        r.targetField = targetField;
+        r.template = template;
+        r.adapter = adapter;
+        return r;
     }
 
     /** Parses a body strictly: unknown fields fail with 400 naming them. */
@@ -396,9 +460,21 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
                 break;
             }
         }
-        if (targetField == null || targetField.isBlank() || targetField.startsWith("_")) {
+        if (adapter != null) {
+            String problem = io.lloco.common.ResourceNames.problem(adapter);
+            if (problem != null) {
+                e = addValidationError(
+                    "Field [adapter] " + io.lloco.common.ResourceNames.quote(adapter) + " is not an adapter name: " + problem,
+                    e
+                );
+            }
+        }
+        if (targetField == null || targetField.isBlank() || targetField.startsWith("_") || targetField.contains("._")
+            || targetField.startsWith(".") || targetField.endsWith(".") || targetField.contains("..") || targetField.length() > 255
+            || targetField.chars().anyMatch(Character::isISOControl)) {
             e = addValidationError(
-                "Field [target_field] must name the field the lloco_compress processor wrote, got [" + targetField + "]",
+                "Field [target_field] must name the field the lloco_compress processor wrote (an ordinary field path, not a metadata field), got "
+                    + io.lloco.common.ResourceNames.quote(targetField),
                 e
             );
         }

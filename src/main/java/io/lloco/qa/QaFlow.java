@@ -102,6 +102,17 @@ final class QaFlow {
     /** Starts the question. */
     void start() {
         boolean sentences = layouts.isEmpty() == false && layouts.values().stream().allMatch(StoreLayout::sentences);
+        int maxClauses = org.apache.lucene.search.IndexSearcher.getMaxClauseCount();
+        String matched = RetrievalSearch.matchText(request, maxClauses);
+        if (matched.length() < request.matchText().length()) {
+            warnings.add(
+                (request.matchText().length() > request.question().length() ? "the question and its options were" : "the question was")
+                    + " matched by the first "
+                    + RetrievalSearch.maxMatchWords(maxClauses)
+                    + " words only (a longer retrieval query would exceed [indices.query.bool.max_clause_count] = "
+                    + maxClauses + "); the whole question is still read by the model"
+            );
+        }
         backend.search(RetrievalSearch.build(request, sentences), step(r -> onRetrieved(RetrievalSearch.parse(r, request))));
     }
 
@@ -512,8 +523,36 @@ final class QaFlow {
         }
     }
 
+    /** Whether a shard refused the search for Lucene's clause limit (locally, or as a shard failure from another node). */
+    static boolean tooManyClauses(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            // from another node the Lucene exception arrives as a wrapper that keeps its message
+            if (t instanceof org.apache.lucene.search.IndexSearcher.TooManyClauses
+                || (t.getMessage() != null && t.getMessage().contains("maxClauseCount is set to"))) {
+                return true;
+            }
+            if (t instanceof org.opensearch.action.search.SearchPhaseExecutionException sp) {
+                for (org.opensearch.action.search.ShardSearchFailure f : sp.shardFailures()) {
+                    if (f.getCause() != null && f.getCause() != t && tooManyClauses(f.getCause())) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
     /** {@code e} with an HTTP status (unchanged when it has one). */
     static Exception statusOf(Exception e) {
+        if (tooManyClauses(e)) {
+            return new LlocoException(
+                "the retrieval query has more clauses than [indices.query.bool.max_clause_count] = "
+                    + org.apache.lucene.search.IndexSearcher.getMaxClauseCount()
+                    + " allows: simplify the request's [query] (or shorten [question] / [choices]), or raise the setting",
+                RestStatus.BAD_REQUEST,
+                e
+            );
+        }
         Throwable cause = ExceptionsHelper.unwrapCause(e);
         if (cause instanceof OpenSearchException || cause instanceof IllegalArgumentException) {
             return e;

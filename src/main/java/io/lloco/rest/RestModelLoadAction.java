@@ -40,12 +40,14 @@ public class RestModelLoadAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
+        RestModelsParams.refuseBody(request);
+        boolean wait = RestModelsParams.flag(request, "wait_for_completion", true);
         ModelsLoadRequest load = new ModelsLoadRequest(
             request.param("model_id"),
             RestModelsParams.nodes(request, RestModelsParams.LLOCO_NODES)
         );
         load.timeout(request.param("timeout"));
-        if (request.paramAsBoolean("wait_for_completion", true)) {
+        if (wait) {
             return channel -> client.execute(ModelsLoadAction.INSTANCE, load, new RestStatusToXContentListener<>(channel));
         }
         return channel -> {

@@ -31,6 +31,7 @@ public class RestModelUnloadAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
+        RestModelsParams.refuseBody(request);
         ModelsUnloadRequest unload = new ModelsUnloadRequest(
             request.param("model_id"),
             RestModelsParams.nodes(request, RestModelsParams.LLOCO_NODES)

@@ -23,4 +23,33 @@ final class RestModelsParams {
     static String[] nodes(RestRequest request, String dflt) {
         return Strings.splitStringByCommaToArray(request.param(NODES, dflt));
     }
+
+    /** A model API takes no body: one sent is a 400 (was: silently ignored, the load went ahead). */
+    static void refuseBody(RestRequest request) {
+        if (request.hasContent()) {
+            throw new io.lloco.common.LlocoException(
+                "[" + request.method() + " " + request.path() + "] takes no request body; its options are URL parameters (nodes, timeout"
+                    + (request.path().endsWith("/_load") ? ", wait_for_completion)" : ")"),
+                org.opensearch.core.rest.RestStatus.BAD_REQUEST
+            );
+        }
+    }
+
+    /** A boolean URL parameter whose parse error names it. */
+    static boolean flag(RestRequest request, String name, boolean dflt) {
+        String v = request.param(name);
+        if (v == null) {
+            return dflt;
+        }
+        if (v.isEmpty() || v.equals("true")) {
+            return true;
+        }
+        if (v.equals("false")) {
+            return false;
+        }
+        throw new io.lloco.common.LlocoException(
+            "parameter [" + name + "] must be [true] or [false], got " + io.lloco.common.ResourceNames.quote(v),
+            org.opensearch.core.rest.RestStatus.BAD_REQUEST
+        );
+    }
 }

@@ -322,6 +322,70 @@ public class LlocoCompressProcessorTests extends OpenSearchTestCase {
         assertConfigError(f, Map.of("field", "lloco.text", "model", "test-ac"), "target_field", "inside one another");
         assertConfigError(f, Map.of("field", "", "model", "test-ac"), "field", "must name the text field");
         assertConfigError(f, Map.of("field", "body", "target_field", "a..b", "model", "test-ac"), "target_field", "not a valid field path");
+        assertConfigError(f, Map.of("field", "a\u0000b", "model", "test-ac"), "field", "no control characters");
+        assertConfigError(f, Map.of("field", "body", "model", "test-ac", "max_bytes", "lots"), "max_bytes", "a size such as [64kb]");
+        assertConfigError(f, Map.of("field", "body", "model", "test-ac", "max_bytes", 0), "max_bytes", "at least 1 byte");
+        assertConfigError(f, Map.of("field", "body", "model", "test-ac", "max_bytes", 1.5), "max_bytes", "a size such as");
+        assertConfigError(
+            f,
+            Map.of("field", "body", "model", "test-ac", "max_bytes", "1gb"),
+            "max_bytes",
+            "plugins.lloco.ingest.max_bytes"
+        );
+    }
+
+    /**
+     * Was: a 10 MB string without spaces is a handful of tokens, passed {@code max_tokens} and was stored (31.5 MB of
+     * {@code _source}); the text's UTF-8 bytes are bounded too, by the processor's {@code max_bytes} under the node setting,
+     * checked before the tokenizer runs.
+     */
+    public void testTheTextsBytesAreBoundedBeforeTokenizing() throws Exception {
+        LlocoCompressProcessorFactory f = new LlocoCompressProcessorFactory(
+            () -> new LocalCompressService(models),
+            () -> Runnable::run,
+            () -> 100_000,
+            () -> 4096L,
+            index -> 10_000L
+        );
+        Map<String, Object> c = new HashMap<>(Map.of("field", "body", "model", "test-ac", "max_bytes", "1kb"));
+        LlocoCompressProcessor p = (LlocoCompressProcessor) f.create(Map.of(), "t", null, c);
+        for (String body : new String[]{"a".repeat(1025), "\u00e9".repeat(513), "\u6771".repeat(342), "a".repeat(10_000_000)}) {
+            IngestDocument d = doc(Map.of("body", body));
+            AtomicReference<Exception> err = new AtomicReference<>();
+            p.execute(d, (r, e) -> err.set(e));
+            assertNotNull(err.get());
+            String m = err.get().getMessage();
+            assertTrue(
+                m,
+                m.contains("over the limit of 1024") && m.contains("[max_bytes]") && m.contains("plugins.lloco.ingest.max_bytes")
+            );
+            assertFalse(d.hasField("lloco"));
+        }
+        IngestDocument fits = doc(Map.of("body", "\u00e9".repeat(512)));
+        p.execute(fits, (r, e) -> assertNull(e));
+        assertTrue(fits.hasField("lloco.segments"));
+        // without the property the node setting bounds the text
+        LlocoCompressProcessor nodeBound = (LlocoCompressProcessor) f.create(
+            Map.of(),
+            "t",
+            null,
+            new HashMap<>(Map.of("field", "body", "model", "test-ac"))
+        );
+        AtomicReference<Exception> err = new AtomicReference<>();
+        nodeBound.execute(doc(Map.of("body", "b".repeat(4097))), (r, e) -> err.set(e));
+        assertTrue(err.get().getMessage(), err.get().getMessage().contains("over the limit of 4096"));
+    }
+
+    public void testTextOfOnlyControlCharactersIsEmpty() throws Exception {
+        LlocoCompressProcessor p = processor(Map.of("field", "body", "model", "test-ac"), 100_000);
+        IngestDocument d = doc(Map.of("body", "\u0000\u0001 \u0007\n\u3000"));
+        AtomicReference<Exception> err = new AtomicReference<>();
+        p.execute(d, (r, e) -> err.set(e));
+        assertTrue(String.valueOf(err.get()), err.get().getMessage().contains("is empty"));
+        assertEquals(3, LlocoCompressProcessor.utf8Length("\u00e9a", 10));
+        assertEquals(4, LlocoCompressProcessor.utf8Length("\uD83D\uDE00", 10));
+        assertEquals(3, LlocoCompressProcessor.utf8Length("\uD800", 10));
+        assertEquals(Long.MAX_VALUE, LlocoCompressProcessor.utf8Length("abc", 2));
     }
 
     public void testUnknownKeysAreLeftForCoreToReject() throws Exception {

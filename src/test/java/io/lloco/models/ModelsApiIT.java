@@ -207,7 +207,7 @@ public class ModelsApiIT extends LlocoIntegTestCase {
         startCluster();
         ResponseException e = expectThrows(ResponseException.class, () -> call("POST", "/_plugins/lloco/models/a..b/_load", null));
         assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
-        assertTrue(errorBody(e), errorBody(e).contains("[model_id] = [a..b] must not contain"));
+        assertTrue(errorBody(e), errorBody(e).contains("[model_id] = [a..b] must not be [.] or contain [..]"));
         e = expectThrows(
             ResponseException.class,
             () -> call("POST", "/_plugins/lloco/models/" + TEST_MODEL + "/_load?nodes=nowhere", null)

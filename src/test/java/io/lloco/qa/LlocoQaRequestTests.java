@@ -147,4 +147,46 @@ public class LlocoQaRequestTests extends OpenSearchTestCase {
         String msg = e.getMessage() + (e.getCause() == null ? "" : " " + e.getCause().getMessage());
         assertTrue(msg, msg.contains("[choice_mode] must be one of [generate, rank, cloze]"));
     }
+
+    /** Was: {@code "size": 1.5} read 1 document, {@code "seed": 2.5} seeded 2; integers are now whole or a 400 naming the field. */
+    public void testFractionalIntegersAreRefusedNamingTheField() {
+        for (String f : new String[]{"size", "max_new_tokens", "top_segments", "answer_candidates", "answer_beams", "max_summary_positions",
+            "seed"}) {
+            Exception e = expectThrows(Exception.class, () -> parse("{\"question\":\"q\",\"" + f + "\":1.5}"));
+            assertTrue(f + ": " + e.getMessage(), e.getMessage().contains("[" + f + "]"));
+            assertTrue(
+                f + ": " + org.opensearch.ExceptionsHelper.stackTrace(e),
+                org.opensearch.ExceptionsHelper.stackTrace(e).contains("whole number")
+            );
+        }
+        Exception str = expectThrows(Exception.class, () -> parse("{\"question\":\"q\",\"size\":\"2.5\"}"));
+        assertTrue(str.getMessage(), str.getMessage().contains("[size]"));
+    }
+
+    public void testWholeNumbersAsNumbersOrStringsStillParse() throws Exception {
+        LlocoQaRequest r = parse("{\"question\":\"q\",\"size\":3.0,\"max_new_tokens\":\"8\",\"seed\":9007199254740993}");
+        assertEquals(3, r.size());
+        assertEquals(8, r.options().maxNewTokens());
+        assertEquals(9007199254740993L, r.options().seed());
+    }
+
+    /** Was: a 404 quoting the whole 100,000-character name, or a bare "Nul character not allowed" not naming the field. */
+    public void testAdapterMustBeOneFolderName() throws Exception {
+        for (String bad : new String[]{"../../etc", "a/b", "a\\\\b", "..", "a\\u0000b", "x".repeat(300)}) {
+            LlocoQaRequest r = parse("{\"question\":\"q\",\"adapter\":\"" + bad + "\"}");
+            var e = r.validate();
+            assertNotNull(bad, e);
+            assertTrue(e.getMessage(), e.getMessage().contains("Field [adapter]"));
+            assertTrue(e.getMessage(), e.getMessage().length() < 400);
+        }
+        assertNull(parse("{\"question\":\"q\",\"adapter\":\"none\"}").validate());
+    }
+
+    public void testTargetFieldMustBeAnOrdinaryFieldPathQuotedClipped() throws Exception {
+        for (String bad : new String[]{"_source", "a._b", ".a", "a.", "a..b", "x".repeat(100_000)}) {
+            var e = parse("{\"question\":\"q\",\"target_field\":\"" + bad + "\"}").validate();
+            assertNotNull(bad, e);
+            assertTrue(e.getMessage(), e.getMessage().contains("Field [target_field]") && e.getMessage().length() < 400);
+        }
+    }
 }

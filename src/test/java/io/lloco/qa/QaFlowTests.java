@@ -107,9 +107,16 @@ public class QaFlowTests extends OpenSearchTestCase {
         int released;
         int budget = 100;
         Exception decodeFailure;
+        Exception searchFailure;
+        final List<SearchRequest> searches = new ArrayList<>();
 
         @Override
         public void search(SearchRequest request, ActionListener<SearchResponse> listener) {
+            searches.add(request);
+            if (searchFailure != null) {
+                listener.onFailure(searchFailure);
+                return;
+            }
             List<SearchHit> hits = new ArrayList<>();
             int n = 0;
             for (Doc d : docs) {
@@ -457,5 +464,35 @@ public class QaFlowTests extends OpenSearchTestCase {
         }
         assertNull(b.windows.get(0).template());
         assertEquals("adapter", r.template().source());
+    }
+
+    /**
+     * Was a 500 ({@code too_many_clauses} from every shard) for a question of 1,020 short words: the matched text is cut to
+     * what the clause limit allows, with a warning, and a limit still reached (by the request's own query) is a 400
+     * naming the setting.
+     */
+    public void testALongQuestionStaysUnderTheClauseLimitAndTheLimitIsA400() {
+        StringBuilder q = new StringBuilder();
+        for (int i = 0; q.length() < 4000; i++) {
+            q.append((char) ('a' + i % 26)).append((char) ('a' + i / 26 % 26)).append((char) ('a' + i / 676 % 26)).append(' ');
+        }
+        Backend b = new Backend();
+        b.docs.add(new Doc("d1", 1));
+        LlocoQaResponse r = answered(ask(b, new LlocoQaRequest("books").question(q.toString().trim())));
+        int maxWords = io.lloco.qa.search.RetrievalSearch.maxMatchWords(org.apache.lucene.search.IndexSearcher.getMaxClauseCount());
+        String searched = b.searches.get(0).source().query().toString();
+        assertTrue(searched.length() < q.length() * 3);
+        assertTrue(String.join("\n", r.warnings()), String.join("\n", r.warnings()).contains("first " + maxWords + " words"));
+        assertTrue(String.join("\n", r.warnings()), String.join("\n", r.warnings()).contains("indices.query.bool.max_clause_count"));
+
+        Backend tooMany = new Backend();
+        tooMany.searchFailure = new org.opensearch.action.search.SearchPhaseExecutionException(
+            "query",
+            "all shards failed",
+            new ShardSearchFailure[]{new ShardSearchFailure(new org.apache.lucene.search.IndexSearcher.TooManyClauses())}
+        );
+        Object failed = ask(tooMany, question(1));
+        assertEquals(RestStatus.BAD_REQUEST, ExceptionsHelper.status((Exception) failed));
+        assertTrue(((Exception) failed).getMessage(), ((Exception) failed).getMessage().contains("indices.query.bool.max_clause_count"));
     }
 }

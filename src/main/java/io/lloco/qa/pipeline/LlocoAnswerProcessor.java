@@ -177,6 +177,30 @@ public final class LlocoAnswerProcessor extends AbstractProcessor implements Sea
         );
     }
 
+    /**
+     * {@code target_field}, {@code template} and {@code adapter} are checked when the pipeline is put, by the rules of a
+     * {@code _lloco_qa} body (was: accepted, then every search through the pipeline failed).
+     */
+    static void checkLikeARequest(String tag, String targetField, String template, String adapter) {
+        LlocoQaRequest probe = LlocoQaRequest.forPipelineCheck(targetField, template, adapter);
+        org.opensearch.action.ActionRequestValidationException e = probe.validate();
+        if (e != null) {
+            String property = targetField != null && e.getMessage().contains("[target_field]")
+                ? "target_field"
+                : e.getMessage().contains("[adapter]")
+                    ? "adapter"
+                    : "template";
+            throw newConfigurationException(TYPE, tag, property, String.join("; ", e.validationErrors()));
+        }
+        if (template != null) {
+            try {
+                io.lloco.runtime.prompt.PromptTemplates.defaults().resolve(template, "template");
+            } catch (IllegalArgumentException ex) {
+                throw newConfigurationException(TYPE, tag, "template", ex.getMessage());
+            }
+        }
+    }
+
     /** Parses the processor config with ConfigurationUtils; leftovers are rejected by core. */
     public static final class Factory implements Processor.Factory<SearchResponseProcessor> {
 
@@ -218,6 +242,7 @@ public final class LlocoAnswerProcessor extends AbstractProcessor implements Sea
                 throw newConfigurationException(TYPE, tag, "mode", e.getMessage());
             }
             String adapter = readOptionalStringProperty(TYPE, tag, config, "adapter");
+            checkLikeARequest(tag, targetField, template, adapter);
             return new LlocoAnswerProcessor(
                 tag, description, ignoreFailure, client, size, targetField, template, maxNewTokens, mode, adapter
             );

@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.function.Function;
 
+import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.join.ScoreMode;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
@@ -53,6 +54,51 @@ public final class RetrievalSearch {
     private RetrievalSearch() {
     }
 
+    /**
+     * Words of the matched text kept for a search limited to {@code maxClauseCount} clauses: each word can become four
+     * (the segment text, the sentence text, a sentence word pair, a name), and the query's structure takes a few more.
+     */
+    public static int maxMatchWords(int maxClauseCount) {
+        return Math.max(8, (maxClauseCount - 32) / 4);
+    }
+
+    /**
+     * The text matched against the segments ({@link LlocoQaRequest#matchText()}), cut after its first
+     * {@link #maxMatchWords} words so that a long question (or long options with {@code match_choices}) never makes a
+     * query over {@code indices.query.bool.max_clause_count} (Lucene's {@code maxClauseCount}: was a 500 for a
+     * 4,000-character question of short words). A word is a run of letters and digits, each ideograph a word of its own
+     * (as the standard tokenizer splits them), so the count never falls short of the analyzer's terms.
+     */
+    public static String matchText(LlocoQaRequest r, int maxClauseCount) {
+        return firstWords(r.matchText(), maxMatchWords(maxClauseCount));
+    }
+
+    /** {@code text} up to the end of its {@code maxWords}-th word, or whole when it has no more. */
+    static String firstWords(String text, int maxWords) {
+        int words = 0;
+        int lastEnd = 0;
+        boolean inWord = false;
+        for (int i = 0; i < text.length();) {
+            int cp = text.codePointAt(i);
+            Character.UnicodeScript script = Character.UnicodeScript.of(cp);
+            boolean ideograph = Character.isIdeographic(cp) || script == Character.UnicodeScript.HIRAGANA
+                || script == Character.UnicodeScript.KATAKANA || script == Character.UnicodeScript.THAI;
+            boolean letter = Character.isLetterOrDigit(cp);
+            if (ideograph || (letter && inWord == false)) {
+                if (words == maxWords) {
+                    return text.substring(0, lastEnd);
+                }
+                words++;
+            }
+            inWord = letter && ideograph == false;
+            i += Character.charCount(cp);
+            if (letter || ideograph) {
+                lastEnd = i;
+            }
+        }
+        return text;
+    }
+
     /** Segments returned per document with {@code granularity: segment}. */
     static int innerHitSize(LlocoQaRequest r) {
         return Math.max(r.topSegments(), r.answerCandidatesMax());
@@ -67,7 +113,8 @@ public final class RetrievalSearch {
         String target = r.targetField();
         String path = target + "." + StoredDocument.SEGMENTS;
         boolean segments = r.granularity() == LlocoQaRequest.Granularity.SEGMENT;
-        QueryBuilder textMatch = QueryBuilders.matchQuery(path + "." + StoredDocument.TEXT, r.matchText());
+        String matchText = matchText(r, IndexSearcher.getMaxClauseCount());
+        QueryBuilder textMatch = QueryBuilders.matchQuery(path + "." + StoredDocument.TEXT, matchText);
         if (sentences && r.sentenceBoost() > 0) {
             textMatch = QueryBuilders
                 .boolQuery()
@@ -76,7 +123,7 @@ public final class RetrievalSearch {
                     QueryBuilders
                         .nestedQuery(
                             path + "." + StoredDocument.SENTENCES,
-                            sentenceMatch(path + ".sentences.text", r.matchText()),
+                            sentenceMatch(path + ".sentences.text", matchText),
                             ScoreMode.Max
                         )
                         .ignoreUnmapped(true)

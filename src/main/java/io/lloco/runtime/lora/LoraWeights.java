@@ -313,6 +313,7 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
         String stored = checkedTensor(r, canonical, key, expected, source);
         long[] shape = expected;
         HostTensor t = r.get(stored);
+        checkFinite(t, source, stored, dt);
         try (NDArray blob = manager
             .create(t.data().duplicate().position(0).limit((int) (t.numel() * 4)), new Shape(shape), DataType.FLOAT32)) {
             NDArray owned = manager.getDevice().isGpu() ? blob.toDevice(manager.getDevice(), true) : blob.duplicate();
@@ -322,6 +323,33 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
                 owned = c;
             }
             return owned;
+        }
+    }
+
+    /**
+     * Refuses a NaN or an infinity among the float32 values of {@code t} (was: loaded, and every answer read with the
+     * adapter became {@code <unk><unk>...}), and with float16 compute a value beyond float16's range (it would become an
+     * infinity when narrowed).
+     */
+    static void checkFinite(HostTensor t, String source, String name, DataType dt) throws CheckpointException {
+        java.nio.ByteBuffer b = t.data().duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int base = b.position();
+        long n = t.numel();
+        for (long i = 0; i < n; i++) {
+            float v = b.getFloat(base + (int) (i * 4));
+            if (Float.isFinite(v) == false || (dt == DataType.FLOAT16 && Math.abs(v) > 65504f)) {
+                throw new CheckpointException(
+                    String.format(
+                        Locale.ROOT,
+                        "adapter [%s]: tensor [%s] holds %s at element %d%s; the adapter is corrupt or diverged in training: re-export or retrain it",
+                        source,
+                        name,
+                        v,
+                        i,
+                        Float.isFinite(v) ? " (beyond float16's range, the compute dtype)" : ""
+                    )
+                );
+            }
         }
     }
 

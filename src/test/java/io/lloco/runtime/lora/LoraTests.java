@@ -284,6 +284,16 @@ public class LoraTests extends OpenSearchTestCase {
         );
         assertLoadFails(c, ok.replace("\"r\":2", "\"r\":0"), good, null, r, "'r'");
 
+        // was: loaded, and every answer read through the adapter became <unk><unk>...
+        String poisonKey = LoraWeights.key(1, Projection.Q, true);
+        for (float bad : new float[]{Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            Map<String, float[]> poisoned = new java.util.LinkedHashMap<>(good);
+            float[] v = good.get(aKey).clone();
+            v[3] = bad;
+            poisoned.put(aKey, v);
+            assertLoadFails(c, ok, poisoned, null, r, aKey, "holds " + bad + " at element 3", "re-export or retrain");
+        }
+
         try (NDManager root = NDManager.newBaseManager()) {
             CheckpointException e = expectThrows(
                 CheckpointException.class,
