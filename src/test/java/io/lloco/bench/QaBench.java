@@ -152,10 +152,10 @@ public final class QaBench {
         }
         ObjectNode r = point("memory", "memory");
         r.set("before", nodeMemory());
-        post("/_plugins/lloco/models/lloco-tiny/_load", "{}");
+        request("POST", "/_plugins/lloco/models/lloco-tiny/_load", null, null);
         r.set("after_model", nodeMemory());
         r.set("model", firstModel("lloco-tiny"));
-        post("/_plugins/lloco/models/lloco-tiny-long/_load", "{}");
+        request("POST", "/_plugins/lloco/models/lloco-tiny-long/_load", null, null);
         r.set("after_long_model", nodeMemory());
         r.set("long_model", firstModel("lloco-tiny-long"));
         append(r);
