@@ -19,9 +19,14 @@
 #   WITH_KNN    1 to install k-NN 3.6.0.0 beside the plugin (default 1)
 #   RUN_UID     uid that runs the nodes (default 65534)
 #   LLOCO_THREADS  plugins.lloco.engine.num_threads per node (default 1: several nodes share the cores)
+#   OS_VERSION  OpenSearch version of the integ-test-zip (default 3.6.0; the plugin zip must be built for it)
 #   CLUSTER_NAME   cluster.name (default lloco-it)
 #   EXTRA_YML      lines appended to every node's opensearch.yml (printf %b: \n separates lines)
 #   EXTRA_YML_<node name, - as _>  lines appended to that node's opensearch.yml only (e.g. EXTRA_YML_lt_0)
+#   SETUP_HOOK  a bash file sourced by setup after the plugins are installed and before the per-node config copies:
+#               it may add modules or plugins to $H and files to $H/config (it sees as_os, own, $H, $B, $V, $JDK, $ROOT)
+#   SCHEME, CURL_OPTS  how start/status reach the nodes (default http, none; e.g. https and
+#               "--cacert ca.pem -u admin:pw" for a cluster with the security plugin)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd); ROOT=$(cd "$HERE/.." && pwd)
 V=${OS_VERSION:-3.6.0}
@@ -49,10 +54,10 @@ JDK=${JDK:-$(pick_jdk)}
 # OpenSearch refuses root: as root the nodes run as RUN_UID through setpriv; as anyone else, as that user
 if [ "$(id -u)" = 0 ]; then
   command -v setpriv >/dev/null || { echo "cluster.sh: running as root needs setpriv (Debian package util-linux) to start the nodes as uid $U" >&2; exit 1; }
-  as_os() { setpriv --reuid="$U" --regid="$U" --clear-groups env -i PATH=/usr/bin:/bin HOME="$B/home" OPENSEARCH_JAVA_HOME="$JDK" OMP_WAIT_POLICY=PASSIVE "$@"; }
+  as_os() { setpriv --reuid="$U" --regid="$U" --clear-groups env -i PATH=/usr/bin:/bin HOME="$B/home" OPENSEARCH_JAVA_HOME="$JDK" OMP_WAIT_POLICY=PASSIVE THP_MEM_ALLOC_ENABLE=1 "$@"; }
   own() { chown -R "$U:$U" "$@"; }
 else
-  as_os() { env -i PATH=/usr/bin:/bin HOME="$B/home" OPENSEARCH_JAVA_HOME="$JDK" OMP_WAIT_POLICY=PASSIVE "$@"; }
+  as_os() { env -i PATH=/usr/bin:/bin HOME="$B/home" OPENSEARCH_JAVA_HOME="$JDK" OMP_WAIT_POLICY=PASSIVE THP_MEM_ALLOC_ENABLE=1 "$@"; }
   own() { :; }
 fi
 
@@ -75,6 +80,7 @@ setup() {
   own "$B"
   if [ "$WITH_KNN" = 1 ]; then (cd "$H" && as_os bin/opensearch-plugin install --batch "file://$B/dl/opensearch-knn-$V.0.zip"); fi
   (cd "$H" && as_os bin/opensearch-plugin install --batch "file://$B/dl/lloco.zip")
+  if [ -n "${SETUP_HOOK:-}" ]; then . "$SETUP_HOOK"; fi
   configure
 }
 
@@ -117,7 +123,7 @@ configure() {
 start() {
   local i=0 name
   for n in $NODES; do
-    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$((HTTP_PORT + i))/"; then
+    if curl -s -k -o /dev/null --max-time 1 "${SCHEME:-http}://127.0.0.1:$((HTTP_PORT + i))/"; then
       echo "cluster.sh: something already answers on 127.0.0.1:$((HTTP_PORT + i)); stop it or set HTTP_PORT/TRANSPORT_PORT" >&2; exit 1; fi
     i=$((i + 1))
   done
@@ -130,7 +136,8 @@ start() {
   done
   local want; want=$(echo $NODES | wc -w)
   for _ in $(seq 600); do
-    if curl -sf "http://127.0.0.1:$HTTP_PORT/_cluster/health?wait_for_nodes=$want&timeout=1s" >/dev/null 2>&1; then
+    # shellcheck disable=SC2086
+    if curl -sf ${CURL_OPTS:-} "${SCHEME:-http}://127.0.0.1:$HTTP_PORT/_cluster/health?wait_for_nodes=$want&timeout=1s" >/dev/null 2>&1; then
       echo "cluster.sh: $want node(s) up on 127.0.0.1:$HTTP_PORT"; return 0; fi
     sleep 0.5
   done
@@ -154,6 +161,7 @@ case "${1:-}" in
   add) configure ;;
   start) start ;;
   stop) stop ;;
-  status) curl -s "http://127.0.0.1:$HTTP_PORT/_cat/nodes?v&h=name,node.roles,heap.percent,ram.percent" ;;
+  # shellcheck disable=SC2086
+  status) curl -s ${CURL_OPTS:-} "${SCHEME:-http}://127.0.0.1:$HTTP_PORT/_cat/nodes?v&h=name,node.roles,heap.percent,ram.percent" ;;
   *) echo "usage: $0 setup|add|start|stop|status" >&2; exit 2 ;;
 esac

@@ -133,6 +133,7 @@ class LlamaRef:
         self.tied = bool(config.get("tie_word_embeddings", False))
         self.eos = config.get("eos_token_id", 2)
         self.summary_length = config.get("summary_length")
+        self.max_abs_hidden = 0.0  # largest |x| the residual stream reached (reset by callers that want it)
 
     @staticmethod
     def from_dir(model_dir):
@@ -195,10 +196,12 @@ class LlamaRef:
             att = softmax(scores, axis=-1) @ vr  # [heads, n, hd]
             att = att.transpose(1, 0, 2).reshape(n, self.hidden)
             x = x + self.linear(p + "self_attn.o_proj", att, lora)
+            self.max_abs_hidden = max(self.max_abs_hidden, float(np.abs(x).max()))
             h = rms_norm(x, self.w[p + "post_attention_layernorm.weight"], self.eps)
             g = self.linear(p + "mlp.gate_proj", h, lora)
             u = self.linear(p + "mlp.up_proj", h, lora)
             x = x + self.linear(p + "mlp.down_proj", silu(g) * u, lora)
+            self.max_abs_hidden = max(self.max_abs_hidden, float(np.abs(x).max()))
         return rms_norm(x, self.w["model.norm.weight"], self.eps)
 
     def logits(self, embeds, lora=None):

@@ -41,6 +41,18 @@ CASES = [
          eos_boost=True,
          description="MQA (4 heads, 1 kv head), untied, F32, rms_norm_eps 1e-6, 3 layers; the "
                      "greedy continuation ends with eos (id 2) before max_new_tokens"),
+    # Llama-2-7B's residual stream reaches the thousands: embeddings drawn with std 1200 and the residual
+    # writers (o_proj, down_proj) scaled x1000, so every layer moves hidden states of |x| >= 3,000 by a
+    # comparable amount. mean(x^2) then overflows float16 (65,504): the float16 numerics proof (LlamaModel
+    # upcasts RMSNorm and softmax to float32, as Hugging Face does) runs on this case.
+    dict(name="llama2scale_bf16_ac_lora", seed=505, hidden=64, inter=128, layers=2, heads=4, kv=4, vocab=128,
+         dtype="BF16", tied=False, theta=10000.0, rope_scaling=None, eps=1e-5, shards=1,
+         summary_length=4, segment_tokens=8, n_ids=20, prefix_len=6, max_new=8,
+         lora=dict(r=4, alpha=8, targets=["q_proj", "k_proj", "v_proj", "o_proj"], dtype="BF16"),
+         embed_std=1200.0, out_scale=1000.0, float16_tolerance=2e-2,
+         description="Llama-2-scale activations (hidden states reach |x| >= 3,000: embeddings std 1200, "
+                     "o_proj/down_proj x1000), MHA, untied, BF16, AutoCompressor L=4 (segments 8+8+4), LoRA r=4 "
+                     "alpha=8 on q/k/v/o (BF16); the float16 numerics case"),
 ]
 
 MIN_MARGIN = 0.02  # smallest acceptable top1-top2 logit gap along every greedy path
@@ -52,7 +64,7 @@ def make_weights(c, rng):
     kvd = c["kv"] * hd
     std = 1.0 / np.sqrt(h)  # ~0.18 for h=32, 0.125 for h=64
     w = {}
-    w["model.embed_tokens.weight"] = rng.normal(0, 0.3 if c["tied"] else 0.5, (v, h))
+    w["model.embed_tokens.weight"] = rng.normal(0, c.get("embed_std") or (0.3 if c["tied"] else 0.5), (v, h))
     for i in range(c["layers"]):
         p = "model.layers.%d." % i
         w[p + "self_attn.q_proj.weight"] = rng.normal(0, 1.5 * std, (h, h))
@@ -64,6 +76,9 @@ def make_weights(c, rng):
         w[p + "mlp.down_proj.weight"] = rng.normal(0, 1.0 / np.sqrt(f), (h, f))
         w[p + "input_layernorm.weight"] = 1.0 + rng.normal(0, 0.1, h)
         w[p + "post_attention_layernorm.weight"] = 1.0 + rng.normal(0, 0.1, h)
+        if c.get("out_scale"):
+            w[p + "self_attn.o_proj.weight"] *= c["out_scale"]
+            w[p + "mlp.down_proj.weight"] *= c["out_scale"]
     w["model.norm.weight"] = 1.0 + rng.normal(0, 0.1, h)
     if not c["tied"]:
         w["lm_head.weight"] = rng.normal(0, 2.0 * std, (v, h))
@@ -221,6 +236,15 @@ def build_case(c, out_root):
     if lora:
         case["greedy_ids_prefix_lora"] = g_lora
         case["lora_scale"] = lora.scale
+    if c.get("float16_tolerance"):
+        # the largest |x| of the residual stream over every forward the goldens below need
+        m.max_abs_hidden = 0.0
+        m.logits(m.inputs(ids, prefix), lora)
+        m.compress(ids, c["segment_tokens"], accumulate=True)
+        m.compress(ids, c["segment_tokens"], accumulate=False)
+        case["max_abs_hidden"] = round(float(m.max_abs_hidden), 1)
+        case["float16_tolerance"] = c["float16_tolerance"]
+        assert case["max_abs_hidden"] >= 3000, case["max_abs_hidden"]
     if c["summary_length"]:
         golden["summaries"] = m.compress(ids, c["segment_tokens"], accumulate=True)
         golden["summaries_independent"] = m.compress(ids, c["segment_tokens"], accumulate=False)

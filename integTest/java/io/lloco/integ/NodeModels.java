@@ -28,6 +28,56 @@ final class NodeModels {
     private NodeModels() {
     }
 
+    /**
+     * Puts the tree {@code src} at {@code config/<relTarget>} of every node, sub-folders included, hard-linking each file
+     * (no copy of multi-gigabyte checkpoints; falls back to copying across file systems); skips the test when run without
+     * integTest/run.sh.
+     */
+    static void linkTree(Path src, String relTarget) throws IOException {
+        for (Path c : nodeConfigs()) {
+            Path target = c.resolve(relTarget);
+            try (Stream<Path> files = Files.walk(src)) {
+                for (Path f : files.toList()) {
+                    Path t = target.resolve(src.relativize(f).toString());
+                    if (Files.isDirectory(f)) {
+                        Files.createDirectories(t);
+                    } else {
+                        Files.deleteIfExists(t);
+                        try {
+                            Files.createLink(t, f);
+                        } catch (IOException | UnsupportedOperationException e) {
+                            Files.copy(f, t, StandardCopyOption.REPLACE_EXISTING);
+                        }
+                        t.toFile().setReadable(true, false);
+                    }
+                }
+            }
+            try (Stream<Path> dirs = Files.walk(target)) {
+                for (Path d : dirs.filter(Files::isDirectory).toList()) {
+                    d.toFile().setReadable(true, false);
+                    d.toFile().setExecutable(true, false);
+                }
+            }
+            for (Path p = target.getParent(); p != null && p.startsWith(c); p = p.getParent()) {
+                p.toFile().setReadable(true, false);
+                p.toFile().setExecutable(true, false);
+            }
+        }
+    }
+
+    private static List<Path> nodeConfigs() throws IOException {
+        String prop = System.getProperty(NODES_DIR);
+        assumeTrue("run through integTest/run.sh, which sets -D" + NODES_DIR, prop != null && prop.isBlank() == false);
+        Path nodes = Path.of(prop);
+        assumeTrue("node directories of integTest/cluster.sh under " + nodes, Files.isDirectory(nodes));
+        List<Path> configs;
+        try (Stream<Path> s = Files.list(nodes)) {
+            configs = s.map(p -> p.resolve("config")).filter(Files::isDirectory).toList();
+        }
+        assertFalse("no node config directory under " + nodes, configs.isEmpty());
+        return configs;
+    }
+
     /** Copies each {@code models/<id>} folder into every node; skips the test when run without integTest/run.sh. */
     static void install(Path models, List<String> ids) throws IOException {
         String prop = System.getProperty(NODES_DIR);

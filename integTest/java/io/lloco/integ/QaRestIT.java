@@ -389,6 +389,45 @@ public class QaRestIT extends OpenSearchRestTestCase {
         }
     }
 
+    /**
+     * The prompt-template precedence on real nodes: an adapter (in every node's {@code config/lloco/adapters/}) whose
+     * {@code lloco.json} declares a template; {@code index.lloco.template} overrides it, the request's {@code template}
+     * overrides both, and the response says which applied.
+     */
+    public void testTemplatePrecedence() throws Exception {
+        Path dir = Files.createTempDirectory("lloco-qa-it-adapter");
+        String pattern = "Transcript above.\nQuery: {question}\nAnswer:";
+        io.lloco.train.large.LargeCheckpoint.writeAdapter(
+            dir.resolve("qm-tmpl"),
+            io.lloco.runtime.checkpoint.Checkpoints.config(installedFrom.resolve(MODEL)),
+            2,
+            5,
+            pattern
+        );
+        NodeModels.linkTree(dir.resolve("qm-tmpl"), "lloco/adapters/qm-tmpl");
+        String q = "{\"question\":\"Where did Ada Fenn walk?\",\"doc_ids\":[\"rooms\"],\"max_new_tokens\":2";
+        Map<String, Object> none = qa(q + "}");
+        assertEquals(Map.of("name", "narrativeqa", "source", "default"), none.get("template"));
+        call("PUT", "/" + INDEX + "/_settings", "{\"index.lloco.adapter\":\"qm-tmpl\"}");
+        try {
+            Map<String, Object> adapter = qa(q + "}");
+            assertEquals("qm-tmpl", adapter.get("adapter"));
+            assertEquals(Map.of("name", "custom", "source", "adapter"), adapter.get("template"));
+            Map<String, Object> named = qa(q + ",\"template\":\"Transcript above.\\nQuery: {question}\\nAnswer:\"}");
+            assertEquals(Map.of("name", "custom", "source", "request"), named.get("template"));
+            assertEquals(num(usage(named), "prompt_tokens"), num(usage(adapter), "prompt_tokens"));
+            assertEquals(named.get("answer"), adapter.get("answer"));
+
+            call("PUT", "/" + INDEX + "/_settings", "{\"index.lloco.template\":\"qmsum\"}");
+            Map<String, Object> index = qa(q + "}");
+            assertEquals(Map.of("name", "qmsum", "source", "index"), index.get("template"));
+            assertEquals(num(usage(qa(q + ",\"template\":\"qmsum\"}")), "prompt_tokens"), num(usage(index), "prompt_tokens"));
+            assertEquals(Map.of("name", "hotpotqa", "source", "request"), qa(q + ",\"template\":\"hotpotqa\"}").get("template"));
+        } finally {
+            call("PUT", "/" + INDEX + "/_settings", "{\"index.lloco.adapter\":null,\"index.lloco.template\":null}");
+        }
+    }
+
     /** A decode queue of one on the single lloco node: concurrent questions beyond it are refused with 429. */
     public void testFullDecodeQueueIs429NamingTheSetting() throws Exception {
         call("PUT", "/_cluster/settings", "{\"transient\":{\"plugins.lloco.qa.queue_size\":1,\"plugins.lloco.qa.max_batch\":1}}");

@@ -22,7 +22,8 @@ import io.lloco.runtime.model.Embeddings;
 /** {@code lloco compress}: AutoCompressor summaries of ids or a text file, written as tensor {@code summaries} [S, hidden]. */
 final class CompressCommand implements Subcommand {
 
-    static final String USAGE = "usage: lloco compress --model DIR (--ids 3,17,42 | --text-file FILE) [--segment-tokens N (default 1536)] [--independent] --out OUT.safetensors";
+    static final String USAGE = "usage: lloco compress --model DIR (--ids 3,17,42 | --text-file FILE) [--segment-tokens N (default 1536)] [--independent] --out OUT.safetensors "
+        + ModelLoading.DTYPE_USAGE;
 
     /** LLoCO's segment length. */
     static final int DEFAULT_SEGMENT_TOKENS = 1536;
@@ -43,7 +44,12 @@ final class CompressCommand implements Subcommand {
             out.println(USAGE);
             return LlocoCli.OK;
         }
-        CliArgs a = CliArgs.parse(name(), argv, Set.of("model", "ids", "text-file", "segment-tokens", "out"), Set.of("independent"));
+        CliArgs a = CliArgs.parse(
+            name(),
+            argv,
+            Set.of("model", "ids", "text-file", "segment-tokens", "out", "dtype", "weights-dtype"),
+            Set.of("independent")
+        );
         Path model = a.requiredPath("model");
         if (a.has("ids") == a.has("text-file")) {
             throw new UsageException("give exactly one of --ids or --text-file");
@@ -64,7 +70,9 @@ final class CompressCommand implements Subcommand {
                 throw new IOException(String.format(Locale.ROOT, "cannot read text file [%s]: %s", f, e.getMessage()), e);
             }
         }
-        try (ModelLoading m = ModelLoading.open(model, null, text != null, "--text-file")) {
+        var dtype = ModelLoading.dtype(a);
+        var weightsDtype = ModelLoading.weightsDtype(a);
+        try (ModelLoading m = ModelLoading.open(model, null, text != null, "--text-file", dtype, weightsDtype)) {
             int[] ids = text != null ? m.tokenizer.encode(text) : a.ints("ids");
             if (ids.length == 0) {
                 throw new UsageException(text != null ? "the text file has no tokens" : "option --ids must list at least one token id");
@@ -82,17 +90,19 @@ final class CompressCommand implements Subcommand {
                 .metadata("accumulate", Boolean.toString(independent == false))
                 .metadata("tokens", Integer.toString(ids.length))
                 .metadata("summary_length", Integer.toString(ac.summaryLength()))
+                .metadata("dtype", m.weights.precision().computeName())
                 .add(ModelLoading.SUMMARIES, new long[]{s.rows(), s.dim()}, s.data())
                 .write(outFile, StoredDtype.F32);
             err.println(
                 String.format(
                     Locale.ROOT,
-                    "lloco compress: %d tokens, %d segments -> summaries [%d, %d] in %s",
+                    "lloco compress: %d tokens, %d segments -> summaries [%d, %d] in %s (computed in %s)",
                     ids.length,
                     AutoCompressor.segmentLengths(ids.length, seg).length,
                     s.rows(),
                     s.dim(),
-                    outFile
+                    outFile,
+                    m.weights.precision()
                 )
             );
         }

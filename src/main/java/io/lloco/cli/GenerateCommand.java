@@ -23,7 +23,8 @@ import io.lloco.runtime.model.Embeddings;
 final class GenerateCommand implements Subcommand {
 
     static final String USAGE = "usage: lloco generate --model DIR [--adapter DIR] [--prefix FILE] (--prompt TEXT | --ids 3,17,42) "
-        + "[--max-new-tokens N (default 50)] [--temperature T (default 0: greedy) --top-p P (default 1) --seed S (default 0)]";
+        + "[--max-new-tokens N (default 50)] [--temperature T (default 0: greedy) --top-p P (default 1) --seed S (default 0)] "
+        + ModelLoading.DTYPE_USAGE;
 
     @Override
     public String name() {
@@ -44,7 +45,19 @@ final class GenerateCommand implements Subcommand {
         CliArgs a = CliArgs.parse(
             name(),
             argv,
-            Set.of("model", "adapter", "prefix", "prompt", "ids", "max-new-tokens", "temperature", "top-p", "seed"),
+            Set.of(
+                "model",
+                "adapter",
+                "prefix",
+                "prompt",
+                "ids",
+                "max-new-tokens",
+                "temperature",
+                "top-p",
+                "seed",
+                "dtype",
+                "weights-dtype"
+            ),
             Set.of()
         );
         Path model = a.requiredPath("model");
@@ -64,7 +77,9 @@ final class GenerateCommand implements Subcommand {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        try (ModelLoading m = ModelLoading.open(model, a.path("adapter"), a.has("prompt"), "--prompt")) {
+        var dtype = ModelLoading.dtype(a);
+        var weightsDtype = ModelLoading.weightsDtype(a);
+        try (ModelLoading m = ModelLoading.open(model, a.path("adapter"), a.has("prompt"), "--prompt", dtype, weightsDtype)) {
             int[] ids = a.has("prompt") ? m.tokenizer.encode(a.string("prompt")) : a.ints("ids");
             ModelLoading.checkIds("ids", ids, m.weights.config().vocabSize());
             Embeddings prefix = a.has("prefix") ? ModelLoading.readPrefix(a.path("prefix"), m.weights.config().hiddenSize()) : null;

@@ -17,7 +17,8 @@ import io.lloco.runtime.model.Embeddings;
 /** {@code lloco logits}: logits at each id position of {@code [prefix ; ids]}, written as tensor {@code logits} [n, vocab]. */
 final class LogitsCommand implements Subcommand {
 
-    static final String USAGE = "usage: lloco logits --model DIR [--adapter DIR] [--prefix FILE] --ids 3,17,42 --out OUT.safetensors";
+    static final String USAGE = "usage: lloco logits --model DIR [--adapter DIR] [--prefix FILE] --ids 3,17,42 --out OUT.safetensors "
+        + ModelLoading.DTYPE_USAGE;
 
     @Override
     public String name() {
@@ -35,7 +36,7 @@ final class LogitsCommand implements Subcommand {
             out.println(USAGE);
             return LlocoCli.OK;
         }
-        CliArgs a = CliArgs.parse(name(), argv, Set.of("model", "adapter", "prefix", "ids", "out"), Set.of());
+        CliArgs a = CliArgs.parse(name(), argv, Set.of("model", "adapter", "prefix", "ids", "out", "dtype", "weights-dtype"), Set.of());
         Path model = a.requiredPath("model");
         int[] ids = a.ints("ids");
         if (ids == null) {
@@ -45,7 +46,9 @@ final class LogitsCommand implements Subcommand {
             throw new UsageException("option --ids must list at least one token id");
         }
         Path outFile = a.requiredPath("out");
-        try (ModelLoading m = ModelLoading.open(model, a.path("adapter"), false, "logits")) {
+        var dtype = ModelLoading.dtype(a);
+        var weightsDtype = ModelLoading.weightsDtype(a);
+        try (ModelLoading m = ModelLoading.open(model, a.path("adapter"), false, "logits", dtype, weightsDtype)) {
             int vocab = m.weights.config().vocabSize();
             ModelLoading.checkIds("ids", ids, vocab);
             Embeddings prefix = a.has("prefix") ? ModelLoading.readPrefix(a.path("prefix"), m.weights.config().hiddenSize()) : null;
@@ -55,7 +58,16 @@ final class LogitsCommand implements Subcommand {
                 System.arraycopy(logits[i], 0, flat, i * vocab, vocab);
             }
             new SafeTensorsWriter().add("logits", new long[]{ids.length, vocab}, flat).write(outFile, StoredDtype.F32);
-            err.println(String.format(Locale.ROOT, "lloco logits: wrote logits [%d, %d] to %s", ids.length, vocab, outFile));
+            err.println(
+                String.format(
+                    Locale.ROOT,
+                    "lloco logits: wrote float32 logits [%d, %d] to %s (computed in %s)",
+                    ids.length,
+                    vocab,
+                    outFile,
+                    m.weights.precision()
+                )
+            );
         }
         return LlocoCli.OK;
     }

@@ -18,9 +18,12 @@ import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.checkpoint.HostTensor;
 import io.lloco.runtime.checkpoint.SafeTensorsReader;
 import io.lloco.runtime.lora.LoraWeights;
+import io.lloco.runtime.model.DtypePolicy;
 import io.lloco.runtime.model.Embeddings;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
+import io.lloco.runtime.model.Precision;
+import io.lloco.runtime.model.WeightsDtype;
 import io.lloco.runtime.tokenizer.HfTokenizer;
 
 /** What the runtime subcommands share: engine start, model/adapter/tokenizer loading, prefix files, id checks. */
@@ -28,6 +31,12 @@ final class ModelLoading implements AutoCloseable {
 
     /** The tensor name of summaries / prefixes in CLI safetensors files. */
     static final String SUMMARIES = "summaries";
+
+    /** The options every runtime subcommand takes for its dtypes. */
+    static final java.util.Set<String> DTYPE_OPTIONS = java.util.Set.of("dtype", "weights-dtype");
+
+    /** Usage text of the dtype options. */
+    static final String DTYPE_USAGE = "[--dtype float32|float16|auto (default auto: float32 on CPU)] [--weights-dtype compute|float16]";
 
     final NDManager root;
     final LlamaWeights weights;
@@ -60,6 +69,40 @@ final class ModelLoading implements AutoCloseable {
      * @param requireTokenizer fail (naming the file) when there is no tokenizer.json
      */
     static ModelLoading open(Path modelDir, Path adapterDir, boolean requireTokenizer, String why) throws IOException {
+        return open(modelDir, adapterDir, requireTokenizer, why, DtypePolicy.AUTO, WeightsDtype.COMPUTE);
+    }
+
+    /** The dtype options of a command line ({@code --dtype}, {@code --weights-dtype}), checked. */
+    static DtypePolicy dtype(CliArgs a) throws UsageException {
+        try {
+            return a.has("dtype") ? DtypePolicy.parse(a.string("dtype")) : DtypePolicy.AUTO;
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("option --dtype: " + e.getMessage());
+        }
+    }
+
+    /** {@code --weights-dtype}, checked. */
+    static WeightsDtype weightsDtype(CliArgs a) throws UsageException {
+        try {
+            return a.has("weights-dtype") ? WeightsDtype.parse(a.string("weights-dtype")) : WeightsDtype.COMPUTE;
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("option --weights-dtype: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Loads a model directory in the given dtypes (resolved on the engine's default device), an optional adapter (in
+     * the compute dtype), and the tokenizer if {@code tokenizer.json} is there.
+     */
+    static ModelLoading open(
+        Path modelDir,
+        Path adapterDir,
+        boolean requireTokenizer,
+        String why,
+        DtypePolicy dtype,
+        WeightsDtype weightsDtype
+    )
+        throws IOException {
         Path tok = modelDir.resolve(HfTokenizer.FILE);
         if (requireTokenizer && Files.isDirectory(modelDir) && Files.isRegularFile(tok) == false) {
             throw new CheckpointException(
@@ -72,9 +115,9 @@ final class ModelLoading implements AutoCloseable {
         LoraWeights adapter = null;
         HfTokenizer tokenizer = null;
         try {
-            weights = LlamaWeights.load(modelDir, root);
+            weights = LlamaWeights.load(modelDir, root, Precision.of(dtype, weightsDtype, root.getDevice()));
             if (adapterDir != null) {
-                adapter = LoraWeights.load(adapterDir, weights.config(), weights.manager());
+                adapter = LoraWeights.load(adapterDir, weights.config(), weights.manager(), weights.dataType());
             }
             if (Files.isRegularFile(tok)) {
                 tokenizer = HfTokenizer.load(tok);

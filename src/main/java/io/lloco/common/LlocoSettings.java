@@ -12,6 +12,10 @@ import org.opensearch.common.settings.Setting.Property;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.unit.TimeValue;
 
+import io.lloco.runtime.model.DtypePolicy;
+import io.lloco.runtime.model.WeightsDtype;
+import io.lloco.runtime.prompt.PromptTemplates;
+
 /**
  * Every {@code plugins.lloco.*} setting: static declarations (bounded, documented in {@code docs/settings.md}) and, per
  * instance, the live values of the dynamic ones. One instance per node, built by the plugin and injected; never static
@@ -64,15 +68,6 @@ public final class LlocoSettings {
         v -> DeviceList.of(v, PREFIX + "device"),
         Property.NodeScope
     );
-
-    /** Compute dtype of model weights and activations: {@code auto} (float16 on CUDA, float32 on CPU), {@code float32}, {@code float16}. */
-    public static final Setting<String> DTYPE = new Setting<>(PREFIX + "dtype", "auto", v -> {
-        String d = v.strip().toLowerCase(java.util.Locale.ROOT);
-        if (d.equals("auto") == false && d.equals("float32") == false && d.equals("float16") == false) {
-            throw new IllegalArgumentException("[" + PREFIX + "dtype] = [" + v + "]: use auto, float32 or float16");
-        }
-        return d;
-    }, Property.NodeScope);
 
     /** Most models {@link #MODELS_PRELOAD} may name. */
     public static final int MAX_PRELOAD = 16;
@@ -175,6 +170,38 @@ public final class LlocoSettings {
     public static final Setting<Boolean> UI_ENABLED = Setting
         .boolSetting(PREFIX + "ui.enabled", true, Property.NodeScope, Property.Dynamic);
 
+    /**
+     * The dtype models compute in on this node, for compression and decoding alike: {@code auto} (float16 on a CUDA
+     * device, float32 on the CPU), {@code float32} or {@code float16}. In float16, RMSNorm and the attention softmax
+     * run in float32 and logits are float32 (docs/dtype.md). Read when a model loads.
+     */
+    public static final Setting<DtypePolicy> DTYPE = new Setting<>(
+        PREFIX + "dtype",
+        DtypePolicy.AUTO.id(),
+        v -> parseEnum(PREFIX + "dtype", v, DtypePolicy::parse),
+        Property.NodeScope
+    );
+
+    /**
+     * What the weight matrices are kept in while a model is loaded: {@code compute} (the compute dtype) or
+     * {@code float16} (kept in float16 and widened per projection for float32 compute: a 7B model in 13.5 GB instead of
+     * 27 GB on a CPU node; docs/dtype.md). Read when a model loads.
+     */
+    public static final Setting<WeightsDtype> WEIGHTS_DTYPE = new Setting<>(
+        PREFIX + "weights.dtype",
+        WeightsDtype.COMPUTE.id(),
+        v -> parseEnum(PREFIX + "weights.dtype", v, WeightsDtype::parse),
+        Property.NodeScope
+    );
+
+    /**
+     * Per index: the prompt template of questions over it when the request names none: a template name
+     * ({@code qmsum}, {@code quality}, ...) or a custom string with {@code {question}}; empty = the adapter's
+     * {@code lloco.json} template, else the default.
+     */
+    public static final Setting<String> INDEX_TEMPLATE = Setting
+        .simpleString("index.lloco.template", "", LlocoSettings::validateTemplate, Property.IndexScope, Property.Dynamic);
+
     /** Per index: the LoRA adapter answering questions over it ({@code none}, or an adapter name; empty = the model's {@code default}). */
     public static final Setting<String> INDEX_ADAPTER = Setting
         .simpleString("index.lloco.adapter", "", Property.IndexScope, Property.Dynamic);
@@ -237,9 +264,45 @@ public final class LlocoSettings {
             QA_QUEUE_SIZE,
             QA_MAX_BATCH,
             QA_TIMEOUT,
+            WEIGHTS_DTYPE,
             UI_ENABLED,
-            INDEX_ADAPTER
+            INDEX_ADAPTER,
+            INDEX_TEMPLATE
         );
+    }
+
+    private static <T> T parseEnum(String key, String value, java.util.function.Function<String, T> parse) {
+        try {
+            return parse.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Failed to parse value [" + value + "] for setting [" + key + "]: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code index.lloco.template}: empty, a known template name, or a valid custom pattern with {@code {question}}. */
+    static void validateTemplate(String value) {
+        if (value.isEmpty()) {
+            return;
+        }
+        try {
+            PromptTemplates.defaults().resolve(value, "index.lloco.template");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                "setting [index.lloco.template]: [" + value + "] is neither a known template nor a valid custom template: "
+                    + e.getMessage(),
+                e
+            );
+        }
+    }
+
+    /** {@link #DTYPE}. */
+    public DtypePolicy dtype() {
+        return DTYPE.get(nodeSettings);
+    }
+
+    /** {@link #WEIGHTS_DTYPE}. */
+    public WeightsDtype weightsDtype() {
+        return WEIGHTS_DTYPE.get(nodeSettings);
     }
 
     /** {@link #ENGINE_ENABLED}. */
@@ -270,11 +333,6 @@ public final class LlocoSettings {
     /** {@link #DEVICE}. */
     public DeviceList device() {
         return DeviceList.of(DEVICE.get(nodeSettings), DEVICE.getKey());
-    }
-
-    /** {@link #DTYPE}: {@code auto}, {@code float32} or {@code float16}. */
-    public String dtype() {
-        return DTYPE.get(nodeSettings);
     }
 
     /** {@link #MODELS_PRELOAD}. */

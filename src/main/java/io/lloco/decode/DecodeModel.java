@@ -20,11 +20,19 @@ import io.lloco.runtime.model.Embeddings;
  */
 public interface DecodeModel {
 
-    /** An adapter resolved by name: the name reported (null for none) and its weights (null for none). */
-    record Adapter(String name, LoraWeights weights) {
+    /**
+     * An adapter resolved by name: the name reported (null for none), its weights (null for none), and the prompt
+     * template it declares in its {@code lloco.json} (null for none) with the manifest's path (for messages).
+     */
+    record Adapter(String name, LoraWeights weights, String template, String manifest) {
 
         /** No adapter. */
         public static final Adapter NONE = new Adapter(null, null);
+
+        /** An adapter that declares no template. */
+        public Adapter(String name, LoraWeights weights) {
+            this(name, weights, null, null);
+        }
     }
 
     /** The model's facts. */
@@ -35,7 +43,8 @@ public interface DecodeModel {
 
     /**
      * The adapter {@code name}: null for none, {@link DecodeService#MODEL_DEFAULT_ADAPTER} for the model's own default
-     * (none when it has none). 404 for an unknown adapter, 400 for one that does not fit this model.
+     * (none when it has none), with the template its {@code lloco.json} declares. 404 for an unknown adapter, 400 for
+     * one that does not fit this model or whose {@code lloco.json} is invalid (naming the file and the field).
      */
     Adapter adapter(String name);
 

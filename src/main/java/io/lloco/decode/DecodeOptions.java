@@ -17,8 +17,8 @@ import io.lloco.util.Enums;
  * How a question is decoded (shared by the REST body, the search processor and the decode request). {@code beams} is
  * 1 for one decoded answer (greedy or sampled), or the number of hypotheses a beam search keeps ({@code answer_beams}).
  *
- * @param template the template name or custom string the question was rendered with (reported; rendering happens on
- *     the coordinating node)
+ * @param template the request's template name or custom string, or null (the index's, the adapter's or the default
+ *     then: {@link PromptRenderer}; the prompt is rendered on the {@code lloco} node that answers the window)
  */
 public record DecodeOptions(
     String template,

@@ -121,6 +121,10 @@ public class DecodeService extends AbstractLifecycleComponent {
         default void queued(int questions) {
         }
 
+        /** A queued question's model is ready; {@code questions} are ready to decode now. */
+        default void ready(int questions) {
+        }
+
         /** The worker is about to pick its next batch (called on the worker thread). */
         default void beforeBatch() {
         }
@@ -137,6 +141,7 @@ public class DecodeService extends AbstractLifecycleComponent {
     private final Supplier<CircuitBreaker> breaker;
     private final String nodeName;
     private final Deque<Pending> queue = new ArrayDeque<>();
+    private final PromptRenderer renderer = new PromptRenderer();
     private boolean draining;
     private boolean closed;
     private final AtomicLong decoded = new AtomicLong();
@@ -251,6 +256,7 @@ public class DecodeService extends AbstractLifecycleComponent {
             models.acquire(request.model(), ActionListener.wrap(m -> {
                 pending.readyAt = clock.getAsLong();
                 pending.model = m;
+                observer.ready(readyCount());
                 schedule();
             }, e -> complete(pending, null, statusOf(e))));
         } catch (Exception e) {
@@ -259,16 +265,40 @@ public class DecodeService extends AbstractLifecycleComponent {
     }
 
     /**
-     * The window of a question: its model's facts and the summary positions it may read. Waits for the model like a
-     * question does; tokenizes where the model hands out (never on the caller's thread).
+     * The window of a question: its prompt, its model's facts and the summary positions it may read. The adapter is
+     * resolved here, where its files are (an unknown or unfit adapter fails the question before anything is fetched),
+     * and the prompt rendered with the template the precedence picks: the request's or the indices' (chosen by the
+     * coordinating node), else the adapter's {@code lloco.json}, else the default. Waits for the model like a question
+     * does; tokenizes where the model hands out (never on the caller's thread).
      */
     public void window(WindowRequest request, ActionListener<WindowResponse> listener) {
         models.acquire(request.model(), ActionListener.wrap(m -> {
             ModelInfo info = m.info();
-            int prompt = m.tokenize(request.prompt()).length;
+            DecodeModel.Adapter adapter = m.adapter(request.adapter());
+            List<PromptRenderer.Declared> declared = new ArrayList<>();
+            if (request.template() != null) {
+                declared.add(PromptRenderer.Declared.of(request.template(), request.templateSource()));
+            }
+            if (adapter.template() != null) {
+                declared.add(PromptRenderer.Declared.adapter(adapter.template(), adapter.name(), adapter.manifest()));
+            }
+            List<String> warnings = new ArrayList<>();
+            PromptRenderer.Rendered rendered = renderer.render(request.question(), request.options(), declared, warnings);
+            int prompt = m.tokenize(rendered.prompt()).length;
             int budget = budget(info, prompt, reserve(m, request.options()), request.maxSummaryPositions());
             listener.onResponse(
-                new WindowResponse(info.fingerprint(), info.summaryLength(), info.hidden(), info.maxPositions(), prompt, budget)
+                new WindowResponse(
+                    info.fingerprint(),
+                    info.summaryLength(),
+                    info.hidden(),
+                    info.maxPositions(),
+                    prompt,
+                    budget,
+                    rendered.prompt(),
+                    rendered.template(),
+                    rendered.source(),
+                    warnings
+                )
             );
         }, e -> listener.onFailure(statusOf(e))));
     }
@@ -304,6 +334,14 @@ public class DecodeService extends AbstractLifecycleComponent {
     public void observer(Observer o) {
         this.observer = o == null ? new Observer() {
         } : o;
+    }
+
+    private synchronized int readyCount() {
+        int n = 0;
+        for (Pending p : queue) {
+            n += p.model != null && p.done.get() == false ? 1 : 0;
+        }
+        return n;
     }
 
     /** Questions queued now (waiting for their model, waiting, or decoding). */

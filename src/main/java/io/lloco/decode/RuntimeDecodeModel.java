@@ -4,7 +4,9 @@
  */
 package io.lloco.decode;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -15,9 +17,11 @@ import io.lloco.common.LlocoException;
 import io.lloco.engine.ModelInfo;
 import io.lloco.engine.ModelService;
 import io.lloco.engine.RuntimeModel;
+import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.generate.GenerationRequest;
 import io.lloco.runtime.generate.GenerationResult;
 import io.lloco.runtime.generate.Hypothesis;
+import io.lloco.runtime.lora.AdapterManifest;
 import io.lloco.runtime.lora.LoraWeights;
 import io.lloco.runtime.model.Embeddings;
 
@@ -65,8 +69,21 @@ public final class RuntimeDecodeModel implements DecodeModel {
         if (used == null) {
             return Adapter.NONE;
         }
+        Path dir = models.adapterDir(model.info().id(), used);
+        AdapterManifest manifest;
         try {
-            return new Adapter(used, model.adapter(models.adapterDir(model.info().id(), used)));
+            manifest = AdapterManifest.read(dir);
+        } catch (CheckpointException e) {
+            throw new LlocoException("adapter [" + used + "]: " + e.getMessage(), RestStatus.BAD_REQUEST, e);
+        } catch (IOException e) {
+            throw new LlocoException(
+                "adapter [" + used + "]: cannot read [" + dir.resolve(AdapterManifest.FILE) + "]: " + e,
+                RestStatus.INTERNAL_SERVER_ERROR,
+                e
+            );
+        }
+        try {
+            return new Adapter(used, model.adapter(dir), manifest.template(), dir.resolve(AdapterManifest.FILE).toString());
         } catch (UncheckedIOException e) {
             throw new LlocoException(
                 "adapter [" + used + "] cannot be applied to model [" + model.info().id() + "]: " + e.getCause().getMessage(),

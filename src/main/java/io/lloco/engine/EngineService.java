@@ -25,6 +25,7 @@ import io.lloco.common.DeviceList;
 import io.lloco.common.LlocoException;
 import io.lloco.common.LlocoSettings;
 import io.lloco.runtime.DjlBootstrap;
+import io.lloco.runtime.model.Precision;
 
 /**
  * This node's neural engine: starts DJL offline once (cache under the node's data path, threads, libtorch and devices
@@ -138,14 +139,23 @@ public class EngineService implements Placement {
         return computeDevices;
     }
 
-    /** {@code plugins.lloco.dtype} on {@code device}: {@code auto} is float16 on CUDA devices and float32 on the CPU. */
+    /**
+     * {@code plugins.lloco.dtype} on {@code device} ({@code auto} is float16 on CUDA devices and float32 on the CPU), with
+     * weights kept per {@code plugins.lloco.weights.dtype}.
+     */
     @Override
-    public DataType dtype(String device) {
-        return switch (settings.dtype()) {
-            case "float32" -> DataType.FLOAT32;
-            case "float16" -> DataType.FLOAT16;
-            default -> device.startsWith("cuda") ? DataType.FLOAT16 : DataType.FLOAT32;
+    public Precision precision(String device) {
+        DataType compute = switch (settings.dtype()) {
+            case FLOAT32 -> DataType.FLOAT32;
+            case FLOAT16 -> DataType.FLOAT16;
+            case AUTO -> device.startsWith("cuda") ? DataType.FLOAT16 : DataType.FLOAT32;
         };
+        return new Precision(compute, settings.weightsDtype().resolve(compute));
+    }
+
+    /** The compute dtype on {@code device} ({@link #precision}). */
+    public DataType dtype(String device) {
+        return precision(device).compute();
     }
 
     /**
@@ -245,7 +255,8 @@ public class EngineService implements Placement {
         for (String d : computeDevices) {
             dtypes.put(d, ModelService.dtypeName(dtype(d)));
         }
-        m.put("dtype_setting", settings.dtype());
+        m.put("dtype_setting", settings.dtype().id());
+        m.put("weights_dtype_setting", settings.weightsDtype().id());
         m.put("dtype", dtypes);
         m.put("num_threads", settings.engineNumThreads());
         m.put("num_interop_threads", settings.engineNumInteropThreads());

@@ -14,6 +14,23 @@ package io.lloco.engine;
  * @param segmentTokens default segment length in tokens
  * @param maxPositions the decoder window (max_position_embeddings)
  * @param vocabSize vocabulary size
+ * @param dtype the compute dtype it runs in ({@code float32} / {@code float16}; {@code plugins.lloco.dtype}), or null
+ *     when not known (a model described by another node over the wire)
+ * @param weightsDtype the dtype its weight matrices are kept in ({@code plugins.lloco.weights.dtype}), or null
  */
-public record ModelInfo(String id, String fingerprint, int hidden, int summaryLength, int segmentTokens, int maxPositions, int vocabSize) {
+public record ModelInfo(
+    String id,
+    String fingerprint,
+    int hidden,
+    int summaryLength,
+    int segmentTokens,
+    int maxPositions,
+    int vocabSize,
+    String dtype,
+    String weightsDtype) {
+
+    /** A model whose dtypes are not known here (as the compression wire format carries it). */
+    public ModelInfo(String id, String fingerprint, int hidden, int summaryLength, int segmentTokens, int maxPositions, int vocabSize) {
+        this(id, fingerprint, hidden, summaryLength, segmentTokens, maxPositions, vocabSize, null, null);
+    }
 }

@@ -43,6 +43,7 @@ import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.checkpoint.Checkpoints;
 import io.lloco.runtime.checkpoint.LlamaConfig;
 import io.lloco.runtime.model.MemoryEstimate;
+import io.lloco.runtime.model.Precision;
 
 /**
  * This node's models: finds them (the embedded {@value #EMBEDDED_MODEL}, extracted once per node under the data path,
@@ -108,9 +109,9 @@ public class ModelService implements AutoCloseable {
     /**
      * What to load and where.
      *
-     * @param estimate weights at {@code dtype} and the KV-cache budget, already reserved on {@code device}
+     * @param estimate weights at {@code precision} and the KV-cache budget, already reserved on {@code device}
      */
-    public record LoadSpec(String id, Path dir, String fingerprint, LlamaConfig config, String device, DataType dtype,
+    public record LoadSpec(String id, Path dir, String fingerprint, LlamaConfig config, String device, Precision precision,
         MemoryEstimate estimate, AdapterMemory adapterMemory) {
     }
 
@@ -434,7 +435,7 @@ public class ModelService implements AutoCloseable {
             String device = null;
             MemoryEstimate est = null;
             for (String d : devices) {
-                MemoryEstimate m = estimate(config, placement.dtype(d));
+                MemoryEstimate m = estimate(config, placement.precision(d));
                 long spare = memory.free(d) - m.totalBytes();
                 if (est == null || spare > memory.free(device) - est.totalBytes()) {
                     device = d;
@@ -443,13 +444,13 @@ public class ModelService implements AutoCloseable {
             }
             e.estimate = est;
             e.reservation = memory.reserve(device, est.totalBytes(), describe(e.id, est));
-            DataType dtype = placement.dtype(device);
-            progress.placement(device, dtypeName(dtype));
+            Precision precision = placement.precision(device);
+            progress.placement(device, precision.computeName());
             String fingerprint = fingerprint(dir, progress);
             e.fingerprint = fingerprint;
             String chosen = device;
             AdapterMemory adapters = (what, bytes) -> memory.reserve(chosen, bytes, what);
-            model = loader.load(new LoadSpec(e.id, dir, fingerprint, config, chosen, dtype, est, adapters), progress);
+            model = loader.load(new LoadSpec(e.id, dir, fingerprint, config, chosen, precision, est, adapters), progress);
             progress.phase(LoadProgress.Phase.DONE);
             e.loadMillis = (System.nanoTime() - t0) / 1_000_000;
             List<ActionListener<LoadedModel>> waiting;
@@ -470,7 +471,7 @@ public class ModelService implements AutoCloseable {
                 e.id,
                 dir,
                 device,
-                dtypeName(dtype),
+                precision,
                 e.loadMillis,
                 model.parameters(),
                 est.weightBytes(),
@@ -526,21 +527,29 @@ public class ModelService implements AutoCloseable {
         return new LlocoException("cannot load model [" + e.id + "] from [" + e.dir + "]: " + t, ExceptionsHelper.status(t), t);
     }
 
-    /** The memory estimate of a model of {@code config} at {@code dtype}: KV budget for its window x the decode batch. */
-    public MemoryEstimate estimate(LlamaConfig config, DataType dtype) {
-        return MemoryEstimate.of(config, dtype, config.maxPositionEmbeddings(), Math.max(1, kvBatch.getAsInt()));
+    /**
+     * The memory estimate of a model of {@code config} at {@code precision}: KV budget for its window x the decode
+     * batch, plus widening scratch for the {@link #MODEL_THREADS} threads that run models.
+     */
+    public MemoryEstimate estimate(LlamaConfig config, Precision precision) {
+        return MemoryEstimate.of(config, precision, config.maxPositionEmbeddings(), Math.max(1, kvBatch.getAsInt()), MODEL_THREADS);
     }
+
+    /** Threads that run a model's forward pass: the compress and the decode thread pools (one thread each). */
+    public static final int MODEL_THREADS = 2;
 
     private static String describe(String id, MemoryEstimate est) {
         return String.format(
             Locale.ROOT,
-            "model [%s] (weights %d bytes at %d bytes per value + KV-cache budget %d bytes for %d sequences of %d positions)",
+            "model [%s] (weights %d bytes + KV-cache budget %d bytes at %d bytes per value for %d sequences of %d positions"
+                + " + widening scratch %d bytes)",
             id,
             est.weightBytes(),
-            est.bytesPerElement(),
             est.kvCacheBytes(),
+            est.bytesPerElement(),
             est.batch(),
-            est.positions()
+            est.positions(),
+            est.scratchBytes()
         );
     }
 

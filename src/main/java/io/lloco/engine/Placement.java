@@ -6,7 +6,7 @@ package io.lloco.engine;
 
 import java.util.List;
 
-import ai.djl.ndarray.types.DataType;
+import io.lloco.runtime.model.Precision;
 
 /** Where models may be loaded on this node and at which dtype ({@link EngineService} on a node). */
 public interface Placement {
@@ -14,8 +14,8 @@ public interface Placement {
     /** The compute devices ({@code cpu}, {@code cuda:0}, ...); throws 503 naming the reason when no model can load here. */
     List<String> devices();
 
-    /** The compute dtype on {@code device} (FLOAT32 or FLOAT16). */
-    DataType dtype(String device);
+    /** The compute dtype and the dtype weights are kept in on {@code device}. */
+    Precision precision(String device);
 
     /** The CPU at float32, with no engine checks (tests and the CLI-style compat constructor). */
     Placement CPU_FLOAT32 = new Placement() {
@@ -26,8 +26,8 @@ public interface Placement {
         }
 
         @Override
-        public DataType dtype(String device) {
-            return DataType.FLOAT32;
+        public Precision precision(String device) {
+            return Precision.FLOAT32;
         }
     };
 }

@@ -5,7 +5,9 @@
 package io.lloco.engine;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 
 import io.lloco.runtime.checkpoint.HostTensor;
 import io.lloco.runtime.checkpoint.TensorSource;
@@ -15,12 +17,13 @@ final class ProgressTensorSource implements TensorSource {
 
     private final TensorSource delegate;
     private final LoadProgress progress;
-    private final int bytesPerElement;
+    private final ToIntFunction<String> bytesPerElement;
 
     /**
-     * @param bytesPerElement bytes of one value at the compute dtype (the bytes reported are what the model will hold)
+     * @param bytesPerElement bytes of one value of a tensor as the model will hold it (the bytes reported are what the
+     *     model will hold)
      */
-    ProgressTensorSource(TensorSource delegate, LoadProgress progress, int bytesPerElement) {
+    ProgressTensorSource(TensorSource delegate, LoadProgress progress, ToIntFunction<String> bytesPerElement) {
         this.delegate = delegate;
         this.progress = progress;
         this.bytesPerElement = bytesPerElement;
@@ -40,8 +43,26 @@ final class ProgressTensorSource implements TensorSource {
     public HostTensor get(String name) throws IOException {
         progress.beforeTensor(name);
         HostTensor t = delegate.get(name);
-        progress.tensorLoaded(name, t.numel() * bytesPerElement);
+        progress.tensorLoaded(name, t.numel() * bytesPerElement.applyAsInt(name));
         return t;
+    }
+
+    /** Large tensors are read block by block: reported once whole, cancellable between blocks. */
+    @Override
+    public void readFloats(String name, long offset, int count, ByteBuffer out) throws IOException {
+        if (offset == 0) {
+            progress.beforeTensor(name);
+        } else {
+            progress.checkCancelled();
+        }
+        delegate.readFloats(name, offset, count, out);
+        long numel = 1;
+        for (long d : delegate.shape(name)) {
+            numel *= d;
+        }
+        if (offset + count == numel) {
+            progress.tensorLoaded(name, numel * bytesPerElement.applyAsInt(name));
+        }
     }
 
     @Override

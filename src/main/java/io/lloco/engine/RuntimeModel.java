@@ -22,7 +22,6 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 
 import io.lloco.runtime.DjlBootstrap;
 import io.lloco.runtime.checkpoint.CheckpointException;
@@ -39,6 +38,7 @@ import io.lloco.runtime.model.Embeddings;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
 import io.lloco.runtime.model.MemoryEstimate;
+import io.lloco.runtime.model.Precision;
 import io.lloco.runtime.tokenizer.TokenCodec;
 
 /**
@@ -152,7 +152,7 @@ public final class RuntimeModel extends ManagedModel {
         return guarded(() -> adapters.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> {
             LoraWeights w;
             try {
-                w = LoraWeights.load(d, weights.config(), manager);
+                w = LoraWeights.load(d, weights.config(), manager, weights.dataType());
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("adapter [" + d + "] does not fit model [" + info.id() + "]: " + e.getMessage(), e);
             }
@@ -203,13 +203,13 @@ public final class RuntimeModel extends ManagedModel {
     public static RuntimeModel load(String id, Path dir, String fingerprint) throws IOException {
         LlamaConfig config = Checkpoints.config(dir);
         return load(
-            new ModelService.LoadSpec(id, dir, fingerprint, config, "cpu", DataType.FLOAT32, null, ModelService.AdapterMemory.NONE),
+            new ModelService.LoadSpec(id, dir, fingerprint, config, "cpu", Precision.FLOAT32, null, ModelService.AdapterMemory.NONE),
             new LoadProgress(id)
         );
     }
 
     /**
-     * Loads {@code spec.dir()}: config.json, weights (on {@code spec.device()} at {@code spec.dtype()}, each tensor
+     * Loads {@code spec.dir()}: config.json, weights (on {@code spec.device()} at {@code spec.precision()}, each tensor
      * reported to {@code progress}, which may cancel), tokenizer.json, optional lloco.json ({@code segment_tokens}).
      * Nothing stays allocated when it fails.
      */
@@ -232,10 +232,15 @@ public final class RuntimeModel extends ManagedModel {
         try {
             LlamaConfig config = spec.config();
             LlamaWeights weights;
-            try (TensorSource source = new ProgressTensorSource(Checkpoints.open(dir), progress, spec.dtype().getNumOfBytes())) {
-                progress
-                    .weights(LlamaWeights.expectedShapes(config).size(), MemoryEstimate.parameters(config) * spec.dtype().getNumOfBytes());
-                weights = LlamaWeights.load(config, source, manager, spec.dtype());
+            Precision precision = spec.precision();
+            try (
+                TensorSource source = new ProgressTensorSource(
+                    Checkpoints.open(dir),
+                    progress,
+                    key -> MemoryEstimate.bytesPerElement(MemoryEstimate.keptDtype(key, precision))
+                )) {
+                progress.weights(LlamaWeights.expectedShapes(config).size(), MemoryEstimate.weightBytes(config, precision));
+                weights = LlamaWeights.load(config, source, manager, spec.precision());
             }
             progress.phase(LoadProgress.Phase.FINISHING);
             progress.checkCancelled();
@@ -260,7 +265,9 @@ public final class RuntimeModel extends ManagedModel {
                 c.summaryLength(),
                 segmentTokens,
                 c.maxPositionEmbeddings(),
-                c.vocabSize()
+                c.vocabSize(),
+                weights.precision().computeName(),
+                weights.precision().weightsName()
             );
             return new RuntimeModel(info, manager, weights, tokenizer, spec.device(), spec.adapterMemory());
         } catch (IOException | RuntimeException e) {
@@ -272,6 +279,16 @@ public final class RuntimeModel extends ManagedModel {
     @Override
     public ModelInfo info() {
         return info;
+    }
+
+    /** Compute and weight dtypes this model runs in. */
+    public Precision precision() {
+        return weights.precision();
+    }
+
+    /** Bytes its weights hold as loaded (at their resident dtypes; adapters not included). */
+    public long residentBytes() {
+        return weights.residentBytes();
     }
 
     /** The Llama model (for decoding). */

@@ -5,10 +5,13 @@
 package io.lloco.ingest;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.opensearch.action.support.ContextPreservingActionListener;
 import org.opensearch.action.support.ThreadedActionListener;
+import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.client.Client;
@@ -52,6 +55,17 @@ public class RoutedCompressService implements CompressService {
     @Override
     public void compress(Job job, ActionListener<Result> listener) {
         ActionListener<Result> onGeneric = new ThreadedActionListener<>(logger, threadPool, ThreadPool.Names.GENERIC, listener, true);
-        client.execute(CompressAction.INSTANCE, new CompressRequest(job, false), ActionListener.map(onGeneric, CompressResponse::result));
+        // executed as the node: the user's bulk or index request has been authorized (write on the index); the
+        // internal compress action needs no permission of its own (docs/security.md); the caller's context comes back
+        // for the listener
+        ThreadContext threadContext = threadPool.getThreadContext();
+        Supplier<ThreadContext.StoredContext> caller = threadContext.newRestorableContext(false);
+        try (ThreadContext.StoredContext ignored = threadContext.stashContext()) {
+            client.execute(
+                CompressAction.INSTANCE,
+                new CompressRequest(job, false),
+                new ContextPreservingActionListener<>(caller, ActionListener.map(onGeneric, CompressResponse::result))
+            );
+        }
     }
 }

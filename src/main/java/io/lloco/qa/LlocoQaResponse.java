@@ -23,6 +23,7 @@ import org.opensearch.core.xcontent.XContentBuilder;
  * The answer of {@code _lloco_qa}: what was answered, from which sources, at what cost (usage), how long each step
  * took, and what went wrong without failing the question (warnings). Field by field in {@code docs/qa.md}.
  *
+ * @param template the prompt template the question was rendered with, and where it came from
  * @param node the {@code lloco} node that decoded
  * @param finishReason {@code eos} | {@code stop_string} | {@code length} | {@code ranked}
  * @param choiceScores per option with {@code choice_mode} {@code rank} or {@code cloze}, else null
@@ -34,6 +35,7 @@ public class LlocoQaResponse extends ActionResponse implements ToXContentObject 
     private final String mode;
     private final String model;
     private final String adapter;
+    private final Template template;
     private final String node;
     private final String finishReason;
     private final List<ChoiceScore> choiceScores;
@@ -49,6 +51,7 @@ public class LlocoQaResponse extends ActionResponse implements ToXContentObject 
         String mode,
         String model,
         String adapter,
+        Template template,
         String node,
         String finishReason,
         List<ChoiceScore> choiceScores,
@@ -62,6 +65,7 @@ public class LlocoQaResponse extends ActionResponse implements ToXContentObject 
         this.mode = mode;
         this.model = model;
         this.adapter = adapter;
+        this.template = template;
         this.node = node;
         this.finishReason = finishReason;
         this.choiceScores = choiceScores;
@@ -90,6 +94,11 @@ public class LlocoQaResponse extends ActionResponse implements ToXContentObject 
     /** The adapter applied, or null. */
     public String adapter() {
         return adapter;
+    }
+
+    /** The prompt template the question was rendered with, and where it came from. */
+    public Template template() {
+        return template;
     }
 
     /** The node that decoded, or null. */
@@ -130,6 +139,30 @@ public class LlocoQaResponse extends ActionResponse implements ToXContentObject 
     /** What went wrong without failing the question. */
     public List<String> warnings() {
         return warnings;
+    }
+
+    /**
+     * The prompt template of the question.
+     *
+     * @param name a template name ({@code qmsum}, {@code quality}, ...) or {@code custom} for a custom pattern
+     * @param source {@code request} | {@code index} | {@code adapter} | {@code default}
+     */
+    public record Template(String name, String source) implements Writeable, ToXContentObject {
+
+        static Template readFrom(StreamInput in) throws IOException {
+            return new Template(in.readString(), in.readString());
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeString(name);
+            out.writeString(source);
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder b, Params params) throws IOException {
+            return b.startObject().field("name", name).field("source", source).endObject();
+        }
     }
 
     /** One segment of a source: its ordinal and UTF-16 character span in the source text field. */
@@ -416,6 +449,7 @@ public class LlocoQaResponse extends ActionResponse implements ToXContentObject 
             in.readString(),
             in.readString(),
             in.readOptionalString(),
+            in.readOptionalWriteable(Template::readFrom),
             in.readOptionalString(),
             in.readOptionalString(),
             in.readBoolean() ? in.readList(ChoiceScore::readFrom) : null,
@@ -433,6 +467,7 @@ public class LlocoQaResponse extends ActionResponse implements ToXContentObject 
         out.writeString(mode);
         out.writeString(model);
         out.writeOptionalString(adapter);
+        out.writeOptionalWriteable(template);
         out.writeOptionalString(node);
         out.writeOptionalString(finishReason);
         out.writeBoolean(choiceScores != null);
@@ -452,7 +487,12 @@ public class LlocoQaResponse extends ActionResponse implements ToXContentObject 
     @Override
     public XContentBuilder toXContent(XContentBuilder b, Params params) throws IOException {
         b.startObject();
-        b.field("answer", answer).field("mode", mode).field("model", model).field("adapter", adapter).field("node", node);
+        b.field("answer", answer).field("mode", mode).field("model", model).field("adapter", adapter);
+        if (template != null) {
+            b.field("template");
+            template.toXContent(b, params);
+        }
+        b.field("node", node);
         b.field("finish_reason", finishReason);
         if (choiceScores != null) {
             b.startArray("choice_scores");

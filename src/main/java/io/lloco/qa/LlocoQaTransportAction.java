@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -42,18 +43,21 @@ import io.lloco.decode.DecodeAction;
 import io.lloco.decode.DecodeRequest;
 import io.lloco.decode.DecodeResponse;
 import io.lloco.decode.DecodeService;
+import io.lloco.decode.PromptRenderer;
+import io.lloco.decode.TemplateSource;
 import io.lloco.decode.WindowAction;
 import io.lloco.decode.WindowRequest;
 import io.lloco.decode.WindowResponse;
 import io.lloco.engine.ModelService;
-import io.lloco.qa.prompt.PromptRenderer;
 import io.lloco.routing.InferenceRouter;
 import io.lloco.store.StoreLayout;
 
 /**
  * Coordinates {@code _lloco_qa} on the node that receives it: resolves the target indices and their stored layout
- * from the cluster state, the adapter from {@code index.lloco.adapter}, renders the prompt, then runs the question's
- * steps ({@link QaFlow}) as the calling user, routing the window and the decode to a {@code lloco} node.
+ * from the cluster state, the adapter from {@code index.lloco.adapter}, the template from the request or
+ * {@code index.lloco.template} (checked at once), then runs the question's steps ({@link QaFlow}) as the calling user,
+ * routing the window (where the prompt is rendered, with the adapter's template when neither names one) and the decode
+ * to a {@code lloco} node.
  */
 public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaRequest, LlocoQaResponse> {
 
@@ -122,8 +126,24 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
             List<String> warnings = new ArrayList<>();
             refused.forEach(e -> warnings.add(e.getMessage()));
             String adapter = resolveAdapter(request, state, concrete);
-            String prompt = renderer.render(request.question(), request.options().template(), request.options());
-            flow = new QaFlow(request, prompt, adapter, layouts, ModelService.EMBEDDED_MODEL, new Backend(task), warnings, listener);
+            PromptRenderer.Declared template = resolveTemplate(request, state, concrete);
+            if (template != null) {
+                // checked here, before any search: a bad template is a 400 at once; an index template that does not
+                // fit the question is passed over (with a warning) for the adapter's or the default
+                PromptRenderer.Rendered r = renderer.render(request.question(), request.options(), List.of(template), warnings);
+                template = r.source() == TemplateSource.DEFAULT ? null : template;
+            }
+            flow = new QaFlow(
+                request,
+                template == null ? null : template.value(),
+                template == null ? null : template.source(),
+                adapter,
+                layouts,
+                ModelService.EMBEDDED_MODEL,
+                new Backend(task),
+                warnings,
+                listener
+            );
         } catch (Exception e) {
             listener.onFailure(e);
             return;
@@ -159,6 +179,34 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
         return "none".equals(v) ? null : v;
     }
 
+    /**
+     * The template the coordinating node chooses: the request's, else the one all target indices set in
+     * {@code index.lloco.template} (400 when they differ), else null (the adapter's or the default, chosen on the
+     * {@code lloco} node that holds the adapter's files).
+     */
+    static PromptRenderer.Declared resolveTemplate(LlocoQaRequest request, ClusterState state, String[] concrete) {
+        String t = request.options().template();
+        if (t != null) {
+            return PromptRenderer.Declared.request(t);
+        }
+        TreeMap<String, List<String>> chosen = new TreeMap<>();
+        for (String index : concrete) {
+            IndexMetadata md = state.metadata().index(index);
+            chosen.computeIfAbsent(md == null ? "" : LlocoSettings.INDEX_TEMPLATE.get(md.getSettings()), v -> new ArrayList<>()).add(index);
+        }
+        if (chosen.size() > 1) {
+            List<String> where = new ArrayList<>();
+            chosen.forEach((v, indices) -> where.add((v.isEmpty() ? "not set" : "[" + v + "]") + " on " + indices));
+            throw new LlocoException(
+                "the target indices set different [" + LlocoSettings.INDEX_TEMPLATE.getKey() + "] values (" + String.join(", ", where)
+                    + "); ask one index at a time or pass [template]",
+                RestStatus.BAD_REQUEST
+            );
+        }
+        String v = chosen.isEmpty() ? "" : chosen.firstKey();
+        return v.isEmpty() ? null : PromptRenderer.Declared.index(v);
+    }
+
     /** The node's services, bound to one question's task and thread context. */
     private final class Backend implements QaBackend {
 
@@ -184,10 +232,39 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
             client.search(request, listener);
         }
 
+        /**
+         * The searches of {@code request} sent one by one, in parallel, and gathered into one response: a
+         * {@code _msearch} would need the cluster permission {@code indices:data/read/msearch} under the security
+         * plugin, while asking needs only read access to the index (docs/security.md).
+         */
         @Override
         public void multiSearch(MultiSearchRequest request, ActionListener<MultiSearchResponse> listener) {
-            request.setParentTask(parent());
-            client.multiSearch(request, listener);
+            List<SearchRequest> requests = request.requests();
+            MultiSearchResponse.Item[] items = new MultiSearchResponse.Item[requests.size()];
+            if (items.length == 0) {
+                listener.onResponse(new MultiSearchResponse(items, 0));
+                return;
+            }
+            long start = System.nanoTime();
+            java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger(items.length);
+            java.util.function.BiConsumer<Integer, MultiSearchResponse.Item> done = (at, item) -> {
+                items[at] = item;
+                if (pending.decrementAndGet() == 0) {
+                    listener.onResponse(new MultiSearchResponse(items, (System.nanoTime() - start) / 1_000_000));
+                }
+            };
+            for (int i = 0; i < items.length; i++) {
+                int at = i;
+                SearchRequest r = requests.get(i);
+                r.setParentTask(parent());
+                client.search(
+                    r,
+                    ActionListener.wrap(
+                        resp -> done.accept(at, new MultiSearchResponse.Item(resp, null)),
+                        e -> done.accept(at, new MultiSearchResponse.Item(null, e))
+                    )
+                );
+            }
         }
 
         @Override

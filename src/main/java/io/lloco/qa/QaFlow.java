@@ -20,6 +20,7 @@ import io.lloco.common.LlocoException;
 import io.lloco.decode.DecodeOptions;
 import io.lloco.decode.DecodeRequest;
 import io.lloco.decode.DecodeResponse;
+import io.lloco.decode.TemplateSource;
 import io.lloco.decode.WindowRequest;
 import io.lloco.decode.WindowResponse;
 import io.lloco.qa.answer.CandidateAnswers;
@@ -32,8 +33,8 @@ import io.lloco.store.StoreLayout;
 import io.lloco.store.StoredDocument;
 
 /**
- * One question, step by step: retrieve (small fields only) → window (a {@code lloco} node says how many summary
- * positions fit after the prompt) → plan (which segments, before anything is fetched; the rest counted) → reserve the
+ * One question, step by step: retrieve (small fields only) → window (a {@code lloco} node renders the prompt with the
+ * template the precedence picks and says how many summary positions fit after it) → plan (which segments, before anything is fetched; the rest counted) → reserve the
  * memory → fetch exactly those segments → decode on a {@code lloco} node → assemble. With {@code answer_candidates} or
  * {@code answer_beams}, the candidate segments are fetched and decoded round by round instead.
  *
@@ -44,7 +45,8 @@ import io.lloco.store.StoredDocument;
 final class QaFlow {
 
     private final LlocoQaRequest request;
-    private final String prompt;
+    private final String template;
+    private final TemplateSource templateSource;
     private final String adapter;
     private final Map<String, StoreLayout> layouts;
     private final String fallbackModel;
@@ -52,15 +54,22 @@ final class QaFlow {
     private final ActionListener<LlocoQaResponse> listener;
     private final DecodeOptions options;
     private final List<String> warnings = new ArrayList<>();
+    /** How many of the warnings are documents without the target field (nothing to read, not unreadable). */
+    private int uncompressed;
     private final AtomicBoolean finished = new AtomicBoolean();
     private final ResponseAssembler.Costs costs = new ResponseAssembler.Costs();
     private volatile QaBackend.Releasable reservation = () -> {
     };
+    /** The prompt every decode reads: rendered by the {@code lloco} node that answered the window. */
+    private volatile String prompt;
     private final long t0;
     private long tRetrieved;
     private long tFetched;
 
     /**
+     * @param template the request's or the target indices' template, or null (the adapter's, else the default: chosen
+     *     on the {@code lloco} node)
+     * @param templateSource {@link TemplateSource#REQUEST} or {@link TemplateSource#INDEX} with a template, else null
      * @param adapter the adapter to apply (name, the model-default marker, or null for none)
      * @param layouts the stored layout of every target index
      * @param fallbackModel the model that answers {@code no_context} questions when no document matched
@@ -68,7 +77,8 @@ final class QaFlow {
      */
     QaFlow(
         LlocoQaRequest request,
-        String prompt,
+        String template,
+        TemplateSource templateSource,
         String adapter,
         Map<String, StoreLayout> layouts,
         String fallbackModel,
@@ -78,7 +88,8 @@ final class QaFlow {
     ) {
         this.warnings.addAll(warnings);
         this.request = request;
-        this.prompt = prompt;
+        this.template = template;
+        this.templateSource = templateSource;
         this.adapter = adapter;
         this.layouts = layouts;
         this.fallbackModel = fallbackModel;
@@ -97,6 +108,7 @@ final class QaFlow {
     private void onRetrieved(RetrievalSearch.Result result) {
         tRetrieved = backend.nanoTime();
         warnings.addAll(result.warnings());
+        uncompressed += result.uncompressed();
         List<RetrievedDoc> docs = new ArrayList<>();
         String model = null;
         for (RetrievedDoc d : result.docs()) {
@@ -117,11 +129,22 @@ final class QaFlow {
             return;
         }
         String m = model == null ? fallbackModel : model;
-        WindowRequest w = new WindowRequest(m, prompt, options, request.maxSummaryPositions() == null ? 0 : request.maxSummaryPositions());
+        WindowRequest w = new WindowRequest(
+            m,
+            request.question(),
+            adapter,
+            template,
+            templateSource,
+            options,
+            request.maxSummaryPositions() == null ? 0 : request.maxSummaryPositions()
+        );
         backend.window(w, step(win -> onWindow(m, docs, win)));
     }
 
     private void onWindow(String model, List<RetrievedDoc> retrieved, WindowResponse window) {
+        prompt = window.prompt();
+        costs.template = new LlocoQaResponse.Template(window.templateName(), window.templateSource().value());
+        warnings.addAll(window.warnings());
         List<RetrievedDoc> docs = new ArrayList<>();
         for (RetrievedDoc d : retrieved) {
             String mismatch = null;
@@ -440,10 +463,16 @@ final class QaFlow {
         );
     }
 
-    /** 404 when nothing matched at all; 400 when documents matched but none could be read (the warnings say why). */
+    /**
+     * 404 when nothing compressed matched (no hit, or hits without the target field: never compressed, or hidden by
+     * field-level security); 400 when compressed documents matched but none could be read (the warnings say why).
+     */
     private LlocoException nothingUsable(String what) {
         if (warnings.isEmpty()) {
             return new LlocoException(what, RestStatus.NOT_FOUND);
+        }
+        if (warnings.size() == uncompressed) {
+            return new LlocoException(what + ": " + String.join("; ", warnings), RestStatus.NOT_FOUND);
         }
         return new LlocoException(what + ": " + String.join("; ", warnings), RestStatus.BAD_REQUEST);
     }

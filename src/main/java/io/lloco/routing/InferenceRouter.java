@@ -18,10 +18,12 @@ import java.util.function.Supplier;
 import org.opensearch.ExceptionsHelper;
 import org.opensearch.OpenSearchTimeoutException;
 import org.opensearch.action.ActionListenerResponseHandler;
+import org.opensearch.action.support.ContextPreservingActionListener;
 import org.opensearch.cluster.ClusterState;
 import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.unit.TimeValue;
+import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.breaker.CircuitBreakingException;
 import org.opensearch.core.common.io.stream.Writeable;
@@ -106,7 +108,19 @@ public class InferenceRouter {
                 if (timeout != null) {
                     options.withTimeout(timeout);
                 }
-                transportService.sendRequest(node, action, request, options.build(), new ActionListenerResponseHandler<>(listener, reader));
+                // sent as the node, not the asking user: the user's own action (qa, an ingest pipeline) has been
+                // authorized and its searches run as the user; the internal hop carries only what they returned
+                ThreadContext threadContext = transportService.getThreadPool().getThreadContext();
+                Supplier<ThreadContext.StoredContext> caller = threadContext.newRestorableContext(false);
+                try (ThreadContext.StoredContext ignored = threadContext.stashContext()) {
+                    transportService.sendRequest(
+                        node,
+                        action,
+                        request,
+                        options.build(),
+                        new ActionListenerResponseHandler<>(new ContextPreservingActionListener<>(caller, listener), reader)
+                    );
+                }
             }
         };
     }

@@ -168,7 +168,12 @@ public record StoredDocument(Header header, List<Segment> segments) {
      */
     public static void checkSummaries(String document, String path, int ord, byte[] bytes, Header header) {
         if (bytes == null) {
-            throw new StoredFormatException(document, path, "of segment " + ord + " is missing");
+            throw new StoredFormatException(
+                document,
+                path,
+                "of segment " + ord + " is missing (not written by the lloco_compress pipeline, or hidden from the asking user by "
+                    + "field-level security: asking needs read access to it)"
+            );
         }
         if (bytes.length != header.blockBytes()) {
             throw new StoredFormatException(

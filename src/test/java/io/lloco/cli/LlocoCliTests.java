@@ -184,6 +184,61 @@ public class LlocoCliTests extends OpenSearchTestCase {
         assertTrue("several segments", s.length >= 4);
     }
 
+    public void testFloat16OnLlama2ScaleActivationsMatchesGoldenWithinTwoPercent() throws IOException {
+        RefCase c = refCase("llama2scale_bf16_ac_lora");
+        Path dir = createTempDir();
+        Path out = dir.resolve("o.safetensors");
+        String ids = csv(c.ints("ids"));
+        String model = c.modelDir().toString();
+        Run logits = run(
+            "logits",
+            "--model",
+            model,
+            "--adapter",
+            c.adapterDir().toString(),
+            "--ids",
+            ids,
+            "--out",
+            out.toString(),
+            "--dtype",
+            "float16"
+        );
+        assertEquals(logits.err, 0, logits.code);
+        assertTrue(logits.err, logits.err.contains("(computed in float16)"));
+        // no prefix: compare against a golden computed here from the plain path
+        Run ref = run("logits", "--model", model, "--ids", ids, "--out", dir.resolve("p.safetensors").toString(), "--dtype", "float16");
+        assertEquals(ref.err, 0, ref.code);
+        double err = RefCase.relErr(read(dir.resolve("p.safetensors"), "logits"), c.golden("logits"));
+        assertTrue("float16 logits rel err " + err, err < 2e-2 && err > 1e-5);
+        String seg = Integer.toString(c.json.get("segment_tokens").asInt());
+        Run acc = run("compress", "--model", model, "--ids", ids, "--segment-tokens", seg, "--out", out.toString(), "--dtype=float16");
+        assertEquals(acc.err, 0, acc.code);
+        err = RefCase.relErr(read(out, "summaries"), c.golden("summaries"));
+        assertTrue("float16 summaries rel err " + err, err < 2e-2 && err > 1e-5);
+        try (SafeTensorsReader r = SafeTensorsReader.open(out)) {
+            assertEquals("float16", r.metadata().get("dtype"));
+        }
+        // float32 compute with float16-resident weights: a BF16 checkpoint loses nothing
+        Run resident = run(
+            "compress",
+            "--model",
+            model,
+            "--ids",
+            ids,
+            "--segment-tokens",
+            seg,
+            "--out",
+            out.toString(),
+            "--weights-dtype",
+            "float16"
+        );
+        assertEquals(resident.err, 0, resident.code);
+        assertTrue(resident.err, resident.err.contains("(computed in float32 (weights float16))"));
+        assertTrue(RefCase.relErr(read(out, "summaries"), c.golden("summaries")) < 1e-4);
+        Run gen = run("generate", "--model", model, "--ids", ids, "--max-new-tokens", "3", "--dtype", "float16");
+        assertEquals(gen.err, 0, gen.code);
+    }
+
     public void testUsageErrorsExitTwo() {
         String model = RefCase.root().resolve("mqa_f32_eps1e6").resolve("model").toString();
         assertFails(run("logits", "--model", model, "--ids", "1,2", "--out", "x", "--colour", "red"), 2, "unknown option --colour");
@@ -201,6 +256,16 @@ public class LlocoCliTests extends OpenSearchTestCase {
         assertFails(run("compress", "--model", model, "--ids", "1", "--segment-tokens", "0", "--out", "x"), 2, "--segment-tokens");
         assertFails(run("compress", "--model", model, "--ids", "1", "stray", "--out", "x"), 2, "unexpected argument [stray]");
         assertFails(run("frobnicate"), 2, "unknown command [frobnicate]");
+        assertFails(
+            run("logits", "--model", model, "--ids", "1", "--out", "x", "--dtype", "bfloat16"),
+            2,
+            "option --dtype: unknown dtype [bfloat16]; use one of [auto, float32, float16]"
+        );
+        assertFails(
+            run("compress", "--model", model, "--ids", "1", "--out", "x", "--weights-dtype", "int8"),
+            2,
+            "option --weights-dtype: unknown weights dtype [int8]; use one of [compute, float16]"
+        );
         assertEquals(2, run().code);
         Run help = run("--help");
         assertEquals(0, help.code);

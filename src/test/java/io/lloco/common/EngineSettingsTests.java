@@ -18,7 +18,7 @@ public class EngineSettingsTests extends OpenSearchTestCase {
         LlocoSettings s = new LlocoSettings(Settings.EMPTY, null);
         assertNull(s.engineLibtorchPath(java.nio.file.Path.of("/etc/opensearch")));
         assertTrue(s.device().auto());
-        assertEquals("auto", s.dtype());
+        assertEquals(io.lloco.runtime.model.DtypePolicy.AUTO, s.dtype());
         assertEquals(List.of(), s.modelsPreload());
         assertTrue(s.memoryLimit().auto());
     }
@@ -50,7 +50,7 @@ public class EngineSettingsTests extends OpenSearchTestCase {
     }
 
     public void testDtype() {
-        assertEquals("float16", settings("plugins.lloco.dtype", "float16").dtype());
+        assertEquals(io.lloco.runtime.model.DtypePolicy.FLOAT16, settings("plugins.lloco.dtype", "float16").dtype());
         LlocoSettings bad = settings("plugins.lloco.dtype", "bfloat16");
         IllegalArgumentException e = expectThrows(IllegalArgumentException.class, bad::dtype);
         assertTrue(e.getMessage(), e.getMessage().contains("[plugins.lloco.dtype]"));

@@ -41,6 +41,7 @@ import io.lloco.runtime.generate.GenerationResult;
 import io.lloco.runtime.generate.Hypothesis;
 import io.lloco.runtime.lora.LoraWeights;
 import io.lloco.runtime.model.Embeddings;
+import io.lloco.runtime.prompt.PromptTemplates;
 import io.lloco.store.SummaryBlock;
 import io.lloco.store.SummaryDtype;
 
@@ -62,6 +63,8 @@ public class DecodeServiceTests extends OpenSearchTestCase {
         final List<Integer> batchSizes = new ArrayList<>();
         volatile BooleanSupplier[] lastStops;
         volatile int window = 64;
+        /** What adapter [qm]'s lloco.json declares (null: no lloco.json). */
+        volatile String qmTemplate;
 
         @Override
         public ModelInfo info() {
@@ -78,6 +81,9 @@ public class DecodeServiceTests extends OpenSearchTestCase {
         public Adapter adapter(String name) {
             if (name == null || DecodeService.MODEL_DEFAULT_ADAPTER.equals(name)) {
                 return Adapter.NONE;
+            }
+            if (name.equals("qm")) {
+                return new Adapter("qm", null, qmTemplate, "/adapters/qm/lloco.json");
             }
             throw new io.lloco.common.LlocoException("unknown adapter [" + name + "]", RestStatus.NOT_FOUND);
         }
@@ -522,5 +528,122 @@ public class DecodeServiceTests extends OpenSearchTestCase {
         gate.open.countDown();
         assertEquals(0, s.queued());
         assertTrue(models.model.batchSizes.isEmpty());
+    }
+
+    private static WindowResponse window(DecodeService s, WindowRequest request) {
+        AtomicReference<Object> out = new AtomicReference<>();
+        s.window(request, ActionListener.wrap(out::set, out::set));
+        if (out.get() instanceof Exception e) {
+            throw new AssertionError("expected a window, got " + e, e);
+        }
+        return (WindowResponse) out.get();
+    }
+
+    private static Exception windowFails(DecodeService s, WindowRequest request) {
+        AtomicReference<Object> out = new AtomicReference<>();
+        s.window(request, ActionListener.wrap(out::set, out::set));
+        assertTrue("expected a failure, got " + out.get(), out.get() instanceof Exception);
+        return (Exception) out.get();
+    }
+
+    private static DecodeOptions choices(DecodeOptions.ChoiceMode mode) {
+        return new DecodeOptions(
+            null, List.of("inn", "well", "mill", "barn"), 4, 0, 1, 0, List.of(), null, DecodeOptions.Mode.LLOCO, mode, 1
+        );
+    }
+
+    /**
+     * The window resolves the adapter where its files are and renders with the precedence: the request's template &gt;
+     * the index's &gt; the adapter's lloco.json &gt; the default; the prompt tokens and the budget are those of the
+     * prompt it returns.
+     */
+    public void testTheWindowRendersWithTheTemplatePrecedence() {
+        Models models = new Models();
+        models.model.qmTemplate = "Transcript above.\nQuery: {question}\nAnswer:";
+        DecodeService s = service(models, 4, 4, null);
+        PromptTemplates registry = PromptTemplates.defaults();
+
+        WindowResponse w = window(s, new WindowRequest("fake", "Who spoke?", "qm", null, null, options(), 0));
+        assertEquals("Transcript above.\nQuery: Who spoke?\nAnswer:", w.prompt());
+        assertEquals(PromptRenderer.CUSTOM, w.templateName());
+        assertEquals(TemplateSource.ADAPTER, w.templateSource());
+        assertEquals(models.model.tokenize(w.prompt()).length, w.promptTokens());
+        assertEquals(64 - w.promptTokens() - 4, w.budget());
+        assertEquals(List.of(), w.warnings());
+
+        w = window(s, new WindowRequest("fake", "Who spoke?", "qm", "qmsum", TemplateSource.INDEX, options(), 0));
+        assertEquals(registry.get("qmsum").render("Who spoke?"), w.prompt());
+        assertEquals("qmsum", w.templateName());
+        assertEquals(TemplateSource.INDEX, w.templateSource());
+        assertEquals(models.model.tokenize(w.prompt()).length, w.promptTokens());
+
+        w = window(s, new WindowRequest("fake", "Who spoke?", "qm", "Q: {question}\nA:", TemplateSource.REQUEST, options(), 0));
+        assertEquals("Q: Who spoke?\nA:", w.prompt());
+        assertEquals(PromptRenderer.CUSTOM, w.templateName());
+        assertEquals(TemplateSource.REQUEST, w.templateSource());
+
+        // no adapter, or an adapter without lloco.json: the default of the question's kind
+        w = window(s, new WindowRequest("fake", "Who spoke?", null, null, null, options(), 0));
+        assertEquals(registry.get("narrativeqa").render("Who spoke?"), w.prompt());
+        assertEquals("narrativeqa", w.templateName());
+        assertEquals(TemplateSource.DEFAULT, w.templateSource());
+        models.model.qmTemplate = null;
+        w = window(s, new WindowRequest("fake", "Who spoke?", "qm", null, null, options(), 0));
+        assertEquals(TemplateSource.DEFAULT, w.templateSource());
+    }
+
+    /**
+     * A template the adapter declares is for questions of its kind: a multiple-choice question passes over a free-form
+     * one (with a warning naming the manifest) and a cloze question a multiple-choice one; a request template that does
+     * not fit is a 400.
+     */
+    public void testTheWindowPassesOverADeclaredTemplateOfTheOtherKind() {
+        Models models = new Models();
+        models.model.qmTemplate = "qmsum";
+        models.model.window = 1000; // the quality prompt is long
+        DecodeService s = service(models, 4, 4, null);
+
+        WindowResponse w = window(s, new WindowRequest("fake", "Where?", "qm", null, null, choices(DecodeOptions.ChoiceMode.RANK), 0));
+        assertEquals("quality", w.templateName());
+        assertEquals(TemplateSource.DEFAULT, w.templateSource());
+        assertEquals(1, w.warnings().size());
+        assertTrue(
+            w.warnings().get(0),
+            w.warnings().get(0)
+                .contains("field [template] of adapter [qm]'s manifest [/adapters/qm/lloco.json] names the free-form template [qmsum]")
+        );
+        assertTrue(w.warnings().get(0), w.warnings().get(0).contains("does not fit a question with [choices]"));
+
+        // a cloze question reads a free-form template: the adapter's qmsum applies
+        w = window(s, new WindowRequest("fake", "Where?", "qm", null, null, choices(DecodeOptions.ChoiceMode.CLOZE), 0));
+        assertEquals("qmsum", w.templateName());
+        assertEquals(TemplateSource.ADAPTER, w.templateSource());
+        assertEquals(PromptTemplates.defaults().get("qmsum").render("Where?"), w.prompt());
+
+        // a multiple-choice adapter template and a cloze question: passed over for narrativeqa
+        models.model.qmTemplate = "quality";
+        w = window(s, new WindowRequest("fake", "Where?", "qm", null, null, choices(DecodeOptions.ChoiceMode.CLOZE), 0));
+        assertEquals("narrativeqa", w.templateName());
+        assertTrue(w.warnings().get(0), w.warnings().get(0).contains("does not fit [choice_mode] [cloze]"));
+        // ... and it applies to a multiple-choice question
+        w = window(s, new WindowRequest("fake", "Where?", "qm", null, null, choices(DecodeOptions.ChoiceMode.GENERATE), 0));
+        assertEquals("quality", w.templateName());
+        assertEquals(TemplateSource.ADAPTER, w.templateSource());
+
+        // the request's template must fit
+        Exception e = windowFails(
+            s,
+            new WindowRequest("fake", "Where?", "qm", "qmsum", TemplateSource.REQUEST, choices(DecodeOptions.ChoiceMode.RANK), 0)
+        );
+        assertEquals(RestStatus.BAD_REQUEST, ExceptionsHelper.status(e));
+        assertTrue(e.getMessage(), e.getMessage().contains("Field [template]/[choices]: prompt template [qmsum] is free-form"));
+    }
+
+    /** An unknown adapter fails the window (before the coordinating node fetches anything). */
+    public void testTheWindowResolvesTheAdapter() {
+        DecodeService s = service(new Models(), 4, 4, null);
+        Exception e = windowFails(s, new WindowRequest("fake", "Where?", "ghost", null, null, options(), 0));
+        assertEquals(RestStatus.NOT_FOUND, ExceptionsHelper.status(e));
+        assertTrue(e.getMessage(), e.getMessage().contains("unknown adapter [ghost]"));
     }
 }

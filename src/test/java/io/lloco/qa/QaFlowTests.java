@@ -36,6 +36,7 @@ import org.opensearch.test.OpenSearchTestCase;
 import io.lloco.common.LlocoException;
 import io.lloco.decode.DecodeRequest;
 import io.lloco.decode.DecodeResponse;
+import io.lloco.decode.TemplateSource;
 import io.lloco.decode.WindowRequest;
 import io.lloco.decode.WindowResponse;
 import io.lloco.store.StoreLayout;
@@ -98,6 +99,8 @@ public class QaFlowTests extends OpenSearchTestCase {
         final List<Doc> docs = new ArrayList<>();
         final List<Map<String, List<Object>>> fetched = new ArrayList<>();
         final List<DecodeRequest> decodes = new ArrayList<>();
+        final List<WindowRequest> windows = new ArrayList<>();
+        List<String> windowWarnings = List.of();
         final List<String> sentencesFetched = new ArrayList<>();
         final Map<Integer, String> answers = new HashMap<>(); // by the ord a read's summaries encode
         final List<Long> reserved = new ArrayList<>();
@@ -210,7 +213,12 @@ public class QaFlowTests extends OpenSearchTestCase {
 
         @Override
         public void window(WindowRequest request, ActionListener<WindowResponse> listener) {
-            listener.onResponse(new WindowResponse("fp", L, HIDDEN, 512, 5, budget));
+            windows.add(request);
+            // the lloco node renders the prompt: here, which template and question it was given
+            String prompt = "rendered[" + request.template() + "|" + request.templateSource() + "] " + request.question();
+            listener.onResponse(
+                new WindowResponse("fp", L, HIDDEN, 512, 5, budget, prompt, "qmsum", TemplateSource.ADAPTER, windowWarnings)
+            );
         }
 
         @Override
@@ -247,10 +255,14 @@ public class QaFlowTests extends OpenSearchTestCase {
     }
 
     private static Object ask(Backend b, LlocoQaRequest r) {
+        return ask(b, r, null, null, null);
+    }
+
+    private static Object ask(Backend b, LlocoQaRequest r, String template, TemplateSource source, String adapter) {
         AtomicReference<Object> out = new AtomicReference<>();
         Map<String, StoreLayout> layouts = Map
             .of("books", new StoreLayout("books", "lloco", false, false, StoreLayout.SummaryAccess.DOC_VALUES));
-        new QaFlow(r, "prompt", null, layouts, "lloco-tiny", b, List.of(), ActionListener.wrap(out::set, out::set)).start();
+        new QaFlow(r, template, source, adapter, layouts, "lloco-tiny", b, List.of(), ActionListener.wrap(out::set, out::set)).start();
         assertNotNull("the question completed", out.get());
         return out.get();
     }
@@ -389,5 +401,61 @@ public class QaFlowTests extends OpenSearchTestCase {
         assertEquals(2 * L, r.usage().summaryPositions());
         assertEquals(2, b.decodes.size());
         assertEquals(b.reserved.size(), b.released);
+    }
+
+    /**
+     * The window carries the question, the adapter and the coordinating node's template; the prompt the lloco node
+     * rendered is what every decode reads, and the template it reports (and its warnings) reach the response.
+     */
+    public void testTheWindowsPromptIsDecodedAndItsTemplateReported() throws Exception {
+        Backend b = new Backend();
+        b.docs.add(new Doc("d1", 2));
+        b.windowWarnings = List.of("setting [index.lloco.template] names the free-form template [qmsum], which does not fit");
+        LlocoQaResponse r = answered(ask(b, question(1), "qmsum", TemplateSource.INDEX, "qm"));
+        assertEquals(1, b.windows.size());
+        WindowRequest w = b.windows.get(0);
+        assertEquals("Where?", w.question());
+        assertEquals("qm", w.adapter());
+        assertEquals("qmsum", w.template());
+        assertEquals(TemplateSource.INDEX, w.templateSource());
+        assertNull(w.validate());
+        assertEquals(1, b.decodes.size());
+        assertEquals("rendered[qmsum|INDEX] Where?", b.decodes.get(0).prompt());
+        assertEquals("qm", b.decodes.get(0).adapter());
+        assertEquals(new LlocoQaResponse.Template("qmsum", "adapter"), r.template());
+        assertTrue(r.warnings().toString(), r.warnings().contains(b.windowWarnings.get(0)));
+        Map<String, Object> json = r.asMap();
+        assertEquals(Map.of("name", "qmsum", "source", "adapter"), json.get("template"));
+
+        // the response crosses the wire (lloco_answer, a remote coordinating node) with its template
+        org.opensearch.common.io.stream.BytesStreamOutput out = new org.opensearch.common.io.stream.BytesStreamOutput();
+        r.writeTo(out);
+        LlocoQaResponse back = new LlocoQaResponse(out.bytes().streamInput());
+        assertEquals(r.template(), back.template());
+        assertEquals(json, back.asMap());
+    }
+
+    /** Candidate rounds read the window's prompt too, in every round. */
+    public void testCandidateRoundsDecodeTheWindowsPrompt() {
+        Backend b = new Backend();
+        Doc d = new Doc("brivin", 4).set("mode", "independent");
+        d.texts.set(0, "Brivin Bramcroft was born to sing.");
+        d.texts.set(2, "Brivin Bramcroft came into the world in 1784.");
+        d.matched.add(new float[]{0, 3f});
+        d.matched.add(new float[]{2, 2f});
+        b.docs.add(d);
+        b.answers.put(0, "1802");
+        b.answers.put(2, "1784");
+        LlocoQaRequest q = new LlocoQaRequest("books").question("When was Brivin Bramcroft born?")
+            .granularity(LlocoQaRequest.Granularity.SEGMENT, null)
+            .answerCandidates(1)
+            .answerCandidatesMax(2);
+        LlocoQaResponse r = answered(ask(b, q));
+        assertEquals(2, b.decodes.size());
+        for (DecodeRequest dr : b.decodes) {
+            assertEquals("rendered[null|null] When was Brivin Bramcroft born?", dr.prompt());
+        }
+        assertNull(b.windows.get(0).template());
+        assertEquals("adapter", r.template().source());
     }
 }

@@ -11,7 +11,8 @@ import io.lloco.decode.DecodeService;
 
 /**
  * Holds a node's decode worker before every batch until opened, and lets a test wait until a number of questions is
- * queued there: concurrent questions are ordered by latches, never by sleeps.
+ * queued there with their model ready (so the next batch takes them all): concurrent questions are ordered by latches,
+ * never by sleeps.
  */
 public final class DecodeGate implements DecodeService.Observer {
 
@@ -40,7 +41,7 @@ public final class DecodeGate implements DecodeService.Observer {
     private volatile boolean reached;
 
     @Override
-    public void queued(int questions) {
+    public void ready(int questions) {
         if (questions >= expected) {
             reached = true;
             queued.countDown();

@@ -42,6 +42,8 @@ public final class ResponseAssembler {
         public long sourceBytes;
         /** Summary bytes read. */
         public long summaryBytes;
+        /** The prompt template, as the window reported it. */
+        public LlocoQaResponse.Template template;
         /** Candidate segments read, in read order. */
         public final List<ReadSegment> candidateSegments = new ArrayList<>();
         int summaryPositions;
@@ -195,6 +197,7 @@ public final class ResponseAssembler {
             request.options().mode().value(),
             model,
             c.adapter,
+            c.template,
             c.node,
             finishReason,
             scores,

@@ -131,8 +131,13 @@ public final class RetrievalSearch {
         return q;
     }
 
-    /** The documents found, in the order they are read, and why some cannot be (warnings). */
-    public record Result(List<RetrievedDoc> docs, List<String> warnings) {
+    /**
+     * The documents found, in the order they are read, and why some cannot be (warnings).
+     *
+     * @param uncompressed how many of the warnings are hits without the target field at all (never compressed, or
+     *     hidden by field-level security): nothing to read rather than something unreadable
+     */
+    public record Result(List<RetrievedDoc> docs, List<String> warnings, int uncompressed) {
     }
 
     /** Reads the hits: headers validated, segment hits best first; unreadable documents become warnings. */
@@ -146,10 +151,16 @@ public final class RetrievalSearch {
         }
         List<RetrievedDoc> docs = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
+        int uncompressed = 0;
         for (SearchHit hit : hits) {
             String ref = RetrievedDoc.ref(hit.getIndex(), hit.getId());
-            if (hit.field(target + "." + StoredDocument.MODEL) == null && hit.field(target + "." + StoredDocument.SEGMENT_COUNT) == null) {
-                warnings.add("document " + ref + " has no [" + target + "] field: index it through a lloco_compress pipeline");
+            if (present(hit, target + "." + StoredDocument.MODEL) == false
+                && present(hit, target + "." + StoredDocument.SEGMENT_COUNT) == false) {
+                uncompressed++;
+                warnings.add(
+                    "document " + ref + " has no [" + target + "] field: index it through a lloco_compress pipeline (or, if it was, "
+                        + "field-level security hides it from the asking user)"
+                );
                 continue;
             }
             try {
@@ -172,7 +183,13 @@ public final class RetrievalSearch {
                 warnings.add(e.getMessage() + "; the document was skipped (re-index it through the pipeline)");
             }
         }
-        return new Result(docs, warnings);
+        return new Result(docs, warnings, uncompressed);
+    }
+
+    /** Whether the hit carries a value of {@code field} (the doc-values phase adds requested fields even when empty). */
+    static boolean present(SearchHit hit, String field) {
+        DocumentField f = hit.field(field);
+        return f != null && f.getValues().isEmpty() == false;
     }
 
     /** A hit's doc-value fields by their name under {@code prefix}. */

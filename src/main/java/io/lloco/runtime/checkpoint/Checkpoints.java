@@ -15,10 +15,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 /**
  * Opens the weights of a Hugging Face model directory as one {@link TensorSource}, whatever the layout:
  * {@code model.safetensors}, sharded {@code model.safetensors.index.json}, {@code pytorch_model.bin} or
@@ -95,29 +91,22 @@ public final class Checkpoints {
     }
 
     static TensorSource openIndex(Path index, ShardOpener opener) throws IOException {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(Files.readAllBytes(index));
-        } catch (JsonProcessingException e) {
-            throw new CheckpointException(
-                String.format(Locale.ROOT, "checkpoint index [%s] is not valid JSON: %s", index, e.getOriginalMessage())
-            );
-        }
-        JsonNode map = root == null ? null : root.get("weight_map");
-        if (map == null || map.isObject() == false || map.isEmpty()) {
-            throw new CheckpointException(String.format(Locale.ROOT, "checkpoint index [%s] has no 'weight_map' object", index));
-        }
         Map<String, String> weightMap = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> e : map.properties()) {
-            if (e.getValue().isTextual() == false) {
+        for (Map.Entry<String, String> e : BoundedJson.readWeightMap(
+            BoundedJson.readCapped(index, TorchBinReader.MAX_INDEX_BYTES, "checkpoint index"),
+            index,
+            "checkpoint index"
+        ).entrySet()) {
+            String shard = e.getValue();
+            if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.equals("..") || shard.equals(".")
+                || shard.indexOf('\0') >= 0) {
                 throw new CheckpointException(
-                    String.format(Locale.ROOT, "checkpoint index [%s]: weight_map entry [%s] is not a file name", index, e.getKey())
-                );
-            }
-            String shard = e.getValue().textValue();
-            if (shard.contains("/") || shard.contains("\\") || shard.equals("..")) {
-                throw new CheckpointException(
-                    String.format(Locale.ROOT, "checkpoint index [%s]: shard name [%s] must be a plain file name", index, shard)
+                    String.format(
+                        Locale.ROOT,
+                        "checkpoint index [%s]: shard name [%s] must be a plain file name",
+                        index,
+                        BoundedJson.clip(shard)
+                    )
                 );
             }
             weightMap.put(e.getKey(), shard);
@@ -130,7 +119,12 @@ public final class Checkpoints {
                 Path f = dir.resolve(shard);
                 if (Files.isRegularFile(f) == false) {
                     throw new CheckpointException(
-                        String.format(Locale.ROOT, "checkpoint index [%s] lists shard [%s], which does not exist", index, f)
+                        String.format(
+                            Locale.ROOT,
+                            "checkpoint index [%s] lists shard [%s], which does not exist",
+                            index,
+                            BoundedJson.clip(shard)
+                        )
                     );
                 }
                 TensorSource s = opener.open(f);
@@ -146,8 +140,8 @@ public final class Checkpoints {
                             Locale.ROOT,
                             "checkpoint index [%s] maps tensor [%s] to shard [%s], which does not contain it",
                             index,
-                            e.getKey(),
-                            e.getValue()
+                            BoundedJson.clip(e.getKey()),
+                            BoundedJson.clip(e.getValue())
                         )
                     );
                 }

@@ -5,15 +5,12 @@
 package io.lloco.runtime.checkpoint;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -65,23 +62,13 @@ public final class LlamaConfig {
         this.raw = raw;
     }
 
-    /** Reads and validates {@code config.json}. */
+    /** A {@code config.json} larger than this is refused (real ones are a few kilobytes). */
+    public static final long MAX_CONFIG_BYTES = 4L * 1024 * 1024;
+
+    /** Reads and validates {@code config.json} (at most {@link #MAX_CONFIG_BYTES}, parsed with {@link BoundedJson}). */
     public static LlamaConfig load(Path file) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new CheckpointException(String.format(Locale.ROOT, "model config [%s] does not exist", file));
-        }
-        JsonNode node;
-        try {
-            node = new ObjectMapper().readTree(bytes);
-        } catch (JsonProcessingException e) {
-            throw new CheckpointException(
-                String.format(Locale.ROOT, "model config [%s] is not valid JSON: %s", file, e.getOriginalMessage())
-            );
-        }
-        return parse(node, file.toString());
+        byte[] bytes = BoundedJson.readCapped(file, MAX_CONFIG_BYTES, "model config");
+        return parse(BoundedJson.readTree(bytes, file, "model config"), file.toString());
     }
 
     /** Validates a parsed config; {@code source} names it in error messages. */
@@ -507,7 +494,7 @@ public final class LlamaConfig {
                 return dflt;
             }
             if (v.isIntegralNumber() == false || v.canConvertToInt() == false || v.intValue() <= 0) {
-                throw bad(field, "must be a positive integer, got " + v);
+                throw bad(field, "must be a positive integer, got " + BoundedJson.clip(v));
             }
             return v.intValue();
         }
@@ -518,7 +505,7 @@ public final class LlamaConfig {
                 return dflt;
             }
             if (v.isIntegralNumber() == false || v.canConvertToInt() == false || v.intValue() < 0) {
-                throw bad(field, "must be a non-negative integer, got " + v);
+                throw bad(field, "must be a non-negative integer, got " + BoundedJson.clip(v));
             }
             return v.intValue();
         }
@@ -529,7 +516,7 @@ public final class LlamaConfig {
                 return dflt;
             }
             if (v.isNumber() == false || (v.doubleValue() > 0) == false || Double.isInfinite(v.doubleValue())) {
-                throw bad(field, "must be a positive number, got " + v);
+                throw bad(field, "must be a positive number, got " + BoundedJson.clip(v));
             }
             return v.doubleValue();
         }
@@ -540,7 +527,7 @@ public final class LlamaConfig {
                 return dflt;
             }
             if (v.isBoolean() == false) {
-                throw bad(field, "must be true or false, got " + v);
+                throw bad(field, "must be true or false, got " + BoundedJson.clip(v));
             }
             return v.booleanValue();
         }
@@ -548,7 +535,7 @@ public final class LlamaConfig {
         void requireString(String field, String expected) throws CheckpointException {
             JsonNode v = get(field);
             if (v != null && (v.isTextual() == false || expected.equals(v.textValue()) == false)) {
-                throw bad(field, "must be \"" + expected + "\" (the only supported value), got " + v);
+                throw bad(field, "must be \"" + expected + "\" (the only supported value), got " + BoundedJson.clip(v));
             }
         }
 
@@ -567,7 +554,7 @@ public final class LlamaConfig {
                 v = v.get(0);
             }
             if (v.isIntegralNumber() == false || v.canConvertToInt() == false) {
-                throw bad(field, "must be an integer token id, got " + v);
+                throw bad(field, "must be an integer token id, got " + BoundedJson.clip(v));
             }
             return v.intValue();
         }
@@ -581,14 +568,14 @@ public final class LlamaConfig {
             if (v.isArray()) {
                 for (JsonNode e : v) {
                     if (e.isIntegralNumber() == false || e.canConvertToInt() == false) {
-                        throw bad(field, "must be an integer or a list of integers, got " + v);
+                        throw bad(field, "must be an integer or a list of integers, got " + BoundedJson.clip(v));
                     }
                     out.add(e.intValue());
                 }
                 return out;
             }
             if (v.isIntegralNumber() == false || v.canConvertToInt() == false) {
-                throw bad(field, "must be an integer or a list of integers, got " + v);
+                throw bad(field, "must be an integer or a list of integers, got " + BoundedJson.clip(v));
             }
             out.add(v.intValue());
             return out;
@@ -600,7 +587,10 @@ public final class LlamaConfig {
                 return 1.0;
             }
             if (v.isObject() == false) {
-                throw bad("rope_scaling", "must be null or an object like {\"type\": \"linear\", \"factor\": 2.0}, got " + v);
+                throw bad(
+                    "rope_scaling",
+                    "must be null or an object like {\"type\": \"linear\", \"factor\": 2.0}, got " + BoundedJson.clip(v)
+                );
             }
             JsonNode type = v.get("rope_type");
             if (type == null || type.isNull()) {
@@ -613,17 +603,18 @@ public final class LlamaConfig {
             if ("linear".equals(kind) == false) {
                 throw bad(
                     "rope_scaling",
-                    "has type " + (kind == null ? "(missing)" : "\"" + kind + "\"") + "; only \"linear\" RoPE scaling is supported"
+                    "has type " + (kind == null ? "(missing)" : "\"" + BoundedJson.clip(kind) + "\"")
+                        + "; only \"linear\" RoPE scaling is supported"
                 );
             }
             JsonNode f = v.get("factor");
             if (f == null || f.isNumber() == false || (f.doubleValue() > 0) == false) {
-                throw bad("rope_scaling.factor", "must be a positive number, got " + f);
+                throw bad("rope_scaling.factor", "must be a positive number, got " + BoundedJson.clip(f));
             }
             for (Map.Entry<String, JsonNode> e : v.properties()) {
                 String k = e.getKey();
                 if (k.equals("type") == false && k.equals("rope_type") == false && k.equals("factor") == false) {
-                    throw bad("rope_scaling." + k, "is not supported with linear scaling; remove it");
+                    throw bad("rope_scaling." + BoundedJson.clip(k), "is not supported with linear scaling; remove it");
                 }
             }
             return f.doubleValue();

@@ -26,6 +26,10 @@ import java.util.Set;
  * ({@code torch.FloatStorage}, ...), each modelled by a Java value. Any other global (for example
  * {@code posix.system} or {@code torch.storage._load_from_bytes}) and any opcode outside the binary
  * protocol 2-4 subset that {@code torch.save} emits is refused with a {@link CheckpointException}.
+ *
+ * <p>Bounded: the interpreter is iterative (no recursion, whatever the nesting), the stack and the marks hold at most
+ * {@value #MAX_DEPTH} entries, and every object it creates is charged against {@link #allocationBound} (a pickle that
+ * would allocate more — list, dict, memo or string bombs — is refused).
  */
 final class PickleStateDict {
 
@@ -92,15 +96,64 @@ final class PickleStateDict {
 
     private static final int MAX_DEPTH = 1_000_000;
 
+    /**
+     * Allocation allowance per pickle byte. The charges are upper estimates of what each opcode allocates (measured: the
+     * real allocation is ~85% of the charge); a {@code torch.save} state dict is charged ~36 bytes per pickle byte
+     * (~4.5 KB for a tensor's ~125 bytes), under half of this allowance once past the fixed part.
+     */
+    static final int BUDGET_PER_BYTE = 80;
+    /** Allocation allowance of any pickle, whatever its size. */
+    static final long BUDGET_BASE = 1L << 20;
+    /** Allocation cap of any pickle (about 14,000 tensors' worth: a torch.save shard holds a few hundred). */
+    static final long BUDGET_MAX = 64L << 20;
+
     private final Path file;
     private final ByteBuffer in;
     private final List<Object> stack = new ArrayList<>();
-    private final List<Integer> marks = new ArrayList<>();
+    private int[] marks = new int[16];
+    private int markCount;
     private final Map<Long, Object> memo = new HashMap<>();
+    private final long budget;
+    private long charged;
 
     private PickleStateDict(Path file, byte[] pickle) {
         this.file = file;
         this.in = ByteBuffer.wrap(pickle).order(ByteOrder.LITTLE_ENDIAN);
+        this.budget = allocationBound(pickle.length);
+    }
+
+    /**
+     * The most this interpreter allocates for a pickle of {@code pickleBytes} (estimated object sizes, counted as they
+     * are created and never given back): {@value #BUDGET_PER_BYTE} bytes per pickle byte plus {@value #BUDGET_BASE},
+     * at most {@value #BUDGET_MAX}. A pickle that needs more (object, list or memo bombs) is refused.
+     */
+    static long allocationBound(long pickleBytes) {
+        return Math.min(BUDGET_MAX, BUDGET_BASE + BUDGET_PER_BYTE * pickleBytes);
+    }
+
+    private void charge(long bytes) throws CheckpointException {
+        charged += bytes;
+        if (charged > budget) {
+            throw fail(
+                String.format(
+                    Locale.ROOT,
+                    "data.pkl builds more objects than a state dict of %d bytes can (over %d bytes): corrupt or hostile",
+                    in.capacity(),
+                    budget
+                )
+            );
+        }
+    }
+
+    /** The allocation {@link #parse} charges for {@code pickle} (tests compare real pickles with the bound). */
+    static long charged(Path file, byte[] pickle) throws CheckpointException {
+        PickleStateDict p = new PickleStateDict(file, pickle);
+        try {
+            p.run();
+        } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException | ArithmeticException e) {
+            throw p.fail("data.pkl is corrupt: " + e);
+        }
+        return p.charged;
     }
 
     /** Interprets {@code pickle}; returns tensor name to view, in pickle order. */
@@ -126,7 +179,10 @@ final class PickleStateDict {
             String k = (String) e.getKey();
             if (e.getValue() instanceof TensorRef == false) {
                 throw p
-                    .fail("entry [" + k + "] is " + describe(e.getValue()) + ", not a tensor: only flat tensor state dicts are supported");
+                    .fail(
+                        "entry [" + BoundedJson.clip(k) + "] is " + describe(e.getValue())
+                            + ", not a tensor: only flat tensor state dicts are supported"
+                    );
             }
             out.put(k, (TensorRef) e.getValue());
         }
@@ -145,83 +201,148 @@ final class PickleStateDict {
                 }
                 case 0x95 -> in.getLong(); // FRAME (protocol 4): framing only
                 case '.' -> { // STOP
-                    if (stack.size() != 1 || marks.isEmpty() == false) {
+                    if (stack.size() != 1 || markCount != 0) {
                         throw fail("data.pkl stops with " + stack.size() + " values on the stack (corrupt)");
                     }
                     return stack.get(0);
                 }
-                case '(' -> marks.add(stack.size()); // MARK
+                case '(' -> { // MARK
+                    charge(16);
+                    if (markCount >= MAX_DEPTH) {
+                        throw fail("data.pkl nests too deeply");
+                    }
+                    if (markCount == marks.length) {
+                        marks = Arrays.copyOf(marks, 2 * markCount);
+                    }
+                    marks[markCount++] = stack.size();
+                }
                 case '0' -> pop(); // POP
                 case '1' -> popMark(); // POP_MARK
                 case '2' -> push(peek()); // DUP
-                case '}' -> push(new LinkedHashMap<Object, Object>()); // EMPTY_DICT
-                case ']' -> push(new ArrayList<Object>()); // EMPTY_LIST
-                case ')' -> push(new Tuple(List.of())); // EMPTY_TUPLE
+                case '}' -> { // EMPTY_DICT
+                    charge(160);
+                    push(new LinkedHashMap<Object, Object>());
+                }
+                case ']' -> { // EMPTY_LIST
+                    charge(96);
+                    push(new ArrayList<Object>());
+                }
+                case ')' -> { // EMPTY_TUPLE
+                    charge(16);
+                    push(new Tuple(List.of()));
+                }
                 case 't' -> push(new Tuple(popMark())); // TUPLE
-                case 0x85 -> push(new Tuple(List.of(pop()))); // TUPLE1
+                case 0x85 -> { // TUPLE1
+                    charge(64);
+                    push(new Tuple(List.of(pop())));
+                }
                 case 0x86 -> { // TUPLE2
+                    charge(72);
                     Object b = pop();
                     Object a = pop();
                     push(new Tuple(Arrays.asList(a, b)));
                 }
                 case 0x87 -> { // TUPLE3
+                    charge(80);
                     Object c = pop();
                     Object b = pop();
                     Object a = pop();
                     push(new Tuple(Arrays.asList(a, b, c)));
                 }
-                case 'l' -> push(new ArrayList<>(popMark())); // LIST
+                case 'l' -> { // LIST
+                    List<Object> items = popMark();
+                    charge(48 + 8L * items.size());
+                    push(new ArrayList<>(items));
+                }
                 case 'd' -> { // DICT
                     List<Object> items = popMark();
+                    charge(160 + 64L * items.size());
                     Map<Object, Object> m = new LinkedHashMap<>();
                     putPairs(m, items);
                     push(m);
                 }
                 case 'a' -> { // APPEND
+                    charge(24);
                     Object v = pop();
                     asList(peek()).add(v);
                 }
                 case 'e' -> { // APPENDS
                     List<Object> items = popMark();
+                    charge(24L * items.size());
                     asList(peek()).addAll(items);
                 }
                 case 's' -> { // SETITEM
+                    charge(64);
                     Object v = pop();
                     Object k = pop();
                     asMap(peek()).put(key(k), v);
                 }
                 case 'u' -> { // SETITEMS
                     List<Object> items = popMark();
+                    charge(32L * items.size());
                     putPairs(asMap(peek()), items);
                 }
                 case 'X' -> push(string(u32())); // BINUNICODE
                 case 0x8c -> push(string(in.get() & 0xFF)); // SHORT_BINUNICODE
                 case 0x8d -> push(string(u64())); // BINUNICODE8
-                case 'J' -> push((long) in.getInt()); // BININT
-                case 'K' -> push((long) (in.get() & 0xFF)); // BININT1
-                case 'M' -> push((long) (in.getShort() & 0xFFFF)); // BININT2
-                case 0x8a -> push(long1(in.get() & 0xFF)); // LONG1
-                case 'G' -> push(Double.longBitsToDouble(Long.reverseBytes(in.getLong()))); // BINFLOAT (big-endian)
+                case 'J' -> { // BININT
+                    charge(16);
+                    push((long) in.getInt());
+                }
+                case 'K' -> { // BININT1
+                    charge(16);
+                    push((long) (in.get() & 0xFF));
+                }
+                case 'M' -> { // BININT2
+                    charge(16);
+                    push((long) (in.getShort() & 0xFFFF));
+                }
+                case 0x8a -> { // LONG1
+                    charge(96);
+                    push(long1(in.get() & 0xFF));
+                }
+                case 'G' -> { // BINFLOAT (big-endian)
+                    charge(16);
+                    push(Double.longBitsToDouble(Long.reverseBytes(in.getLong())));
+                }
                 case 0x88 -> push(Boolean.TRUE); // NEWTRUE
                 case 0x89 -> push(Boolean.FALSE); // NEWFALSE
                 case 'N' -> push(NONE); // NONE
-                case 'q' -> memo.put((long) (in.get() & 0xFF), peek()); // BINPUT
-                case 'r' -> memo.put(u32(), peek()); // LONG_BINPUT
-                case 0x94 -> memo.put((long) memo.size(), peek()); // MEMOIZE
+                case 'q' -> { // BINPUT
+                    charge(80);
+                    memo.put((long) (in.get() & 0xFF), peek());
+                }
+                case 'r' -> { // LONG_BINPUT
+                    charge(80);
+                    memo.put(u32(), peek());
+                }
+                case 0x94 -> { // MEMOIZE
+                    charge(80);
+                    memo.put((long) memo.size(), peek());
+                }
                 case 'h' -> push(memoGet(in.get() & 0xFF)); // BINGET
                 case 'j' -> push(memoGet(u32())); // LONG_BINGET
-                case 'c' -> push(global(line(), line())); // GLOBAL
+                case 'c' -> { // GLOBAL
+                    charge(64);
+                    push(global(line(), line()));
+                }
                 case 0x93 -> { // STACK_GLOBAL
+                    charge(64);
                     Object name = pop();
                     Object module = pop();
                     if (module instanceof String m && name instanceof String n) {
+                        charge(2L * (m.length() + n.length()));
                         push(global(m, n));
                     } else {
                         throw fail("STACK_GLOBAL with non-string operands");
                     }
                 }
-                case 'Q' -> push(persistent(pop())); // BINPERSID
+                case 'Q' -> { // BINPERSID
+                    charge(64);
+                    push(persistent(pop()));
+                }
                 case 'R' -> { // REDUCE
+                    charge(96);
                     Object args = pop();
                     Object fn = pop();
                     push(reduce(fn, args));
@@ -261,7 +382,7 @@ final class PickleStateDict {
             && t.items().get(1) instanceof Global g && "torch".equals(g.module()) && STORAGES.containsKey(g.name())
             && t.items().get(2) instanceof String key && t.items().get(4) instanceof Long numel && numel >= 0) {
             if (key.isEmpty() || key.contains("/") || key.contains("\\") || key.contains("..")) {
-                throw fail("storage key [" + key + "] is not a plain name");
+                throw fail("storage key [" + BoundedJson.clip(key) + "] is not a plain name");
             }
             return new StorageRef(key, STORAGES.get(g.name()), numel);
         }
@@ -283,6 +404,7 @@ final class PickleStateDict {
             case "collections.OrderedDict" -> {
                 Map<Object, Object> m = new LinkedHashMap<>();
                 if (args.size() == 1 && args.get(0) instanceof List<?> pairs) {
+                    charge(64L * pairs.size());
                     for (Object pair : pairs) {
                         List<Object> kv = pair instanceof Tuple pt ? pt.items() : pair instanceof List<?> pl ? new ArrayList<>(pl) : null;
                         if (kv == null || kv.size() != 2) {
@@ -335,6 +457,7 @@ final class PickleStateDict {
             throw fail(what + " is " + describe(o) + ", not a tuple");
         }
         Tuple t = (Tuple) o;
+        charge(24 + 8L * t.items().size());
         long[] out = new long[t.items().size()];
         for (int i = 0; i < out.length; i++) {
             if (t.items().get(i) instanceof Long v) {
@@ -399,6 +522,7 @@ final class PickleStateDict {
         if (len < 0 || len > in.remaining()) {
             throw fail("string of " + len + " bytes runs past the end of data.pkl (truncated or corrupt)");
         }
+        charge(48 + 3 * len); // the bytes, and the string (two bytes a character at worst)
         byte[] b = new byte[(int) len];
         in.get(b);
         return new String(b, StandardCharsets.UTF_8);
@@ -409,6 +533,7 @@ final class PickleStateDict {
         int limit = Math.min(in.limit(), start + 256);
         for (int i = start; i < limit; i++) {
             if (in.get(i) == '\n') {
+                charge(64 + 5L * (i - start)); // the bytes, the string, and the module.name joined in global()
                 byte[] b = new byte[i - start];
                 in.get(b);
                 in.get();
@@ -437,12 +562,13 @@ final class PickleStateDict {
         return memo.get(idx);
     }
 
-    private void push(Object o) {
+    private void push(Object o) throws CheckpointException {
+        charge(24);
         stack.add(o);
     }
 
     private Object pop() throws CheckpointException {
-        int floor = marks.isEmpty() ? 0 : marks.get(marks.size() - 1);
+        int floor = markCount == 0 ? 0 : marks[markCount - 1];
         if (stack.size() <= floor) {
             throw fail("stack underflow (corrupt pickle)");
         }
@@ -450,7 +576,7 @@ final class PickleStateDict {
     }
 
     private Object peek() throws CheckpointException {
-        int floor = marks.isEmpty() ? 0 : marks.get(marks.size() - 1);
+        int floor = markCount == 0 ? 0 : marks[markCount - 1];
         if (stack.size() <= floor) {
             throw fail("stack underflow (corrupt pickle)");
         }
@@ -458,10 +584,11 @@ final class PickleStateDict {
     }
 
     private List<Object> popMark() throws CheckpointException {
-        if (marks.isEmpty()) {
+        if (markCount == 0) {
             throw fail("no MARK on the stack (corrupt pickle)");
         }
-        int m = marks.remove(marks.size() - 1);
+        int m = marks[--markCount];
+        charge(64 + 8L * (stack.size() - m));
         List<Object> sub = new ArrayList<>(stack.subList(m, stack.size()));
         stack.subList(m, stack.size()).clear();
         return sub;

@@ -9,19 +9,19 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonToken;
 
 /**
  * Reads a {@code .safetensors} file: an 8-byte little-endian header length, a JSON header, then raw
@@ -29,11 +29,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * (a single tensor must stay under 2 GiB once widened to float32).
  *
  * <p>The whole header is validated when the file is opened; every error names the file and the tensor.
+ *
+ * <p>Bounds against hostile files: the header is streamed (never a JSON tree) with {@link BoundedJson}'s limits and at
+ * most {@value #MAX_RANK} dimensions per tensor, so opening allocates about the header's size a few times over
+ * (at most {@link #MAX_HEADER_BYTES} read); every size and offset is checked in 64-bit arithmetic without overflow;
+ * tensors may not overlap, so {@link #get} of every tensor allocates at most twice the data bytes in all (float16 and
+ * bfloat16 widen to float32; float32 is mapped, not copied). Every failure is a {@link CheckpointException}.
  */
 public final class SafeTensorsReader implements TensorSource {
 
     /** Headers larger than this are refused as corrupt (the reference implementation's limit). */
     public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
+
+    /** Most dimensions a tensor may declare (PyTorch's own limit is 64). */
+    public static final int MAX_RANK = 64;
 
     /** One tensor's header entry. */
     public record Entry(String name, StoredDtype dtype, long[] shape, long begin, long end) {
@@ -68,13 +77,25 @@ public final class SafeTensorsReader implements TensorSource {
         try {
             ch = FileChannel.open(file, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
-            throw new CheckpointException(String.format(Locale.ROOT, "safetensors file [%s] does not exist", file));
+            throw new CheckpointException(String.format(Locale.ROOT, "safetensors file [%s] does not exist", BoundedJson.clip(file)));
+        } catch (IOException e) {
+            throw new CheckpointException(
+                String.format(
+                    Locale.ROOT,
+                    "safetensors file [%s] cannot be opened: %s",
+                    BoundedJson.clip(file),
+                    BoundedJson.clip(e.getMessage())
+                ), e
+            );
         }
         try {
             return parse(file, ch);
-        } catch (IOException | RuntimeException e) {
+        } catch (CheckpointException | RuntimeException e) {
             ch.close();
             throw e;
+        } catch (IOException e) {
+            ch.close();
+            throw new CheckpointException(String.format(Locale.ROOT, "safetensors file [%s] cannot be read: %s", file, e.getMessage()), e);
         }
     }
 
@@ -102,66 +123,109 @@ public final class SafeTensorsReader implements TensorSource {
         }
         ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
         readFully(ch, hb, 8);
-        JsonNode header;
-        try {
-            header = new ObjectMapper().readTree(new String(hb.array(), StandardCharsets.UTF_8).trim());
-        } catch (JsonProcessingException e) {
-            throw corrupt(file, "has a header that is not valid JSON: " + e.getOriginalMessage());
-        }
-        if (header == null || header.isObject() == false) {
-            throw corrupt(file, "has a header that is not a JSON object");
-        }
         long dataStart = 8 + headerLen;
         long dataSize = size - dataStart;
         Map<String, Entry> entries = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> e : header.properties()) {
-            String name = e.getKey();
-            JsonNode v = e.getValue();
-            if (name.equals("__metadata__")) {
-                if (v.isObject()) {
-                    for (Map.Entry<String, JsonNode> m : v.properties()) {
-                        metadata.put(m.getKey(), m.getValue().isTextual() ? m.getValue().textValue() : m.getValue().toString());
-                    }
-                }
-                continue;
-            }
-            entries.put(name, parseEntry(file, name, v, dataSize));
+        byte[] h = hb.array();
+        int from = 0;
+        int to = h.length;
+        while (to > from && (h[to - 1] & 0xFF) <= 0x20) {
+            to--; // writers pad the header with spaces (some with NULs): trimmed as String.trim() would
         }
+        while (from < to && (h[from] & 0xFF) <= 0x20) {
+            from++;
+        }
+        try (JsonParser syntax = BoundedJson.FACTORY.createParser(h, from, to - from)) {
+            while (syntax.nextToken() != null) {
+                // a first pass reports any JSON error as such, before the entries are read
+            }
+        } catch (JsonProcessingException e) {
+            throw corrupt(file, "has a header that is not valid JSON: " + BoundedJson.clip(e.getOriginalMessage()));
+        }
+        try (JsonParser p = BoundedJson.FACTORY.createParser(h, from, to - from)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw corrupt(file, "has a header that is not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                if (name.equals("__metadata__")) {
+                    readMetadata(p, t, metadata);
+                    continue;
+                }
+                if (entries.containsKey(name)) {
+                    throw badTensor(file, name, "appears twice in the header");
+                }
+                entries.put(name, parseEntry(file, name, p, t, dataSize));
+            }
+            if (p.nextToken() != null) {
+                throw corrupt(file, "has data after the header's JSON object");
+            }
+        } catch (JsonProcessingException e) {
+            throw corrupt(file, "has a header that is not valid JSON: " + BoundedJson.clip(e.getOriginalMessage()));
+        }
+        checkNoOverlap(file, entries);
         return new SafeTensorsReader(file, ch, dataStart, Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata));
     }
 
-    private static Entry parseEntry(Path file, String name, JsonNode v, long dataSize) throws CheckpointException {
-        if (v == null || v.isObject() == false) {
+    /** {@code __metadata__}: string values kept, other scalars as their JSON text, containers skipped. */
+    private static void readMetadata(JsonParser p, JsonToken t, Map<String, String> metadata) throws IOException {
+        if (t != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return;
+        }
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            JsonToken v = p.nextToken();
+            if (v.isScalarValue()) {
+                metadata.put(key, p.getText());
+            } else {
+                p.skipChildren();
+            }
+        }
+    }
+
+    private static Entry parseEntry(Path file, String name, JsonParser p, JsonToken t, long dataSize) throws IOException {
+        if (t != JsonToken.START_OBJECT) {
             throw badTensor(file, name, "has a header entry that is not an object");
         }
-        JsonNode dt = v.get("dtype");
-        String dtName = dt == null ? null : dt.asText();
+        String dtName = null;
+        long[] shape = null;
+        long[] offsets = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (field) {
+                case "dtype" -> dtName = v == JsonToken.VALUE_STRING ? p.getText() : BoundedJson.clip(p.getText());
+                case "shape" -> shape = longs(file, name, p, v, "shape", MAX_RANK);
+                case "data_offsets" -> offsets = longs(file, name, p, v, "data_offsets", 2);
+                default -> p.skipChildren(); // unknown fields are ignored, as before
+            }
+        }
         StoredDtype dtype = StoredDtype.fromSafetensors(dtName);
         if (dtype == null) {
-            throw badTensor(file, name, "has unknown or unsupported dtype [" + dtName + "] (supported: F64, F32, F16, BF16)");
+            throw badTensor(
+                file,
+                name,
+                "has unknown or unsupported dtype [" + BoundedJson.clip(dtName) + "] (supported: F64, F32, F16, BF16)"
+            );
         }
-        JsonNode shapeNode = v.get("shape");
-        if (shapeNode == null || shapeNode.isArray() == false) {
+        if (shape == null) {
             throw badTensor(file, name, "has no shape array");
         }
-        long[] shape = new long[shapeNode.size()];
         long numel = 1;
-        for (int i = 0; i < shape.length; i++) {
-            JsonNode d = shapeNode.get(i);
-            if (d.isIntegralNumber() == false || d.asLong() < 0) {
-                throw badTensor(file, name, "has an invalid shape " + shapeNode);
+        for (long d : shape) {
+            if (d < 0) {
+                throw badTensor(file, name, "has an invalid shape " + Arrays.toString(shape));
             }
-            shape[i] = d.asLong();
-            numel = Math.multiplyExact(numel, shape[i]);
+            numel = multiply(file, name, numel, d);
         }
-        JsonNode off = v.get("data_offsets");
-        if (off == null || off.isArray() == false || off.size() != 2 || off.get(0).isIntegralNumber() == false
-            || off.get(1).isIntegralNumber() == false) {
+        if (offsets == null || offsets.length != 2) {
             throw badTensor(file, name, "has no valid data_offsets [begin, end]");
         }
-        long begin = off.get(0).asLong();
-        long end = off.get(1).asLong();
+        long begin = offsets[0];
+        long end = offsets[1];
         if (begin < 0 || end < begin || end > dataSize) {
             throw badTensor(
                 file,
@@ -175,22 +239,73 @@ public final class SafeTensorsReader implements TensorSource {
                 )
             );
         }
-        long expected = Math.multiplyExact(numel, dtype.bytes());
+        long expected = multiply(file, name, numel, dtype.bytes());
         if (end - begin != expected) {
             throw badTensor(
                 file,
                 name,
-                String.format(
-                    Locale.ROOT,
-                    "spans %d bytes but shape %s of %s needs %d",
-                    end - begin,
-                    shapeNode,
-                    dtype,
-                    expected
-                )
+                String
+                    .format(Locale.ROOT, "spans %d bytes but shape %s of %s needs %d", end - begin, Arrays.toString(shape), dtype, expected)
             );
         }
         return new Entry(name, dtype, shape, begin, end);
+    }
+
+    /** An array of at most {@code max} integers that fit a long. */
+    private static long[] longs(Path file, String name, JsonParser p, JsonToken t, String field, int max) throws IOException {
+        if (t != JsonToken.START_ARRAY) {
+            p.skipChildren();
+            throw badTensor(file, name, "has a " + field + " that is not an array of integers");
+        }
+        long[] out = new long[Math.min(max, 8)];
+        int n = 0;
+        for (JsonToken v = p.nextToken(); v != JsonToken.END_ARRAY; v = p.nextToken()) {
+            if (v != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                throw badTensor(file, name, "has a " + field + " holding " + BoundedJson.clip(p.getText()) + ", not an integer of 64 bits");
+            }
+            if (n == max) {
+                throw badTensor(file, name, "has a " + field + " of more than " + max + " values");
+            }
+            if (n == out.length) {
+                out = Arrays.copyOf(out, Math.min(max, 2 * n));
+            }
+            out[n++] = p.getLongValue();
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    private static long multiply(Path file, String name, long a, long b) throws CheckpointException {
+        try {
+            return Math.multiplyExact(a, b);
+        } catch (ArithmeticException e) {
+            throw badTensor(file, name, "has a shape whose size overflows 64 bits");
+        }
+    }
+
+    /**
+     * Tensors may not share bytes (as in the reference implementation): every byte of the data area belongs to at most
+     * one tensor, so reading all tensors touches each data byte once and allocates at most twice the data size.
+     */
+    private static void checkNoOverlap(Path file, Map<String, Entry> entries) throws CheckpointException {
+        Entry[] sorted = entries.values().stream().filter(e -> e.end() > e.begin()).toArray(Entry[]::new);
+        Arrays.sort(sorted, (a, b) -> Long.compare(a.begin(), b.begin()));
+        for (int i = 1; i < sorted.length; i++) {
+            if (sorted[i].begin() < sorted[i - 1].end()) {
+                throw badTensor(
+                    file,
+                    sorted[i].name(),
+                    String.format(
+                        Locale.ROOT,
+                        "has data_offsets [%d, %d] overlapping those of tensor [%s] [%d, %d] (corrupt)",
+                        sorted[i].begin(),
+                        sorted[i].end(),
+                        BoundedJson.clip(sorted[i - 1].name()),
+                        sorted[i - 1].begin(),
+                        sorted[i - 1].end()
+                    )
+                );
+            }
+        }
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
@@ -209,7 +324,9 @@ public final class SafeTensorsReader implements TensorSource {
     }
 
     private static CheckpointException badTensor(Path file, String name, String what) {
-        return new CheckpointException(String.format(Locale.ROOT, "safetensors file [%s]: tensor [%s] %s", file, name, what));
+        return new CheckpointException(
+            String.format(Locale.ROOT, "safetensors file [%s]: tensor [%s] %s", file, BoundedJson.clip(name), what)
+        );
     }
 
     /** The file this reader maps. */
@@ -255,6 +372,16 @@ public final class SafeTensorsReader implements TensorSource {
             data = e.dtype().toFloat32(mapped, (int) numel);
         }
         return new HostTensor(name, e.shape().clone(), e.dtype().name(), data);
+    }
+
+    @Override
+    public void readFloats(String name, long offset, int count, ByteBuffer out) throws IOException {
+        Entry e = require(name);
+        if (e.dtype().isFloating() == false) {
+            throw badTensor(file, name, "has dtype " + e.dtype() + ", not a floating-point type the runtime can load");
+        }
+        TensorSource.checkRange(name, offset, count, e.numel());
+        TensorSource.readInto(channel, file, name, e.dtype(), dataStart + e.begin() + offset * e.dtype().bytes(), count, out);
     }
 
     private Entry require(String name) throws CheckpointException {

@@ -45,6 +45,11 @@ public final class ShardedTensorSource implements TensorSource {
         return route(name).get(name);
     }
 
+    @Override
+    public void readFloats(String name, long offset, int count, java.nio.ByteBuffer out) throws IOException {
+        route(name).readFloats(name, offset, count, out);
+    }
+
     private TensorSource route(String name) throws CheckpointException {
         TensorSource s = byName.get(name);
         if (s == null) {

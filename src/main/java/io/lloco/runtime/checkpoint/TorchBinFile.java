@@ -42,13 +42,27 @@ final class TorchBinFile implements TensorSource {
         try {
             ch = FileChannel.open(file, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
-            throw new CheckpointException(String.format(Locale.ROOT, "PyTorch checkpoint [%s] does not exist", file));
+            throw new CheckpointException(String.format(Locale.ROOT, "PyTorch checkpoint [%s] does not exist", BoundedJson.clip(file)));
+        } catch (IOException e) {
+            throw new CheckpointException(
+                String.format(
+                    Locale.ROOT,
+                    "PyTorch checkpoint [%s] cannot be opened: %s",
+                    BoundedJson.clip(file),
+                    BoundedJson.clip(e.getMessage())
+                ), e
+            );
         }
         try {
             return parse(file, ch);
-        } catch (IOException | RuntimeException e) {
+        } catch (CheckpointException | RuntimeException e) {
             ch.close();
             throw e;
+        } catch (IOException e) {
+            ch.close();
+            throw new CheckpointException(
+                String.format(Locale.ROOT, "PyTorch checkpoint [%s] cannot be read: %s", file, e.getMessage()), e
+            );
         }
     }
 
@@ -89,6 +103,34 @@ final class TorchBinFile implements TensorSource {
         byte[] pickle = TorchBinZip.readSmall(file, ch, pkl, TorchBinReader.MAX_PICKLE_BYTES);
         Map<String, PickleStateDict.TensorRef> tensors = PickleStateDict.parse(file, pickle);
         Map<String, TorchBinZip.Entry> storages = new java.util.HashMap<>();
+        try {
+            checkViews(file, prefix, entries, tensors, storages);
+        } catch (ArithmeticException e) {
+            throw TorchBinZip.bad(file, "declares a tensor or storage whose size overflows 64 bits (corrupt)");
+        }
+        return new TorchBinFile(file, ch, tensors, storages);
+    }
+
+    /**
+     * A view that holds more elements than its storage (a broadcast view, stride 0, as {@code torch.save} writes for
+     * {@code expand()}ed tensors, or overlapping strides) may have at most this many elements (64 MiB as float32), so a
+     * few stored bytes cannot expand into a huge tensor.
+     */
+    static final long MAX_EXPANDED_ELEMENTS = 16L << 20;
+
+    /**
+     * Every tensor's storage entry exists, is stored uncompressed and holds the storage's declared bytes; every view
+     * stays inside its storage, and holds at most as many elements as the storage unless it is a broadcast view of at
+     * most {@link #MAX_EXPANDED_ELEMENTS}. So {@link #get} allocates at most 4 bytes per element: per tensor at most 4x
+     * the file size, or 64 MiB for a broadcast view.
+     */
+    private static void checkViews(
+        Path file,
+        String prefix,
+        Map<String, TorchBinZip.Entry> entries,
+        Map<String, PickleStateDict.TensorRef> tensors,
+        Map<String, TorchBinZip.Entry> storages
+    ) throws CheckpointException {
         for (Map.Entry<String, PickleStateDict.TensorRef> t : tensors.entrySet()) {
             PickleStateDict.TensorRef ref = t.getValue();
             PickleStateDict.StorageRef s = ref.storage();
@@ -99,17 +141,21 @@ final class TorchBinFile implements TensorSource {
                     String.format(
                         Locale.ROOT,
                         "tensor [%s] refers to storage [%s], but entry [%sdata/%s] is missing",
-                        t.getKey(),
-                        s.key(),
-                        prefix,
-                        s.key()
+                        BoundedJson.clip(t.getKey()),
+                        BoundedJson.clip(s.key()),
+                        BoundedJson.clip(prefix),
+                        BoundedJson.clip(s.key())
                     )
                 );
             }
             if (data.method() != 0) {
                 throw TorchBinZip.bad(
                     file,
-                    String.format(Locale.ROOT, "storage entry [%s] is compressed; torch.save stores tensor data uncompressed", data.name())
+                    String.format(
+                        Locale.ROOT,
+                        "storage entry [%s] is compressed; torch.save stores tensor data uncompressed",
+                        BoundedJson.clip(data.name())
+                    )
                 );
             }
             long storageBytes = Math.multiplyExact(s.numel(), (long) s.dtype().bytes());
@@ -119,7 +165,7 @@ final class TorchBinFile implements TensorSource {
                     String.format(
                         Locale.ROOT,
                         "storage entry [%s] has %d bytes but its %s storage declares %d elements (%d bytes)",
-                        data.name(),
+                        BoundedJson.clip(data.name()),
                         data.size(),
                         s.dtype(),
                         s.numel(),
@@ -128,6 +174,22 @@ final class TorchBinFile implements TensorSource {
                 );
             }
             long numel = ref.numel();
+            if (numel > s.numel() && numel > MAX_EXPANDED_ELEMENTS) {
+                throw TorchBinZip.bad(
+                    file,
+                    String.format(
+                        Locale.ROOT,
+                        "tensor [%s] (size %s, stride %s) has %d elements, more than its storage's %d: a broadcast or overlapping "
+                            + "view may expand a storage to at most %d elements",
+                        BoundedJson.clip(t.getKey()),
+                        java.util.Arrays.toString(ref.shape()),
+                        java.util.Arrays.toString(ref.stride()),
+                        numel,
+                        s.numel(),
+                        MAX_EXPANDED_ELEMENTS
+                    )
+                );
+            }
             if (numel > 0) {
                 long last = ref.offset();
                 for (int i = 0; i < ref.shape().length; i++) {
@@ -139,7 +201,7 @@ final class TorchBinFile implements TensorSource {
                         String.format(
                             Locale.ROOT,
                             "tensor [%s] (offset %d, size %s, stride %s) reaches element %d of a storage of %d elements",
-                            t.getKey(),
+                            BoundedJson.clip(t.getKey()),
                             ref.offset(),
                             java.util.Arrays.toString(ref.shape()),
                             java.util.Arrays.toString(ref.stride()),
@@ -151,7 +213,6 @@ final class TorchBinFile implements TensorSource {
             }
             storages.put(s.key(), data);
         }
-        return new TorchBinFile(file, ch, tensors, storages);
     }
 
     @Override
@@ -204,7 +265,11 @@ final class TorchBinFile implements TensorSource {
             if (rank == 0) {
                 convert(dtype, src, 0, 1, out, 0, 1);
             } else if (isContiguous(shape, stride)) {
-                convert(dtype, src, 0, 1, out, 0, (int) numel);
+                if (dtype.isFloating()) {
+                    dtype.toFloat32(src, (int) numel, out); // bulk, vectorizable
+                } else {
+                    convert(dtype, src, 0, 1, out, 0, (int) numel);
+                }
             } else {
                 // odometer over all but the last dimension; the last one is a strided run
                 int inner = (int) shape[rank - 1];
@@ -229,6 +294,20 @@ final class TorchBinFile implements TensorSource {
         }
         out.position(0);
         return new HostTensor(name, shape(name), dtype.name(), out);
+    }
+
+    /** Contiguous floating-point tensors are mapped block by block; other views fall back to {@link #get}. */
+    @Override
+    public void readFloats(String name, long offset, int count, ByteBuffer out) throws IOException {
+        PickleStateDict.TensorRef r = ref(name);
+        StoredDtype dtype = r.storage().dtype();
+        if (dtype.isFloating() == false || isContiguous(r.shape(), r.stride()) == false) {
+            TensorSource.super.readFloats(name, offset, count, out);
+            return;
+        }
+        TensorSource.checkRange(name, offset, count, r.numel());
+        TorchBinZip.Entry data = storages.get(r.storage().key());
+        TensorSource.readInto(channel, file, name, dtype, data.dataOffset() + (r.offset() + offset) * dtype.bytes(), count, out);
     }
 
     private static boolean isContiguous(long[] shape, long[] stride) {

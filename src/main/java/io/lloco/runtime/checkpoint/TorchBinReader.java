@@ -7,8 +7,6 @@ package io.lloco.runtime.checkpoint;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,9 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Reads PyTorch {@code torch.save} zip-pickle state dicts ({@code pytorch_model.bin}, and sharded
@@ -39,8 +34,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public final class TorchBinReader {
 
-    /** A {@code data.pkl} larger than this is refused as not-a-state-dict (a 7B state dict's is ~50 KB). */
-    public static final long MAX_PICKLE_BYTES = 64L * 1024 * 1024;
+    /**
+     * A {@code data.pkl} larger than this is refused as not-a-state-dict (a 7B state dict's is ~50 KB; the pickle
+     * interpreter's own allocation cap admits about 1.8 MB of tensor entries).
+     */
+    public static final long MAX_PICKLE_BYTES = 16L * 1024 * 1024;
+
+    /** A shard index larger than this is refused (100,000 tensors take about 8 MB). */
+    public static final long MAX_INDEX_BYTES = 64L * 1024 * 1024;
 
     private TorchBinReader() {
     }
@@ -64,48 +65,39 @@ public final class TorchBinReader {
      * now, and each tensor must be in the shard the index names. Names keep the index's order.
      */
     public static TensorSource openIndex(Path indexJson) throws IOException {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(Files.readAllBytes(indexJson));
-        } catch (NoSuchFileException e) {
-            throw new CheckpointException(String.format(Locale.ROOT, "PyTorch shard index [%s] does not exist", indexJson));
-        } catch (IOException e) {
-            if (e instanceof CheckpointException ce) {
-                throw ce;
-            }
-            throw new CheckpointException(
-                String.format(Locale.ROOT, "PyTorch shard index [%s] is not valid JSON: %s", indexJson, e.getMessage()), e
-            );
-        }
-        JsonNode map = root == null ? null : root.get("weight_map");
-        if (map == null || map.isObject() == false || map.isEmpty()) {
-            throw new CheckpointException(
-                String.format(Locale.ROOT, "PyTorch shard index [%s] has no \"weight_map\" object of tensor name -> shard file", indexJson)
-            );
-        }
+        Map<String, String> entries = BoundedJson.readWeightMap(
+            BoundedJson.readCapped(indexJson, MAX_INDEX_BYTES, "PyTorch shard index"),
+            indexJson,
+            "PyTorch shard index"
+        );
         Path dir = indexJson.toAbsolutePath().getParent();
         Map<String, String> weightMap = new LinkedHashMap<>();
         Map<String, TorchBinFile> shards = new LinkedHashMap<>();
         List<TorchBinFile> opened = new ArrayList<>();
         try {
-            var fields = map.fields();
-            while (fields.hasNext()) {
-                var f = fields.next();
-                if (f.getValue().isTextual() == false) {
+            for (Map.Entry<String, String> f : entries.entrySet()) {
+                String shardName = f.getValue();
+                Path shard;
+                try {
+                    shard = dir.resolve(shardName).normalize();
+                } catch (java.nio.file.InvalidPathException e) {
                     throw new CheckpointException(
-                        String.format(Locale.ROOT, "PyTorch shard index [%s]: weight_map[%s] is not a file name", indexJson, f.getKey())
+                        String.format(
+                            Locale.ROOT,
+                            "PyTorch shard index [%s]: shard [%s] is not a file name",
+                            indexJson,
+                            BoundedJson.clip(shardName)
+                        )
                     );
                 }
-                String shardName = f.getValue().asText();
-                Path shard = dir.resolve(shardName).normalize();
                 if (shard.startsWith(dir) == false || shard.equals(dir)) {
                     throw new CheckpointException(
                         String.format(
                             Locale.ROOT,
                             "PyTorch shard index [%s]: shard [%s] of tensor [%s] is outside the checkpoint directory",
                             indexJson,
-                            shardName,
-                            f.getKey()
+                            BoundedJson.clip(shardName),
+                            BoundedJson.clip(f.getKey())
                         )
                     );
                 }
@@ -120,8 +112,8 @@ public final class TorchBinReader {
                             Locale.ROOT,
                             "PyTorch shard index [%s] puts tensor [%s] in shard [%s], which does not contain it",
                             indexJson,
-                            f.getKey(),
-                            shardName
+                            BoundedJson.clip(f.getKey()),
+                            BoundedJson.clip(shardName)
                         )
                     );
                 }
@@ -176,6 +168,11 @@ public final class TorchBinReader {
         @Override
         public HostTensor get(String name) throws IOException {
             return shardOf(name).get(name);
+        }
+
+        @Override
+        public void readFloats(String name, long offset, int count, ByteBuffer out) throws IOException {
+            shardOf(name).readFloats(name, offset, count, out);
         }
 
         @Override

@@ -20,8 +20,9 @@ import java.util.zip.Inflater;
 /**
  * Minimal read-only zip central-directory parser for {@code torch.save} archives (ZIP64 aware). It only
  * locates entries: data of stored (uncompressed) entries is then memory-mapped in place, which
- * {@link java.util.zip.ZipFile} cannot do. Every offset is checked against the file size, so a truncated
- * or corrupt archive gives a {@link CheckpointException} naming the file.
+ * {@link java.util.zip.ZipFile} cannot do. Every offset is checked against the file size (without 64-bit overflow),
+ * so a truncated or corrupt archive gives a {@link CheckpointException} naming the file. Allocation: the central
+ * directory and the small entries read whole ({@link #readSmall}, capped by the caller) — at most the file size.
  */
 final class TorchBinZip {
 
@@ -78,7 +79,7 @@ final class TorchBinZip {
                 throw bad(file, "has a ZIP64 end record but no ZIP64 locator");
             }
             long z64 = loc.getLong(8);
-            if (z64 < 0 || z64 + 56 > size) {
+            if (z64 < 0 || z64 > size - 56) {
                 throw bad(file, "has a ZIP64 end record offset outside the file (truncated?)");
             }
             ByteBuffer rec = read(ch, z64, 56);
@@ -89,7 +90,8 @@ final class TorchBinZip {
             cdSize = rec.getLong(40);
             cdOffset = rec.getLong(48);
         }
-        if (count < 0 || count > MAX_ENTRIES || cdSize < 0 || cdOffset < 0 || cdOffset + cdSize > size || cdSize > Integer.MAX_VALUE) {
+        if (count < 0 || count > MAX_ENTRIES || cdSize < 0 || cdOffset < 0 || cdSize > size || cdOffset > size - cdSize
+            || cdSize > Integer.MAX_VALUE) {
             throw bad(
                 file,
                 String.format(
@@ -146,28 +148,45 @@ final class TorchBinZip {
                 }
                 e += 4 + len;
             }
-            if (localOffset < 0 || localOffset + 30 > size) {
-                throw bad(file, "entry [" + name + "] starts outside the file (truncated?)");
+            if (localOffset < 0 || localOffset > size - 30) {
+                throw bad(file, "entry [" + BoundedJson.clip(name) + "] starts outside the file (truncated?)");
             }
             ByteBuffer lh = read(ch, localOffset, 30);
             if (lh.getInt(0) != LOC_SIG) {
-                throw bad(file, "entry [" + name + "] has a corrupt local header");
+                throw bad(file, "entry [" + BoundedJson.clip(name) + "] has a corrupt local header");
             }
             long dataOffset = localOffset + 30 + (lh.getShort(26) & 0xFFFF) + (lh.getShort(28) & 0xFFFF);
-            if (csize < 0 || usize < 0 || dataOffset + csize > size) {
+            if (csize < 0 || usize < 0 || csize > size - dataOffset) {
                 throw bad(
                     file,
                     String.format(
                         Locale.ROOT,
-                        "entry [%s] ends at byte %d, past the end of the file (%d bytes): the file is truncated",
-                        name,
-                        dataOffset + csize,
+                        "entry [%s] of %d bytes at byte %d ends past the end of the file (%d bytes): the file is truncated",
+                        BoundedJson.clip(name),
+                        csize,
+                        dataOffset,
                         size
                     )
                 );
             }
             if (method != 0 && method != 8) {
-                throw bad(file, "entry [" + name + "] uses unsupported zip compression method " + method + " (only stored and deflate)");
+                throw bad(
+                    file,
+                    "entry [" + BoundedJson.clip(name) + "] uses unsupported zip compression method " + method
+                        + " (only stored and deflate)"
+                );
+            }
+            if (method == 0 && csize != usize) {
+                throw bad(
+                    file,
+                    String.format(
+                        Locale.ROOT,
+                        "stored entry [%s] declares %d bytes but holds %d (corrupt)",
+                        BoundedJson.clip(name),
+                        usize,
+                        csize
+                    )
+                );
             }
             entries.put(name, new Entry(name, method, csize, usize, crc, dataOffset));
             p += 46 + nameLen + extraLen + commentLen;
@@ -180,7 +199,13 @@ final class TorchBinZip {
         if (entry.size() > maxBytes || entry.compressedSize() > Integer.MAX_VALUE) {
             throw bad(
                 file,
-                String.format(Locale.ROOT, "entry [%s] is %d bytes, more than the %d allowed", entry.name(), entry.size(), maxBytes)
+                String.format(
+                    Locale.ROOT,
+                    "entry [%s] is %d bytes, more than the %d allowed",
+                    BoundedJson.clip(entry.name()),
+                    entry.size(),
+                    maxBytes
+                )
             );
         }
         ByteBuffer raw = read(ch, entry.dataOffset(), (int) entry.compressedSize());
@@ -195,11 +220,17 @@ final class TorchBinZip {
                 inf.setInput(in);
                 int n = inf.inflate(out);
                 if (n != out.length) {
-                    throw bad(file, "entry [" + entry.name() + "] inflates to fewer bytes than its declared size");
+                    throw bad(file, "entry [" + BoundedJson.clip(entry.name()) + "] inflates to fewer bytes than its declared size");
                 }
             } catch (DataFormatException ex) {
                 throw new CheckpointException(
-                    String.format(Locale.ROOT, "PyTorch checkpoint [%s]: entry [%s] is corrupt: %s", file, entry.name(), ex.getMessage()),
+                    String.format(
+                        Locale.ROOT,
+                        "PyTorch checkpoint [%s]: entry [%s] is corrupt: %s",
+                        file,
+                        BoundedJson.clip(entry.name()),
+                        ex.getMessage()
+                    ),
                     ex
                 );
             } finally {
@@ -209,7 +240,7 @@ final class TorchBinZip {
         CRC32 crc = new CRC32();
         crc.update(out);
         if (crc.getValue() != entry.crc()) {
-            throw bad(file, "entry [" + entry.name() + "] fails its CRC-32 check (corrupt file)");
+            throw bad(file, "entry [" + BoundedJson.clip(entry.name()) + "] fails its CRC-32 check (corrupt file)");
         }
         return out;
     }

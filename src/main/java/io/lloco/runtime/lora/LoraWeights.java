@@ -31,6 +31,8 @@ import io.lloco.runtime.checkpoint.LlamaConfig;
 import io.lloco.runtime.checkpoint.SafeTensorsReader;
 import io.lloco.runtime.checkpoint.SafeTensorsWriter;
 import io.lloco.runtime.checkpoint.StoredDtype;
+import io.lloco.runtime.checkpoint.TensorSource;
+import io.lloco.runtime.checkpoint.TorchBinReader;
 import io.lloco.runtime.model.LinearDelta;
 import io.lloco.runtime.model.LlamaWeights;
 import io.lloco.runtime.model.Projection;
@@ -39,11 +41,19 @@ import io.lloco.runtime.model.Projection;
  * A PEFT LoRA adapter applied unmerged at forward time: {@code y = W x + scale * B (A x)}, A [r, in],
  * B [out, r]. The same base weights serve many adapters; pass an adapter (or a {@link LoraBatch}) per call.
  * {@link #merge(LlamaWeights, NDManager)} folds it into a copy of the base on demand.
+ *
+ * <p>Read as PEFT publishes adapters: {@code adapter_config.json} with {@code adapter_model.safetensors}, or with
+ * {@code adapter_model.bin} ({@code torch.save} of the state dict, read by the whitelist-only unpickler of
+ * {@link TorchBinReader}: a file calling anything but tensor rebuilds is refused, naming the file). When both are
+ * present the safetensors file wins, as in PEFT. The matrices are held in the model's compute dtype.
  */
 public final class LoraWeights implements LinearDelta, AutoCloseable {
 
     /** The adapter weights file name. */
     public static final String FILE = "adapter_model.safetensors";
+
+    /** The adapter weights as {@code torch.save} writes them (PEFT's {@code safe_serialization=False}). */
+    public static final String BIN_FILE = "adapter_model.bin";
 
     private static final Pattern KEY = Pattern.compile(
         "^base_model\\.model\\.model\\.layers\\.(\\d+)\\.(self_attn|mlp)\\.([a-z_]+)\\.lora_([AB])(?:\\.([A-Za-z0-9_-]+))?\\.weight$"
@@ -59,14 +69,13 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
     private final Map<Projection, Pair>[] layers;
     private final NDArray scale;
 
-    private LoraWeights(LoraConfig config, LlamaConfig model, NDManager manager, Map<Projection, Pair>[] layers) {
+    private LoraWeights(LoraConfig config, LlamaConfig model, NDManager manager, Map<Projection, Pair>[] layers, DataType dataType) {
         this.config = config;
         this.model = model;
         this.manager = manager;
         this.layers = layers;
         NDArray s = manager.create((float) config.scale());
-        DataType dt = LlamaWeights.defaultDataType(manager.getDevice());
-        this.scale = dt == DataType.FLOAT32 ? s : s.toType(dt, false);
+        this.scale = dataType == DataType.FLOAT32 ? s : s.toType(dataType, false);
     }
 
     /** PEFT key of a projection's A or B matrix (the saved form, without an adapter name). */
@@ -99,11 +108,24 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
     }
 
     /**
-     * Loads {@code adapter_config.json} + {@code adapter_model.safetensors} and checks them against the model.
+     * Loads {@code adapter_config.json} + {@code adapter_model.safetensors} (or {@code adapter_model.bin}) and checks
+     * them against the model, in the device's default compute dtype.
      *
      * @param parent the adapter gets its own sub-manager of it (use the base weights' manager)
      */
     public static LoraWeights load(Path adapterDir, LlamaConfig model, NDManager parent) throws IOException {
+        return load(adapterDir, model, parent, LlamaWeights.defaultDataType(parent.getDevice()));
+    }
+
+    /**
+     * Loads an adapter directory in {@code dataType} (the base model's compute dtype: FLOAT32 or FLOAT16).
+     *
+     * @param parent the adapter gets its own sub-manager of it (use the base weights' manager)
+     */
+    public static LoraWeights load(Path adapterDir, LlamaConfig model, NDManager parent, DataType dataType) throws IOException {
+        if (dataType != DataType.FLOAT32 && dataType != DataType.FLOAT16) {
+            throw new IllegalArgumentException("adapters are held in FLOAT32 or FLOAT16, not " + dataType);
+        }
         if (Files.isDirectory(adapterDir) == false) {
             throw new CheckpointException(
                 String.format(
@@ -115,17 +137,33 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
             );
         }
         LoraConfig config = LoraConfig.load(adapterDir.resolve(LoraConfig.FILE));
-        Path file = adapterDir.resolve(FILE);
-        if (Files.isRegularFile(file) == false) {
-            throw new CheckpointException(String.format(Locale.ROOT, "adapter weights [%s] do not exist", file));
-        }
-        try (SafeTensorsReader r = SafeTensorsReader.open(file)) {
-            return load(config, r, file.toString(), model, parent);
+        Path file = weightsFile(adapterDir);
+        try (TensorSource r = file.getFileName().toString().equals(FILE) ? SafeTensorsReader.open(file) : TorchBinReader.open(file)) {
+            return load(config, r, file.toString(), model, parent, dataType);
         }
     }
 
-    private static LoraWeights load(LoraConfig config, SafeTensorsReader r, String source, LlamaConfig model, NDManager parent)
-        throws IOException {
+    /** The adapter's weights file: {@code adapter_model.safetensors}, else {@code adapter_model.bin}; the error names both. */
+    public static Path weightsFile(Path adapterDir) throws CheckpointException {
+        Path st = adapterDir.resolve(FILE);
+        if (Files.isRegularFile(st)) {
+            return st;
+        }
+        Path bin = adapterDir.resolve(BIN_FILE);
+        if (Files.isRegularFile(bin)) {
+            return bin;
+        }
+        throw new CheckpointException(String.format(Locale.ROOT, "adapter weights [%s] (or [%s]) do not exist", st, bin));
+    }
+
+    private static LoraWeights load(
+        LoraConfig config,
+        TensorSource r,
+        String source,
+        LlamaConfig model,
+        NDManager parent,
+        DataType dt
+    ) throws IOException {
         Map<String, String> canonical = new LinkedHashMap<>();
         for (String name : r.names()) {
             Matcher m = KEY.matcher(name);
@@ -197,7 +235,6 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
         NDManager manager = parent.newSubManager();
         try {
             Map<Projection, Pair>[] layers = newLayers(model.numHiddenLayers());
-            DataType dt = LlamaWeights.defaultDataType(manager.getDevice());
             for (int i = 0; i < model.numHiddenLayers(); i++) {
                 for (Projection p : config.targets()) {
                     long[] io = inOut(model, p);
@@ -206,7 +243,7 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
                     layers[i].put(p, new Pair(a, b));
                 }
             }
-            return new LoraWeights(config, model, manager, layers);
+            return new LoraWeights(config, model, manager, layers, dt);
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -214,7 +251,7 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
     }
 
     private static NDArray read(
-        SafeTensorsReader r,
+        TensorSource r,
         Map<String, String> canonical,
         String key,
         long[] expected,
@@ -280,7 +317,7 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
                 layers[i].put(p, new Pair(own(an), own(bn)));
             }
         }
-        return new LoraWeights(config, model, manager, layers);
+        return new LoraWeights(config, model, manager, layers, DataType.FLOAT32);
     }
 
     private static NDArray own(NDArray blob) {
@@ -367,6 +404,11 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
                         NDArray scaled = ba.mul(scale);
                         NDArray w = named.get(key);
                         NDArray merged = w.add(scaled);
+                        if (merged.getDataType() != w.getDataType()) {
+                            NDArray c = merged.toType(w.getDataType(), false);
+                            merged.close();
+                            merged = c;
+                        }
                         w.close();
                         named.put(key, merged);
                     }

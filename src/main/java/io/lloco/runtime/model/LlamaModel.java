@@ -20,6 +20,13 @@ import io.lloco.runtime.checkpoint.LlamaConfig;
  * The Hugging Face Llama forward as a pure function of {@link LlamaWeights}: RMSNorm, rotate-half RoPE
  * (with linear scaling), grouped-query causal attention, SwiGLU MLP, final norm, tied or untied head.
  *
+ * <p>Numerics follow Hugging Face in float16: RMSNorm upcasts its input to float32, normalises, casts back and then
+ * multiplies by the weight ({@code LlamaRMSNorm}); the attention softmax runs in float32
+ * ({@code softmax(scores, dtype=torch.float32).to(dtype)}); logits are returned in float32. Llama-2-7B's residual
+ * stream reaches the thousands, so a float16 {@code mean(x^2)} overflows 65,504 and rows would normalise to 0.
+ * Weights kept in float16 under float32 compute ({@link Precision#widensWeights()}) are widened one projection at a
+ * time into a per-thread scratch array for prefill-sized matmuls, and applied in float16 for decode-sized ones.
+ *
  * <p>No op writes into an array that may carry gradients, so a trainer can attach gradients to base
  * weights or to LoRA parameters (via {@link LinearDelta}) and run the same forward under a gradient
  * collector. When grad mode is off, each layer's intermediates are freed as soon as the layer is done.
@@ -36,9 +43,19 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray eps;
     private final NDArray minusHalf;
     private final double[] invFreq;
+    private final boolean upcastNorms;
 
     /** A model over {@code weights} (which it does not own; close the weights separately). */
     public LlamaModel(LlamaWeights weights) {
+        this(weights, true);
+    }
+
+    /**
+     * @param upcastNorms false only to demonstrate, in tests, what a plain float16 RMSNorm does to Llama-2-scale
+     *     activations (the numerics proof must be able to fail); every production path upcasts
+     */
+    LlamaModel(LlamaWeights weights, boolean upcastNorms) {
+        this.upcastNorms = upcastNorms;
         this.weights = weights;
         this.config = weights.config();
         this.constants = weights.manager().newSubManager();
@@ -50,9 +67,10 @@ public final class LlamaModel implements AutoCloseable {
             r[j * hd + (j + half)] = 1f; // out[j + half] = x[j]
         }
         this.rotateHalf = toComputeType(constants.create(r, new Shape(hd, hd)));
-        // scalars as arrays: add(Number)/pow(Number) would allocate a scalar array on every call
-        this.eps = toComputeType(constants.create((float) config.rmsNormEps()));
-        this.minusHalf = toComputeType(constants.create(-0.5f));
+        // scalars as arrays: add(Number)/pow(Number) would allocate a scalar array on every call; in the norm's dtype
+        DataType normType = upcastNorms ? DataType.FLOAT32 : dataType();
+        this.eps = toType(constants.create((float) config.rmsNormEps()), normType);
+        this.minusHalf = toType(constants.create(-0.5f), normType);
         this.invFreq = new double[half];
         for (int j = 0; j < half; j++) {
             invFreq[j] = 1.0 / Math.pow(config.ropeTheta(), (2.0 * j) / hd);
@@ -69,9 +87,14 @@ public final class LlamaModel implements AutoCloseable {
         return config;
     }
 
-    /** The compute dtype (float32 on CPU). */
+    /** The compute dtype (float32 on CPU by default). */
     public DataType dataType() {
         return weights.dataType();
+    }
+
+    /** Compute and weight dtypes. */
+    public Precision precision() {
+        return weights.precision();
     }
 
     /** A fresh request manager: a sub-manager of the weights' manager, on the weights' device. Close it. */
@@ -102,9 +125,17 @@ public final class LlamaModel implements AutoCloseable {
         return embed(idx);
     }
 
-    /** Embeds an int64 id array of any shape (ids must be in range) to [..., hidden], in the ids' manager. */
+    /** Embeds an int64 id array of any shape (ids must be in range) to [..., hidden] in the compute dtype, in the ids' manager. */
     public NDArray embed(NDArray ids) {
-        return ids.getNDArrayInternal().embedding(ids, weights.embedTokens(), SparseFormat.DENSE).singletonOrThrow();
+        NDArray e = ids.getNDArrayInternal().embedding(ids, weights.embedTokens(), SparseFormat.DENSE).singletonOrThrow();
+        if (e.getDataType() == dataType()) {
+            return e;
+        }
+        NDArray c = e.toType(dataType(), false);
+        if (GradMode.isEnabled() == false) {
+            e.close();
+        }
+        return c;
     }
 
     /**
@@ -166,9 +197,18 @@ public final class LlamaModel implements AutoCloseable {
         return out;
     }
 
-    /** Logits for hidden states [..., hidden] to [..., vocab], in the hidden states' manager. */
+    /** Float32 logits for hidden states [..., hidden] to [..., vocab], in the hidden states' manager (as HF: head in the compute dtype, then {@code .float()}). */
     public NDArray logits(NDArray hidden) {
-        return Linear.linear(hidden, weights.lmHead()).singletonOrThrow();
+        boolean eager = GradMode.isEnabled() == false;
+        NDArray y = linear(hidden, weights.lmHead());
+        if (y.getDataType() == DataType.FLOAT32) {
+            return y;
+        }
+        NDArray f = y.toType(DataType.FLOAT32, false);
+        if (eager) {
+            y.close();
+        }
+        return f;
     }
 
     private NDArray layer(int i, NDArray x, int batch, int t, Rope rope, NDArray mask, KvCache cache, LinearDelta delta) {
@@ -198,7 +238,7 @@ public final class LlamaModel implements AutoCloseable {
         if (mask != null) {
             scores = scores.reshape(batch, kvHeads, rep, t, total).add(mask).reshape(batch, kvHeads, (long) rep * t, total);
         }
-        NDArray att = scores.softmax(-1).matMul(vt); // [B, kv, rep * T, hd]
+        NDArray att = softmax(scores).matMul(vt); // [B, kv, rep * T, hd]
         att = att.reshape(batch, heads, t, hd).transpose(0, 2, 1, 3).reshape(batch, t, (long) heads * hd);
         NDArray x1 = x.add(project(i, Projection.O, att, w, delta));
 
@@ -209,8 +249,8 @@ public final class LlamaModel implements AutoCloseable {
         return x1.add(project(i, Projection.DOWN, act, w, delta));
     }
 
-    private static NDArray project(int layer, Projection p, NDArray input, LayerWeights w, LinearDelta delta) {
-        NDArray y = Linear.linear(input, w.get(p)).singletonOrThrow();
+    private NDArray project(int layer, Projection p, NDArray input, LayerWeights w, LinearDelta delta) {
+        NDArray y = linear(input, w.get(p));
         if (delta != null) {
             NDArray d = delta.apply(layer, p, input);
             if (d != null) {
@@ -220,9 +260,55 @@ public final class LlamaModel implements AutoCloseable {
         return y;
     }
 
+    /** Rows at or below which a float16-kept weight is applied in float16 rather than widened (decode steps). */
+    static final int HALF_MATMUL_MAX_ROWS = 8;
+
+    /**
+     * {@code input · weightᵀ} in the compute dtype, whatever the weight is kept in. A float16-kept weight under float32
+     * compute is, for a few rows (decode steps, at most {@value #HALF_MATMUL_MAX_ROWS}), applied in float16 — the input
+     * rounded to float16, the output widened back: a memory-bound matrix-vector product reads 2 bytes per weight instead
+     * of widening 4 — and otherwise widened to float32 into this thread's scratch copy for this matmul (prefill and
+     * compression: exact float32 arithmetic on the stored values; {@link LlamaWeights#compute}).
+     */
+    private NDArray linear(NDArray input, NDArray stored) {
+        if (stored.getDataType() == dataType()) {
+            return Linear.linear(input, stored).singletonOrThrow();
+        }
+        boolean eager = GradMode.isEnabled() == false;
+        Shape s = input.getShape();
+        long rows = s.size() / s.get(s.dimension() - 1);
+        if (eager && rows <= HALF_MATMUL_MAX_ROWS && stored.getDataType() == DataType.FLOAT16 && stored.getDevice().isGpu() == false) {
+            NDArray x16 = input.toType(DataType.FLOAT16, false);
+            NDArray y16 = Linear.linear(x16, stored).singletonOrThrow();
+            NDArray y = y16.toType(dataType(), false);
+            x16.close();
+            y16.close();
+            return y;
+        }
+        return Linear.linear(input, weights.compute(stored, input.getManager())).singletonOrThrow();
+    }
+
+    /**
+     * RMSNorm. In float16 (with {@code upcastNorms}) exactly Hugging Face's {@code LlamaRMSNorm}: x to float32,
+     * {@code x * rsqrt(mean(x^2) + eps)}, back to float16, times the weight.
+     */
     private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray inv = x.square().mean(new int[]{-1}, true).add(eps).pow(minusHalf);
-        return x.mul(inv).mul(weight);
+        if (upcastNorms == false || x.getDataType() == DataType.FLOAT32) {
+            NDArray inv = x.square().mean(new int[]{-1}, true).add(eps).pow(minusHalf);
+            return x.mul(inv).mul(weight);
+        }
+        NDArray xf = x.toType(DataType.FLOAT32, false);
+        NDArray inv = xf.square().mean(new int[]{-1}, true).add(eps).pow(minusHalf);
+        NDArray normed = xf.mul(inv).toType(x.getDataType(), false);
+        return normed.mul(weight); // (first operand: the request manager; elementwise, same rounding as weight * x)
+    }
+
+    /** Softmax over the last axis, in float32 when computing in float16 ({@code softmax(..., dtype=torch.float32).to(dtype)}). */
+    private NDArray softmax(NDArray scores) {
+        if (scores.getDataType() == DataType.FLOAT32) {
+            return scores.softmax(-1);
+        }
+        return scores.toType(DataType.FLOAT32, false).softmax(-1).toType(scores.getDataType(), false);
     }
 
     /** RoPE tables [B, T, 1, headDim]; the query tables carry the 1/sqrt(headDim) attention scale. */
@@ -293,10 +379,14 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private NDArray toComputeType(NDArray a) {
-        if (a.getDataType() == dataType()) {
+        return toType(a, dataType());
+    }
+
+    private static NDArray toType(NDArray a, DataType type) {
+        if (a.getDataType() == type) {
             return a;
         }
-        NDArray c = a.toType(dataType(), false);
+        NDArray c = a.toType(type, false);
         a.close();
         return c;
     }

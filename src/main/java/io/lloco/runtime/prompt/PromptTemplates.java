@@ -116,6 +116,27 @@ public final class PromptTemplates {
         return t;
     }
 
+    /**
+     * A template given as a registered name or as a custom pattern: a value containing {@code {question}} is a custom
+     * pattern (multiple choice when it has {@code {choices}}), named {@code customName}; anything else must be a
+     * registered name. Not registered.
+     *
+     * @throws IllegalArgumentException listing the known names, or naming what is wrong with the pattern
+     */
+    public PromptTemplate resolve(String nameOrPattern, String customName) {
+        if (nameOrPattern == null || nameOrPattern.isBlank()) {
+            throw new IllegalArgumentException(
+                "a prompt template must be a template name or a pattern containing " + PromptTemplate.QUESTION
+            );
+        }
+        if (nameOrPattern.contains(PromptTemplate.QUESTION) == false) {
+            return get(nameOrPattern);
+        }
+        return nameOrPattern.contains(PromptTemplate.CHOICES)
+            ? PromptTemplate.multipleChoice(customName, nameOrPattern, 0)
+            : PromptTemplate.freeForm(customName, nameOrPattern);
+    }
+
     /** Whether a template of that name exists. */
     public boolean contains(String name) {
         return templates.containsKey(name);

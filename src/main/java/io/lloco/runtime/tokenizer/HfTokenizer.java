@@ -4,6 +4,7 @@
  */
 package io.lloco.runtime.tokenizer;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
 import io.lloco.runtime.DjlBootstrap;
+import io.lloco.runtime.checkpoint.BoundedJson;
 import io.lloco.runtime.checkpoint.CheckpointException;
 
 /**
@@ -35,12 +37,22 @@ public final class HfTokenizer implements TokenCodec, AutoCloseable {
         this.file = file;
     }
 
-    /** Loads {@code tokenizer.json} (a file, or a directory holding one). */
+    /** A {@code tokenizer.json} larger than this is refused (Llama 3's is 9 MB, the largest common ones ~35 MB). */
+    public static final long MAX_BYTES = 64L * 1024 * 1024;
+
+    /**
+     * Loads {@code tokenizer.json} (a file, or a directory holding one). The file is read here, at most
+     * {@link #MAX_BYTES}, and checked ({@link TokenizerJsonCheck}: JSON the native library accepts, within
+     * {@link BoundedJson}'s limits, and none of the inputs known to make that library panic and abort the JVM) before the
+     * native tokenizer parses those same bytes; every failure is a {@link CheckpointException} naming the file.
+     */
     public static HfTokenizer load(Path path) throws IOException {
         Path file = Files.isDirectory(path) ? path.resolve(FILE) : path;
         if (Files.isRegularFile(file) == false) {
             throw new CheckpointException(String.format(Locale.ROOT, "tokenizer [%s] does not exist", file));
         }
+        byte[] json = BoundedJson.readCapped(file, MAX_BYTES, "tokenizer");
+        TokenizerJsonCheck.check(json, file);
         Map<String, String> options = Map.of(
             "addSpecialTokens",
             "false",
@@ -54,11 +66,12 @@ public final class HfTokenizer implements TokenCodec, AutoCloseable {
         try {
             HuggingFaceTokenizer t = DjlBootstrap.withRuntimeClassLoader(() -> {
                 try {
-                    return HuggingFaceTokenizer.newInstance(file, options);
+                    return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), options);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
             });
+            probe(t, file);
             return new HfTokenizer(t, file);
         } catch (UncheckedIOException e) {
             throw new CheckpointException(
@@ -66,7 +79,28 @@ public final class HfTokenizer implements TokenCodec, AutoCloseable {
             );
         } catch (RuntimeException e) {
             throw new CheckpointException(
-                String.format(Locale.ROOT, "tokenizer [%s] is not a valid tokenizer.json: %s", file, e.getMessage()), e
+                String.format(Locale.ROOT, "tokenizer [%s] is not a valid tokenizer.json: %s", file, BoundedJson.clip(e.getMessage())), e
+            );
+        }
+    }
+
+    /** Text of every kind the runtime meets (letters, digits, punctuation, accents, CJK, emoji, spaces, newlines). */
+    static final String PROBE = "Ada Fenn walked 42 km to the market; \"Zoë\" paid 3.5 EUR. 模型 \uD83D\uDE00 \t\n end";
+
+    /**
+     * Encodes and decodes {@link #PROBE} once: a tokenizer that loads but cannot encode (e.g. a WordPiece model whose
+     * {@code unk_token} is not in its vocabulary) is refused now, naming the file, rather than failing every document
+     * later with an unchecked native error.
+     */
+    private static void probe(HuggingFaceTokenizer t, Path file) throws CheckpointException {
+        try {
+            Encoding e = t.encode(PROBE, false, false);
+            t.decode(e.getIds(), true);
+        } catch (RuntimeException e) {
+            t.close();
+            throw new CheckpointException(
+                String.format(Locale.ROOT, "tokenizer [%s] loads but cannot encode text: %s", file, BoundedJson.clip(e.getMessage())),
+                e
             );
         }
     }

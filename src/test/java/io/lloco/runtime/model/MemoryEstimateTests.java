@@ -74,6 +74,23 @@ public class MemoryEstimateTests extends OpenSearchTestCase {
         assertEquals(256L * 10 * 3, e.kvCacheBytes());
     }
 
+    public void testFloat16WeightsUnderFloat32ComputeCountTwoBytesAndScratch() {
+        // matrices (all but the 65 norms of 4096) x 2 B + norms 266,240 x 4 B; KV at float32: 1 MiB per position x 4096 x 1 = 4 GiB;
+        // scratch per thread: q/k/v/o share 4096x4096 (16,777,216), gate/up 11008x4096 (45,088,768), down 4096x11008
+        // (45,088,768, a different shape), lm_head 32000x4096 (131,072,000) = 238,026,752 values x 4 B = 952,107,008
+        MemoryEstimate e = MemoryEstimate.of(llama2_7b().build(), new Precision(DataType.FLOAT32, DataType.FLOAT16), 4096, 1, 2);
+        assertEquals(2 * (6_738_415_616L - 266_240L) + 4 * 266_240L, e.weightBytes());
+        assertEquals(13_477_363_712L, e.weightBytes());
+        assertEquals(4_294_967_296L, e.kvCacheBytes());
+        assertEquals(4, e.bytesPerElement());
+        assertEquals(2 * 952_107_008L, e.scratchBytes());
+        assertEquals(13_477_363_712L + 4_294_967_296L + 1_904_214_016L, e.totalBytes());
+        // weights in the compute dtype: no scratch, same as the dtype form
+        MemoryEstimate plain = MemoryEstimate.of(llama2_7b().build(), Precision.FLOAT16, 4096, 1, 2);
+        assertEquals(MemoryEstimate.of(llama2_7b().build(), DataType.FLOAT16, 4096, 1), plain);
+        assertEquals(0, plain.scratchBytes());
+    }
+
     public void testRefusesBfloat16AndNonsense() {
         LlamaConfig c = llama2_7b().build();
         expectThrows(IllegalArgumentException.class, () -> MemoryEstimate.of(c, DataType.BFLOAT16, 1, 1));
