@@ -7,6 +7,7 @@
 #   tools/train/run.sh lora [--resume]       # LoRA on the latest pretrain checkpoint (frozen base), adapter to $RUN/lora
 #   tools/train/run.sh eval                  # the model-card table: lloco/full/none x base/adapter x lookup/choice/needle
 #   tools/train/run.sh eval-retrieve         # the same on the segment-retrieval path (long documents, top K segments)
+#   MODEL=DIR [ADAPTER=DIR] [K=3] tools/train/run.sh eval-plain   # issue 25's plain path (greedy, no answer checks), n = 200/200/220
 #   tools/train/run.sh export                # F16 base + default adapter into src/main/resources/io/lloco/models/lloco-tiny/
 #
 # Environment: RUN (default ../lloco-train beside the repository, outside git), CLASSES (default $RUN/classes: a snapshot, so a running
@@ -34,7 +35,7 @@ java_run() {
 stage=${1:-}; shift || true
 case "$stage" in
   build)
-    (cd "$ROOT" && ./mvnw -B -q -Dbuild.dir="$ROOT/target-train" compile dependency:build-classpath \
+    (cd "$ROOT" && ./mvnw -B -q -Dlloco.ui.skip=true -Dbuild.dir="$ROOT/target-train" compile dependency:build-classpath \
        -Dmdep.outputFile="$ROOT/target-train/cp.txt" -Dmdep.includeScope=test)
     rm -rf "$CLASSES" && cp -r "$ROOT/target-train/classes" "$CLASSES" && cp "$ROOT/target-train/cp.txt" "$RUN/classpath.txt"
     git -C "$ROOT" rev-parse HEAD > "$RUN/classes.commit"
@@ -119,10 +120,34 @@ case "$stage" in
       fi
     done
     ;;
+  eval-plain)
+    # The plain LLoCO path of issue 25 on held-out 4,096-token documents (world seed 7, TEST split, one question per
+    # document): greedy, answer_candidates 1, answer_beams 1, no answer checked against the text; the K best segments
+    # (BM25 + the best sentence, options matched for choice) read together in one prompt, side by side; choice scored
+    # cloze. MODEL (dir), ADAPTER (dir; unset = the base alone), K (default 1), BOUNDARY (default sentence), SEG (segment
+    # tokens; unset = the model's lloco_segment_tokens), MODE (lloco|full|none, default lloco), TASKS (default all three),
+    # N (default 200), NEEDLE_N (default 220, 20 per depth), HEUR=1 adds the heuristics (lookup: answer_candidates 3,
+    # answer_candidates_max 6, answer_beams 4; needle: answer_beams 4) for the separate column. EVAL_LOG: train-logs/<name>.jsonl
+    N=${N:-200}; NEEDLE_N=${NEEDLE_N:-220}
+    out=$LOGS/${EVAL_LOG:-eval-plain}.jsonl
+    for task in ${TASKS:-lookup choice needle}; do
+      n=$N; extra=()
+      [ "$task" = needle ] && n=$NEEDLE_N
+      [ "$task" = choice ] && extra+=(--choice-mode cloze)
+      if [ -n "${HEUR:-}" ]; then
+        [ "$task" = lookup ] && extra+=(--answer-candidates 3 --answer-candidates-max 6 --answer-beams 4)
+        [ "$task" = needle ] && extra+=(--answer-beams 4)
+      fi
+      java_run io.lloco.cli.EvalCommand --model "${MODEL:?MODEL=<model dir>}" ${ADAPTER:+--adapter "$ADAPTER"} --seed 7 \
+        --questions-per-doc 1 --doc-tokens 4096 --segment-boundary "${BOUNDARY:-sentence}" --retrieve "${K:-1}" \
+        ${SEG:+--segment-tokens "$SEG"} --mode "${MODE:-lloco}" --task "$task" --n "$n" --threads "$THREADS" "${extra[@]}" \
+        | grep '^{' | tee -a "$out"
+    done
+    ;;
   export)
     java_run io.lloco.train.ModelExport --model "$RUN/base" --adapter "$RUN/lora" \
       --out "$ROOT/src/main/resources/io/lloco/models/lloco-tiny"
     ;;
   *)
-    echo "usage: $0 build|pretrain|recall|lora|eval|export [options]" >&2; exit 2 ;;
+    echo "usage: $0 build|pretrain|recall|lora|eval|eval-retrieve|eval-plain|export [options]" >&2; exit 2 ;;
 esac

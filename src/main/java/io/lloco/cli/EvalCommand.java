@@ -28,7 +28,7 @@ import io.lloco.train.world.WorldTokenizer;
 
 /**
  * {@code lloco eval --model DIR [--adapter DIR] --task lookup|choice|needle --n N --seed S --mode lloco|full|none
- * [--doc-tokens T] [--predictions FILE] [--choice-mode generate|rank|cloze] [--retrieve K] [--sentence-boost B] [--match-choices true|false] [--answer-candidates K] [--answer-candidates-max M] [--answer-beams B] [--segment-boundary tokens|sentence]}: prints one JSON line with accuracy, n, mean decoder positions, mean
+ * [--doc-tokens T] [--predictions FILE] [--choice-mode generate|rank|cloze] [--retrieve K] [--sentence-boost B] [--match-choices true|false] [--answer-candidates K] [--answer-candidates-max M] [--answer-beams B] [--segment-boundary tokens|sentence] [--segment-tokens T]}: prints one JSON line with accuracy, n, mean decoder positions, mean
  * full-context tokens and milliseconds per question, on the world's held-out TEST split; {@code --predictions} also
  * writes every question's answer as a JSON line (for answer-by-answer comparison with the plugin).
  */
@@ -52,6 +52,8 @@ public final class EvalCommand {
         + "       [--answer-beams B]  (with --retrieve, lookup/needle: read each candidate segment with a beam search of B answers and\n"
         + "                           keep the one its segment's sentences support best, as _lloco_qa's answer_beams; default 1)\n"
         + "       [--segment-boundary tokens|sentence]  (cut segments every segment_tokens tokens, or pack whole sentences)\n"
+        + "       [--segment-tokens T]  (segments of at most T tokens instead of the model's lloco_segment_tokens, as lloco_compress's\n"
+        + "                             segment_tokens)\n"
         + "       [--choice-mode generate|rank|cloze]  (choice: generate the answer; rank the four \"{letter}. {option}\" targets by\n"
         + "                                            likelihood; cloze: rank each option's text as the answer to the question alone)\n";
 
@@ -95,6 +97,7 @@ public final class EvalCommand {
                 a.integer("answer-beams", 1),
                 a.integer("answer-candidates-max", a.integer("answer-candidates", 1))
             );
+            int segmentTokens = a.integer("segment-tokens", 0);
             Path predictions = a.path("predictions");
             a.checkAllUsed();
             Path tokFile = model.resolve("tokenizer.json");
@@ -105,7 +108,8 @@ public final class EvalCommand {
                 LlamaModel m = new LlamaModel(w);
                 LoraWeights lora = adapter == null ? null : LoraWeights.load(adapter, w.config(), w.manager())) {
                 List<String> lines = new ArrayList<>();
-                ObjectNode r = new Evaluator(m, tok).run(spec, lora, p -> lines.add(p.toString()));
+                Evaluator ev = segmentTokens > 0 ? new Evaluator(m, tok, segmentTokens) : new Evaluator(m, tok);
+                ObjectNode r = ev.run(spec, lora, p -> lines.add(p.toString()));
                 if (predictions != null) {
                     Files.write(predictions, lines, StandardCharsets.UTF_8);
                     r.put("predictions", predictions.toString());

@@ -39,11 +39,12 @@ public final class TrainCommand {
                lloco train lora --model DIR --out ADAPTER_DIR [--resume] [--steps N] [--seed S] [--world-seed W]
                                 [--rank R] [--alpha A] [--lr X] [--warmup N] [--docs N] [--doc-tokens T] [--questions N]
                                 [--tasks lookup,choice,needle] [--retrieve K] [--segment-boundary tokens|sentence]
-                                [--target-modules q_proj,k_proj,v_proj,o_proj|all] [--log-every N] [--checkpoint-every N]
+                                [--target-modules q_proj,k_proj,v_proj,o_proj|all] [--context summaries|text]
+                                [--sentence-boost B] [--match-choices true|false] [--log-every N] [--checkpoint-every N]
                                 [--checkpoint-minutes X] [--max-minutes X] [--stop-at STEP] [--threads N]
                lloco train recall --out DIR [--resume] [--init MODEL_DIR | --shape tiny|ci] [--steps N] [--seed S] [--world-seed W]
                                   [--batch B] [--doc-tokens T] [--questions N] [--choice-rate X] [--needle-rate X]
-                                  [--summary-rate X] [--segment T] [--independent-rate X] [--retrieve K --source-tokens T,T] [--statements] [--lm-weight X] [--lr X] [--min-lr X] [--warmup N]
+                                  [--summary-rate X] [--segment T] [--independent-rate X] [--retrieve K --source-tokens T,T] [--statements] [--lm-weight X] [--lm-every N] [--lr X] [--min-lr X] [--warmup N]
                                   [--weight-decay X] [--clip X] [--log-every N] [--probe-every N] [--probe-docs N]
                                   [--checkpoint-every N] [--checkpoint-minutes X] [--max-minutes X] [--until-exact X] [--threads N]
         """;
@@ -192,7 +193,8 @@ public final class TrainCommand {
                         a.dbl("independent-rate", 0),
                         retrieve,
                         sourceTokens,
-                        a.flag("statements")
+                        a.flag("statements"),
+                        a.integer("lm-every", 1)
                     );
                     a.checkAllUsed();
                     try (NDManager root = NDManager.newBaseManager()) {

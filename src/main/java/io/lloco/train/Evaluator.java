@@ -258,11 +258,27 @@ public final class Evaluator {
     private final int segmentTokens;
     private final PromptTemplates templates = PromptTemplates.defaults();
 
-    /** An evaluator over a model (base weights) with its tokenizer. */
+    /** An evaluator over a model (base weights) with its tokenizer, cutting segments at the model's own segment length. */
     public Evaluator(LlamaModel model, WorldTokenizer tokenizer) {
+        this(model, tokenizer, ModelShape.segmentTokens(model.config()));
+    }
+
+    /**
+     * An evaluator that cuts segments of at most {@code segmentTokens} tokens (as {@code lloco_compress}'s
+     * {@code segment_tokens} overrides the model's default).
+     */
+    public Evaluator(LlamaModel model, WorldTokenizer tokenizer, int segmentTokens) {
+        if (segmentTokens < 1) {
+            throw new IllegalArgumentException("--segment-tokens must be >= 1, got " + segmentTokens);
+        }
         this.model = model;
         this.tokenizer = tokenizer;
-        this.segmentTokens = ModelShape.segmentTokens(model.config());
+        this.segmentTokens = segmentTokens;
+    }
+
+    /** The longest segment this evaluator cuts, in tokens. */
+    public int segmentTokens() {
+        return segmentTokens;
     }
 
     /** The world tokenizer as the runtime's codec (special ids 0..3 skipped when decoding). */
@@ -311,6 +327,8 @@ public final class Evaluator {
         Map<String, double[]> byDepth = new TreeMap<>();
         List<ObjectNode> samples = new ArrayList<>();
         int docIndex = 0;
+        long segmentCount = 0;
+        long docTokenCut = 0;
         while (done + skipped < spec.n()) {
             Document doc;
             List<QaExample> qs;
@@ -330,6 +348,8 @@ public final class Evaluator {
             List<int[]> segments = new ArrayList<>();
             List<String> segmentTexts = new ArrayList<>();
             int[] lengths = segmentLengths(docIds, spec.boundary());
+            segmentCount += lengths.length;
+            docTokenCut += docIds.length;
             if (retrieve) {
                 int at = 0;
                 for (int len : lengths) {
@@ -549,6 +569,13 @@ public final class Evaluator {
         out.put("ms_per_question", done == 0 ? Double.NaN : round(nanos / 1e6 / done));
         out.put("skipped_not_fitting", skipped);
         out.put("segment_boundary", spec.boundary().value());
+        out.put("segment_tokens", segmentTokens);
+        if (spec.mode() == Mode.LLOCO && segmentCount > 0) {
+            // per-segment compression: document tokens per segment over the summary vectors of one segment
+            out.put("mean_segment_tokens", round((double) docTokenCut / segmentCount));
+            out.put("summary_vectors_per_segment", model.config().summaryLength());
+            out.put("compression_per_segment", round((double) docTokenCut / segmentCount / model.config().summaryLength()));
+        }
         if (spec.retrieve() > 0 && spec.mode() != Mode.NONE) {
             out.put("retrieve", spec.retrieve());
             out.put("sentence_boost", spec.sentenceBoost());

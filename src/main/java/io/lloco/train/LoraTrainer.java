@@ -78,6 +78,12 @@ public final class LoraTrainer {
      *     segments compressed independently, the k best BM25 matches of each question before it
      * @param boundary where segments are cut ({@link Segmentation}): fixed token counts or whole sentences
      * @param targets the projections adapted in every layer (PEFT {@code target_modules}); LLOCO-SPEC 2.5 uses q/k/v/o
+     * @param context what each question reads before its prompt: the retrieved segments' summaries (LLoCO), or their
+     *     raw tokens ({@link Context#TEXT}: the adapter of the retrieval-augmented baseline, {@code lloco eval --mode full})
+     * @param sentenceBoost with {@code retrieve}: weight of a segment's best-matching sentence in its retrieval score
+     *     ({@link SegmentRetriever#scores(List, String, double)}; {@code lloco eval --sentence-boost}), 0 for plain BM25
+     * @param matchChoices with {@code retrieve}: a multiple-choice question is matched with its options' text, as
+     *     {@code lloco eval --match-choices true} does
      */
     public record Options(
         Path model,
@@ -101,7 +107,10 @@ public final class LoraTrainer {
         long stopAt,
         int retrieve,
         Segmentation.Boundary boundary,
-        EnumSet<Projection> targets) {
+        EnumSet<Projection> targets,
+        Context context,
+        double sentenceBoost,
+        boolean matchChoices) {
 
         /** The adapted projections of LLOCO-SPEC 2.5: q/k/v/o (a new set on every call). */
         public static EnumSet<Projection> attention() {
@@ -113,6 +122,44 @@ public final class LoraTrainer {
                 throw new IllegalArgumentException("--target-modules must name at least one projection");
             }
             targets = EnumSet.copyOf(targets);
+            java.util.Objects.requireNonNull(context, "context");
+            if (context == Context.TEXT && retrieve < 1) {
+                throw new IllegalArgumentException("--context text reads retrieved segments as text: it needs --retrieve K (K >= 1)");
+            }
+            if ((sentenceBoost >= 0 && sentenceBoost <= 100) == false) {
+                throw new IllegalArgumentException("--sentence-boost must be between 0 and 100, got " + sentenceBoost);
+            }
+        }
+
+        /** Options over summaries, segments matched by plain BM25 on the question. */
+        public Options(
+            Path model,
+            Path out,
+            boolean resume,
+            long steps,
+            long seed,
+            long worldSeed,
+            int rank,
+            double alpha,
+            double lr,
+            long warmup,
+            int docs,
+            int[] docTokens,
+            int questions,
+            EnumSet<TaskFamily> tasks,
+            int logEvery,
+            int checkpointEvery,
+            double checkpointMinutes,
+            double maxMinutes,
+            long stopAt,
+            int retrieve,
+            Segmentation.Boundary boundary,
+            EnumSet<Projection> targets
+        ) {
+            this(
+                model, out, resume, steps, seed, worldSeed, rank, alpha, lr, warmup, docs, docTokens, questions, tasks, logEvery,
+                checkpointEvery, checkpointMinutes, maxMinutes, stopAt, retrieve, boundary, targets, Context.SUMMARIES, 0, false
+            );
         }
 
         /** Options over whole documents, adapting q/k/v/o. */
@@ -173,8 +220,19 @@ public final class LoraTrainer {
                 a.lng("stop-at", 0),
                 a.integer("retrieve", 0),
                 Segmentation.Boundary.parse(a.str("segment-boundary", "tokens")),
-                targets(a.str("target-modules", "q_proj,k_proj,v_proj,o_proj"))
+                targets(a.str("target-modules", "q_proj,k_proj,v_proj,o_proj")),
+                Context.parse(a.str("context", "summaries")),
+                a.dbl("sentence-boost", 0),
+                parseBoolean("--match-choices", a.str("match-choices", "false"))
             );
+        }
+
+        private static boolean parseBoolean(String name, String s) {
+            return switch (s) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new IllegalArgumentException(name + " must be true or false, got [" + s + "]");
+            };
         }
 
         /** Parses PEFT module names ({@code q_proj,...,down_proj}, or {@code all}) into projections. */
@@ -203,6 +261,31 @@ public final class LoraTrainer {
             }
             return out;
         }
+    }
+
+    /** What a question reads before its prompt. */
+    public enum Context {
+
+        /** The segments' summary vectors (LLoCO). */
+        SUMMARIES,
+        /** The segments' raw tokens (the retrieval-augmented baseline at equal retrieval). */
+        TEXT;
+
+        /** Parses summaries|text. */
+        public static Context parse(String s) {
+            for (Context c : values()) {
+                if (c.name().equalsIgnoreCase(s)) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("--context must be summaries or text, got [" + s + "]");
+        }
+    }
+
+    /** What the retrieval matches against the segments for {@code q}: the question, and its options' text with {@code matchChoices}. */
+    static String matchText(QaExample q, boolean matchChoices) {
+        boolean withOptions = matchChoices && q.options() != null && q.options().isEmpty() == false;
+        return withOptions ? q.question() + " " + String.join(" ", q.options()) : q.question();
     }
 
     /** Final figures. */
@@ -289,17 +372,28 @@ public final class LoraTrainer {
             TrainSupport.requireGradients(params);
             Map<Integer, Embeddings> summaries = new HashMap<>();
             Map<Integer, List<String>> segmentTexts = new HashMap<>();
+            Map<Integer, List<int[]>> segmentIds = new HashMap<>(); // --context text: the segments' tokens
             double firstLoss = state == null ? Double.NaN : state.path("first_loss").asDouble(Double.NaN);
             double ema = state == null ? Double.NaN : state.path("ema_loss").asDouble(Double.NaN);
             log.printf(
                 Locale.ROOT,
-                "[lora] base %s, adapter r=%d alpha=%s on %s, %d trainable parameters, pool %d docs%n",
+                "[lora] base %s, adapter r=%d alpha=%s on %s, %d trainable parameters, pool %d docs, reading %s%n",
                 o.model(),
                 o.rank(),
                 o.alpha(),
                 lora.config().targets().stream().map(Projection::moduleName).toList(),
                 params.values().stream().mapToLong(a -> a.getShape().size()).sum(),
-                o.docs()
+                o.docs(),
+                o.retrieve() == 0
+                    ? "each document's summaries"
+                    : String.format(
+                        Locale.ROOT,
+                        "the %s of its %d best segments (sentence boost %s, options matched: %s)",
+                        o.context() == Context.TEXT ? "text" : "summaries",
+                        o.retrieve(),
+                        o.sentenceBoost(),
+                        o.matchChoices()
+                    )
             );
             try (AdamW opt = new AdamW(params, AdamW.Hyper.of(0.0), weights.manager())) {
                 if (from != null) {
@@ -316,7 +410,23 @@ public final class LoraTrainer {
                     int di = perm[(int) (step % o.docs())];
                     Document doc = poolDocument(world, o, di);
                     Embeddings sum = summaries.get(di);
-                    if (sum == null) {
+                    if (sum == null && o.context() == Context.TEXT) {
+                        // the retrieved segments are read as text: only the segments' tokens are kept
+                        int[] ids = tok.encode(doc.text());
+                        List<int[]> segs = new ArrayList<>();
+                        List<String> texts = new ArrayList<>();
+                        int at = 0;
+                        for (int len : Evaluator.segmentLengths(tok, ids, segmentTokens, o.boundary())) {
+                            int[] seg = java.util.Arrays.copyOfRange(ids, at, at + len);
+                            segs.add(seg);
+                            texts.add(tok.decode(seg));
+                            at += len;
+                        }
+                        segmentIds.put(di, segs);
+                        segmentTexts.put(di, texts);
+                        sum = Embeddings.empty(weights.config().hiddenSize());
+                        summaries.put(di, sum);
+                    } else if (sum == null) {
                         int[] ids = tok.encode(doc.text());
                         try (GradMode g = GradMode.disabled(); NDManager cm = weights.manager().newSubManager()) {
                             if (o.retrieve() > 0) {
@@ -344,9 +454,23 @@ public final class LoraTrainer {
                         items.add(qa.item(q));
                         if (o.retrieve() > 0) {
                             List<String> texts = segmentTexts.get(di);
+                            int[] top = SegmentRetriever.topK(texts, matchText(q, o.matchChoices()), o.retrieve(), o.sentenceBoost());
+                            if (o.context() == Context.TEXT) {
+                                int[] text = new int[0];
+                                for (int t : top) {
+                                    int[] seg = segmentIds.get(di).get(t);
+                                    int[] joined = java.util.Arrays.copyOf(text, text.length + seg.length);
+                                    System.arraycopy(seg, 0, joined, text.length, seg.length);
+                                    text = joined;
+                                }
+                                try (GradMode g = GradMode.disabled(); NDManager em = weights.manager().newSubManager()) {
+                                    prefixes.add(Embeddings.of(model.embed(em, text)));
+                                }
+                                continue;
+                            }
                             int rows = sum.rows() / texts.size();
                             List<Embeddings> chosen = new ArrayList<>();
-                            for (int t : SegmentRetriever.topK(texts, q.question(), o.retrieve())) {
+                            for (int t : top) {
                                 chosen.add(sum.slice(t * rows, (t + 1) * rows));
                             }
                             prefixes.add(Embeddings.concat(chosen, sum.dim()));
@@ -427,6 +551,9 @@ public final class LoraTrainer {
                         st.put("ema_loss", ema);
                         st.put("retrieve", o.retrieve());
                         st.put("segment_boundary", o.boundary().value());
+                        st.put("context", o.context().name().toLowerCase(Locale.ROOT));
+                        st.put("sentence_boost", o.sentenceBoost());
+                        st.put("match_choices", o.matchChoices());
                         TrainSupport.atomicWrite(ckpt, dir -> {
                             lora.save(dir);
                             opt.save(dir.resolve(TrainSupport.OPTIMIZER));

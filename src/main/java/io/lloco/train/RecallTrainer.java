@@ -90,6 +90,9 @@ public final class RecallTrainer {
      * @param sourceTokens with {@code retrieve}: lengths of the documents the segments are retrieved from (cycled)
      * @param statements chains of cloze statements instead of questions ({@link RecallSampler#statements}): a base
      *     that reads its summaries but has never seen a question (the AutoCompressor of the paper)
+     * @param lmEvery the language-modelling loss is taken on every this-many-th document token (1: every token); its
+     *     logits over the vocabulary cost about a third of a step on long rows, and a sample of the positions keeps the
+     *     objective
      */
     public record Options(
         Path out,
@@ -122,7 +125,49 @@ public final class RecallTrainer {
         double independentRate,
         int retrieve,
         int[] sourceTokens,
-        boolean statements) {
+        boolean statements,
+        int lmEvery) {
+
+        /** Options with the language-modelling loss on every document token. */
+        public Options(
+            Path out,
+            boolean resume,
+            Path init,
+            ModelShape shape,
+            long steps,
+            long seed,
+            long worldSeed,
+            int batch,
+            int docTokens,
+            int questions,
+            double choiceRate,
+            double needleRate,
+            double summaryRate,
+            int segmentTokens,
+            double lmWeight,
+            double lr,
+            double minLr,
+            long warmup,
+            double weightDecay,
+            double clip,
+            int logEvery,
+            int probeEvery,
+            int probeDocs,
+            int checkpointEvery,
+            double checkpointMinutes,
+            double maxMinutes,
+            double untilExact,
+            double independentRate,
+            int retrieve,
+            int[] sourceTokens,
+            boolean statements
+        ) {
+            this(
+                out, resume, init, shape, steps, seed, worldSeed, batch, docTokens, questions, choiceRate, needleRate, summaryRate,
+                segmentTokens, lmWeight, lr, minLr, warmup, weightDecay, clip, logEvery, probeEvery, probeDocs, checkpointEvery,
+                checkpointMinutes, maxMinutes, untilExact, independentRate, retrieve, sourceTokens, statements, 1
+            );
+        }
 
         /** Options over whole documents of {@code docTokens}. */
         public Options(
@@ -158,12 +203,15 @@ public final class RecallTrainer {
             this(
                 out, resume, init, shape, steps, seed, worldSeed, batch, docTokens, questions, choiceRate, needleRate, summaryRate,
                 segmentTokens, lmWeight, lr, minLr, warmup, weightDecay, clip, logEvery, probeEvery, probeDocs, checkpointEvery,
-                checkpointMinutes, maxMinutes, untilExact, independentRate, 0, new int[0], false
+                checkpointMinutes, maxMinutes, untilExact, independentRate, 0, new int[0], false, 1
             );
         }
 
         /** Checks the bounds. */
         public Options {
+            if (lmEvery < 1 || lmEvery > 64) {
+                throw new IllegalArgumentException("--lm-every must be in [1, 64], got " + lmEvery);
+            }
             if (independentRate < 0 || independentRate > 1) {
                 throw new IllegalArgumentException("--independent-rate must be in [0, 1], got " + independentRate);
             }
@@ -320,7 +368,7 @@ public final class RecallTrainer {
         TrainSupport.requireGradients(params);
         log.printf(
             Locale.ROOT,
-            "[recall] %d parameters; summaries on %.0f%% of steps; %d documents x %d tokens per step%s; lm weight %.2f%n",
+            "[recall] %d parameters; summaries on %.0f%% of steps; %d documents x %d tokens per step%s; lm weight %.2f on every %d token(s)%n",
             weights.parameterCount(),
             100 * o.summaryRate(),
             o.batch(),
@@ -328,7 +376,8 @@ public final class RecallTrainer {
             o.summaryRate() > 0
                 ? String.format(Locale.ROOT, " (segments of %d -> %d summaries)", o.segmentTokens(), weights.config().summaryLength())
                 : "",
-            o.lmWeight()
+            o.lmWeight(),
+            o.lmEvery()
         );
         double firstQa = Double.NaN;
         double emaQa = Double.NaN;
@@ -555,6 +604,9 @@ public final class RecallTrainer {
             }
             if (lmOnTokens && summary == false) {
                 for (int j = 0; j + 1 < c; j++) {
+                    if ((j + 1) % o.lmEvery() != 0) {
+                        continue;
+                    }
                     lmPick.add(r * width + j);
                     lmTargets.add(row.context()[j + 1]);
                 }
@@ -615,12 +667,19 @@ public final class RecallTrainer {
                 // position i predicts token i+1 of the segment; with earlier summaries the last summary predicts token 0
                 int a = p == 0 ? 0 : p - 1;
                 int first = p == 0 ? 1 : 0;
-                int[] pick = new int[b * (seg - first)];
+                int per = 0;
+                for (int j = first; j < seg; j++) {
+                    per += (from + j) % o.lmEvery() == 0 ? 1 : 0;
+                }
+                int[] pick = new int[b * per];
                 int[] tg = new int[pick.length];
                 int q = 0;
                 for (int r = 0; r < b; r++) {
                     int[] c = rows.get(r).context();
                     for (int j = first; j < seg; j++) {
+                        if ((from + j) % o.lmEvery() != 0) {
+                            continue; // --lm-every: only every lmEvery-th document token is predicted
+                        }
                         pick[q] = r * total + a + (j - first);
                         tg[q++] = c[from + j];
                     }

@@ -44,6 +44,7 @@ public class RecallTrainerTests extends OpenSearchTestCase {
             {"--independent-rate", "-0.1"},
             {"--source-tokens", "128", "--retrieve", "4", "--segment", "64"},
             {"--retrieve", "-1"},
+            {"--lm-every", "0"},
             {"--bogus", "1"}}) {
             java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
             String[] args = new String[bad.length + 5];
@@ -240,6 +241,55 @@ public class RecallTrainerTests extends OpenSearchTestCase {
                 }
             }
         }
+    }
+
+    /** --lm-every N: the language-modelling loss covers every N-th document token only, from summaries and from text alike. */
+    public void testLanguageModellingOnEveryNthToken() throws Exception {
+        WorldTokenizer tok = WorldTokenizer.bundled();
+        try (NDManager root = NDManager.newBaseManager()) {
+            LlamaWeights w = LlamaWeights.random(ModelShape.ci(tok.vocabSize()).toConfig(), root, 4, 0.02);
+            Pretrainer.initSummaryTable(w, 4);
+            List<RecallSampler.Row> rows = new RecallSampler(new World(1, WorldConfig.defaults(), tok), 1, 96, 3, 0, 0).batch(
+                Split.PRETRAIN,
+                0,
+                3
+            );
+            int[] summaryTokens = new int[2];
+            int[] textTokens = new int[2];
+            double[] summaryNll = new double[2];
+            try (LlamaModel model = new LlamaModel(w)) {
+                for (int k = 0; k < 2; k++) {
+                    RecallTrainer.Options o = everyNth(options(createTempDir(), false, true, 96, 32, 1), k == 0 ? 1 : 4);
+                    try (NDManager m = root.newSubManager()) {
+                        RecallTrainer t = new RecallTrainer(o, model, tok);
+                        RecallTrainer.Context ctx = t.context(m, rows, true, true);
+                        summaryTokens[k] = ctx.lmTokens();
+                        summaryNll[k] = ctx.lmNll().getFloat();
+                        // the text rows' LM loss is taken while training (gradients recorded)
+                        try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                            textTokens[k] = t.losses(m, rows, false, null).lmTokens();
+                        }
+                    }
+                }
+            }
+            // independent segments of 32 (the probe's and these options' mode): tokens 1..31 of each of 3 segments, 3 rows
+            assertEquals(3 * 3 * 31, summaryTokens[0]);
+            // every 4th document position: 4, 8, ..., 28 of each segment
+            assertEquals(3 * 3 * 7, summaryTokens[1]);
+            // raw text: tokens 1..95 of each row, then those at multiples of 4
+            assertEquals(3 * 95, textTokens[0]);
+            assertEquals(3 * 23, textTokens[1]);
+            assertTrue("a sample of the same positions' loss", summaryNll[1] > 0 && summaryNll[1] < summaryNll[0]);
+        }
+    }
+
+    private static RecallTrainer.Options everyNth(RecallTrainer.Options b, int lmEvery) {
+        return new RecallTrainer.Options(
+            b.out(), b.resume(), b.init(), b.shape(), b.steps(), b.seed(), b.worldSeed(), b.batch(), b.docTokens(), b.questions(),
+            b.choiceRate(), b.needleRate(), b.summaryRate(), b.segmentTokens(), b.lmWeight(), b.lr(), b.minLr(), b.warmup(),
+            b.weightDecay(), b.clip(), b.logEvery(), b.probeEvery(), b.probeDocs(), b.checkpointEvery(), b.checkpointMinutes(),
+            b.maxMinutes(), b.untilExact(), 1.0, b.retrieve(), b.sourceTokens(), b.statements(), lmEvery
+        );
     }
 
     /** A short run in each mode: answer loss falls from chance, the probe runs, a checkpoint resumes. */

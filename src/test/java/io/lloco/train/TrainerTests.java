@@ -242,6 +242,102 @@ public class TrainerTests extends OpenSearchTestCase {
         }
     }
 
+    /**
+     * --context text: the adapter of the retrieval-augmented baseline reads the retrieved segments' tokens; from the
+     * same seed it learns something else than the adapter that reads their summaries, and it needs --retrieve.
+     */
+    public void testLoraTrainerReadsRetrievedSegmentsAsText() throws Exception {
+        try (NDManager root = NDManager.newBaseManager()) {
+            Path model = ciBase(root);
+            Path summaries = createTempDir().resolve("summaries");
+            Path text = createTempDir().resolve("text");
+            LoraTrainer.run(retrieved(lora(model, summaries, false, 3, 0), LoraTrainer.Context.SUMMARIES), root, quiet());
+            LoraTrainer.run(retrieved(lora(model, text, false, 3, 0), LoraTrainer.Context.TEXT), root, quiet());
+            assertEquals("text", TrainSupport.readJson(text.resolve("checkpoint").resolve(TrainSupport.STATE)).path("context").asText());
+            assertEquals(
+                2.0,
+                TrainSupport.readJson(text.resolve("checkpoint").resolve(TrainSupport.STATE)).path("sentence_boost").asDouble(),
+                0
+            );
+            try (
+                LlamaWeights w = LlamaWeights.load(model, root);
+                LoraWeights a = LoraWeights.load(summaries, w.config(), w.manager());
+                LoraWeights b = LoraWeights.load(text, w.config(), w.manager())) {
+                float[] x = a.pair(0, Projection.Q).b().toFloatArray();
+                float[] y = b.pair(0, Projection.Q).b().toFloatArray();
+                double diff = 0;
+                double norm = 0;
+                for (int i = 0; i < x.length; i++) {
+                    diff += Math.abs(x[i] - y[i]);
+                    norm += Math.abs(y[i]);
+                }
+                assertTrue("the text adapter trained", norm > 0);
+                assertTrue("the text adapter read something else than the summaries", diff > 0);
+            }
+        }
+        IllegalArgumentException e = expectThrows(
+            IllegalArgumentException.class,
+            () -> new LoraTrainer.Options(
+                Path.of("m"), Path.of("o"), false, 1, 1, 1, 8, 16, 1e-3, 1, 1, new int[]{100}, 1,
+                java.util.EnumSet.of(io.lloco.train.world.TaskFamily.LOOKUP), 1, 1, 1, 0, 0, 0,
+                io.lloco.runtime.compress.Segmentation.Boundary.SENTENCE, LoraTrainer.Options.attention(), LoraTrainer.Context.TEXT, 0,
+                false
+            )
+        );
+        assertTrue(e.getMessage(), e.getMessage().contains("--retrieve"));
+        assertEquals(LoraTrainer.Context.TEXT, LoraTrainer.Context.parse("text"));
+        expectThrows(IllegalArgumentException.class, () -> LoraTrainer.Context.parse("tokens"));
+    }
+
+    /**
+     * lloco eval --segment-tokens: the evaluator cuts segments of at most that many tokens instead of the model's own, and
+     * reports the per-segment compression it measured (document tokens per segment over the summary vectors of one).
+     */
+    public void testEvaluatorCutsSegmentsOfTheLengthAsked() throws Exception {
+        try (NDManager root = NDManager.newBaseManager()) {
+            Path model = ciBase(root);
+            try (LlamaWeights w = LlamaWeights.load(model, root); LlamaModel m = new LlamaModel(w)) {
+                WorldTokenizer t = WorldTokenizer.load(tokenizerFile());
+                assertEquals(ModelShape.ci(t.vocabSize()).segmentTokens(), new Evaluator(m, t).segmentTokens());
+                expectThrows(IllegalArgumentException.class, () -> new Evaluator(m, t, 0));
+                Evaluator.Spec spec = new Evaluator.Spec(
+                    io.lloco.train.world.TaskFamily.LOOKUP,
+                    Evaluator.Mode.LLOCO,
+                    2,
+                    7,
+                    512,
+                    1,
+                    false,
+                    2,
+                    io.lloco.runtime.compress.Segmentation.Boundary.TOKENS
+                );
+                com.fasterxml.jackson.databind.node.ObjectNode own = new Evaluator(m, t).run(spec, null);
+                com.fasterxml.jackson.databind.node.ObjectNode longer = new Evaluator(m, t, 128).run(spec, null);
+                int s = w.config().summaryLength();
+                assertEquals(64, own.path("segment_tokens").asInt());
+                assertEquals(128, longer.path("segment_tokens").asInt());
+                // fixed cuts: every segment but the document's last is exactly the length asked
+                double ownMean = own.path("mean_segment_tokens").asDouble();
+                double longerMean = longer.path("mean_segment_tokens").asDouble();
+                assertTrue(own.toString(), ownMean > 48 && ownMean <= 64);
+                assertTrue(longer.toString(), longerMean > 96 && longerMean <= 128);
+                assertEquals(longerMean / s, longer.path("compression_per_segment").asDouble(), 1e-3);
+                assertEquals(s, longer.path("summary_vectors_per_segment").asInt());
+                // the same two segments' summaries are read either way: equal decoder positions
+                assertEquals(own.path("mean_decoder_positions").asDouble(), longer.path("mean_decoder_positions").asDouble(), 1e-9);
+            }
+        }
+    }
+
+    /** The options of {@code o} on the retrieval path: the best sentence segment, by sentences and options, read as {@code context}. */
+    static LoraTrainer.Options retrieved(LoraTrainer.Options o, LoraTrainer.Context context) {
+        return new LoraTrainer.Options(
+            o.model(), o.out(), o.resume(), o.steps(), o.seed(), o.worldSeed(), o.rank(), o.alpha(), o.lr(), o.warmup(), o.docs(),
+            o.docTokens(), o.questions(), o.tasks(), o.logEvery(), o.checkpointEvery(), o.checkpointMinutes(), o.maxMinutes(), o.stopAt(),
+            1, io.lloco.runtime.compress.Segmentation.Boundary.SENTENCE, o.targets(), context, 2.0, true
+        );
+    }
+
     /** --target-modules: an adapter on all seven projections trains its MLP factors too; a resume that asks for others is refused. */
     public void testLoraTrainerAdaptsTheMlpWhenAsked() throws Exception {
         assertEquals(LoraTrainer.Options.attention(), LoraTrainer.Options.targets("q_proj,k_proj,v_proj,o_proj"));
@@ -293,7 +389,7 @@ public class TrainerTests extends OpenSearchTestCase {
         return new LoraTrainer.Options(
             o.model(), o.out(), o.resume(), o.steps(), o.seed(), o.worldSeed(), o.rank(), o.alpha(), o.lr(), o.warmup(), o.docs(),
             o.docTokens(), o.questions(), o.tasks(), o.logEvery(), o.checkpointEvery(), o.checkpointMinutes(), o.maxMinutes(), o.stopAt(),
-            o.retrieve(), o.boundary(), targets
+            o.retrieve(), o.boundary(), targets, o.context(), o.sentenceBoost(), o.matchChoices()
         );
     }
 
