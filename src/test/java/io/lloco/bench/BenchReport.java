@@ -392,9 +392,9 @@ public final class BenchReport {
             "### Load (lloco, granularity segment, top_segments 3: one read of 48 summary vectors per question; configurations interleaved in 5 s slices)\n\n"
         );
         md.append(
-            "| max_batch | clients | questions/s | p50 ms | p99 ms | mean batch | errors | vs 1 client | node cores busy | node CPU ms/question | questions per node CPU-s (vs 1 client) | server ms: retrieve / fetch / queue |\n"
+            "| max_batch | clients | questions/s | p50 ms | p99 ms | mean batch | errors | vs 1 client | node cores busy | node CPU ms/question | questions per node CPU-s (vs 1 client) | server ms: retrieve / fetch / queue / prefill / decode | decode worker ms per question (its ceiling, questions/s) |\n"
         );
-        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         ArrayNode a = summary.putArray("load");
         XYSeriesCollection c = new XYSeriesCollection();
         Map<Integer, XYSeries> s = new TreeMap<>();
@@ -410,10 +410,15 @@ public final class BenchReport {
             a.add(p);
             int b = p.path("max_batch").asInt();
             Double base = one.get(b);
+            // the one decode worker runs a batch's prefill and decode steps for all its questions at once: its time per
+            // question is what bounds the node's throughput when it is always busy
+            double workerMs = (p.path("mean_server_ms").path("prefill_ms").asDouble(Double.NaN) + p.path("mean_server_ms")
+                .path("decode_ms")
+                .asDouble(Double.NaN)) / Math.max(1, p.path("mean_batch_size").asDouble(1));
             md.append(
                 String.format(
                     Locale.ROOT,
-                    "| %d | %d | %.2f | %.0f | %.0f | %.2f | %d | %s | %.2f | %.0f | %.1f (%.2f×) | %.0f / %.0f / %.0f |%n",
+                    "| %d | %d | %.2f | %.0f | %.0f | %.2f | %d | %s | %.2f | %.0f | %.1f (%.2f×) | %.0f / %.0f / %.0f / %.0f / %.0f | %.1f (%.0f) |%n",
                     b,
                     p.path("clients").asInt(),
                     p.path("questions_per_s").asDouble(),
@@ -428,7 +433,11 @@ public final class BenchReport {
                     p.path("questions_per_node_cpu_s").asDouble(Double.NaN) / oneCpu.getOrDefault(b, Double.NaN),
                     p.path("mean_server_ms").path("retrieve_ms").asDouble(Double.NaN),
                     p.path("mean_server_ms").path("fetch_ms").asDouble(Double.NaN),
-                    p.path("mean_server_ms").path("queue_ms").asDouble(Double.NaN)
+                    p.path("mean_server_ms").path("queue_ms").asDouble(Double.NaN),
+                    p.path("mean_server_ms").path("prefill_ms").asDouble(Double.NaN),
+                    p.path("mean_server_ms").path("decode_ms").asDouble(Double.NaN),
+                    workerMs,
+                    1000 / workerMs
                 )
             );
             s.computeIfAbsent(
