@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 import React, { useCallback, useEffect, useRef, useState } from 'react';
-import { EuiButtonEmpty, EuiCallOut, EuiFlexGroup, EuiFlexItem, EuiLoadingSpinner, EuiText } from '@elastic/eui';
+import { EuiButtonEmpty, EuiCallOut, EuiConfirmModal, EuiFlexGroup, EuiFlexItem, EuiLoadingSpinner, EuiText, EuiTitle } from '@elastic/eui';
 import { HttpError } from '../http';
 
 /** The cluster's error, as it said it: status, error type and reason. role=alert, so screen readers announce it. */
@@ -127,4 +127,54 @@ export function useAction() {
 /** Inline code (OUI's EuiCode pulls a syntax highlighter of half a megabyte into the page). */
 export function Code({ children }: { children: React.ReactNode }) {
   return <code style={{ fontFamily: 'Menlo, Consolas, monospace', fontSize: '0.9em', background: 'rgba(0,0,0,0.05)', padding: '0 3px', borderRadius: 3 }}>{children}</code>;
+}
+
+/**
+ * Asks before deleting {@code what} (e.g. "adapter a1"); the focus starts on "Keep it". {@code onConfirm} runs after the
+ * dialog closed; {@code consequence} says what the deletion breaks.
+ */
+export function ConfirmDelete({
+  what,
+  consequence,
+  onCancel,
+  onConfirm,
+}: {
+  what: string;
+  consequence: string;
+  onCancel: () => void;
+  onConfirm: () => void;
+}) {
+  return (
+    <EuiConfirmModal
+      role="dialog"
+      aria-modal="true"
+      title={`Delete ${what}?`}
+      onCancel={onCancel}
+      onConfirm={onConfirm}
+      cancelButtonText="Keep it"
+      confirmButtonText="Delete"
+      buttonColor="danger"
+      defaultFocusedButton="cancel"
+    >
+      <p>{consequence}</p>
+    </EuiConfirmModal>
+  );
+}
+
+/** The title row of a side panel, with its Close button. */
+export function PanelHeader({ title, onClose }: { title: string; onClose: () => void }) {
+  return (
+    <EuiFlexGroup justifyContent="spaceBetween" responsive={false}>
+      <EuiFlexItem grow={false}>
+        <EuiTitle size="xxs">
+          <h3>{title}</h3>
+        </EuiTitle>
+      </EuiFlexItem>
+      <EuiFlexItem grow={false}>
+        <EuiButtonEmpty size="xs" onClick={onClose}>
+          Close
+        </EuiButtonEmpty>
+      </EuiFlexItem>
+    </EuiFlexGroup>
+  );
 }

@@ -8,7 +8,6 @@ import {
   EuiButton,
   EuiButtonEmpty,
   EuiCallOut,
-  EuiConfirmModal,
   EuiDescriptionList,
   EuiFieldText,
   EuiFlexGroup,
@@ -24,7 +23,7 @@ import {
   EuiTitle,
 } from '@elastic/eui';
 import { Adapter, LlocoApi, TaskInfo } from '../api';
-import { Busy, Code, ErrorBanner, NotAvailable, useAction, useLoad } from '../components/common';
+import { Busy, Code, ConfirmDelete, ErrorBanner, NotAvailable, PanelHeader, useAction, useLoad } from '../components/common';
 import { bytes, ms, num } from '../format';
 
 /**
@@ -113,10 +112,9 @@ function AdapterList({ api, adapters, onChange, pollMs }: { api: LlocoApi; adapt
         ]}
       />
       {deleting && (
-        <EuiConfirmModal
-          role="dialog"
-          aria-modal="true"
-          title={`Delete adapter ${deleting}?`}
+        <ConfirmDelete
+          what={`adapter ${deleting}`}
+          consequence="Indices bound to it answer with an error until another adapter is bound."
           onCancel={() => setDeleting(null)}
           onConfirm={async () => {
             const name = deleting;
@@ -124,13 +122,7 @@ function AdapterList({ api, adapters, onChange, pollMs }: { api: LlocoApi; adapt
             const r = await del.run(() => api.deleteAdapter(name));
             if (r !== undefined) onChange();
           }}
-          cancelButtonText="Keep it"
-          confirmButtonText="Delete"
-          buttonColor="danger"
-          defaultFocusedButton="cancel"
-        >
-          <p>Indices bound to it answer with an error until another adapter is bound.</p>
-        </EuiConfirmModal>
+        />
       )}
       {training && <TrainPanel api={api} name={training} pollMs={pollMs} onDone={onChange} onClose={() => setTraining(null)} />}
       {evaluating && <EvaluatePanel api={api} name={evaluating} onDone={onChange} onClose={() => setEvaluating(null)} />}
@@ -265,18 +257,7 @@ function TrainPanel({ api, name, pollMs, onDone, onClose }: { api: LlocoApi; nam
     <div data-test-subj="trainPanel">
       <EuiSpacer size="m" />
       <EuiPanel color="subdued" paddingSize="m">
-        <EuiFlexGroup justifyContent="spaceBetween" responsive={false}>
-          <EuiFlexItem grow={false}>
-            <EuiTitle size="xxs">
-              <h3>Train {name}</h3>
-            </EuiTitle>
-          </EuiFlexItem>
-          <EuiFlexItem grow={false}>
-            <EuiButtonEmpty size="xs" onClick={onClose}>
-              Close
-            </EuiButtonEmpty>
-          </EuiFlexItem>
-        </EuiFlexGroup>
+        <PanelHeader title={`Train ${name}`} onClose={onClose} />
         <ErrorBanner error={start.error} context="Starting the training" />
         {!task && (
           <EuiForm
@@ -354,18 +335,7 @@ function EvaluatePanel({ api, name, onDone, onClose }: { api: LlocoApi; name: st
     <div data-test-subj="evaluatePanel">
       <EuiSpacer size="m" />
       <EuiPanel color="subdued" paddingSize="m">
-        <EuiFlexGroup justifyContent="spaceBetween" responsive={false}>
-          <EuiFlexItem grow={false}>
-            <EuiTitle size="xxs">
-              <h3>Evaluate {name}</h3>
-            </EuiTitle>
-          </EuiFlexItem>
-          <EuiFlexItem grow={false}>
-            <EuiButtonEmpty size="xs" onClick={onClose}>
-              Close
-            </EuiButtonEmpty>
-          </EuiFlexItem>
-        </EuiFlexGroup>
+        <PanelHeader title={`Evaluate ${name}`} onClose={onClose} />
         <ErrorBanner error={ev.error} context="Evaluating" />
         <EuiForm
           component="form"

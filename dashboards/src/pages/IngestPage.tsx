@@ -8,7 +8,6 @@ import {
   EuiButton,
   EuiButtonEmpty,
   EuiCallOut,
-  EuiConfirmModal,
   EuiFieldNumber,
   EuiFieldText,
   EuiFlexGroup,
@@ -23,7 +22,7 @@ import {
   EuiTitle,
 } from '@elastic/eui';
 import { compressProcessor, IndexBindings, LlocoApi, Pipeline } from '../api';
-import { Busy, Code, ErrorBanner, useAction, useLoad } from '../components/common';
+import { Busy, Code, ConfirmDelete, ErrorBanner, PanelHeader, useAction, useLoad } from '../components/common';
 import { num } from '../format';
 import { mappingFor } from '../mapping';
 
@@ -141,10 +140,9 @@ function PipelinesPanel(props: { api: LlocoApi; rows: PipelineRow[]; others: num
         </EuiText>
       )}
       {deleting && (
-        <EuiConfirmModal
-          role="dialog"
-          aria-modal="true"
-          title={`Delete pipeline ${deleting}?`}
+        <ConfirmDelete
+          what={`pipeline ${deleting}`}
+          consequence="Indices that use it as their default pipeline will fail to index new documents until another one is attached."
           onCancel={() => setDeleting(null)}
           onConfirm={async () => {
             const id = deleting;
@@ -152,13 +150,7 @@ function PipelinesPanel(props: { api: LlocoApi; rows: PipelineRow[]; others: num
             const ok = await del.run(() => api.deletePipeline(id));
             if (ok !== undefined) onChange();
           }}
-          cancelButtonText="Keep it"
-          confirmButtonText="Delete"
-          buttonColor="danger"
-          defaultFocusedButton="cancel"
-        >
-          <p>Indices that use it as their default pipeline will fail to index new documents until another one is attached.</p>
-        </EuiConfirmModal>
+        />
       )}
       {del.busy && <Busy label="Deleting…" />}
     </EuiPanel>
@@ -446,18 +438,7 @@ function StaleReport({ api, index, pipeline, onClose }: { api: LlocoApi; index: 
     <div data-test-subj="staleReport">
       <EuiSpacer size="m" />
       <EuiPanel color="subdued" paddingSize="s">
-        <EuiFlexGroup justifyContent="spaceBetween" responsive={false}>
-          <EuiFlexItem grow={false}>
-            <EuiTitle size="xxs">
-              <h3>Fingerprints in {index}</h3>
-            </EuiTitle>
-          </EuiFlexItem>
-          <EuiFlexItem grow={false}>
-            <EuiButtonEmpty size="xs" onClick={onClose}>
-              Close
-            </EuiButtonEmpty>
-          </EuiFlexItem>
-        </EuiFlexGroup>
+        <PanelHeader title={`Fingerprints in ${index}`} onClose={onClose} />
         {report.loading && <Busy label={`Simulating ${pipeline?.id ?? 'the pipeline'} to read the model's current fingerprint…`} />}
         <ErrorBanner error={report.error} context="Checking fingerprints" />
         {d && (
