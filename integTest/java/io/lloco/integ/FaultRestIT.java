@@ -33,7 +33,9 @@ import org.opensearch.test.rest.OpenSearchRestTestCase;
  * and restarted. Every question gets an answer or a clear error — never a request left hanging, never a 5xx without a
  * message; the questions after the fault are answered by the surviving node; every document of the bulks is either
  * indexed once (its version 1, found by its id) or reported failed in its bulk item, and the index holds exactly the
- * documents reported indexed; the restarted node rejoins and loads its model on demand.
+ * documents reported indexed; the restarted node rejoins and loads its model on demand. The index is bound to a
+ * registry adapter ({@code index.lloco.adapter}): every question decodes with it, and once both {@code lloco} nodes
+ * have been restarted both answer with it (their model loaded on demand, the adapter found again or fetched).
  */
 public class FaultRestIT extends OpenSearchRestTestCase {
 
@@ -43,6 +45,18 @@ public class FaultRestIT extends OpenSearchRestTestCase {
     static final int QUESTIONS = Integer.getInteger("tests.lloco.faults.questions", 24);
     static final int BULKS = Integer.getInteger("tests.lloco.faults.bulks", 6);
     static final int DOCS_PER_BULK = 10;
+    /** The registry adapter the index is bound to. */
+    private static final String ADAPTER = "fault-adapter";
+
+    /** The registry's system index: deleted here (a wipe of the cluster would fail on the warning its deletion gives). */
+    @org.junit.After
+    public void deleteRegistry() throws IOException {
+        Request del = new Request("DELETE", "/.lloco-adapters?ignore_unavailable=true");
+        org.opensearch.client.RequestOptions.Builder options = org.opensearch.client.RequestOptions.DEFAULT.toBuilder();
+        options.setWarningsHandler(org.opensearch.client.WarningsHandler.PERMISSIVE);
+        del.setOptions(options);
+        adminClient().performRequest(del);
+    }
 
     @Override
     protected boolean preserveIndicesUponCompletion() {
@@ -117,6 +131,17 @@ public class FaultRestIT extends OpenSearchRestTestCase {
             "{\"processors\":[{\"lloco_compress\":{\"field\":\"body\",\"model\":\"lloco-tiny\"}}]}"
         );
         call("PUT", "/" + INDEX, mapping);
+        // the index bound to a registry adapter (the embedded model's default adapter registered under another name from
+        // a folder of every node's config): every question below decodes with it, fetched by each lloco node on demand
+        Path adapterDir = Files.createDirectories(Files.createTempDirectory("fault-adapter").resolve("fault-shipped"));
+        for (String f : List.of("adapter_config.json", "adapter_model.safetensors")) {
+            try (var in = FaultRestIT.class.getResourceAsStream("/io/lloco/models/lloco-tiny/adapters/default/" + f)) {
+                Files.copy(in, adapterDir.resolve(f));
+            }
+        }
+        NodeModels.linkTree(adapterDir, "lloco/adapters/fault-shipped");
+        call("PUT", "/_plugins/lloco/adapters/" + ADAPTER, "{\"path\":\"fault-shipped\",\"base_model\":\"lloco-tiny\"}");
+        call("PUT", "/" + INDEX + "/_settings", "{\"index.lloco.adapter\":\"" + ADAPTER + "\"}");
         Map<String, Object> first = XContentHelper.convertToMap(
             JsonXContent.jsonXContent,
             client().performRequest(bulk(0, 8)).getEntity().getContent(),
@@ -125,7 +150,7 @@ public class FaultRestIT extends OpenSearchRestTestCase {
         assertEquals(first.toString(), false, first.get("errors"));
         call("POST", "/" + INDEX + "/_refresh", null);
         call("POST", "/_plugins/lloco/models/lloco-tiny/_load", null); // both lloco nodes
-        assertNotNull(call("POST", "/" + INDEX + "/_lloco_qa", QUESTION).get("answer"));
+        assertEquals(ADAPTER, call("POST", "/" + INDEX + "/_lloco_qa", QUESTION).get("adapter"));
 
         // 1. lloco-0 killed while questions are decoding
         ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
@@ -207,7 +232,7 @@ public class FaultRestIT extends OpenSearchRestTestCase {
         restart(victim);
         Map<String, Object> load = call("POST", "/_plugins/lloco/models/lloco-tiny/_load?nodes=" + victim, null);
         assertEquals(load.toString(), 1, ((Number) ((Map<?, ?>) load.get("_nodes")).get("successful")).intValue());
-        assertNotNull(call("POST", "/" + INDEX + "/_lloco_qa", QUESTION).get("answer"));
+        assertEquals(ADAPTER, call("POST", "/" + INDEX + "/_lloco_qa", QUESTION).get("adapter"));
 
         // 4. the survivor killed while bulks are being compressed
         ConcurrentLinkedQueue<String> created = new ConcurrentLinkedQueue<>();
@@ -286,10 +311,50 @@ public class FaultRestIT extends OpenSearchRestTestCase {
         }
         assertTrue(String.join("\n", missing), missing.isEmpty());
 
-        // 5. the survivor back; both nodes answer
+        // 5. the survivor back; both nodes answer. Both have now been restarted: each loads its model on demand (no
+        // _load this time) and answers with the index's registry adapter (found again in its path.data, checked, or
+        // fetched again)
         restart(survivor);
-        assertNotNull(call("POST", "/" + INDEX + "/_lloco_qa", QUESTION).get("answer"));
         Map<String, Object> info = call("GET", "/_plugins/lloco/_nodes/lloco:true", null);
         assertEquals(info.toString(), 2, ((Number) ((Map<?, ?>) info.get("_nodes")).get("successful")).intValue());
+        // concurrent questions (sequential ones may all go to one node): each answer names its node and adapter
+        Set<String> answered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        ConcurrentLinkedQueue<String> adapters = new ConcurrentLinkedQueue<>();
+        for (int round = 0; round < 5 && answered.size() < 2; round++) {
+            CountDownLatch burst = new CountDownLatch(6);
+            for (int i = 0; i < 6; i++) {
+                Request q = new Request("POST", "/" + INDEX + "/_lloco_qa");
+                q.setJsonEntity(QUESTION);
+                client().performRequestAsync(q, new ResponseListener() {
+
+                    @Override
+                    public void onSuccess(Response r) {
+                        try {
+                            Map<String, Object> a = XContentHelper
+                                .convertToMap(JsonXContent.jsonXContent, r.getEntity().getContent(), false);
+                            answered.add(String.valueOf(a.get("node")));
+                            adapters.add(a.get("node") + ":" + a.get("adapter"));
+                        } catch (IOException e) {
+                            adapters.add("unreadable: " + e);
+                        }
+                        burst.countDown();
+                    }
+
+                    @Override
+                    public void onFailure(Exception e) {
+                        adapters.add("failed: " + e);
+                        burst.countDown();
+                    }
+                });
+            }
+            assertTrue(burst.await(5, TimeUnit.MINUTES));
+        }
+        logger.info("fault 3 (both lloco nodes restarted): answered by {} with the bound registry adapter {}", answered, adapters);
+        assertEquals("both restarted lloco nodes answered: " + adapters, 2, answered.size());
+        for (String a : adapters) {
+            assertTrue("answered with the bound adapter: " + adapters, a.endsWith(":" + ADAPTER));
+        }
+        call("PUT", "/" + INDEX + "/_settings", "{\"index.lloco.adapter\":null}");
+        assertEquals("deleted", call("DELETE", "/_plugins/lloco/adapters/" + ADAPTER, null).get("result"));
     }
 }

@@ -149,7 +149,8 @@ public class HostileCheckpointRestIT extends OpenSearchRestTestCase {
                 String err = error(re);
                 // a header that parses (odd keys) fails on the first tensor the model needs, named
                 String says = e.getKey().equals("bad-keys") ? "lack tensor [model.embed_tokens.weight]" : e.getValue().getKey();
-                if (err.contains(says) == false || err.length() > 20_000) {
+                // 422: the model's files on the node are unusable (what to fix is that folder, not the request)
+                if (s != 422 || err.contains(says) == false || err.length() > 20_000) {
                     failures.add(
                         e.getKey() + ": " + s + " does not say " + says + " (or is over-long): "
                             + err.substring(0, Math.min(600, err.length()))

@@ -32,6 +32,9 @@ import org.opensearch.test.rest.OpenSearchRestTestCase;
  * an answer — and afterwards the memory the questions held is released: the {@code request} circuit breaker (where a
  * question's summary bytes are accounted) and the {@code lloco} breaker (model bytes) back at their baseline on every
  * node, and a question answers again. Heap before and after is logged (not asserted: the JVM collects when it likes).
+ * The same for ingest: with {@code plugins.lloco.ingest.queue_size} lowered to 1, bulks from several clients at once
+ * through a {@code lloco_compress} pipeline: every document is created (whole, with its compressed form) or its bulk
+ * item fails with a 429 naming that setting; no bulk fails whole, none goes unanswered; the breakers come back.
  */
 public class OverloadRestIT extends OpenSearchRestTestCase {
 
@@ -48,8 +51,17 @@ public class OverloadRestIT extends OpenSearchRestTestCase {
 
     @After
     public void resetQueue() throws IOException {
-        call("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.lloco.qa.queue_size\":null}}");
+        call(
+            "PUT",
+            "/_cluster/settings",
+            "{\"persistent\":{\"plugins.lloco.qa.queue_size\":null,\"plugins.lloco.ingest.queue_size\":null}}"
+        );
     }
+
+    /** Concurrent clients of the ingest burst, bulks each, documents per bulk. */
+    static final int INGEST_CLIENTS = Integer.getInteger("tests.lloco.overload.ingest_clients", 4);
+    static final int INGEST_BULKS = Integer.getInteger("tests.lloco.overload.ingest_bulks", 4);
+    static final int INGEST_DOCS = 8;
 
     private static Map<String, Object> call(String method, String path, String body) throws IOException {
         Request r = new Request(method, path);
@@ -216,5 +228,145 @@ public class OverloadRestIT extends OpenSearchRestTestCase {
             );
         }
         assertNotNull(call("POST", "/" + INDEX + "/_lloco_qa", question).get("answer"));
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testConcurrentBulksBeyondTheCompressQueueGet429sNamingTheSettingAndNothingHalfStored() throws Exception {
+        String mapping = Files.readString(Path.of(System.getProperty("lloco.project.dir", "."), "docs", "lloco-mapping.json"));
+        call(
+            "PUT",
+            "/_ingest/pipeline/overload-ingest",
+            "{\"processors\":[{\"lloco_compress\":{\"field\":\"body\",\"model\":\"lloco-tiny\"}}]}"
+        );
+        call("PUT", "/overload-ingest", mapping);
+        // warm: the model loaded on every lloco node that compresses
+        call("POST", "/_plugins/lloco/models/lloco-tiny/_load", null);
+        Map<String, long[]> before = memory();
+        Map<String, Long> rssBefore = rss();
+
+        call("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.lloco.ingest.queue_size\":1}}");
+        ConcurrentLinkedQueue<String> created = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<String> refused = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<String> bad = new ConcurrentLinkedQueue<>();
+        List<org.opensearch.client.RestClient> clients = new ArrayList<>();
+        int bulks = INGEST_CLIENTS * INGEST_BULKS;
+        CountDownLatch done = new CountDownLatch(bulks);
+        long t0 = System.nanoTime();
+        try {
+            for (int c = 0; c < INGEST_CLIENTS; c++) {
+                clients.add(buildClient(restClientSettings(), getClusterHosts().toArray(new org.apache.hc.core5.http.HttpHost[0])));
+            }
+            for (int b = 0; b < bulks; b++) {
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0; i < INGEST_DOCS; i++) {
+                    int id = b * INGEST_DOCS + i;
+                    sb.append("{\"create\":{\"_id\":\"i").append(id).append("\"}}\n{\"body\":\"Otto Marsh kept ").append(id % 9 + 1)
+                        .append(" bees on hill number ").append(id).append(". Ada Fenn owned ").append(id % 7 + 2).append(" boats.\"}\n");
+                }
+                Request r = new Request("POST", "/overload-ingest/_bulk?pipeline=overload-ingest");
+                r.setEntity(
+                    new ByteArrayEntity(sb.toString().getBytes(StandardCharsets.UTF_8), ContentType.create("application/x-ndjson"))
+                );
+                clients.get(b % INGEST_CLIENTS).performRequestAsync(r, new ResponseListener() {
+
+                    @Override
+                    public void onSuccess(Response response) {
+                        try {
+                            Map<String, Object> m = XContentHelper.convertToMap(
+                                JsonXContent.jsonXContent,
+                                response.getEntity().getContent(),
+                                false
+                            );
+                            for (Object item : (List<Object>) m.get("items")) {
+                                Map<String, Object> it = (Map<String, Object>) ((Map<String, Object>) item).get("create");
+                                Map<String, Object> error = (Map<String, Object>) it.get("error");
+                                int status = ((Number) it.get("status")).intValue();
+                                if (error == null) {
+                                    created.add((String) it.get("_id"));
+                                } else if (status == 429 && String.valueOf(error).contains("plugins.lloco.ingest.queue_size")) {
+                                    refused.add((String) it.get("_id"));
+                                } else {
+                                    bad.add(it.get("_id") + " " + status + ": " + error);
+                                }
+                            }
+                        } catch (IOException | RuntimeException e) {
+                            bad.add("unreadable bulk answer: " + e);
+                        }
+                        done.countDown();
+                    }
+
+                    @Override
+                    public void onFailure(Exception e) {
+                        bad.add("whole bulk failed: " + e);
+                        done.countDown();
+                    }
+                });
+            }
+            assertTrue("every bulk was answered", done.await(10, TimeUnit.MINUTES));
+        } finally {
+            for (var c : clients) {
+                c.close();
+            }
+        }
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        logger.info(
+            "overload ingest: {} clients x {} bulks of {} documents, {} created, {} refused with 429, {} other, in {} ms",
+            INGEST_CLIENTS,
+            INGEST_BULKS,
+            INGEST_DOCS,
+            created.size(),
+            refused.size(),
+            bad.size(),
+            millis
+        );
+        assertTrue("only created documents and 429s naming plugins.lloco.ingest.queue_size:\n" + String.join("\n", bad), bad.isEmpty());
+        assertTrue("some documents were created", created.isEmpty() == false);
+        assertTrue("the burst went beyond the queue: some 429s", refused.isEmpty() == false);
+        assertEquals(bulks * INGEST_DOCS, created.size() + refused.size());
+        // nothing half stored: exactly the created documents, each with its compressed form
+        call("POST", "/overload-ingest/_refresh", null);
+        assertEquals(created.size(), ((Number) call("GET", "/overload-ingest/_count", null).get("count")).intValue());
+        Request exists = new Request("GET", "/overload-ingest/_count");
+        exists.setJsonEntity("{\"query\":{\"exists\":{\"field\":\"lloco.model\"}}}");
+        Map<String, Object> withLloco = XContentHelper.convertToMap(
+            JsonXContent.jsonXContent,
+            client().performRequest(exists).getEntity().getContent(),
+            false
+        );
+        assertEquals(created.size(), ((Number) withLloco.get("count")).intValue());
+
+        // afterwards: the breakers back at their baseline, and a document compresses again
+        call("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.lloco.ingest.queue_size\":null}}");
+        assertBusy(() -> {
+            Map<String, long[]> after = memory();
+            List<String> diff = new ArrayList<>();
+            for (var e : before.entrySet()) {
+                long[] a = after.get(e.getKey());
+                if (a == null || a[0] != e.getValue()[0] || a[1] != e.getValue()[1]) {
+                    diff.add(
+                        e.getKey() + ": request/lloco breakers " + e.getValue()[0] + "/" + e.getValue()[1] + " -> "
+                            + (a == null ? "gone" : a[0] + "/" + a[1])
+                    );
+                }
+            }
+            assertTrue(String.join("\n", diff), diff.isEmpty());
+        }, 60, TimeUnit.SECONDS);
+        Map<String, long[]> after = memory();
+        for (var e : before.entrySet()) {
+            logger.info(
+                "overload ingest memory {}: heap used {} -> {} bytes, resident {} -> {} bytes",
+                e.getKey(),
+                e.getValue()[2],
+                after.get(e.getKey())[2],
+                rssBefore.get(e.getKey()),
+                rss().get(e.getKey())
+            );
+        }
+        Map<String, Object> again = call(
+            "PUT",
+            "/overload-ingest/_doc/again?pipeline=overload-ingest&refresh=true",
+            "{\"body\":\"Ada Fenn walked to the harbour.\"}"
+        );
+        assertEquals("created", again.get("result"));
     }
 }

@@ -23,6 +23,7 @@ import org.opensearch.core.rest.RestStatus;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.lloco.common.DiskFull;
 import io.lloco.common.LlocoException;
 import io.lloco.decode.DecodeService;
 import io.lloco.engine.AdapterCache;
@@ -35,7 +36,8 @@ import io.lloco.runtime.lora.AdapterManifest;
  * written to a temporary folder and moved into place), drops older versions from the node's {@link AdapterCache} and
  * their folders (the previous one is kept one more version for questions already past this step). A name that is not
  * registered leaves the node's config-path adapters to answer. A restarted node finds its folders again (their files are
- * checked against the metadata's SHA-256 before use) or fetches them on demand.
+ * checked against the metadata's SHA-256 before use) or fetches them on demand. A full disk is a 507 naming the folder
+ * ({@link DiskFull}); the temporary folder is deleted.
  */
 public class LocalAdapters {
 
@@ -146,9 +148,10 @@ public class LocalAdapters {
     }
 
     private void fetch(AdapterMeta meta, Path dir) throws IOException {
-        Files.createDirectories(dir.getParent());
-        Path tmp = Files.createTempDirectory(dir.getParent(), ".fetch-");
+        Path tmp = null;
         try {
+            Files.createDirectories(dir.getParent());
+            tmp = Files.createTempDirectory(dir.getParent(), ".fetch-");
             store.readFiles(meta, tmp);
             if (meta.template() != null) {
                 Files.writeString(
@@ -160,7 +163,12 @@ public class LocalAdapters {
             deleteTree(dir);
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            deleteTree(tmp);
+            if (tmp != null) {
+                deleteTree(tmp);
+            }
+            if (DiskFull.is(e)) {
+                throw DiskFull.error("adapter [" + meta.name() + "] version " + meta.version(), dir.getParent(), null, e);
+            }
             throw new LlocoException(
                 "adapter [" + meta.name() + "] version " + meta.version() + " cannot be read from the registry: " + e.getMessage(),
                 RestStatus.INTERNAL_SERVER_ERROR,

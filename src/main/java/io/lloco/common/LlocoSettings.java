@@ -154,6 +154,14 @@ public final class LlocoSettings {
         Property.Dynamic
     );
 
+    /**
+     * Compress requests (batches of documents) a {@code lloco} node accepts at once, queued or running; beyond it, 429
+     * naming this setting (the ingest node first retries once on another {@code lloco} node). The default is the
+     * {@code lloco_compress} pool's own queue.
+     */
+    public static final Setting<Integer> INGEST_QUEUE_SIZE = Setting
+        .intSetting(PREFIX + "ingest.queue_size", 10_000, 1, 10_000, Property.NodeScope, Property.Dynamic);
+
     /** With no {@code lloco} node in the cluster, decode questions on the coordinating node. */
     public static final Setting<Boolean> QA_ALLOW_LOCAL = boolSetting(
         PREFIX + "qa.allow_local",
@@ -269,6 +277,7 @@ public final class LlocoSettings {
     private volatile boolean infoSelfTest;
     private volatile boolean ingestAllowLocal;
     private volatile TimeValue ingestTimeout;
+    private volatile int ingestQueueSize;
     private volatile int ingestMaxTokens;
     private volatile long ingestMaxBytes;
     private volatile boolean uiEnabled;
@@ -287,6 +296,7 @@ public final class LlocoSettings {
         this.ingestMaxBytes = INGEST_MAX_BYTES.get(nodeSettings).getBytes();
         this.ingestAllowLocal = INGEST_ALLOW_LOCAL.get(nodeSettings);
         this.ingestTimeout = INGEST_TIMEOUT.get(nodeSettings);
+        this.ingestQueueSize = INGEST_QUEUE_SIZE.get(nodeSettings);
         this.qaAllowLocal = QA_ALLOW_LOCAL.get(nodeSettings);
         this.qaQueueSize = QA_QUEUE_SIZE.get(nodeSettings);
         this.qaMaxBatch = QA_MAX_BATCH.get(nodeSettings);
@@ -308,6 +318,7 @@ public final class LlocoSettings {
             clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_MAX_BYTES, v -> ingestMaxBytes = v.getBytes());
             clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_ALLOW_LOCAL, v -> ingestAllowLocal = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_TIMEOUT, v -> ingestTimeout = v);
+            clusterService.getClusterSettings().addSettingsUpdateConsumer(INGEST_QUEUE_SIZE, v -> ingestQueueSize = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(UI_ENABLED, v -> uiEnabled = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(ADAPTERS_CACHE_SIZE, v -> adaptersCacheSize = v);
             clusterService.getClusterSettings().addSettingsUpdateConsumer(ADAPTERS_MAX_UPLOAD_SIZE, v -> adaptersMaxUploadSize = v);
@@ -349,6 +360,7 @@ public final class LlocoSettings {
             INGEST_MAX_BYTES,
             INGEST_ALLOW_LOCAL,
             INGEST_TIMEOUT,
+            INGEST_QUEUE_SIZE,
             QA_ALLOW_LOCAL,
             QA_QUEUE_SIZE,
             QA_MAX_BATCH,
@@ -462,6 +474,11 @@ public final class LlocoSettings {
     /** Live value of {@link #QA_ALLOW_LOCAL}. */
     public boolean qaAllowLocal() {
         return qaAllowLocal;
+    }
+
+    /** Live value of {@link #INGEST_QUEUE_SIZE}. */
+    public int ingestQueueSize() {
+        return ingestQueueSize;
     }
 
     /** Live value of {@link #QA_QUEUE_SIZE}. */

@@ -37,6 +37,7 @@ import org.opensearch.core.rest.RestStatus;
 
 import ai.djl.ndarray.types.DataType;
 
+import io.lloco.common.DiskFull;
 import io.lloco.common.LlocoException;
 import io.lloco.common.LlocoSettings;
 import io.lloco.runtime.checkpoint.CheckpointException;
@@ -422,7 +423,7 @@ public class ModelService implements AutoCloseable {
 
     /**
      * The loaded model, loading it first if needed (blocking; concurrent callers share one load). 404 for unknown ids,
-     * 503 when it does not fit the memory limit, 500 for broken checkpoints. The model is not leased: a concurrent
+     * 503 when it does not fit the memory limit, 422 for unusable files (naming the file), 507 for a full disk. The model is not leased: a concurrent
      * unload makes later calls on it fail with 503 but never frees memory under a running call.
      */
     public LoadedModel get(String id) {
@@ -505,7 +506,7 @@ public class ModelService implements AutoCloseable {
                 fingerprint
             );
             ActionListener.onResponse(waiting, model);
-        } catch (Exception | AssertionError ex) {
+        } catch (Exception | AssertionError | InternalError ex) {
             if (model != null) {
                 model.close(); // built but not registered: nothing half-loaded stays
             }
@@ -540,7 +541,29 @@ public class ModelService implements AutoCloseable {
         if (t instanceof CancellationException) {
             return new LlocoException(t.getMessage(), RestStatus.SERVICE_UNAVAILABLE, t);
         }
-        if (t instanceof CheckpointException || t instanceof IOException || t instanceof UncheckedIOException) {
+        if (DiskFull.is(t)) {
+            return DiskFull.error("model [" + e.id + "]", extractDir, nodeName, t);
+        }
+        if (t instanceof CheckpointException || t.getCause() instanceof CheckpointException) {
+            // the files on this node are unusable (truncated, garbled, not this architecture): the model directory is
+            // what to fix, the node is fine; the message names the file
+            return new LlocoException(
+                "cannot load model [" + e.id + "] from [" + e.dir + "]: " + t.getMessage(),
+                RestStatus.UNPROCESSABLE_ENTITY,
+                t
+            );
+        }
+        if (t instanceof InternalError) {
+            // a mapped file truncated or replaced under a read (the JVM turns the SIGBUS into this error)
+            return new LlocoException(
+                "cannot load model [" + e.id + "] from [" + e.dir + "]: a file changed or was truncated while it was read ("
+                    + t.getMessage()
+                    + "); put the model's files in place whole and load it again",
+                RestStatus.UNPROCESSABLE_ENTITY,
+                t
+            );
+        }
+        if (t instanceof IOException || t instanceof UncheckedIOException) {
             return new LlocoException(
                 "cannot load model [" + e.id + "] from [" + e.dir + "]: " + t.getMessage(),
                 RestStatus.INTERNAL_SERVER_ERROR,
@@ -826,6 +849,7 @@ public class ModelService implements AutoCloseable {
                 return extracted;
             }
             Path dir = extractDir.resolve(EMBEDDED_MODEL);
+            Path tmp = null;
             try {
                 String stamp = embeddedStamp();
                 Path stampFile = dir.resolve(EXTRACTED_STAMP);
@@ -834,7 +858,7 @@ public class ModelService implements AutoCloseable {
                     return dir;
                 }
                 Files.createDirectories(extractDir);
-                Path tmp = Files.createTempDirectory(extractDir, "." + EMBEDDED_MODEL + "-");
+                tmp = Files.createTempDirectory(extractDir, "." + EMBEDDED_MODEL + "-");
                 for (String f : EMBEDDED_FILES) {
                     try (InputStream in = ModelService.class.getResourceAsStream(EMBEDDED_RESOURCE + f)) {
                         if (in == null) {
@@ -854,6 +878,13 @@ public class ModelService implements AutoCloseable {
                 extracted = dir;
                 return dir;
             } catch (IOException e) {
+                if (tmp != null) {
+                    try {
+                        org.opensearch.common.util.io.IOUtils.rm(tmp); // nothing half-written stays
+                    } catch (IOException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
                 throw new UncheckedIOException("cannot extract the embedded model to [" + dir + "]", e);
             }
         }

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.opensearch.common.lease.Releasable;
 
@@ -38,6 +37,7 @@ import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
 import io.lloco.runtime.model.MemoryEstimate;
 import io.lloco.runtime.model.Precision;
+import io.lloco.runtime.tokenizer.HfTokenizer;
 import io.lloco.runtime.tokenizer.TokenCodec;
 
 /**
@@ -214,7 +214,12 @@ public final class RuntimeModel extends ManagedModel {
         int segmentTokens = DEFAULT_SEGMENT_TOKENS;
         Path lloco = dir.resolve("lloco.json");
         if (Files.isRegularFile(lloco)) {
-            JsonNode n = new ObjectMapper().readTree(lloco.toFile());
+            JsonNode n;
+            try {
+                n = new ObjectMapper().readTree(lloco.toFile());
+            } catch (com.fasterxml.jackson.core.JacksonException e) {
+                throw new CheckpointException("[" + lloco + "] is not valid JSON: " + e.getOriginalMessage(), e);
+            }
             segmentTokens = n.path("segment_tokens").asInt(DEFAULT_SEGMENT_TOKENS);
         }
         Device device = EngineService.djlDevice(spec.device());
@@ -237,16 +242,9 @@ public final class RuntimeModel extends ManagedModel {
             if (weights.config().isAutoCompressor() == false) {
                 throw new CheckpointException("model [" + id + "] is not an AutoCompressor: config.json has no summary_length");
             }
-            HuggingFaceTokenizer tokenizer = DjlBootstrap.withRuntimeClassLoader(() -> {
-                try {
-                    return HuggingFaceTokenizer.newInstance(
-                        tok,
-                        Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false", "modelMaxLength", "100000000")
-                    );
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
+            // read and checked before the native library parses it (a hostile or garbled file is a CheckpointException
+            // naming it, never a native panic)
+            HuggingFaceTokenizer tokenizer = HfTokenizer.load(tok).tokenizer();
             var c = weights.config();
             ModelInfo info = new ModelInfo(
                 id,

@@ -4,13 +4,19 @@
  */
 package io.lloco.ingest;
 
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
 import org.opensearch.common.inject.Inject;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.rest.RestStatus;
 import org.opensearch.tasks.Task;
+import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.TransportService;
 
+import io.lloco.common.LlocoException;
 import io.lloco.common.LlocoSettings;
 import io.lloco.common.ThreadPools;
 import io.lloco.routing.InferenceRouter;
@@ -21,12 +27,19 @@ import io.lloco.routing.InferenceRouter;
  * elsewhere), else compressed here when {@code plugins.lloco.ingest.allow_local} is true, else 503 naming it. A routed
  * request (received from another node) is compressed here, on the {@code lloco_compress} pool. The router is the
  * node's shared one (outstanding counts cover QA decode and ingest alike).
+ *
+ * <p>Admission: at most {@code plugins.lloco.ingest.queue_size} compress requests are queued or running on this node;
+ * one more is refused at once with a 429 naming that setting (which the ingest node's router retries once on another
+ * {@code lloco} node), so concurrent bulks beyond capacity get answers, not an ever-growing queue.
  */
 public class CompressTransportAction extends HandledTransportAction<CompressRequest, CompressResponse> {
 
     private final RoutedCompressService service;
     private final LlocoSettings settings;
     private final InferenceRouter router;
+    private final ThreadPool threadPool;
+    private final TransportService transportService;
+    private final AtomicInteger admitted = new AtomicInteger();
 
     /** Built by the node's injector. */
     @Inject
@@ -35,12 +48,16 @@ public class CompressTransportAction extends HandledTransportAction<CompressRequ
         ActionFilters actionFilters,
         InferenceRouter router,
         RoutedCompressService service,
-        LlocoSettings settings
+        LlocoSettings settings,
+        ThreadPool threadPool
     ) {
-        super(CompressAction.NAME, transportService, actionFilters, CompressRequest::new, ThreadPools.COMPRESS);
+        // received on the transport thread: admission is counted before the request waits in the pool's queue
+        super(CompressAction.NAME, transportService, actionFilters, CompressRequest::new, ThreadPool.Names.SAME);
         this.service = service;
         this.settings = settings;
         this.router = router;
+        this.threadPool = threadPool;
+        this.transportService = transportService;
     }
 
     @Override
@@ -61,7 +78,42 @@ public class CompressTransportAction extends HandledTransportAction<CompressRequ
         );
     }
 
+    /** Compress requests queued or running on this node now. */
+    int admitted() {
+        return admitted.get();
+    }
+
     private void runLocally(CompressRequest request, ActionListener<CompressResponse> listener) {
-        service.local().compress(request.job(), ActionListener.map(listener, CompressResponse::new));
+        int limit = settings.ingestQueueSize();
+        int now = admitted.incrementAndGet();
+        if (now > limit) {
+            admitted.decrementAndGet();
+            listener.onFailure(
+                new LlocoException(
+                    String.format(
+                        Locale.ROOT,
+                        "the compress queue of node [%s] is full (%d requests waiting or compressing); retry later, add [lloco] nodes,"
+                            + " or raise [%s]",
+                        transportService.getLocalNode() == null ? "_local" : transportService.getLocalNode().getName(),
+                        now - 1,
+                        LlocoSettings.INGEST_QUEUE_SIZE.getKey()
+                    ),
+                    RestStatus.TOO_MANY_REQUESTS
+                )
+            );
+            return;
+        }
+        ActionListener<CompressResponse> done = ActionListener.notifyOnce(ActionListener.runBefore(listener, admitted::decrementAndGet));
+        try {
+            threadPool.executor(ThreadPools.COMPRESS).execute(() -> {
+                try {
+                    service.local().compress(request.job(), ActionListener.map(done, CompressResponse::new));
+                } catch (Exception e) {
+                    done.onFailure(e);
+                }
+            });
+        } catch (Exception rejected) {
+            done.onFailure(rejected); // the pool's own queue (thread_pool.lloco_compress.queue_size) is full: a 429 too
+        }
     }
 }

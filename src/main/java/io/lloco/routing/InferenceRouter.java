@@ -44,7 +44,7 @@ import io.lloco.common.LlocoException;
  * Sends model work to a {@code lloco} node: the one with the least outstanding requests from this node (round robin
  * on ties). Retries once on another {@code lloco} node only when the work cannot be running on the first one: the
  * node was unreachable, left or closed (its work died with it), or refused the work before starting it (queue full,
- * circuit breaker, rejected execution). A timeout is never retried, so the same question is never decoded twice at
+ * circuit breaker, rejected execution, a full disk: 507). A timeout is never retried, so the same question is never decoded twice at
  * once; work that should end after a while is bounded on the {@code lloco} node itself ({@code plugins.lloco.qa.timeout}).
  * With no {@code lloco} node the work runs here when allowed, else 503 naming the setting. One instance per node.
  */
@@ -260,6 +260,7 @@ public class InferenceRouter {
             || t instanceof OpenSearchRejectedExecutionException
             || t instanceof org.opensearch.node.NodeClosedException
             || ExceptionsHelper.status(t) == RestStatus.TOO_MANY_REQUESTS // that node refused it before starting
-            || ExceptionsHelper.status(t) == RestStatus.SERVICE_UNAVAILABLE; // that node is shutting down or cannot load the model
+            || ExceptionsHelper.status(t) == RestStatus.SERVICE_UNAVAILABLE // that node is shutting down or cannot load the model
+            || ExceptionsHelper.status(t) == RestStatus.INSUFFICIENT_STORAGE; // that node's disk is full before the work began
     }
 }

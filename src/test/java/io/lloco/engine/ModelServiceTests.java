@@ -386,14 +386,73 @@ public class ModelServiceTests extends OpenSearchTestCase {
         try (ModelService ms = service(home, RuntimeModel::load, memory)) {
             RuntimeModel good = (RuntimeModel) ms.get("good");
             LlocoException e = expectThrows(LlocoException.class, () -> ms.get("broken"));
-            assertEquals(RestStatus.INTERNAL_SERVER_ERROR, e.status());
+            assertEquals(RestStatus.UNPROCESSABLE_ENTITY, e.status()); // the files are what to fix, not the request or the node
             assertTrue(e.getMessage(), e.getMessage().contains("model.safetensors"));
+            assertTrue(e.getMessage(), e.getMessage().contains("[broken]"));
             assertEquals(ModelService.State.FAILED, ms.state("broken"));
             // only the good model stays accounted, and it still serves
             MemoryEstimate est = ms.estimate(good.model().config(), io.lloco.runtime.model.Precision.FLOAT32);
             assertEquals(est.totalBytes(), memory.reserved("cpu"));
             assertTrue(good.countTokens("the good model still answers") > 0);
             assertEquals(est.weightBytes(), good.weightBytes());
+        }
+    }
+
+    public void testGarbledConfigTokenizerAndManifestAre422NamingTheFileAndNothingStaysReserved() throws Exception {
+        Path home = createTempDir();
+        Path config = home.resolve("config");
+        TestModels.writeRandomAutoCompressor(config.resolve("lloco/models/good"), 3, 16);
+        Map<String, String> garbled = new java.util.LinkedHashMap<>();
+        garbled.put("config.json", "{\"hidden_size\": 64, \"num_hidden");
+        garbled.put("tokenizer.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": [1, 2");
+        garbled.put("lloco.json", "{segment_tokens: 16");
+        for (var f : garbled.entrySet()) {
+            Path m = TestModels.writeRandomAutoCompressor(config.resolve("lloco/models/bad-" + f.getKey()), 4, 16);
+            Files.writeString(m.resolve(f.getKey()), f.getValue());
+        }
+        MemoryBudget memory = budget("1gb");
+        try (ModelService ms = service(home, RuntimeModel::load, memory)) {
+            RuntimeModel good = (RuntimeModel) ms.get("good");
+            long reserved = memory.reserved("cpu");
+            for (String f : garbled.keySet()) {
+                LlocoException e = expectThrows(LlocoException.class, () -> ms.get("bad-" + f));
+                assertEquals(f + ": " + e.getMessage(), RestStatus.UNPROCESSABLE_ENTITY, e.status());
+                assertTrue(e.getMessage(), e.getMessage().contains(f));
+                assertTrue(e.getMessage(), e.getMessage().contains("[bad-" + f + "]"));
+                assertEquals(ModelService.State.FAILED, ms.state("bad-" + f));
+                assertEquals(f, reserved, memory.reserved("cpu"));
+            }
+            assertTrue(good.countTokens("the good model still answers") > 0);
+        }
+    }
+
+    public void testAFullDiskIs507NamingTheFolderAndAFileChangedUnderAReadIs422() throws Exception {
+        Path home = createTempDir();
+        writeConfig(home.resolve("config"), "m", smallConfig());
+        AtomicInteger loads = new AtomicInteger();
+        MemoryBudget memory = budget("1gb");
+        try (ModelService ms = service(home, (spec, progress) -> {
+            switch (loads.incrementAndGet()) {
+                case 1 -> throw new java.io.UncheckedIOException(
+                    "cannot extract",
+                    new java.nio.file.FileSystemException(spec.dir().toString(), null, "No space left on device")
+                );
+                case 2 -> throw new InternalError("a fault occurred in an unsafe memory access operation");
+                default -> {
+                    return new FakeModel(spec.id());
+                }
+            }
+        }, memory)) {
+            LlocoException full = expectThrows(LlocoException.class, () -> ms.get("m"));
+            assertEquals(RestStatus.INSUFFICIENT_STORAGE, full.status());
+            assertTrue(full.getMessage(), full.getMessage().contains("no space left on node [n0]"));
+            assertTrue(full.getMessage(), full.getMessage().contains("free space"));
+            assertEquals(0, memory.reserved("cpu"));
+            LlocoException changed = expectThrows(LlocoException.class, () -> ms.get("m"));
+            assertEquals(RestStatus.UNPROCESSABLE_ENTITY, changed.status());
+            assertTrue(changed.getMessage(), changed.getMessage().contains("changed or was truncated while it was read"));
+            assertEquals(0, memory.reserved("cpu"));
+            assertNotNull(ms.get("m")); // and the next load, with the files whole, works
         }
     }
 

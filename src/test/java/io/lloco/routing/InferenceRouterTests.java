@@ -134,6 +134,7 @@ public class InferenceRouterTests extends OpenSearchTestCase {
         for (Exception before : List.of(
             new NodeDisconnectedException(a, "test"),
             new LlocoException("queue full", RestStatus.TOO_MANY_REQUESTS),
+            new LlocoException("no space left on that node", RestStatus.INSUFFICIENT_STORAGE),
             new CircuitBreakingException("breaker", CircuitBreaker.Durability.TRANSIENT)
         )) {
             FakeSender sender = new FakeSender(Map.of("a", before));

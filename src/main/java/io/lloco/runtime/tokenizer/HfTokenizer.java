@@ -110,6 +110,11 @@ public final class HfTokenizer implements TokenCodec, AutoCloseable {
         return file;
     }
 
+    /** The checked native tokenizer ({@link #close()} closes it). */
+    public HuggingFaceTokenizer tokenizer() {
+        return tokenizer;
+    }
+
     @Override
     public int[] encode(String text) {
         return encode(text, false);
