@@ -77,7 +77,9 @@ public class InferenceRouter {
     private final Supplier<DiscoveryNode> localNode;
     private final Sender sender;
     private final Map<String, AtomicInteger> outstanding = new ConcurrentHashMap<>();
-    private final AtomicLong roundRobin = new AtomicLong();
+    // one round-robin position per action: a question sends a window then a decode, so one shared position would move
+    // by two per question and send every sequential question of a two-node cluster to the same node
+    private final Map<String, AtomicLong> roundRobin = new ConcurrentHashMap<>();
 
     /** A router for this node (one per node: bound as a singleton by the plugin). */
     @org.opensearch.common.inject.Inject
@@ -137,8 +139,11 @@ public class InferenceRouter {
         return out;
     }
 
-    /** Picks the candidate with the least outstanding work from this node, round robin among ties; null if none. */
-    public DiscoveryNode choose(List<DiscoveryNode> candidates, Set<String> exclude) {
+    /**
+     * Picks the candidate with the least outstanding work from this node, round robin among ties (one position per
+     * {@code action}); null if none.
+     */
+    public DiscoveryNode choose(String action, List<DiscoveryNode> candidates, Set<String> exclude) {
         List<DiscoveryNode> c = candidates.stream().filter(n -> exclude.contains(n.getId()) == false).toList();
         if (c.isEmpty()) {
             return null;
@@ -155,7 +160,8 @@ public class InferenceRouter {
                 best.add(n);
             }
         }
-        return best.get((int) Math.floorMod(roundRobin.getAndIncrement(), (long) best.size()));
+        long turn = roundRobin.computeIfAbsent(action, k -> new AtomicLong()).getAndIncrement();
+        return best.get((int) Math.floorMod(turn, (long) best.size()));
     }
 
     /** Requests this node has in flight to {@code nodeId}. */
@@ -214,7 +220,7 @@ public class InferenceRouter {
         ActionListener<Resp> listener,
         boolean mayRetry
     ) {
-        DiscoveryNode target = choose(nodes, exclude);
+        DiscoveryNode target = choose(action, nodes, exclude);
         if (target == null) {
             listener.onFailure(new LlocoException("no other [lloco] node to retry on", RestStatus.SERVICE_UNAVAILABLE));
             return;
@@ -230,7 +236,7 @@ public class InferenceRouter {
                 List<DiscoveryNode> now = eligible(state.get());
                 Set<String> ex = new java.util.HashSet<>(exclude);
                 ex.add(target.getId());
-                if (choose(now, ex) != null) {
+                if (choose(action, now, ex) != null) {
                     send(action, request, reader, timeout, now, ex, listener, false);
                     return;
                 }

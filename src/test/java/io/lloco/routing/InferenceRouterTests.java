@@ -113,9 +113,13 @@ public class InferenceRouterTests extends OpenSearchTestCase {
     }
 
     private static Object route(InferenceRouter router, boolean allowLocal) {
+        return route(router, "cluster:internal/lloco/test", allowLocal);
+    }
+
+    private static Object route(InferenceRouter router, String action, boolean allowLocal) {
         AtomicReference<Object> out = new AtomicReference<>();
         router.route(
-            "cluster:internal/lloco/test",
+            action,
             new TransportRequest.Empty(),
             Answer::new,
             null,
@@ -191,6 +195,21 @@ public class InferenceRouterTests extends OpenSearchTestCase {
         assertEquals(Set.of("a", "b"), Set.copyOf(sender.sentTo.subList(0, 2)));
         assertEquals(3, router.outstanding("a-id") + router.outstanding("b-id"));
         assertEquals(1, Math.abs(router.outstanding("a-id") - router.outstanding("b-id")));
+    }
+
+    public void testSequentialQuestionsOfTwoStepsAlternateNodes() {
+        // a question routes a window, then a decode; asked one after the other, questions must spread over the nodes
+        DiscoveryNode local = node("data", false);
+        DiscoveryNode a = node("a", true);
+        DiscoveryNode b = node("b", true);
+        FakeSender sender = new FakeSender(Map.of());
+        InferenceRouter router = new InferenceRouter(() -> state(local, a, b), () -> local, sender);
+        List<String> decodedOn = new ArrayList<>();
+        for (int q = 0; q < 4; q++) {
+            route(router, "cluster:internal/lloco/window", false);
+            decodedOn.add((String) route(router, "cluster:internal/lloco/decode", false));
+        }
+        assertEquals(List.of("a", "b", "a", "b"), decodedOn);
     }
 
     public void testNoLlocoNodeRunsLocallyOrIs503NamingTheSetting() {
