@@ -418,10 +418,18 @@ public class QaRestIT extends OpenSearchRestTestCase {
             assertEquals(num(usage(named), "prompt_tokens"), num(usage(adapter), "prompt_tokens"));
             assertEquals(named.get("answer"), adapter.get("answer"));
 
+            // index.lloco.template ranks below the adapter's template (an adapter is asked as it was trained) ...
             call("PUT", "/" + INDEX + "/_settings", "{\"index.lloco.template\":\"qmsum\"}");
-            Map<String, Object> index = qa(q + "}");
+            Map<String, Object> bound = qa(q + "}");
+            assertEquals(Map.of("name", "custom", "source", "adapter"), bound.get("template"));
+            assertEquals(num(usage(named), "prompt_tokens"), num(usage(bound), "prompt_tokens"));
+            // ... and applies where the adapter declares none (here: no adapter)
+            Map<String, Object> index = qa(q + ",\"adapter\":\"none\"}");
             assertEquals(Map.of("name", "qmsum", "source", "index"), index.get("template"));
-            assertEquals(num(usage(qa(q + ",\"template\":\"qmsum\"}")), "prompt_tokens"), num(usage(index), "prompt_tokens"));
+            assertEquals(
+                num(usage(qa(q + ",\"adapter\":\"none\",\"template\":\"qmsum\"}")), "prompt_tokens"),
+                num(usage(index), "prompt_tokens")
+            );
             assertEquals(Map.of("name", "hotpotqa", "source", "request"), qa(q + ",\"template\":\"hotpotqa\"}").get("template"));
         } finally {
             call("PUT", "/" + INDEX + "/_settings", "{\"index.lloco.adapter\":null,\"index.lloco.template\":null}");

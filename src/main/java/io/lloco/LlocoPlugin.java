@@ -213,7 +213,11 @@ public class LlocoPlugin extends Plugin
             () -> settings.adaptersMaxUploadSize().getBytes()
         );
         LocalAdapters localAdapters = new LocalAdapters(
-            adapterStore, models.adapterCache(), dataDir.resolve("adapters"), threadPool.generic()
+            adapterStore,
+            models.adapterCache(),
+            dataDir.resolve("adapters"),
+            threadPool.generic(),
+            () -> AdapterStore.revision(clusterService.state())
         );
         bindingFilter.wire(client, threadPool, adapterStore);
         return List.of(settings, engine, memory, models, routed, registrar, localAdapters);

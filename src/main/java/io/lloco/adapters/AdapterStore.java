@@ -23,6 +23,7 @@ import org.opensearch.ResourceAlreadyExistsException;
 import org.opensearch.action.DocWriteRequest;
 import org.opensearch.action.admin.indices.create.CreateIndexRequest;
 import org.opensearch.action.admin.indices.refresh.RefreshRequest;
+import org.opensearch.action.admin.indices.settings.put.UpdateSettingsRequest;
 import org.opensearch.action.bulk.BulkRequest;
 import org.opensearch.action.bulk.BulkResponse;
 import org.opensearch.action.delete.DeleteRequest;
@@ -35,6 +36,9 @@ import org.opensearch.action.index.IndexRequest;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.support.WriteRequest;
+import org.opensearch.action.support.clustermanager.AcknowledgedResponse;
+import org.opensearch.cluster.ClusterState;
+import org.opensearch.cluster.metadata.IndexMetadata;
 import org.opensearch.common.UUIDs;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.util.concurrent.ThreadContext;
@@ -48,6 +52,7 @@ import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.client.Client;
 
 import io.lloco.common.LlocoException;
+import io.lloco.common.LlocoSettings;
 
 /**
  * The adapter registry's storage: the hidden system index {@value #INDEX} ({@code LlocoPlugin} registers it as a
@@ -119,6 +124,36 @@ public class AdapterStore {
                 if (ExceptionsHelper.unwrapCause(e) instanceof ResourceAlreadyExistsException == false) {
                     throw e;
                 }
+            }
+            return null;
+        });
+    }
+
+    /**
+     * The registry's revision in {@code state}: the registry index's UUID and its
+     * {@link LlocoSettings#INDEX_REGISTRY_REVISION}; null when there is no registry index (nothing is registered).
+     */
+    public static String revision(ClusterState state) {
+        IndexMetadata md = state.metadata().index(INDEX);
+        return md == null ? null : md.getIndexUUID() + "/" + LlocoSettings.INDEX_REGISTRY_REVISION.get(md.getSettings());
+    }
+
+    /**
+     * Sets the registry's revision to a fresh value (as the node) and waits until every node has acknowledged it: after
+     * a write of the registry and before its API answers, so no node keeps serving what the write replaced.
+     */
+    void publishRevision(String name) {
+        asNode(() -> {
+            AcknowledgedResponse r = client.admin()
+                .indices()
+                .updateSettings(
+                    new UpdateSettingsRequest(INDEX).settings(
+                        Settings.builder().put(LlocoSettings.INDEX_REGISTRY_REVISION.getKey(), UUIDs.randomBase64UUID())
+                    )
+                )
+                .actionGet();
+            if (r.isAcknowledged() == false) {
+                logger.warn("the registry revision after a change of adapter [{}] was not acknowledged by every node in time", name);
             }
             return null;
         });
@@ -211,6 +246,7 @@ public class AdapterStore {
                 draft.training()
             );
             writeMeta(meta, prev);
+            publishRevision(meta.name());
             if (prev != null) {
                 deleteChunks(prev.meta());
             }
@@ -300,6 +336,7 @@ public class AdapterStore {
         }
         AdapterMeta updated = cur.meta().withEval(eval);
         writeMeta(updated, cur);
+        publishRevision(name);
         return updated;
     }
 
@@ -316,6 +353,7 @@ public class AdapterStore {
                     .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
             ).actionGet()
         );
+        publishRevision(name);
         deleteChunks(cur.meta());
         deleteStrayChunks(name);
         return true;

@@ -14,6 +14,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import org.apache.logging.log4j.LogManager;
@@ -30,14 +32,18 @@ import io.lloco.engine.AdapterCache;
 import io.lloco.runtime.lora.AdapterManifest;
 
 /**
- * Registry adapters on this node: before a question decodes with adapter {@code name}, {@link #prepare} reads the
- * registry's current metadata for it (a realtime get) and, when this node does not have that version yet, writes its
- * files from the registry's chunks to {@code <path.data>/lloco/adapters/<name>/v<version>-<blob>/} (checksums checked,
- * written to a temporary folder and moved into place), drops older versions from the node's {@link AdapterCache} and
- * their folders (the previous one is kept one more version for questions already past this step). A name that is not
- * registered leaves the node's config-path adapters to answer. A restarted node finds its folders again (their files are
- * checked against the metadata's SHA-256 before use) or fetches them on demand. A full disk is a 507 naming the folder
- * ({@link DiskFull}); the temporary folder is deleted.
+ * Registry adapters on this node: before a question decodes with adapter {@code name}, {@link #prepare} makes sure the
+ * node has the registry's current version of it. It reads the metadata (a realtime get) only when the registry's
+ * revision in this node's cluster state ({@link AdapterStore#revision}: every registration, evaluation update and
+ * deletion changes it, acknowledged by every node before the API answers) differs from the revision of its last read
+ * of that name, so questions on an unchanged registry do not read it, and none is answered with a version a
+ * registration or deletion has replaced once that call has answered. When this node does not have that version yet,
+ * it writes its files from the registry's chunks to {@code <path.data>/lloco/adapters/<name>/v<version>-<blob>/}
+ * (checksums checked, written to a temporary folder and moved into place), drops older versions from the node's
+ * {@link AdapterCache} and their folders (the previous one is kept one more version for questions already past this
+ * step). A name that is not registered leaves the node's config-path adapters to answer. A restarted node finds its
+ * folders again (their files are checked against the metadata's SHA-256 before use) or fetches them on demand. A full
+ * disk is a 507 naming the folder ({@link DiskFull}); the temporary folder is deleted.
  */
 public class LocalAdapters {
 
@@ -65,18 +71,30 @@ public class LocalAdapters {
     private final AdapterCache cache;
     private final Path root;
     private final Executor executor;
+    private final Supplier<String> revision;
     private final Map<String, Resolved> current = new ConcurrentHashMap<>();
+    /** Per name: the registry revision its metadata was last read at (what {@link #current} holds for it, or nothing). */
+    private final Map<String, String> readAt = new ConcurrentHashMap<>();
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private final AtomicLong reads = new AtomicLong();
 
     /**
      * @param root {@code <path.data>/lloco/adapters}
      * @param executor where the blocking reads and writes run (the generic pool)
+     * @param revision the registry's revision in this node's cluster state ({@link AdapterStore#revision}), null
+     *            without a registry
      */
-    public LocalAdapters(AdapterStore store, AdapterCache cache, Path root, Executor executor) {
+    public LocalAdapters(AdapterStore store, AdapterCache cache, Path root, Executor executor, Supplier<String> revision) {
         this.store = store;
         this.cache = cache;
         this.root = root;
         this.executor = executor;
+        this.revision = revision;
+    }
+
+    /** Reads of the registry's metadata so far (tests). */
+    long reads() {
+        return reads.get();
     }
 
     /**
@@ -106,9 +124,27 @@ public class LocalAdapters {
     /** {@link #prepare}, blocking. Returns the adapter, or null when the registry does not hold {@code name}. */
     public Resolved prepareNow(String name) throws IOException {
         synchronized (locks.computeIfAbsent(name, k -> new Object())) {
-            AdapterMeta meta = store.get(name);
+            // the revision before the read: a write after the read changes it, so the next question reads again
+            String rev = revision.get();
+            if (rev != null && rev.equals(readAt.get(name))) {
+                Resolved known = current.get(name);
+                if (known == null) {
+                    return null; // not registered at this revision
+                }
+                if (Files.isDirectory(known.dir())) {
+                    return known; // the current version, already on this node
+                }
+            }
+            AdapterMeta meta = null;
+            if (rev != null) {
+                reads.incrementAndGet();
+                meta = store.get(name);
+            }
             if (meta == null) {
                 drop(name);
+                if (rev != null) {
+                    readAt.put(name, rev);
+                }
                 return null;
             }
             Resolved cur = current.get(name);
@@ -118,6 +154,7 @@ public class LocalAdapters {
                     cur = new Resolved(meta, cur.dir()); // same files, new eval figures
                     current.put(name, cur);
                 }
+                readAt.put(name, rev);
                 return cur;
             }
             Path dir = root.resolve(name).resolve(String.format(Locale.ROOT, "v%d-%s", meta.version(), meta.blob()));
@@ -128,6 +165,7 @@ public class LocalAdapters {
             Resolved before = current.put(name, r);
             cache.invalidate(k -> k.startsWith(sourcePrefix(name)) && k.equals(r.cacheSource()) == false);
             cleanup(name, dir, before == null ? null : before.dir());
+            readAt.put(name, rev);
             logger.info("adapter [{}] version {} ready on this node in [{}]", name, meta.version(), dir);
             return r;
         }
@@ -140,6 +178,7 @@ public class LocalAdapters {
 
     /** Forgets {@code name} on this node: cache entries and folders. */
     public void drop(String name) {
+        readAt.remove(name);
         Resolved gone = current.remove(name);
         cache.invalidate(k -> k.startsWith(sourcePrefix(name)));
         if (gone != null) {

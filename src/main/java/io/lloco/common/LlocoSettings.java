@@ -222,12 +222,21 @@ public final class LlocoSettings {
     );
 
     /**
-     * Per index: the prompt template of questions over it when the request names none: a template name
-     * ({@code qmsum}, {@code quality}, ...) or a custom string with {@code {question}}; empty = the adapter's
-     * {@code lloco.json} template, else the default.
+     * Per index: the prompt template of questions over it when neither the request nor the adapter names one (the
+     * adapter's {@code lloco.json}, or a registry adapter's stored template, ranks above it): a template name
+     * ({@code qmsum}, {@code quality}, ...) or a custom string with {@code {question}}; empty = the default.
      */
     public static final Setting<String> INDEX_TEMPLATE = Setting
         .simpleString("index.lloco.template", "", LlocoSettings::validateTemplate, Property.IndexScope, Property.Dynamic);
+
+    /**
+     * The adapter registry's revision: an index setting of the registry index {@code .lloco-adapters} that every
+     * registration, evaluation update and deletion sets to a fresh value once the registry is written, acknowledged by
+     * every node before the API answers. A node reads an adapter's metadata again only when the revision in its cluster
+     * state differs from the one it last read at. Written by the registry; never set it yourself.
+     */
+    public static final Setting<String> INDEX_REGISTRY_REVISION = Setting
+        .simpleString("index.lloco.registry_revision", "", Property.IndexScope, Property.Dynamic);
 
     /** LoRA adapters a node keeps loaded (every model's together), least recently used evicted first. */
     public static final Setting<Integer> ADAPTERS_CACHE_SIZE = Setting
@@ -369,6 +378,7 @@ public final class LlocoSettings {
             UI_ENABLED,
             INDEX_ADAPTER,
             INDEX_TEMPLATE,
+            INDEX_REGISTRY_REVISION,
             ADAPTERS_CACHE_SIZE,
             ADAPTERS_MAX_UPLOAD_SIZE,
             TRAIN_QUEUE_SIZE,

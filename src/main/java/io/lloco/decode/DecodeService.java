@@ -269,8 +269,9 @@ public class DecodeService extends AbstractLifecycleComponent {
     /**
      * The window of a question: its prompt, its model's facts and the summary positions it may read. The adapter is
      * resolved here, where its files are (an unknown or unfit adapter fails the question before anything is fetched),
-     * and the prompt rendered with the template the precedence picks: the request's or the indices' (chosen by the
-     * coordinating node), else the adapter's {@code lloco.json}, else the default. Waits for the model like a question
+     * and the prompt rendered with the template the precedence picks: the request's, else the adapter's (its
+     * {@code lloco.json}, or a registry adapter's stored template), else the indices' {@code index.lloco.template}
+     * (the request's and the indices' come from the coordinating node), else the default. Waits for the model like a question
      * does; tokenizes where the model hands out (never on the caller's thread).
      */
     public void window(WindowRequest request, ActionListener<WindowResponse> listener) {
@@ -292,12 +293,17 @@ public class DecodeService extends AbstractLifecycleComponent {
         DecodeModel.Adapter adapter,
         ActionListener<WindowResponse> listener
     ) {
+        // the request's > the adapter's (an adapter is asked with the template it was trained with) > the indices'
         List<PromptRenderer.Declared> declared = new ArrayList<>();
-        if (request.template() != null) {
+        boolean requested = request.template() != null && request.templateSource() == TemplateSource.REQUEST;
+        if (requested) {
             declared.add(PromptRenderer.Declared.of(request.template(), request.templateSource()));
         }
         if (adapter.template() != null) {
             declared.add(PromptRenderer.Declared.adapter(adapter.template(), adapter.name(), adapter.manifest()));
+        }
+        if (request.template() != null && requested == false) {
+            declared.add(PromptRenderer.Declared.of(request.template(), request.templateSource()));
         }
         List<String> warnings = new ArrayList<>();
         PromptRenderer.Rendered rendered = renderer.render(request.question(), request.options(), declared, warnings);

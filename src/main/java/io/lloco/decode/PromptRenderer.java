@@ -16,7 +16,7 @@ import io.lloco.runtime.prompt.PromptTemplates;
 
 /**
  * Renders a question's prompt with the template its precedence picks ({@link TemplateSource}): the request's
- * {@code template} &gt; {@code index.lloco.template} &gt; the adapter's {@code lloco.json} &gt; the default of the
+ * {@code template} &gt; the adapter's {@code lloco.json} &gt; {@code index.lloco.template} &gt; the default of the
  * question's kind ({@code narrativeqa} free-form, {@code quality} multiple choice). A template is a name from
  * {@link PromptTemplates#defaults()} or a custom string with {@code {question}} and, for multiple choice,
  * {@code {choices}}; with {@code choice_mode: cloze} the options are scored as answers and never enter the prompt, so

@@ -174,7 +174,7 @@ public final class RuntimeModel extends ManagedModel {
 
     /**
      * Runs {@code body} with this model's Llama model and weights while holding the model (an unload frees it only
-     * after), e.g. to train an adapter on it ({@code io.lloco.train}).
+     * after), e.g. to train an adapter on it ({@code io.lloco.runtime.train}).
      */
     public <T> T withModel(java.util.function.Function<LlamaModel, T> body) {
         return guarded(() -> body.apply(model));

@@ -249,8 +249,8 @@ public class LlocoQaTransportAction extends HandledTransportAction<LlocoQaReques
 
     /**
      * The template the coordinating node chooses: the request's, else the one all target indices set in
-     * {@code index.lloco.template} (400 when they differ), else null (the adapter's or the default, chosen on the
-     * {@code lloco} node that holds the adapter's files).
+     * {@code index.lloco.template} (400 when they differ), else null. The {@code lloco} node that holds the adapter's
+     * files ranks the adapter's template between the request's and the indices' (DecodeService#window).
      */
     static PromptRenderer.Declared resolveTemplate(LlocoQaRequest request, ClusterState state, String[] concrete) {
         String t = request.options().template();

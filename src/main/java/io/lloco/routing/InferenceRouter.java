@@ -58,11 +58,25 @@ public class InferenceRouter {
         void run(ActionListener<Resp> listener);
     }
 
+    /** Whose identity a routed request carries to the {@code lloco} node. */
+    public enum Identity {
+        /**
+         * The node's: the caller's action has been authorized and its reads ran as the caller; the hop carries only
+         * what they returned (internal work: windows, decodes, compression).
+         */
+        NODE,
+        /**
+         * The caller's (its thread context goes with the request, as core's forwarding does): the action reads indices
+         * on the receiving node and must read them as the caller (a training reads its examples and source index there).
+         */
+        CALLER
+    }
+
     /** Sends one request to one node (the transport service; tests pass their own). */
     @FunctionalInterface
     public interface Sender {
 
-        /** Sends {@code request} to {@code node}; {@code timeout} may be null (none). */
+        /** Sends {@code request} to {@code node} as this node; {@code timeout} may be null (none). */
         <Resp extends TransportResponse> void send(
             DiscoveryNode node,
             String action,
@@ -71,6 +85,18 @@ public class InferenceRouter {
             Writeable.Reader<Resp> reader,
             ActionListener<Resp> listener
         );
+
+        /** Sends {@code request} to {@code node} with the caller's identity ({@link Identity#CALLER}). */
+        default <Resp extends TransportResponse> void sendAsCaller(
+            DiscoveryNode node,
+            String action,
+            TransportRequest request,
+            TimeValue timeout,
+            Writeable.Reader<Resp> reader,
+            ActionListener<Resp> listener
+        ) {
+            send(node, action, request, timeout, reader, listener);
+        }
     }
 
     private final Supplier<ClusterState> state;
@@ -123,6 +149,23 @@ public class InferenceRouter {
                         new ActionListenerResponseHandler<>(new ContextPreservingActionListener<>(caller, listener), reader)
                     );
                 }
+            }
+
+            @Override
+            public <Resp extends TransportResponse> void sendAsCaller(
+                DiscoveryNode node,
+                String action,
+                TransportRequest request,
+                TimeValue timeout,
+                Writeable.Reader<Resp> reader,
+                ActionListener<Resp> listener
+            ) {
+                TransportRequestOptions.Builder options = TransportRequestOptions.builder();
+                if (timeout != null) {
+                    options.withTimeout(timeout);
+                }
+                // the caller's thread context (with the security plugin: its user) goes with the request
+                transportService.sendRequest(node, action, request, options.build(), new ActionListenerResponseHandler<>(listener, reader));
             }
         };
     }
@@ -187,6 +230,24 @@ public class InferenceRouter {
         String allowLocalSetting,
         ActionListener<Resp> listener
     ) {
+        route(action, request, reader, timeout, local, allowLocal, allowLocalSetting, Identity.NODE, listener);
+    }
+
+    /**
+     * {@link #route}, the request sent to another node with {@code identity} ({@link Identity#NODE}: as this node,
+     * {@link Identity#CALLER}: as the caller).
+     */
+    public <Resp extends TransportResponse> void route(
+        String action,
+        TransportRequest request,
+        Writeable.Reader<Resp> reader,
+        TimeValue timeout,
+        Local<Resp> local,
+        BooleanSupplier allowLocal,
+        String allowLocalSetting,
+        Identity identity,
+        ActionListener<Resp> listener
+    ) {
         DiscoveryNode self = localNode.get();
         if (LlocoNodeRole.has(self)) {
             local.run(listener);
@@ -207,7 +268,7 @@ public class InferenceRouter {
             }
             return;
         }
-        send(action, request, reader, timeout, nodes, Set.of(), listener, true);
+        send(action, request, reader, timeout, nodes, Set.of(), identity, listener, true);
     }
 
     private <Resp extends TransportResponse> void send(
@@ -217,6 +278,7 @@ public class InferenceRouter {
         TimeValue timeout,
         List<DiscoveryNode> nodes,
         Set<String> exclude,
+        Identity identity,
         ActionListener<Resp> listener,
         boolean mayRetry
     ) {
@@ -237,14 +299,18 @@ public class InferenceRouter {
                 Set<String> ex = new java.util.HashSet<>(exclude);
                 ex.add(target.getId());
                 if (choose(action, now, ex) != null) {
-                    send(action, request, reader, timeout, now, ex, listener, false);
+                    send(action, request, reader, timeout, now, ex, identity, listener, false);
                     return;
                 }
             }
             listener.onFailure(e);
         });
         try {
-            sender.send(target, action, request, timeout, reader, tracked);
+            if (identity == Identity.CALLER) {
+                sender.sendAsCaller(target, action, request, timeout, reader, tracked);
+            } else {
+                sender.send(target, action, request, timeout, reader, tracked);
+            }
         } catch (Exception e) {
             tracked.onFailure(e);
         }

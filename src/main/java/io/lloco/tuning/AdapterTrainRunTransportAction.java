@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -21,6 +23,9 @@ import org.apache.logging.log4j.Logger;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
 import org.opensearch.action.support.PlainActionFuture;
+import org.opensearch.cluster.ClusterState;
+import org.opensearch.cluster.metadata.IndexAbstraction;
+import org.opensearch.cluster.metadata.IndexMetadata;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Inject;
 import org.opensearch.common.util.concurrent.AbstractRunnable;
@@ -48,7 +53,7 @@ import io.lloco.qa.LlocoQaTransportAction;
 import io.lloco.runtime.lora.LoraConfig;
 import io.lloco.runtime.lora.LoraWeights;
 import io.lloco.runtime.model.Projection;
-import io.lloco.train.QaAdapterTrainer;
+import io.lloco.runtime.train.QaAdapterTrainer;
 
 /**
  * Trains an adapter on this {@code lloco} node, on its own {@value ThreadPools#TRAIN} thread (one training at a time;
@@ -161,6 +166,7 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
 
     private MapResponse train(TrainTask t, AdapterTrainRequest req) throws Exception {
         long started = System.currentTimeMillis();
+        Map<String, Object> training = new LinkedHashMap<>();
         TaskId self = new TaskId(clusterService.localNode().getId(), t.getId());
         t.phase("reading_examples");
         List<TrainExample> all = ExampleSource.read(client, req.examplesIndex, req.examples, settings.trainMaxExamples());
@@ -172,6 +178,13 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
         }
         checkCancelled(t);
 
+        // the template: the request's, else the one the adapter was trained with (retraining a registered name), else
+        // the source index's index.lloco.template, else the default; the adapter stores it, so _lloco_qa and _evaluate
+        // ask it with that template unless their request names another (it ranks above index.lloco.template there)
+        AdapterMeta previous = registrar.store().get(req.name);
+        String template = req.template != null ? req.template : previous != null ? previous.template() : null;
+        String storedTemplate = template != null ? template : indexTemplate(clusterService.state(), req.sourceIndex);
+
         // every training question as _lloco_qa will read it
         t.phase("planning");
         List<DecodeRequest> plans = new ArrayList<>();
@@ -179,7 +192,7 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
         for (TrainExample e : trainSet) {
             checkCancelled(t);
             PlainActionFuture<DecodeRequest> f = PlainActionFuture.newFuture();
-            var q = QaEvaluation.question(e, req.sourceIndex, "none", req.template, req.maxNewTokens);
+            var q = QaEvaluation.question(e, req.sourceIndex, "none", template, req.maxNewTokens);
             q.setParentTask(self);
             qa.plan(t, q, f);
             DecodeRequest d = f.actionGet();
@@ -244,8 +257,10 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
                 }
             });
             checkCancelled(t);
-            Map<String, Object> training = new LinkedHashMap<>();
             training.put("source_index", req.sourceIndex);
+            if (storedTemplate != null) {
+                training.put("template", storedTemplate);
+            }
             training.put("examples", req.examplesIndex != null ? req.examplesIndex : "inline");
             training.put("train_examples", trainSet.size());
             training.put("eval_examples", evalSet.size());
@@ -261,13 +276,13 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
             training.put("node", clusterService.localNode().getName());
             t.phase("registering");
             AdapterMeta meta = registrar.register(
-                new AdapterRegistrar.Request(req.name, dir, model, null, req.template, req.description, "train", training, null)
+                new AdapterRegistrar.Request(req.name, dir, model, null, storedTemplate, req.description, "train", training, null)
             );
             Map<String, Object> eval = null;
             if (evalSet.isEmpty() == false) {
                 t.phase("evaluating");
                 eval = QaEvaluation
-                    .evaluate(client, self, req.sourceIndex, req.name, evalSet, req.template, req.maxNewTokens, 0, t::isCancelled);
+                    .evaluate(client, self, req.sourceIndex, req.name, evalSet, template, req.maxNewTokens, 0, t::isCancelled);
                 meta = registrar.store().updateEval(req.name, meta.version(), eval);
             }
             logger.info(
@@ -292,6 +307,24 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
         } finally {
             registrar.deleteUpload(dir);
         }
+    }
+
+    /**
+     * The {@code index.lloco.template} of {@code source} (an index, alias or pattern): the value its indices set when
+     * they agree on one, else null (none set, or different ones: the training's questions then say which they used).
+     */
+    static String indexTemplate(ClusterState state, String source) {
+        Set<String> values = new TreeSet<>();
+        for (String name : source.split(",")) {
+            IndexAbstraction ia = state.metadata().getIndicesLookup().get(name.trim());
+            if (ia == null) {
+                return null;
+            }
+            for (IndexMetadata md : ia.getIndices()) {
+                values.add(LlocoSettings.INDEX_TEMPLATE.get(md.getSettings()));
+            }
+        }
+        return values.size() == 1 && values.iterator().next().isEmpty() == false ? values.iterator().next() : null;
     }
 
     private static double round(double v) {

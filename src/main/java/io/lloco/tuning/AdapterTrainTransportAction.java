@@ -4,15 +4,20 @@
  */
 package io.lloco.tuning;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Inject;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.index.query.QueryBuilders;
+import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.tasks.Task;
 import org.opensearch.transport.TransportService;
 import org.opensearch.transport.client.node.NodeClient;
@@ -23,7 +28,9 @@ import io.lloco.routing.InferenceRouter;
 /**
  * Starts a training on a {@code lloco} node (this one when it is one, else one the router picks; this node when the
  * cluster has none and {@code plugins.lloco.qa.allow_local} allows it): there, the training task
- * ({@link AdapterTrainRunAction}) is registered and the answer is its id at once.
+ * ({@link AdapterTrainRunAction}) is registered and the answer is its id at once. The caller's read access to the
+ * source and examples indices is checked first (a search as the caller), and the request goes on to the {@code lloco}
+ * node with the caller's identity, where the training reads both as the caller.
  */
 public class AdapterTrainTransportAction extends HandledTransportAction<AdapterTrainRequest, MapResponse> {
 
@@ -56,6 +63,22 @@ public class AdapterTrainTransportAction extends HandledTransportAction<AdapterT
 
     @Override
     protected void doExecute(Task task, AdapterTrainRequest request, ActionListener<MapResponse> listener) {
+        // the caller must be able to read what the training reads: a search of the source and examples indices as the
+        // caller, before any task starts, so a missing permission (403) or index (404) is the answer to _train itself
+        // and not a failed task; the training then reads both as the caller again (sent on with the caller's identity)
+        List<String> indices = new ArrayList<>();
+        indices.add(request.sourceIndex);
+        if (request.examplesIndex != null) {
+            indices.add(request.examplesIndex);
+        }
+        SearchRequest check = new SearchRequest(indices.toArray(String[]::new)).source(
+            new SearchSourceBuilder().size(0).trackTotalHits(false).query(QueryBuilders.matchAllQuery())
+        );
+        check.setParentTask(clusterService.localNode().getId(), task.getId());
+        client.search(check, ActionListener.wrap(readable -> start(request, listener), listener::onFailure));
+    }
+
+    private void start(AdapterTrainRequest request, ActionListener<MapResponse> listener) {
         router.route(AdapterTrainAction.NAME, request, MapResponse::new, null, l -> {
             try {
                 runner.checkAdmission(); // a full queue is a 429 to the caller, not a failed task
@@ -71,6 +94,6 @@ public class AdapterTrainTransportAction extends HandledTransportAction<AdapterT
             } catch (Exception e) {
                 l.onFailure(e);
             }
-        }, settings::qaAllowLocal, LlocoSettings.QA_ALLOW_LOCAL.getKey(), listener);
+        }, settings::qaAllowLocal, LlocoSettings.QA_ALLOW_LOCAL.getKey(), InferenceRouter.Identity.CALLER, listener);
     }
 }

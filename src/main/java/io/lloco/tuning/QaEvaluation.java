@@ -23,7 +23,7 @@ import org.opensearch.transport.client.Client;
 import io.lloco.qa.LlocoQaAction;
 import io.lloco.qa.LlocoQaRequest;
 import io.lloco.qa.LlocoQaResponse;
-import io.lloco.train.AnswerMetrics;
+import io.lloco.runtime.train.AnswerMetrics;
 
 /**
  * Evaluates an adapter on held-out examples by asking each question through {@code _lloco_qa} twice, with the adapter

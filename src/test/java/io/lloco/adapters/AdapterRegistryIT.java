@@ -156,7 +156,11 @@ public class AdapterRegistryIT extends LlocoIntegTestCase {
         assertEquals("deleted", call("DELETE", A + "up", null).get("result"));
         assertEquals(404, status(fails("GET", A + "up", null)));
         call("PUT", "/docs/_settings", "{\"index.lloco.adapter\":\"up-v1\"}");
+        assertEquals(withUp, answer(String.format(Locale.ROOT, q, ""))); // up-v1, bound, is ready on the lloco node
         assertEquals("deleted", call("DELETE", A + "up-v1?force=true", null).get("result"));
+        // once the deletion has answered, no question gets the deleted adapter (the node reads the registry again)
+        ResponseException gone = fails("POST", "/docs/_lloco_qa", String.format(Locale.ROOT, q, ""));
+        assertEquals(errorBody(gone), 404, status(gone));
         call("PUT", "/docs/_settings", "{\"index.lloco.adapter\":null}");
         assertEquals("deleted", call("DELETE", A + "from-dir", null).get("result"));
         assertEquals(List.of(), call("GET", A.substring(0, A.length() - 1), null).get("adapters"));

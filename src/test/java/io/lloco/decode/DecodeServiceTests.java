@@ -554,7 +554,7 @@ public class DecodeServiceTests extends OpenSearchTestCase {
 
     /**
      * The window resolves the adapter where its files are and renders with the precedence: the request's template &gt;
-     * the index's &gt; the adapter's lloco.json &gt; the default; the prompt tokens and the budget are those of the
+     * the adapter's lloco.json &gt; the index's &gt; the default; the prompt tokens and the budget are those of the
      * prompt it returns.
      */
     public void testTheWindowRendersWithTheTemplatePrecedence() {
@@ -571,7 +571,12 @@ public class DecodeServiceTests extends OpenSearchTestCase {
         assertEquals(64 - w.promptTokens() - 4, w.budget());
         assertEquals(List.of(), w.warnings());
 
+        // the index's template: below the adapter's (an adapter is asked with the template it was trained with) ...
         w = window(s, new WindowRequest("fake", "Who spoke?", "qm", "qmsum", TemplateSource.INDEX, options(), 0));
+        assertEquals("Transcript above.\nQuery: Who spoke?\nAnswer:", w.prompt());
+        assertEquals(TemplateSource.ADAPTER, w.templateSource());
+        // ... above the default, without an adapter
+        w = window(s, new WindowRequest("fake", "Who spoke?", null, "qmsum", TemplateSource.INDEX, options(), 0));
         assertEquals(registry.get("qmsum").render("Who spoke?"), w.prompt());
         assertEquals("qmsum", w.templateName());
         assertEquals(TemplateSource.INDEX, w.templateSource());
@@ -590,6 +595,9 @@ public class DecodeServiceTests extends OpenSearchTestCase {
         models.model.qmTemplate = null;
         w = window(s, new WindowRequest("fake", "Who spoke?", "qm", null, null, options(), 0));
         assertEquals(TemplateSource.DEFAULT, w.templateSource());
+        // an adapter without a template: the index's
+        w = window(s, new WindowRequest("fake", "Who spoke?", "qm", "qmsum", TemplateSource.INDEX, options(), 0));
+        assertEquals(TemplateSource.INDEX, w.templateSource());
     }
 
     /**

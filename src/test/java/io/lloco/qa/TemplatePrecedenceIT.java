@@ -20,8 +20,8 @@ import io.lloco.train.large.LargeCheckpoint;
 
 /**
  * The prompt template of a question on two in-JVM nodes (a data node and a {@code lloco}-only node, which alone reads
- * the adapter's files): the request's {@code template} &gt; {@code index.lloco.template} &gt; the template the
- * adapter declares in its {@code lloco.json} &gt; the default. The response's {@code template} says which, and the
+ * the adapter's files): the request's {@code template} &gt; the template the adapter declares (its {@code lloco.json},
+ * or a registry adapter's stored template) &gt; {@code index.lloco.template} &gt; the default. The response's {@code template} says which, and the
  * prompt decoded is that template's: the answer and prompt tokens equal those of a request naming it.
  */
 @ClusterScope(scope = Scope.SUITE, numDataNodes = 0, numClientNodes = 0, supportsDedicatedMasters = false, autoManageMasterNodes = true)
@@ -101,20 +101,25 @@ public class TemplatePrecedenceIT extends LlocoIntegTestCase {
         assertNotEquals(promptTokens(adapter), promptTokens(none));
 
         try {
-            // index.lloco.template overrides the adapter's
+            // index.lloco.template: the adapter's template still applies (an adapter is asked as it was trained) ...
             call("PUT", "/transcripts/_settings", "{\"index.lloco.template\": \"qmsum\"}");
-            Map<String, Object> index = ask(question(""));
+            Map<String, Object> bound = ask(question(""));
+            assertEquals(Map.of("name", "custom", "source", "adapter"), template(bound));
+            assertEquals("qm", bound.get("adapter"));
+            samePrompt(bound, named);
+            // ... and the index's applies where the adapter declares none (here: no adapter) instead of the default
+            Map<String, Object> index = ask(question(",\"adapter\":\"none\""));
             assertEquals(Map.of("name", "qmsum", "source", "index"), template(index));
-            assertEquals("qm", index.get("adapter"));
-            samePrompt(index, ask(question(",\"template\":\"qmsum\"")));
-            assertNotEquals(promptTokens(adapter), promptTokens(index));
+            samePrompt(index, ask(question(",\"adapter\":\"none\",\"template\":\"qmsum\"")));
+            assertNotEquals(promptTokens(none), promptTokens(index));
 
             // the request's template overrides both
             Map<String, Object> request = ask(question(",\"template\":\"hotpotqa\""));
             assertEquals(Map.of("name", "hotpotqa", "source", "request"), template(request));
-            assertNotEquals(promptTokens(index), promptTokens(request));
+            assertEquals("qm", request.get("adapter"));
+            assertNotEquals(promptTokens(bound), promptTokens(request));
 
-            // a multiple-choice question: the free-form templates of the index and the adapter are passed over, with a
+            // a multiple-choice question: the free-form templates of the adapter and the index are passed over, with a
             // warning each, for the default multiple-choice template
             Map<String, Object> mc = ask(question(",\"choices\":[\"a bridge\",\"a dam\",\"a road\",\"a ferry\"],\"choice_mode\":\"rank\""));
             assertEquals(Map.of("name", "quality", "source", "default"), template(mc));

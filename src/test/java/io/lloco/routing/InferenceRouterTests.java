@@ -64,6 +64,8 @@ public class InferenceRouterTests extends OpenSearchTestCase {
     static final class FakeSender implements InferenceRouter.Sender {
 
         final List<String> sentTo = new ArrayList<>();
+        /** The identity of each send, in order: node or caller. */
+        final List<InferenceRouter.Identity> identities = new ArrayList<>();
         final Map<String, Exception> failures;
         final List<ActionListener<?>> held = new ArrayList<>();
         boolean hold;
@@ -82,6 +84,25 @@ public class InferenceRouterTests extends OpenSearchTestCase {
             Writeable.Reader<Resp> reader,
             ActionListener<Resp> listener
         ) {
+            identities.add(InferenceRouter.Identity.NODE);
+            send(node, listener);
+        }
+
+        @Override
+        public <Resp extends TransportResponse> void sendAsCaller(
+            DiscoveryNode node,
+            String action,
+            TransportRequest request,
+            TimeValue timeout,
+            Writeable.Reader<Resp> reader,
+            ActionListener<Resp> listener
+        ) {
+            identities.add(InferenceRouter.Identity.CALLER);
+            send(node, listener);
+        }
+
+        @SuppressWarnings("unchecked")
+        private <Resp extends TransportResponse> void send(DiscoveryNode node, ActionListener<Resp> listener) {
             sentTo.add(node.getName());
             if (hold) {
                 held.add(listener);
@@ -129,6 +150,34 @@ public class InferenceRouterTests extends OpenSearchTestCase {
             ActionListener.wrap(r -> out.set(((Answer) r).node), out::set)
         );
         return out.get();
+    }
+
+    public void testARequestGoesAsTheNodeUnlessItMustReadAsTheCaller() {
+        DiscoveryNode local = node("data", false);
+        DiscoveryNode a = node("a", true);
+        DiscoveryNode b = node("b", true);
+        FakeSender sender = new FakeSender(
+            Map.of("a", new NodeDisconnectedException(a, "test"), "b", new NodeDisconnectedException(b, "test"))
+        );
+        InferenceRouter router = new InferenceRouter(() -> state(local, a, b), () -> local, sender);
+        assertTrue(route(router, false) instanceof NodeDisconnectedException);
+        assertEquals(List.of(InferenceRouter.Identity.NODE, InferenceRouter.Identity.NODE), sender.identities);
+        sender.identities.clear();
+        AtomicReference<Object> out = new AtomicReference<>();
+        router.route(
+            "cluster:admin/lloco/test",
+            new TransportRequest.Empty(),
+            Answer::new,
+            null,
+            l -> l.onResponse(new Answer("local")),
+            () -> false,
+            "plugins.lloco.qa.allow_local",
+            InferenceRouter.Identity.CALLER,
+            ActionListener.wrap(r -> out.set(r.node), out::set)
+        );
+        assertTrue(String.valueOf(out.get()), out.get() instanceof NodeDisconnectedException);
+        // the retry on the other node keeps the caller's identity too
+        assertEquals(List.of(InferenceRouter.Identity.CALLER, InferenceRouter.Identity.CALLER), sender.identities);
     }
 
     public void testAFailureBeforeTheWorkStartedIsRetriedOnceElsewhere() {

@@ -16,6 +16,7 @@ import ai.djl.ndarray.NDManager;
 import io.lloco.runtime.lora.LoraWeights;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
+import io.lloco.runtime.train.TrainSupport;
 import io.lloco.train.world.TaskFamily;
 import io.lloco.train.world.WorldTokenizer;
 

@@ -27,6 +27,9 @@ import io.lloco.runtime.model.GradMode;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
 import io.lloco.runtime.model.Projection;
+import io.lloco.runtime.train.AdamW;
+import io.lloco.runtime.train.PrefixLoss;
+import io.lloco.runtime.train.TrainSupport;
 import io.lloco.train.world.WorldTokenizer;
 
 public class TrainerTests extends OpenSearchTestCase {

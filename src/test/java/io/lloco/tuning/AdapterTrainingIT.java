@@ -178,4 +178,89 @@ public class AdapterTrainingIT extends LlocoIntegTestCase {
             .forEach(n -> running.addAll(((Map<String, Object>) ((Map<String, Object>) n).get("tasks")).values()));
         assertEquals(List.of(), running);
     }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> adapter(String name) throws Exception {
+        return ((List<Map<String, Object>>) call("GET", "/_plugins/lloco/adapters/" + name, null).get("adapters")).get(0);
+    }
+
+    private static void train(String name, String extra) throws Exception {
+        String task = (String) call(
+            "POST",
+            "/_plugins/lloco/adapters/" + name + "/_train",
+            "{\"source_index\":\"docs\",\"examples\":\"questions\",\"steps\":1,\"batch_size\":1,\"r\":2,\"eval_fraction\":0,"
+                + "\"max_new_tokens\":2" + extra + "}"
+        ).get("task");
+        Map<String, Object> done = waitForTask(task);
+        assertNull(done.toString(), done.get("error"));
+    }
+
+    private static Map<String, Object> ask(String extra) throws Exception {
+        return call(
+            "POST",
+            "/docs/_lloco_qa",
+            "{\"question\":\"Where does Ada Brook live?\",\"doc_ids\":[\"d1\"],\"max_new_tokens\":2" + extra + "}"
+        );
+    }
+
+    @SuppressWarnings("unchecked")
+    private static int decoderPositions(Map<String, Object> qa) {
+        return ((Number) ((Map<String, Object>) qa.get("usage")).get("decoder_positions")).intValue();
+    }
+
+    /**
+     * The template of a trained adapter: {@code _train} trains with the request's template, else the one the adapter
+     * was trained with before (retraining a registered name), else the source index's {@code index.lloco.template}, and
+     * the adapter stores it; {@code _lloco_qa} and {@code _evaluate} then ask the adapter with it unless the request
+     * names another, whatever {@code index.lloco.template} says now (which still applies to questions without adapter).
+     */
+    @SuppressWarnings("unchecked")
+    public void testATrainedAdapterIsAskedWithItsTemplateUnlessTheRequestNamesOne() throws Exception {
+        startCluster();
+        call("PUT", "/docs/_settings", "{\"index.lloco.template\": \"qmsum\"}");
+        try {
+            train("tpl", "");
+            assertEquals("trained with the index's template, stored with the adapter", "qmsum", adapter("tpl").get("template"));
+            assertEquals("qmsum", ((Map<String, Object>) adapter("tpl").get("training")).get("template"));
+
+            call("PUT", "/docs/_settings", "{\"index.lloco.template\": \"hotpotqa\"}");
+            Map<String, Object> withAdapter = ask(",\"adapter\":\"tpl\"");
+            assertEquals(Map.of("name", "qmsum", "source", "adapter"), withAdapter.get("template"));
+            Map<String, Object> requested = ask(",\"adapter\":\"tpl\",\"template\":\"narrativeqa\"");
+            assertEquals(Map.of("name", "narrativeqa", "source", "request"), requested.get("template"));
+            Map<String, Object> without = ask(",\"adapter\":\"none\"");
+            assertEquals(Map.of("name", "hotpotqa", "source", "index"), without.get("template"));
+            assertEquals(decoderPositions(ask(",\"adapter\":\"tpl\",\"template\":\"qmsum\"")), decoderPositions(withAdapter));
+            assertEquals(decoderPositions(ask(",\"adapter\":\"none\",\"template\":\"hotpotqa\"")), decoderPositions(without));
+
+            // _evaluate: the adapter side with the adapter's template, the no-adapter side with the index's
+            Map<String, Object> eval = (Map<String, Object>) call(
+                "POST",
+                "/_plugins/lloco/adapters/tpl/_evaluate",
+                "{\"source_index\":\"docs\",\"examples\":[{\"doc_id\":\"d1\",\"question\":\"Where does Ada Brook live?\","
+                    + "\"answer\":\"Velden\"}],\"max_new_tokens\":2}"
+            ).get("eval");
+            assertEquals(
+                (double) decoderPositions(withAdapter),
+                ((Number) ((Map<String, Object>) eval.get("adapter")).get("mean_decoder_positions")).doubleValue(),
+                0.0
+            );
+            assertEquals(
+                (double) decoderPositions(without),
+                ((Number) ((Map<String, Object>) eval.get("no_adapter")).get("mean_decoder_positions")).doubleValue(),
+                0.0
+            );
+
+            // retraining without a template keeps the adapter's (not the index's new one); a request's template wins
+            train("tpl", "");
+            assertEquals(2, ((Number) adapter("tpl").get("version")).intValue());
+            assertEquals("qmsum", adapter("tpl").get("template"));
+            train("tpl", ",\"template\":\"narrativeqa\"");
+            assertEquals("narrativeqa", adapter("tpl").get("template"));
+            assertEquals(Map.of("name", "narrativeqa", "source", "adapter"), ask(",\"adapter\":\"tpl\"").get("template"));
+        } finally {
+            call("PUT", "/docs/_settings", "{\"index.lloco.template\": null}");
+            call("DELETE", "/_plugins/lloco/adapters/tpl", null);
+        }
+    }
 }

@@ -161,7 +161,7 @@ public final class RetrievalSearch {
     }
 
     /**
-     * A sentence's match of the question ({@link io.lloco.train.SegmentRetriever#sentenceScores} offline): its words,
+     * A sentence's match of the question (io.lloco.train.SegmentRetriever#sentenceScores offline, a development tool): its words,
      * their adjacent pairs where the mapping has {@code text.pairs} ({@code lloco_pairs}), and the question's names
      * ({@link AnswerSupport#names}) once more, so a sentence naming the person asked about outranks another person's
      * statement in the question's own pattern.

@@ -17,7 +17,7 @@ import io.lloco.runtime.model.GradMode;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
 import io.lloco.runtime.model.SequenceLayout;
-import io.lloco.train.PrefixLoss;
+import io.lloco.runtime.train.PrefixLoss;
 import io.lloco.train.PretrainSampler;
 import io.lloco.train.SegmentCompressor;
 import io.lloco.train.world.World;

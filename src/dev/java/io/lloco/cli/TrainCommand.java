@@ -122,7 +122,7 @@ public final class TrainCommand {
                             s.lastLm(),
                             s.firstCloze(),
                             s.lastCloze(),
-                            io.lloco.train.TrainSupport.hms(s.seconds())
+                            io.lloco.runtime.train.TrainSupport.hms(s.seconds())
                         );
                     }
                     return 0;
@@ -141,7 +141,7 @@ public final class TrainCommand {
                             s.step(),
                             s.firstLoss(),
                             s.lastLoss(),
-                            io.lloco.train.TrainSupport.hms(s.seconds())
+                            io.lloco.runtime.train.TrainSupport.hms(s.seconds())
                         );
                     }
                     return 0;
@@ -206,7 +206,7 @@ public final class TrainCommand {
                             s.firstQa(),
                             s.lastQa(),
                             s.probe() == null ? "no probe" : RecallTrainer.describe(s.probe()),
-                            io.lloco.train.TrainSupport.hms(s.seconds())
+                            io.lloco.runtime.train.TrainSupport.hms(s.seconds())
                         );
                     }
                     return 0;

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import io.lloco.runtime.train.PrefixLoss;
 import io.lloco.train.world.Document;
 import io.lloco.train.world.Fact;
 import io.lloco.train.world.Split;

@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.train;
+package io.lloco.runtime.train;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -107,7 +107,7 @@ public final class QaAdapterTrainer {
                     int e = (int) (at / examples.size());
                     if (e != epoch) {
                         epoch = e;
-                        order = LoraTrainer.permutation(examples.size(), h.seed() * 1000003L + e);
+                        order = permutation(examples.size(), h.seed() * 1000003L + e);
                     }
                     batch.add(examples.get(order[(int) (at % examples.size())]));
                 }
@@ -158,10 +158,26 @@ public final class QaAdapterTrainer {
     public static boolean[] heldOut(int n, double fraction, long seed) {
         boolean[] out = new boolean[n];
         int k = fraction <= 0 || n < 2 ? 0 : Math.max(1, Math.min(n - 1, (int) Math.round(n * fraction)));
-        int[] p = LoraTrainer.permutation(n, new SplittableRandom(seed).nextLong());
+        int[] p = permutation(n, new SplittableRandom(seed).nextLong());
         for (int i = 0; i < k; i++) {
             out[p[i]] = true;
         }
         return out;
+    }
+
+    /** A deterministic permutation of 0..n-1. */
+    public static int[] permutation(int n, long seed) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
     }
 }

@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.train;
+package io.lloco.runtime.train;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +14,6 @@ import ai.djl.ndarray.types.Shape;
 import io.lloco.runtime.model.LinearDelta;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.SequenceLayout;
-import io.lloco.train.world.WorldTokenizer;
 
 /**
  * The loss of target tokens after a soft prompt: rows {@code [prefix ; prompt ; target]} (the prefix shared by
@@ -54,6 +53,9 @@ public final class PrefixLoss {
     public record Result(NDArray nll, int tokens) {
     }
 
+    /** The id written into padding; its value never reaches a loss (3: the shipped tokenizer's pad). */
+    static final int PAD_ID = 3;
+
     private PrefixLoss() {
     }
 
@@ -73,7 +75,8 @@ public final class PrefixLoss {
             tmax = Math.max(tmax, it.length());
         }
         long[] ids = new long[b * tmax];
-        java.util.Arrays.fill(ids, WorldTokenizer.PAD_ID);
+        // pads follow every position that carries a loss (right padding, causal): any valid id will do
+        java.util.Arrays.fill(ids, PAD_ID);
         int p = prefix == null ? 0 : (int) prefix.getShape().get(1);
         int width = p + tmax;
         List<Integer> rows = new ArrayList<>();

@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.train;
+package io.lloco.runtime.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -10,7 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 
 /** Cross-entropy helpers that keep the autograd graph (no in-place ops). */
-final class Ce {
+public final class Ce {
 
     private Ce() {
     }
@@ -22,7 +22,7 @@ final class Ce {
      * @param targets N token ids
      * @return a scalar (sum over the N rows), in the logits' manager
      */
-    static NDArray nllSum(NDArray logits, int[] targets) {
+    public static NDArray nllSum(NDArray logits, int[] targets) {
         NDManager m = logits.getManager();
         long[] t = new long[targets.length];
         for (int i = 0; i < t.length; i++) {
@@ -34,7 +34,7 @@ final class Ce {
     }
 
     /** Rows {@code rows} of a [N, H] matrix, differentiably (an embedding lookup with the matrix as table). */
-    static NDArray rows(NDArray matrix, int[] rows) {
+    public static NDArray rows(NDArray matrix, int[] rows) {
         long[] r = new long[rows.length];
         for (int i = 0; i < r.length; i++) {
             r[i] = rows[i];

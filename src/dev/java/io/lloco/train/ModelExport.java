@@ -24,6 +24,7 @@ import io.lloco.runtime.checkpoint.StoredDtype;
 import io.lloco.runtime.checkpoint.TensorSource;
 import io.lloco.runtime.lora.LoraConfig;
 import io.lloco.runtime.lora.LoraWeights;
+import io.lloco.runtime.train.TrainSupport;
 
 /**
  * Exports a trained checkpoint as the shipped model: {@code config.json}, {@code model.safetensors} in F16,

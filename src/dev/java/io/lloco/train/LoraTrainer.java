@@ -32,6 +32,10 @@ import io.lloco.runtime.model.GradMode;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
 import io.lloco.runtime.model.Projection;
+import io.lloco.runtime.train.AdamW;
+import io.lloco.runtime.train.PrefixLoss;
+import io.lloco.runtime.train.QaAdapterTrainer;
+import io.lloco.runtime.train.TrainSupport;
 import io.lloco.train.world.Document;
 import io.lloco.train.world.QaExample;
 import io.lloco.train.world.Split;
@@ -406,7 +410,7 @@ public final class LoraTrainer {
                 long step = startStep;
                 while (step < o.steps()) {
                     int epoch = (int) (step / o.docs());
-                    int[] perm = permutation(o.docs(), o.seed() * 1000003L + epoch);
+                    int[] perm = QaAdapterTrainer.permutation(o.docs(), o.seed() * 1000003L + epoch);
                     int di = perm[(int) (step % o.docs())];
                     Document doc = poolDocument(world, o, di);
                     Embeddings sum = summaries.get(di);
@@ -574,21 +578,5 @@ public final class LoraTrainer {
                 lora.close();
             }
         }
-    }
-
-    /** A deterministic permutation of 0..n-1. */
-    static int[] permutation(int n, long seed) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        SplittableRandom r = new SplittableRandom(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
     }
 }

@@ -13,6 +13,7 @@ import ai.djl.ndarray.index.NDIndex;
 import io.lloco.runtime.compress.AutoCompressor;
 import io.lloco.runtime.model.GradMode;
 import io.lloco.runtime.model.LlamaModel;
+import io.lloco.runtime.train.Ce;
 
 /**
  * The AutoCompressor forward of LLOCO-SPEC §1.3 written for training: the document is split into segments of

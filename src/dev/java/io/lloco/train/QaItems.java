@@ -5,6 +5,7 @@
 package io.lloco.train;
 
 import io.lloco.runtime.prompt.PromptTemplates;
+import io.lloco.runtime.train.PrefixLoss;
 import io.lloco.train.world.QaExample;
 import io.lloco.train.world.WorldTokenizer;
 

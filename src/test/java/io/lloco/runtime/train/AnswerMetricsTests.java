@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.train;
+package io.lloco.runtime.train;
 
 import java.util.List;
 

@@ -22,6 +22,7 @@ import io.lloco.runtime.DjlBootstrap;
 import io.lloco.runtime.model.GradMode;
 import io.lloco.runtime.model.LlamaModel;
 import io.lloco.runtime.model.LlamaWeights;
+import io.lloco.runtime.train.PrefixLoss;
 import io.lloco.train.world.World;
 import io.lloco.train.world.WorldConfig;
 import io.lloco.train.world.WorldTokenizer;

@@ -1,5 +1,0 @@
-/**
- * The {@code bin/lloco} command line: a subcommand registry ({@link io.lloco.cli.LlocoCli}) with the runtime's
- * {@code logits}, {@code compress} and {@code generate}; other tools register theirs (train, eval).
- */
-package io.lloco.cli;
