@@ -140,23 +140,48 @@ public class AdapterStore {
 
     /**
      * Sets the registry's revision to a fresh value (as the node) and waits until every node has acknowledged it: after
-     * a write of the registry and before its API answers, so no node keeps serving what the write replaced.
+     * a write of the registry and before its API answers, so no node keeps serving what the write replaced. Tried twice;
+     * when it still fails, or the nodes did not acknowledge in time, the write has happened but nodes may serve what it
+     * replaced until the next change of the registry: a 503 says so and that repeating the call publishes it.
      */
     void publishRevision(String name) {
-        asNode(() -> {
-            AcknowledgedResponse r = client.admin()
-                .indices()
-                .updateSettings(
-                    new UpdateSettingsRequest(INDEX).settings(
-                        Settings.builder().put(LlocoSettings.INDEX_REGISTRY_REVISION.getKey(), UUIDs.randomBase64UUID())
-                    )
-                )
-                .actionGet();
-            if (r.isAcknowledged() == false) {
+        RuntimeException failure = null;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                AcknowledgedResponse r = asNode(
+                    () -> client.admin()
+                        .indices()
+                        .updateSettings(
+                            new UpdateSettingsRequest(INDEX).settings(
+                                Settings.builder().put(LlocoSettings.INDEX_REGISTRY_REVISION.getKey(), UUIDs.randomBase64UUID())
+                            )
+                        )
+                        .actionGet()
+                );
+                if (r.isAcknowledged()) {
+                    return;
+                }
+                failure = null;
                 logger.warn("the registry revision after a change of adapter [{}] was not acknowledged by every node in time", name);
+            } catch (RuntimeException e) {
+                if (ExceptionsHelper.unwrapCause(e) instanceof IndexNotFoundException) {
+                    return; // no registry: nothing registered, nothing any node could serve
+                }
+                failure = e;
+                logger.warn("publishing the registry revision after a change of adapter [" + name + "] failed", e);
             }
-            return null;
-        });
+        }
+        LlocoException e = new LlocoException(
+            "adapter ["
+                + name
+                + "] was changed in the registry, but not every node acknowledged the registry's new revision in time: a node may"
+                + " answer with the version the change replaced until the registry changes again; repeat the request to publish it",
+            RestStatus.SERVICE_UNAVAILABLE
+        );
+        if (failure != null) {
+            e.addSuppressed(failure);
+        }
+        throw e;
     }
 
     /** The current metadata of {@code name}, or null when it is not registered (also when the index does not exist). */
@@ -220,12 +245,13 @@ public class AdapterStore {
         Versioned prev = getVersioned(draft.name());
         String blob = UUIDs.randomBase64UUID().toLowerCase(Locale.ROOT).replace('-', 'x').replace('_', 'y');
         List<AdapterMeta.FileEntry> entries = new ArrayList<>();
+        AdapterMeta meta;
         try {
             for (Map.Entry<String, Path> f : files.entrySet()) {
                 entries.add(writeFile(draft.name(), blob, f.getKey(), f.getValue()));
             }
             long size = entries.stream().mapToLong(AdapterMeta.FileEntry::size).sum();
-            AdapterMeta meta = new AdapterMeta(
+            meta = new AdapterMeta(
                 draft.name(),
                 prev == null ? 1 : prev.meta().version() + 1,
                 blob,
@@ -246,11 +272,6 @@ public class AdapterStore {
                 draft.training()
             );
             writeMeta(meta, prev);
-            publishRevision(meta.name());
-            if (prev != null) {
-                deleteChunks(prev.meta());
-            }
-            return meta;
         } catch (IOException | RuntimeException e) {
             try {
                 deleteChunks(draft.name(), blob, entries);
@@ -259,6 +280,12 @@ public class AdapterStore {
             }
             throw e;
         }
+        // registered: from here on nothing deletes the new version's chunks (its metadata names them)
+        publishRevision(meta.name());
+        if (prev != null) {
+            deleteChunks(prev.meta());
+        }
+        return meta;
     }
 
     private AdapterMeta.FileEntry writeFile(String name, String blob, String file, Path path) throws IOException {
@@ -340,10 +367,14 @@ public class AdapterStore {
         return updated;
     }
 
-    /** Deletes {@code name}'s metadata and chunks; false when it was not registered. */
+    /**
+     * Deletes {@code name}'s metadata and chunks; false when it was not registered. The registry's revision is published
+     * in both cases, so repeating a deletion whose publication failed (503) still tells every node.
+     */
     public boolean delete(String name) {
         Versioned cur = getVersioned(name);
         if (cur == null) {
+            publishRevision(name);
             return false;
         }
         asNode(

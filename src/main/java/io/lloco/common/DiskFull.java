@@ -35,6 +35,20 @@ public final class DiskFull {
         return false;
     }
 
+    /** The path the operating system could not write, when the error of {@code t} (or a cause) names one; else null. */
+    public static java.nio.file.Path where(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof FileSystemException fse && fse.getFile() != null) {
+                try {
+                    return java.nio.file.Path.of(fse.getFile());
+                } catch (java.nio.file.InvalidPathException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
     /**
      * A 507 for {@code what} (e.g. "adapter [x] version 2") that could not be written to {@code dir} of node
      * {@code node} (null: not named): the message says to free space on that file system ({@code path.data}) and to ask again.

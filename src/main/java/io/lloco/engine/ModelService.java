@@ -542,7 +542,9 @@ public class ModelService implements AutoCloseable {
             return new LlocoException(t.getMessage(), RestStatus.SERVICE_UNAVAILABLE, t);
         }
         if (DiskFull.is(t)) {
-            return DiskFull.error("model [" + e.id + "]", extractDir, nodeName, t);
+            // the path the failed write names, else the folder models are extracted to
+            java.nio.file.Path where = DiskFull.where(t);
+            return DiskFull.error("model [" + e.id + "]", where != null ? where : extractDir, nodeName, t);
         }
         if (t instanceof CheckpointException || t.getCause() instanceof CheckpointException) {
             // the files on this node are unusable (truncated, garbled, not this architecture): the model directory is

@@ -73,7 +73,6 @@ public class InferenceRouter {
     }
 
     /** Sends one request to one node (the transport service; tests pass their own). */
-    @FunctionalInterface
     public interface Sender {
 
         /** Sends {@code request} to {@code node} as this node; {@code timeout} may be null (none). */
@@ -86,17 +85,18 @@ public class InferenceRouter {
             ActionListener<Resp> listener
         );
 
-        /** Sends {@code request} to {@code node} with the caller's identity ({@link Identity#CALLER}). */
-        default <Resp extends TransportResponse> void sendAsCaller(
+        /**
+         * Sends {@code request} to {@code node} with the caller's identity ({@link Identity#CALLER}); no default, so a
+         * sender cannot send a caller's request as the node by omission.
+         */
+        <Resp extends TransportResponse> void sendAsCaller(
             DiscoveryNode node,
             String action,
             TransportRequest request,
             TimeValue timeout,
             Writeable.Reader<Resp> reader,
             ActionListener<Resp> listener
-        ) {
-            send(node, action, request, timeout, reader, listener);
-        }
+        );
     }
 
     private final Supplier<ClusterState> state;

@@ -124,12 +124,20 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
             return;
         }
         TrainTask t = (TrainTask) task;
+        // the admission is released exactly once, whichever of the paths below ends the training (a failure of doRun
+        // reaches onFailure after doRun's own finally)
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                admitted.decrementAndGet();
+            }
+        };
         try {
             threadPool.executor(ThreadPools.TRAIN).execute(new AbstractRunnable() {
 
                 @Override
                 public void onFailure(Exception e) {
-                    admitted.decrementAndGet();
+                    release.run();
                     listener.onFailure(e);
                 }
 
@@ -141,19 +149,19 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
                     } catch (CancellationException e) {
                         throw new TaskCancelledException(e.getMessage());
                     } finally {
-                        admitted.decrementAndGet();
+                        release.run();
                     }
                     listener.onResponse(r);
                 }
 
                 @Override
                 public void onRejection(Exception e) {
-                    admitted.decrementAndGet();
+                    release.run();
                     listener.onFailure(e);
                 }
             });
         } catch (Exception e) {
-            admitted.decrementAndGet();
+            release.run();
             listener.onFailure(e);
         }
     }

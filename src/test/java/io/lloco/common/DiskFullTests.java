@@ -24,6 +24,15 @@ public class DiskFullTests extends OpenSearchTestCase {
         assertFalse(DiskFull.is(null));
     }
 
+    public void testWhereIsThePathTheFailedWriteNames() {
+        assertEquals(
+            Path.of("/d/f"),
+            DiskFull.where(new UncheckedIOException("x", new FileSystemException("/d/f", null, "No space left on device")))
+        );
+        assertNull(DiskFull.where(new IOException("No space left on device")));
+        assertNull(DiskFull.where(null));
+    }
+
     public void testTheErrorIs507NamingTheFolderTheNodeAndWhatToDo() {
         LlocoException e = DiskFull.error("adapter [a] version 2", Path.of("/data/lloco/adapters/a"), "lloco-0", new IOException("x"));
         assertEquals(RestStatus.INSUFFICIENT_STORAGE, e.status());

@@ -430,12 +430,15 @@ public class ModelServiceTests extends OpenSearchTestCase {
         Path home = createTempDir();
         writeConfig(home.resolve("config"), "m", smallConfig());
         AtomicInteger loads = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<String> failedAt = new java.util.concurrent.atomic.AtomicReference<>();
         MemoryBudget memory = budget("1gb");
         try (ModelService ms = service(home, (spec, progress) -> {
             switch (loads.incrementAndGet()) {
                 case 1 -> throw new java.io.UncheckedIOException(
                     "cannot extract",
-                    new java.nio.file.FileSystemException(spec.dir().toString(), null, "No space left on device")
+                    new java.nio.file.FileSystemException(
+                        failedAt.updateAndGet(x -> spec.dir().toString()), null, "No space left on device"
+                    )
                 );
                 case 2 -> throw new InternalError("a fault occurred in an unsafe memory access operation");
                 default -> {
@@ -446,6 +449,8 @@ public class ModelServiceTests extends OpenSearchTestCase {
             LlocoException full = expectThrows(LlocoException.class, () -> ms.get("m"));
             assertEquals(RestStatus.INSUFFICIENT_STORAGE, full.status());
             assertTrue(full.getMessage(), full.getMessage().contains("no space left on node [n0]"));
+            // the path the failed write names, not the extraction folder
+            assertTrue(full.getMessage(), full.getMessage().contains("[" + failedAt.get() + "]"));
             assertTrue(full.getMessage(), full.getMessage().contains("free space"));
             assertEquals(0, memory.reserved("cpu"));
             LlocoException changed = expectThrows(LlocoException.class, () -> ms.get("m"));
