@@ -22,10 +22,11 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
+import org.opensearch.action.support.IndicesOptions;
 import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.cluster.ClusterState;
-import org.opensearch.cluster.metadata.IndexAbstraction;
 import org.opensearch.cluster.metadata.IndexMetadata;
+import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Inject;
 import org.opensearch.common.util.concurrent.AbstractRunnable;
@@ -75,6 +76,7 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
     private final AdapterRegistrar registrar;
     private final LlocoQaTransportAction qa;
     private final AtomicInteger admitted = new AtomicInteger();
+    private final IndexNameExpressionResolver resolver;
 
     /** Injected. */
     @Inject
@@ -86,9 +88,11 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
         ThreadPool threadPool,
         LlocoSettings settings,
         AdapterRegistrar registrar,
-        LlocoQaTransportAction qa
+        LlocoQaTransportAction qa,
+        IndexNameExpressionResolver resolver
     ) {
         super(AdapterTrainRunAction.NAME, transportService, actionFilters, AdapterTrainRequest::new);
+        this.resolver = resolver;
         this.client = client;
         this.clusterService = clusterService;
         this.threadPool = threadPool;
@@ -191,7 +195,7 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
         // ask it with that template unless their request names another (it ranks above index.lloco.template there)
         AdapterMeta previous = registrar.store().get(req.name);
         String template = req.template != null ? req.template : previous != null ? previous.template() : null;
-        String storedTemplate = template != null ? template : indexTemplate(clusterService.state(), req.sourceIndex);
+        String storedTemplate = template != null ? template : indexTemplate(resolver, clusterService.state(), req.sourceIndex);
 
         // every training question as _lloco_qa will read it
         t.phase("planning");
@@ -318,17 +322,15 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
     }
 
     /**
-     * The {@code index.lloco.template} of {@code source} (an index, alias or pattern): the value its indices set when
-     * they agree on one, else null (none set, or different ones: the training's questions then say which they used).
+     * The {@code index.lloco.template} of {@code source} (indices, aliases or patterns, comma-separated, resolved as a
+     * search resolves them): the value its indices set when they agree on one, else null (none set, none matched, or
+     * different ones: the training's questions then say which they used).
      */
-    static String indexTemplate(ClusterState state, String source) {
+    static String indexTemplate(IndexNameExpressionResolver resolver, ClusterState state, String source) {
         Set<String> values = new TreeSet<>();
-        for (String name : source.split(",")) {
-            IndexAbstraction ia = state.metadata().getIndicesLookup().get(name.trim());
-            if (ia == null) {
-                return null;
-            }
-            for (IndexMetadata md : ia.getIndices()) {
+        for (String index : resolver.concreteIndexNames(state, IndicesOptions.lenientExpandOpen(), source.split(","))) {
+            IndexMetadata md = state.metadata().index(index);
+            if (md != null) {
                 values.add(LlocoSettings.INDEX_TEMPLATE.get(md.getSettings()));
             }
         }
