@@ -121,8 +121,25 @@ public class LocalAdapters {
         }
     }
 
-    /** {@link #prepare}, blocking. Returns the adapter, or null when the registry does not hold {@code name}. */
+    /**
+     * {@link #prepare}, blocking. Returns the adapter, or null when the registry does not hold {@code name}. When reading
+     * a version's files fails and the registry's revision changed meanwhile (a registration or deletion replaced that
+     * version and deleted its files), the registry is read once more, so the question gets the new version, not a 500.
+     */
     public Resolved prepareNow(String name) throws IOException {
+        String before = revision.get();
+        try {
+            return prepareOnce(name);
+        } catch (IOException | RuntimeException e) {
+            if (java.util.Objects.equals(before, revision.get())) {
+                throw e;
+            }
+            logger.debug("reading adapter [" + name + "] failed while the registry changed: reading it again", e);
+            return prepareOnce(name);
+        }
+    }
+
+    private Resolved prepareOnce(String name) throws IOException {
         synchronized (locks.computeIfAbsent(name, k -> new Object())) {
             // the revision before the read: a write after the read changes it, so the next question reads again
             String rev = revision.get();

@@ -49,7 +49,11 @@ public class LocalAdaptersTests extends OpenSearchTestCase {
 
         @Override
         public void readFiles(AdapterMeta meta, Path dir) throws IOException {
-            Files.write(dir.resolve("adapter_config.json"), contents.get(meta.blob()));
+            byte[] b = contents.get(meta.blob());
+            if (b == null) {
+                throw new IOException("the chunks of adapter [" + meta.name() + "] (" + meta.blob() + ") cannot be read from the registry");
+            }
+            Files.write(dir.resolve("adapter_config.json"), b);
         }
 
         /** Registers version {@code version} of {@code name} whose only file holds {@code text}. */
@@ -171,5 +175,34 @@ public class LocalAdaptersTests extends OpenSearchTestCase {
         assertEquals(2, local.reads());
         assertEquals(2, local.prepareNow("team").meta().version());
         assertEquals(2, local.reads());
+    }
+
+    public void testAVersionReplacedWhileItsFilesAreReadGivesTheNewVersionNotAFailure() throws Exception {
+        Path tmp = createTempDir();
+        MemoryStore store = new MemoryStore(threadPool);
+        AtomicReference<String> revision = new AtomicReference<>("uuid/r1");
+        LocalAdapters local = new LocalAdapters(store, new AdapterCache(() -> 4), tmp.resolve("adapters"), Runnable::run, revision::get);
+        store.put("team", 1, "one", tmp);
+        // the node reads version 1's metadata; before it reads the files, version 2 is registered and version 1's chunks
+        // are deleted, as AdapterStore.write does
+        store.duringRead = () -> {
+            store.duringRead = () -> {
+            };
+            try {
+                store.put("team", 2, "two", tmp);
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+            store.contents.remove("b1");
+            revision.set("uuid/r2");
+        };
+        LocalAdapters.Resolved r = local.prepareNow("team");
+        assertEquals(2, r.meta().version());
+        assertEquals("two", Files.readString(r.dir().resolve("adapter_config.json")));
+        // without a change of the revision, a failure to read the files is the failure
+        store.put("other", 1, "x", tmp);
+        store.contents.remove("b1");
+        io.lloco.common.LlocoException e = expectThrows(io.lloco.common.LlocoException.class, () -> local.prepareNow("other"));
+        assertTrue(e.getMessage(), e.getMessage().contains("cannot be read from the registry"));
     }
 }
