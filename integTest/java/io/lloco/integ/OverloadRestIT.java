@@ -202,31 +202,7 @@ public class OverloadRestIT extends OpenSearchRestTestCase {
 
         // afterwards: breakers back at their baseline, and questions answer again
         call("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.lloco.qa.queue_size\":null}}");
-        assertBusy(() -> {
-            Map<String, long[]> after = memory();
-            List<String> diff = new ArrayList<>();
-            for (var e : before.entrySet()) {
-                long[] a = after.get(e.getKey());
-                if (a == null || a[0] != e.getValue()[0] || a[1] != e.getValue()[1]) {
-                    diff.add(
-                        e.getKey() + ": request/lloco breakers " + e.getValue()[0] + "/" + e.getValue()[1] + " -> "
-                            + (a == null ? "gone" : a[0] + "/" + a[1])
-                    );
-                }
-            }
-            assertTrue(String.join("\n", diff), diff.isEmpty());
-        }, 60, TimeUnit.SECONDS);
-        Map<String, long[]> after = memory();
-        for (var e : before.entrySet()) {
-            logger.info(
-                "overload memory {}: heap used {} -> {} bytes, resident {} -> {} bytes",
-                e.getKey(),
-                e.getValue()[2],
-                after.get(e.getKey())[2],
-                rssBefore.get(e.getKey()),
-                rss().get(e.getKey())
-            );
-        }
+        breakersBackToBaseline(before, rssBefore, "overload memory");
         assertNotNull(call("POST", "/" + INDEX + "/_lloco_qa", question).get("answer"));
     }
 
@@ -337,6 +313,17 @@ public class OverloadRestIT extends OpenSearchRestTestCase {
 
         // afterwards: the breakers back at their baseline, and a document compresses again
         call("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.lloco.ingest.queue_size\":null}}");
+        breakersBackToBaseline(before, rssBefore, "overload ingest memory");
+        Map<String, Object> again = call(
+            "PUT",
+            "/overload-ingest/_doc/again?pipeline=overload-ingest&refresh=true",
+            "{\"body\":\"Ada Fenn walked to the harbour.\"}"
+        );
+        assertEquals("created", again.get("result"));
+    }
+
+    /** Waits until every node's request and lloco breakers are back at {@code before}, then logs heap and RSS. */
+    private void breakersBackToBaseline(Map<String, long[]> before, Map<String, Long> rssBefore, String label) throws Exception {
         assertBusy(() -> {
             Map<String, long[]> after = memory();
             List<String> diff = new ArrayList<>();
@@ -354,7 +341,8 @@ public class OverloadRestIT extends OpenSearchRestTestCase {
         Map<String, long[]> after = memory();
         for (var e : before.entrySet()) {
             logger.info(
-                "overload ingest memory {}: heap used {} -> {} bytes, resident {} -> {} bytes",
+                "{} {}: heap used {} -> {} bytes, resident {} -> {} bytes",
+                label,
                 e.getKey(),
                 e.getValue()[2],
                 after.get(e.getKey())[2],
@@ -362,11 +350,5 @@ public class OverloadRestIT extends OpenSearchRestTestCase {
                 rss().get(e.getKey())
             );
         }
-        Map<String, Object> again = call(
-            "PUT",
-            "/overload-ingest/_doc/again?pipeline=overload-ingest&refresh=true",
-            "{\"body\":\"Ada Fenn walked to the harbour.\"}"
-        );
-        assertEquals("created", again.get("result"));
     }
 }

@@ -120,6 +120,14 @@ public class InferenceRouter {
         this.sender = sender;
     }
 
+    private static TransportRequestOptions options(TimeValue timeout) {
+        TransportRequestOptions.Builder options = TransportRequestOptions.builder();
+        if (timeout != null) {
+            options.withTimeout(timeout);
+        }
+        return options.build();
+    }
+
     private static Sender transportSender(TransportService transportService) {
         return new Sender() {
 
@@ -132,10 +140,6 @@ public class InferenceRouter {
                 Writeable.Reader<Resp> reader,
                 ActionListener<Resp> listener
             ) {
-                TransportRequestOptions.Builder options = TransportRequestOptions.builder();
-                if (timeout != null) {
-                    options.withTimeout(timeout);
-                }
                 // sent as the node, not the asking user: the user's own action (qa, an ingest pipeline) has been
                 // authorized and its searches run as the user; the internal hop carries only what they returned
                 ThreadContext threadContext = transportService.getThreadPool().getThreadContext();
@@ -145,7 +149,7 @@ public class InferenceRouter {
                         node,
                         action,
                         request,
-                        options.build(),
+                        options(timeout),
                         new ActionListenerResponseHandler<>(new ContextPreservingActionListener<>(caller, listener), reader)
                     );
                 }
@@ -160,12 +164,9 @@ public class InferenceRouter {
                 Writeable.Reader<Resp> reader,
                 ActionListener<Resp> listener
             ) {
-                TransportRequestOptions.Builder options = TransportRequestOptions.builder();
-                if (timeout != null) {
-                    options.withTimeout(timeout);
-                }
                 // the caller's thread context (with the security plugin: its user) goes with the request
-                transportService.sendRequest(node, action, request, options.build(), new ActionListenerResponseHandler<>(listener, reader));
+                transportService
+                    .sendRequest(node, action, request, options(timeout), new ActionListenerResponseHandler<>(listener, reader));
             }
         };
     }
