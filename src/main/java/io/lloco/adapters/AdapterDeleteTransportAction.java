@@ -6,6 +6,7 @@ package io.lloco.adapters;
 
 import java.util.List;
 
+import org.opensearch.action.ActionRunnable;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
 import org.opensearch.cluster.service.ClusterService;
@@ -48,18 +49,7 @@ public class AdapterDeleteTransportAction extends HandledTransportAction<Adapter
     @Override
     protected void doExecute(Task task, AdapterDeleteRequest request, ActionListener<AdapterResponse> listener) {
         // blocking reads and writes of the registry index: never on the caller's (transport or REST) thread
-        threadPool.generic().execute(new org.opensearch.common.util.concurrent.AbstractRunnable() {
-
-            @Override
-            public void onFailure(Exception e) {
-                listener.onFailure(e);
-            }
-
-            @Override
-            protected void doRun() {
-                respond(request, listener);
-            }
-        });
+        threadPool.generic().execute(ActionRunnable.wrap(listener, l -> respond(request, l)));
     }
 
     private void respond(AdapterDeleteRequest request, ActionListener<AdapterResponse> listener) {

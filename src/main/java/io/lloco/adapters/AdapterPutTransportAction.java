@@ -6,6 +6,7 @@ package io.lloco.adapters;
 
 import java.nio.file.Path;
 
+import org.opensearch.action.ActionRunnable;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
 import org.opensearch.cluster.service.ClusterService;
@@ -43,18 +44,7 @@ public class AdapterPutTransportAction extends HandledTransportAction<AdapterPut
     @Override
     protected void doExecute(Task task, AdapterPutRequest request, ActionListener<AdapterResponse> listener) {
         // blocking reads and writes of the registry index: never on the caller's (transport or REST) thread
-        threadPool.generic().execute(new org.opensearch.common.util.concurrent.AbstractRunnable() {
-
-            @Override
-            public void onFailure(Exception e) {
-                listener.onFailure(e);
-            }
-
-            @Override
-            protected void doRun() {
-                respond(request, listener);
-            }
-        });
+        threadPool.generic().execute(ActionRunnable.wrap(listener, l -> respond(request, l)));
     }
 
     private void respond(AdapterPutRequest request, ActionListener<AdapterResponse> listener) {

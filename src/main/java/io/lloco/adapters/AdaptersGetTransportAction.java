@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.opensearch.action.ActionRunnable;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
 import org.opensearch.cluster.ClusterState;
@@ -46,18 +47,7 @@ public class AdaptersGetTransportAction extends HandledTransportAction<AdaptersG
     @Override
     protected void doExecute(Task task, AdaptersGetRequest request, ActionListener<AdaptersGetResponse> listener) {
         // blocking reads and writes of the registry index: never on the caller's (transport or REST) thread
-        threadPool.generic().execute(new org.opensearch.common.util.concurrent.AbstractRunnable() {
-
-            @Override
-            public void onFailure(Exception e) {
-                listener.onFailure(e);
-            }
-
-            @Override
-            protected void doRun() {
-                respond(request, listener);
-            }
-        });
+        threadPool.generic().execute(ActionRunnable.wrap(listener, l -> respond(request, l)));
     }
 
     private void respond(AdaptersGetRequest request, ActionListener<AdaptersGetResponse> listener) {
