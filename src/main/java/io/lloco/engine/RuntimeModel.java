@@ -222,9 +222,16 @@ public final class RuntimeModel extends ManagedModel {
             }
             segmentTokens = n.path("segment_tokens").asInt(DEFAULT_SEGMENT_TOKENS);
         }
-        Device device = EngineService.djlDevice(spec.device());
-        NDManager manager = DjlBootstrap.withRuntimeClassLoader(() -> NDManager.newBaseManager(device));
+        if (spec.config().isAutoCompressor() == false) {
+            throw new CheckpointException("model [" + id + "] is not an AutoCompressor: config.json has no summary_length");
+        }
+        // read and checked before the weights (a garbled file fails in milliseconds, not after a 14 GB load) and before
+        // the native library parses it (a hostile or garbled file is a CheckpointException naming it, never a native panic)
+        HuggingFaceTokenizer tokenizer = HfTokenizer.load(tok).tokenizer();
+        NDManager manager = null;
         try {
+            Device device = EngineService.djlDevice(spec.device());
+            manager = DjlBootstrap.withRuntimeClassLoader(() -> NDManager.newBaseManager(device));
             LlamaConfig config = spec.config();
             LlamaWeights weights;
             Precision precision = spec.precision();
@@ -239,12 +246,6 @@ public final class RuntimeModel extends ManagedModel {
             }
             progress.phase(LoadProgress.Phase.FINISHING);
             progress.checkCancelled();
-            if (weights.config().isAutoCompressor() == false) {
-                throw new CheckpointException("model [" + id + "] is not an AutoCompressor: config.json has no summary_length");
-            }
-            // read and checked before the native library parses it (a hostile or garbled file is a CheckpointException
-            // naming it, never a native panic)
-            HuggingFaceTokenizer tokenizer = HfTokenizer.load(tok).tokenizer();
             var c = weights.config();
             ModelInfo info = new ModelInfo(
                 id,
@@ -259,7 +260,10 @@ public final class RuntimeModel extends ManagedModel {
             );
             return new RuntimeModel(info, manager, weights, tokenizer, spec.device(), spec.adapterMemory());
         } catch (IOException | RuntimeException e) {
-            manager.close();
+            if (manager != null) {
+                manager.close();
+            }
+            tokenizer.close();
             throw e;
         }
     }

@@ -5,17 +5,18 @@
 package io.lloco.ingest;
 
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
 import org.opensearch.common.inject.Inject;
+import org.opensearch.common.lease.Releasable;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.tasks.Task;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.TransportService;
 
+import io.lloco.common.Admission;
 import io.lloco.common.LlocoException;
 import io.lloco.common.LlocoSettings;
 import io.lloco.common.ThreadPools;
@@ -39,7 +40,7 @@ public class CompressTransportAction extends HandledTransportAction<CompressRequ
     private final InferenceRouter router;
     private final ThreadPool threadPool;
     private final TransportService transportService;
-    private final AtomicInteger admitted = new AtomicInteger();
+    private final Admission admission = new Admission();
 
     /** Built by the node's injector. */
     @Inject
@@ -80,30 +81,31 @@ public class CompressTransportAction extends HandledTransportAction<CompressRequ
 
     /** Compress requests queued or running on this node now. */
     int admitted() {
-        return admitted.get();
+        return admission.admitted();
     }
 
     private void runLocally(CompressRequest request, ActionListener<CompressResponse> listener) {
-        int limit = settings.ingestQueueSize();
-        int now = admitted.incrementAndGet();
-        if (now > limit) {
-            admitted.decrementAndGet();
-            listener.onFailure(
-                new LlocoException(
+        Releasable place;
+        try {
+            place = admission.admit(
+                settings.ingestQueueSize(),
+                admitted -> new LlocoException(
                     String.format(
                         Locale.ROOT,
                         "the compress queue of node [%s] is full (%d requests waiting or compressing); retry later, add [lloco] nodes,"
                             + " or raise [%s]",
                         transportService.getLocalNode() == null ? "_local" : transportService.getLocalNode().getName(),
-                        now - 1,
+                        admitted,
                         LlocoSettings.INGEST_QUEUE_SIZE.getKey()
                     ),
                     RestStatus.TOO_MANY_REQUESTS
                 )
             );
+        } catch (LlocoException full) {
+            listener.onFailure(full);
             return;
         }
-        ActionListener<CompressResponse> done = ActionListener.notifyOnce(ActionListener.runBefore(listener, admitted::decrementAndGet));
+        ActionListener<CompressResponse> done = ActionListener.notifyOnce(ActionListener.runBefore(listener, place::close));
         try {
             threadPool.executor(ThreadPools.COMPRESS).execute(() -> {
                 try {

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -29,6 +28,7 @@ import org.opensearch.cluster.metadata.IndexMetadata;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Inject;
+import org.opensearch.common.lease.Releasable;
 import org.opensearch.common.util.concurrent.AbstractRunnable;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.rest.RestStatus;
@@ -41,6 +41,7 @@ import org.opensearch.transport.client.Client;
 
 import io.lloco.adapters.AdapterMeta;
 import io.lloco.adapters.AdapterRegistrar;
+import io.lloco.common.Admission;
 import io.lloco.common.LlocoException;
 import io.lloco.common.LlocoSettings;
 import io.lloco.common.ThreadPools;
@@ -75,7 +76,7 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
     private final LlocoSettings settings;
     private final AdapterRegistrar registrar;
     private final LlocoQaTransportAction qa;
-    private final AtomicInteger admitted = new AtomicInteger();
+    private final Admission admission = new Admission();
     private final IndexNameExpressionResolver resolver;
 
     /** Injected. */
@@ -103,45 +104,35 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
 
     /** 429 when this node runs a training and {@code plugins.lloco.train.queue_size} more already wait. */
     void checkAdmission() {
-        int running = admitted.get();
-        if (running > settings.trainQueueSize()) {
-            throw new LlocoException(
-                "node [" + clusterService.localNode().getName() + "] is training an adapter and " + (running - 1)
-                    + " more wait; retry later or raise [" + LlocoSettings.TRAIN_QUEUE_SIZE.getKey() + "]",
-                RestStatus.TOO_MANY_REQUESTS
-            );
-        }
+        admission.check(settings.trainQueueSize() + 1, this::queueFull);
+    }
+
+    private LlocoException queueFull(int admitted) {
+        return new LlocoException(
+            "node [" + clusterService.localNode().getName() + "] is training an adapter and " + (admitted - 1)
+                + " more wait; retry later or raise [" + LlocoSettings.TRAIN_QUEUE_SIZE.getKey() + "]",
+            RestStatus.TOO_MANY_REQUESTS
+        );
     }
 
     @Override
     protected void doExecute(Task task, AdapterTrainRequest request, ActionListener<MapResponse> listener) {
-        int queued = admitted.incrementAndGet() - 1;
-        if (queued > settings.trainQueueSize()) {
-            admitted.decrementAndGet();
-            listener.onFailure(
-                new LlocoException(
-                    "node [" + clusterService.localNode().getName() + "] is training an adapter and " + (queued - 1)
-                        + " more wait; retry later or raise [" + LlocoSettings.TRAIN_QUEUE_SIZE.getKey() + "]",
-                    RestStatus.TOO_MANY_REQUESTS
-                )
-            );
+        // one training runs and up to plugins.lloco.train.queue_size wait; the place is released exactly once, whichever
+        // of the paths below ends the training (a failure of doRun reaches onFailure after doRun's own finally)
+        Releasable place;
+        try {
+            place = admission.admit(settings.trainQueueSize() + 1, this::queueFull);
+        } catch (LlocoException e) {
+            listener.onFailure(e);
             return;
         }
         TrainTask t = (TrainTask) task;
-        // the admission is released exactly once, whichever of the paths below ends the training (a failure of doRun
-        // reaches onFailure after doRun's own finally)
-        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
-        Runnable release = () -> {
-            if (released.compareAndSet(false, true)) {
-                admitted.decrementAndGet();
-            }
-        };
         try {
             threadPool.executor(ThreadPools.TRAIN).execute(new AbstractRunnable() {
 
                 @Override
                 public void onFailure(Exception e) {
-                    release.run();
+                    place.close();
                     listener.onFailure(e);
                 }
 
@@ -153,19 +144,19 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
                     } catch (CancellationException e) {
                         throw new TaskCancelledException(e.getMessage());
                     } finally {
-                        release.run();
+                        place.close();
                     }
                     listener.onResponse(r);
                 }
 
                 @Override
                 public void onRejection(Exception e) {
-                    release.run();
+                    place.close();
                     listener.onFailure(e);
                 }
             });
         } catch (Exception e) {
-            release.run();
+            place.close();
             listener.onFailure(e);
         }
     }

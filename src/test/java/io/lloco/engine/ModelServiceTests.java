@@ -426,6 +426,24 @@ public class ModelServiceTests extends OpenSearchTestCase {
         }
     }
 
+    public void testAGarbledTokenizerFailsBeforeTheWeightsAreRead() throws Exception {
+        // the weights are truncated too: a 422 naming tokenizer.json shows the tokenizer was checked first, so a 7B
+        // checkpoint with a bad tokenizer.json fails in milliseconds rather than after minutes of reading weights
+        Path home = createTempDir();
+        Path m = TestModels.writeRandomAutoCompressor(home.resolve("config").resolve("lloco/models/bad"), 4, 16);
+        Files.writeString(m.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\", \"vocab\": [1, 2");
+        byte[] bytes = Files.readAllBytes(m.resolve("model.safetensors"));
+        Files.write(m.resolve("model.safetensors"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        MemoryBudget memory = budget("1gb");
+        try (ModelService ms = service(home, RuntimeModel::load, memory)) {
+            LlocoException e = expectThrows(LlocoException.class, () -> ms.get("bad"));
+            assertEquals(RestStatus.UNPROCESSABLE_ENTITY, e.status());
+            assertTrue(e.getMessage(), e.getMessage().contains("tokenizer.json"));
+            assertFalse(e.getMessage(), e.getMessage().contains("model.safetensors"));
+            assertEquals(0, memory.reserved("cpu"));
+        }
+    }
+
     public void testAFullDiskIs507NamingTheFolderAndAFileChangedUnderAReadIs422() throws Exception {
         Path home = createTempDir();
         writeConfig(home.resolve("config"), "m", smallConfig());
