@@ -75,26 +75,26 @@ public class AdapterEvaluateTransportAction extends HandledTransportAction<Adapt
                 }
                 List<TrainExample> examples = ExampleSource.read(
                     client,
-                    request.examplesIndex,
-                    request.examples,
+                    request.qa.examplesIndex,
+                    request.qa.examples,
                     settings.trainMaxExamples()
                 );
                 TaskId parent = new TaskId(clusterService.localNode().getId(), task.getId());
                 Map<String, Object> eval = QaEvaluation.evaluate(
                     client,
                     parent,
-                    request.sourceIndex,
+                    request.qa.sourceIndex,
                     request.name,
                     examples,
-                    request.template,
-                    request.maxNewTokens,
+                    request.qa.template,
+                    request.qa.maxNewTokens,
                     request.sample,
                     () -> task instanceof CancellableTask c && c.isCancelled()
                 );
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("adapter", request.name);
                 out.put("version", meta.version());
-                out.put("source_index", request.sourceIndex);
+                out.put("source_index", request.qa.sourceIndex);
                 out.put("eval", eval);
                 listener.onResponse(new MapResponse(out));
             }

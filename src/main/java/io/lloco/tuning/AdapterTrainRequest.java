@@ -15,15 +15,14 @@ import java.util.TreeSet;
 
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.ActionRequestValidationException;
+import org.opensearch.common.util.set.Sets;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
-import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.tasks.TaskId;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.tasks.Task;
 
 import io.lloco.adapters.AdapterName;
-import io.lloco.common.LlocoException;
 import io.lloco.runtime.model.Projection;
 
 /**
@@ -38,31 +37,27 @@ import io.lloco.runtime.model.Projection;
 public class AdapterTrainRequest extends ActionRequest {
 
     /** Fields the body takes. */
-    static final Set<String> FIELDS = Set.of(
-        "source_index",
-        "examples",
-        "template",
-        "r",
-        "alpha",
-        "target_modules",
-        "steps",
-        "epochs",
-        "learning_rate",
-        "batch_size",
-        "seed",
-        "eval_fraction",
-        "max_new_tokens",
-        "description"
+    static final Set<String> FIELDS = Sets.union(
+        QaExamples.FIELDS,
+        Set.of(
+            "r",
+            "alpha",
+            "target_modules",
+            "steps",
+            "epochs",
+            "learning_rate",
+            "batch_size",
+            "seed",
+            "eval_fraction",
+            "description"
+        )
     );
 
     /** Largest step count. */
     public static final long MAX_STEPS = 1_000_000;
 
     final String name;
-    String sourceIndex;
-    String examplesIndex;
-    List<TrainExample> examples = List.of();
-    String template;
+    QaExamples qa;
     int r = 8;
     double alpha = Double.NaN;
     List<String> targetModules = List.of("q_proj", "k_proj", "v_proj", "o_proj");
@@ -72,7 +67,6 @@ public class AdapterTrainRequest extends ActionRequest {
     int batchSize = 4;
     long seed = 1;
     double evalFraction = 0.1;
-    int maxNewTokens = 32;
     String description;
     private boolean run;
 
@@ -88,78 +82,35 @@ public class AdapterTrainRequest extends ActionRequest {
         AdapterTrainRequest t = new AdapterTrainRequest(name);
         for (String k : m.keySet()) {
             if (FIELDS.contains(k) == false) {
-                throw bad("[_train] does not take [" + k + "]; it takes " + new TreeSet<>(FIELDS));
+                throw QaExamples.bad("[_train] does not take [" + k + "]; it takes " + new TreeSet<>(FIELDS));
             }
         }
-        t.sourceIndex = str(m, "source_index");
-        Object ex = m.get("examples");
-        if (ex instanceof String s) {
-            t.examplesIndex = s;
-        } else if (ex instanceof List<?> l) {
-            List<TrainExample> out = new ArrayList<>();
-            for (int i = 0; i < l.size(); i++) {
-                if (l.get(i) instanceof Map<?, ?> e == false) {
-                    throw bad("[examples][" + i + "] must be an object {doc_id, question, answer, choices?}");
-                }
-                out.add(TrainExample.fromMap((Map<String, Object>) l.get(i), "[examples][" + i + "]", true));
-            }
-            t.examples = List.copyOf(out);
-        } else if (ex != null) {
-            throw bad("[examples] must be an index name or a list of {doc_id, question, answer, choices?} objects");
-        }
-        t.template = str(m, "template");
-        t.r = (int) num(m, "r", t.r);
-        t.alpha = num(m, "alpha", Double.NaN);
+        t.qa = QaExamples.parse(m);
+        t.r = (int) QaExamples.num(m, "r", t.r);
+        t.alpha = QaExamples.num(m, "alpha", Double.NaN);
         if (m.get("target_modules") != null) {
             if (m.get("target_modules") instanceof List<?> l == false) {
-                throw bad("[target_modules] must be a list of module names such as [\"q_proj\", \"v_proj\"]");
+                throw QaExamples.bad("[target_modules] must be a list of module names such as [\"q_proj\", \"v_proj\"]");
             }
             List<String> tm = new ArrayList<>();
             ((List<?>) m.get("target_modules")).forEach(o -> tm.add(String.valueOf(o)));
             t.targetModules = List.copyOf(tm);
         }
-        t.steps = (long) num(m, "steps", 0);
-        t.epochs = (int) num(m, "epochs", 0);
-        t.learningRate = num(m, "learning_rate", t.learningRate);
-        t.batchSize = (int) num(m, "batch_size", t.batchSize);
-        t.seed = (long) num(m, "seed", t.seed);
-        t.evalFraction = num(m, "eval_fraction", t.evalFraction);
-        t.maxNewTokens = (int) num(m, "max_new_tokens", t.maxNewTokens);
-        t.description = str(m, "description");
+        t.steps = (long) QaExamples.num(m, "steps", 0);
+        t.epochs = (int) QaExamples.num(m, "epochs", 0);
+        t.learningRate = QaExamples.num(m, "learning_rate", t.learningRate);
+        t.batchSize = (int) QaExamples.num(m, "batch_size", t.batchSize);
+        t.seed = (long) QaExamples.num(m, "seed", t.seed);
+        t.evalFraction = QaExamples.num(m, "eval_fraction", t.evalFraction);
+        t.description = QaExamples.str(m, "description");
         return t;
-    }
-
-    private static String str(Map<String, Object> m, String k) {
-        Object v = m.get(k);
-        if (v == null || v instanceof String) {
-            return (String) v;
-        }
-        throw bad("[" + k + "] must be a string");
-    }
-
-    private static double num(Map<String, Object> m, String k, double def) {
-        Object v = m.get(k);
-        if (v == null) {
-            return def;
-        }
-        if (v instanceof Number n) {
-            return n.doubleValue();
-        }
-        throw bad("[" + k + "] must be a number");
-    }
-
-    private static LlocoException bad(String message) {
-        return new LlocoException(message, RestStatus.BAD_REQUEST);
     }
 
     /** Wire constructor. */
     public AdapterTrainRequest(StreamInput in) throws IOException {
         super(in);
         name = in.readString();
-        sourceIndex = in.readOptionalString();
-        examplesIndex = in.readOptionalString();
-        examples = in.readList(TrainExample::readFrom);
-        template = in.readOptionalString();
+        qa = new QaExamples(in);
         r = in.readVInt();
         alpha = in.readDouble();
         targetModules = in.readStringList();
@@ -169,7 +120,6 @@ public class AdapterTrainRequest extends ActionRequest {
         batchSize = in.readVInt();
         seed = in.readLong();
         evalFraction = in.readDouble();
-        maxNewTokens = in.readVInt();
         description = in.readOptionalString();
         run = in.readBoolean();
     }
@@ -178,10 +128,7 @@ public class AdapterTrainRequest extends ActionRequest {
     public void writeTo(StreamOutput out) throws IOException {
         super.writeTo(out);
         out.writeString(name);
-        out.writeOptionalString(sourceIndex);
-        out.writeOptionalString(examplesIndex);
-        out.writeList(examples);
-        out.writeOptionalString(template);
+        qa.writeTo(out);
         out.writeVInt(r);
         out.writeDouble(alpha);
         out.writeStringCollection(targetModules);
@@ -191,7 +138,6 @@ public class AdapterTrainRequest extends ActionRequest {
         out.writeVInt(batchSize);
         out.writeLong(seed);
         out.writeDouble(evalFraction);
-        out.writeVInt(maxNewTokens);
         out.writeOptionalString(description);
         out.writeBoolean(run);
     }
@@ -203,12 +149,7 @@ public class AdapterTrainRequest extends ActionRequest {
         if (problem != null) {
             e = addValidationError("invalid adapter name [" + name + "]: " + problem, e);
         }
-        if (sourceIndex == null || sourceIndex.isBlank()) {
-            e = addValidationError("[source_index] must name the index of documents compressed by lloco_compress", e);
-        }
-        if (examplesIndex == null && examples.isEmpty()) {
-            e = addValidationError("[examples] must name an index of {doc_id, question, answer} documents or list them", e);
-        }
+        e = qa.validate(e);
         if (r < 1 || r > 256) {
             e = addValidationError("[r] must be between 1 and 256, got [" + r + "]", e);
         }
@@ -241,9 +182,6 @@ public class AdapterTrainRequest extends ActionRequest {
         if ((evalFraction >= 0 && evalFraction <= 0.9) == false) {
             e = addValidationError("[eval_fraction] must be between 0 and 0.9, got [" + evalFraction + "]", e);
         }
-        if (maxNewTokens < 1 || maxNewTokens > 1024) {
-            e = addValidationError("[max_new_tokens] must be between 1 and 1024, got [" + maxNewTokens + "]", e);
-        }
         return e;
     }
 
@@ -255,10 +193,7 @@ public class AdapterTrainRequest extends ActionRequest {
     /** The same request, as the training task on this node (its result stored for {@code GET _tasks/{id}}). */
     AdapterTrainRequest forRun() {
         AdapterTrainRequest t = new AdapterTrainRequest(name);
-        t.sourceIndex = sourceIndex;
-        t.examplesIndex = examplesIndex;
-        t.examples = examples;
-        t.template = template;
+        t.qa = qa;
         t.r = r;
         t.alpha = alpha;
         t.targetModules = targetModules;
@@ -268,7 +203,6 @@ public class AdapterTrainRequest extends ActionRequest {
         t.batchSize = batchSize;
         t.seed = seed;
         t.evalFraction = evalFraction;
-        t.maxNewTokens = maxNewTokens;
         t.description = description;
         t.run = true;
         return t;
@@ -281,8 +215,7 @@ public class AdapterTrainRequest extends ActionRequest {
 
     @Override
     public String getDescription() {
-        return "train adapter [" + name + "] on [" + sourceIndex + "] with examples from "
-            + (examplesIndex != null ? "[" + examplesIndex + "]" : examples.size() + " inline examples");
+        return "train adapter [" + name + "] on [" + qa.sourceIndex + "] with examples from " + qa.describeExamples();
     }
 
     @Override

@@ -172,7 +172,7 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
         Map<String, Object> training = new LinkedHashMap<>();
         TaskId self = new TaskId(clusterService.localNode().getId(), t.getId());
         t.phase("reading_examples");
-        List<TrainExample> all = ExampleSource.read(client, req.examplesIndex, req.examples, settings.trainMaxExamples());
+        List<TrainExample> all = ExampleSource.read(client, req.qa.examplesIndex, req.qa.examples, settings.trainMaxExamples());
         boolean[] held = QaAdapterTrainer.heldOut(all.size(), req.evalFraction, req.seed);
         List<TrainExample> trainSet = new ArrayList<>();
         List<TrainExample> evalSet = new ArrayList<>();
@@ -185,8 +185,8 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
         // the source index's index.lloco.template, else the default; the adapter stores it, so _lloco_qa and _evaluate
         // ask it with that template unless their request names another (it ranks above index.lloco.template there)
         AdapterMeta previous = registrar.store().get(req.name);
-        String template = req.template != null ? req.template : previous != null ? previous.template() : null;
-        String storedTemplate = template != null ? template : indexTemplate(resolver, clusterService.state(), req.sourceIndex);
+        String template = req.qa.template != null ? req.qa.template : previous != null ? previous.template() : null;
+        String storedTemplate = template != null ? template : indexTemplate(resolver, clusterService.state(), req.qa.sourceIndex);
 
         // every training question as _lloco_qa will read it
         t.phase("planning");
@@ -195,7 +195,7 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
         for (TrainExample e : trainSet) {
             checkCancelled(t);
             PlainActionFuture<DecodeRequest> f = PlainActionFuture.newFuture();
-            var q = QaEvaluation.question(e, req.sourceIndex, "none", template, req.maxNewTokens);
+            var q = QaEvaluation.question(e, req.qa.sourceIndex, "none", template, req.qa.maxNewTokens);
             q.setParentTask(self);
             qa.plan(t, q, f);
             DecodeRequest d = f.actionGet();
@@ -208,7 +208,7 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
             }
             if (model != null && model.equals(d.model()) == false) {
                 throw new LlocoException(
-                    "the documents of [" + req.sourceIndex + "] were compressed by models [" + model + "] and [" + d.model()
+                    "the documents of [" + req.qa.sourceIndex + "] were compressed by models [" + model + "] and [" + d.model()
                         + "]; an adapter is trained for one base model: train on documents of one model",
                     RestStatus.BAD_REQUEST
                 );
@@ -260,11 +260,11 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
                 }
             });
             checkCancelled(t);
-            training.put("source_index", req.sourceIndex);
+            training.put("source_index", req.qa.sourceIndex);
             if (storedTemplate != null) {
                 training.put("template", storedTemplate);
             }
-            training.put("examples", req.examplesIndex != null ? req.examplesIndex : "inline");
+            training.put("examples", req.qa.examplesIndex != null ? req.qa.examplesIndex : "inline");
             training.put("train_examples", trainSet.size());
             training.put("eval_examples", evalSet.size());
             training.put("steps", result.steps());
@@ -285,7 +285,7 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
             if (evalSet.isEmpty() == false) {
                 t.phase("evaluating");
                 eval = QaEvaluation
-                    .evaluate(client, self, req.sourceIndex, req.name, evalSet, template, req.maxNewTokens, 0, t::isCancelled);
+                    .evaluate(client, self, req.qa.sourceIndex, req.name, evalSet, template, req.qa.maxNewTokens, 0, t::isCancelled);
                 meta = registrar.store().updateEval(req.name, meta.version(), eval);
             }
             logger.info(

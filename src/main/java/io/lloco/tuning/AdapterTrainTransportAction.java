@@ -67,9 +67,9 @@ public class AdapterTrainTransportAction extends HandledTransportAction<AdapterT
         // caller, before any task starts, so a missing permission (403) or index (404) is the answer to _train itself
         // and not a failed task; the training then reads both as the caller again (sent on with the caller's identity)
         List<String> indices = new ArrayList<>();
-        indices.add(request.sourceIndex);
-        if (request.examplesIndex != null) {
-            indices.add(request.examplesIndex);
+        indices.add(request.qa.sourceIndex);
+        if (request.qa.examplesIndex != null) {
+            indices.add(request.qa.examplesIndex);
         }
         SearchRequest check = new SearchRequest(indices.toArray(String[]::new)).source(
             new SearchSourceBuilder().size(0).trackTotalHits(false).query(QueryBuilders.matchAllQuery())
