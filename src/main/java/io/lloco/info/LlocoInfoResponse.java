@@ -15,6 +15,8 @@ import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.ToXContentObject;
 import org.opensearch.core.xcontent.XContentBuilder;
 
+import io.lloco.common.NodesHeader;
+
 /**
  * Info of every addressed node. Rendered either as a single node object ({@code GET /_plugins/lloco}, param
  * {@code single=true}) or as {@code {_nodes, cluster_name, nodes: {id: {...}}}}.
@@ -51,29 +53,7 @@ public class LlocoInfoResponse extends BaseNodesResponse<LlocoInfoNodeResponse> 
             builder.field("cluster_name", getClusterName().value());
             getNodes().get(0).toXContent(builder, params);
         } else {
-            builder.startObject("_nodes");
-            builder.field("total", getNodes().size() + failures().size());
-            builder.field("successful", getNodes().size());
-            builder.field("failed", failures().size());
-            if (failures().isEmpty() == false) {
-                builder.startArray("failures");
-                for (FailedNodeException f : failures()) {
-                    builder.startObject();
-                    builder.field("node_id", f.nodeId());
-                    builder.field("reason", f.getDetailedMessage());
-                    builder.endObject();
-                }
-                builder.endArray();
-            }
-            builder.endObject();
-            builder.field("cluster_name", getClusterName().value());
-            builder.startObject("nodes");
-            for (LlocoInfoNodeResponse n : getNodes()) {
-                builder.startObject(n.getNode().getId());
-                n.toXContent(builder, params);
-                builder.endObject();
-            }
-            builder.endObject();
+            NodesHeader.writeFields(builder, params, this);
         }
         return builder.endObject();
     }

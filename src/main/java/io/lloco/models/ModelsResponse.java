@@ -17,6 +17,8 @@ import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.xcontent.XContentBuilder;
 
+import io.lloco.common.NodesHeader;
+
 /**
  * The answer of every addressed node to a models API request: {@code {_nodes: {total, successful, failed,
  * failures: [{node_id, status, reason}]}, cluster_name, nodes: {id: {name, ...}}}}. The HTTP status is 200 when at
@@ -45,15 +47,10 @@ public class ModelsResponse extends BaseNodesResponse<ModelsNodeResponse> implem
         out.writeList(nodes);
     }
 
-    /** The root cause of a node's failure. */
-    static Throwable cause(FailedNodeException f) {
-        return ExceptionsHelper.unwrapCause(f.getCause() == null ? f : f.getCause());
-    }
-
     @Override
     public RestStatus status() {
         if (getNodes().isEmpty() && failures().isEmpty() == false) {
-            return ExceptionsHelper.status(cause(failures().get(0)));
+            return ExceptionsHelper.status(NodesHeader.cause(failures().get(0)));
         }
         return RestStatus.OK;
     }
@@ -61,31 +58,7 @@ public class ModelsResponse extends BaseNodesResponse<ModelsNodeResponse> implem
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject();
-        builder.startObject("_nodes");
-        builder.field("total", getNodes().size() + failures().size());
-        builder.field("successful", getNodes().size());
-        builder.field("failed", failures().size());
-        if (failures().isEmpty() == false) {
-            builder.startArray("failures");
-            for (FailedNodeException f : failures()) {
-                Throwable c = cause(f);
-                builder.startObject();
-                builder.field("node_id", f.nodeId());
-                builder.field("status", ExceptionsHelper.status(c).getStatus());
-                builder.field("reason", c.getMessage());
-                builder.endObject();
-            }
-            builder.endArray();
-        }
-        builder.endObject();
-        builder.field("cluster_name", getClusterName().value());
-        builder.startObject("nodes");
-        for (ModelsNodeResponse n : getNodes()) {
-            builder.startObject(n.getNode().getId());
-            n.toXContent(builder, params);
-            builder.endObject();
-        }
-        builder.endObject();
+        NodesHeader.writeFields(builder, params, this);
         return builder.endObject();
     }
 }
