@@ -4,17 +4,12 @@
  */
 package io.lloco.models;
 
-import java.io.IOException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
-import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.ActionFilters;
-import org.opensearch.action.support.nodes.TransportNodesAction;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Inject;
-import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.TransportService;
 
@@ -26,7 +21,7 @@ import io.lloco.routing.LlocoNodeRole;
  * Per node: the models it has (id, state, device, dtype, parameters, bytes, fingerprint, adapters, progress of a
  * load, error of a failed one), the models it could load ({@code available}) and its memory budget.
  */
-public class ModelsGetTransportAction extends TransportNodesAction<ModelsGetRequest, ModelsResponse, ModelsNodeRequest, ModelsNodeResponse> {
+public class ModelsGetTransportAction extends ModelsNodesAction<ModelsGetRequest, ModelsNodeRequest> {
 
     private final ModelService models;
     private final EngineService engine;
@@ -50,25 +45,15 @@ public class ModelsGetTransportAction extends TransportNodesAction<ModelsGetRequ
             ModelsGetRequest::new,
             ModelsNodeRequest::new,
             ThreadPool.Names.MANAGEMENT,
-            ModelsNodeResponse.class
+            false
         );
         this.models = models;
         this.engine = engine;
     }
 
     @Override
-    protected ModelsResponse newResponse(ModelsGetRequest request, List<ModelsNodeResponse> responses, List<FailedNodeException> failures) {
-        return new ModelsResponse(clusterService.getClusterName(), responses, failures);
-    }
-
-    @Override
     protected ModelsNodeRequest newNodeRequest(ModelsGetRequest request) {
         return new ModelsNodeRequest(request.modelId());
-    }
-
-    @Override
-    protected ModelsNodeResponse newNodeResponse(StreamInput in) throws IOException {
-        return new ModelsNodeResponse(in);
     }
 
     @Override

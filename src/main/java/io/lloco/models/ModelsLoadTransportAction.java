@@ -4,19 +4,13 @@
  */
 package io.lloco.models;
 
-import java.io.IOException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
-import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.PlainActionFuture;
-import org.opensearch.action.support.nodes.TransportNodesAction;
-import org.opensearch.cluster.ClusterState;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Inject;
-import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.tasks.Task;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.TransportService;
@@ -28,7 +22,7 @@ import io.lloco.engine.ModelService;
  * Loads a model on each addressed node and waits for it (the node operation waits on the generic pool; the load
  * itself runs on the node's {@code lloco_load} pool, shared with any question or ingest waiting for the same model).
  */
-public class ModelsLoadTransportAction extends TransportNodesAction<ModelsLoadRequest, ModelsResponse, ModelsLoadNodeRequest, ModelsNodeResponse> {
+public class ModelsLoadTransportAction extends ModelsNodesAction<ModelsLoadRequest, ModelsLoadNodeRequest> {
 
     private final ModelService models;
 
@@ -50,34 +44,14 @@ public class ModelsLoadTransportAction extends TransportNodesAction<ModelsLoadRe
             ModelsLoadRequest::new,
             ModelsLoadNodeRequest::new,
             ThreadPool.Names.GENERIC,
-            ModelsNodeResponse.class
+            true
         );
         this.models = models;
     }
 
     @Override
-    protected void resolveRequest(ModelsLoadRequest request, ClusterState clusterState) {
-        super.resolveRequest(request, clusterState);
-        ModelsTransport.requireNodes(request);
-    }
-
-    @Override
-    protected ModelsResponse newResponse(
-        ModelsLoadRequest request,
-        List<ModelsNodeResponse> responses,
-        List<FailedNodeException> failures
-    ) {
-        return new ModelsResponse(clusterService.getClusterName(), responses, failures);
-    }
-
-    @Override
     protected ModelsLoadNodeRequest newNodeRequest(ModelsLoadRequest request) {
         return new ModelsLoadNodeRequest(request.modelId());
-    }
-
-    @Override
-    protected ModelsNodeResponse newNodeResponse(StreamInput in) throws IOException {
-        return new ModelsNodeResponse(in);
     }
 
     @Override

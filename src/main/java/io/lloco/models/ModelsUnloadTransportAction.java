@@ -4,18 +4,12 @@
  */
 package io.lloco.models;
 
-import java.io.IOException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
-import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.ActionFilters;
-import org.opensearch.action.support.nodes.TransportNodesAction;
-import org.opensearch.cluster.ClusterState;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Inject;
-import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.TransportService;
 
@@ -25,7 +19,7 @@ import io.lloco.engine.ModelService;
  * Unloads a model on each addressed node: it leaves the node's registry at once; its memory is freed when the
  * questions or compressions using it finish ({@code result: unloading} meanwhile).
  */
-public class ModelsUnloadTransportAction extends TransportNodesAction<ModelsUnloadRequest, ModelsResponse, ModelsNodeRequest, ModelsNodeResponse> {
+public class ModelsUnloadTransportAction extends ModelsNodesAction<ModelsUnloadRequest, ModelsNodeRequest> {
 
     private final ModelService models;
 
@@ -47,34 +41,14 @@ public class ModelsUnloadTransportAction extends TransportNodesAction<ModelsUnlo
             ModelsUnloadRequest::new,
             ModelsNodeRequest::new,
             ThreadPool.Names.MANAGEMENT,
-            ModelsNodeResponse.class
+            true
         );
         this.models = models;
     }
 
     @Override
-    protected void resolveRequest(ModelsUnloadRequest request, ClusterState clusterState) {
-        super.resolveRequest(request, clusterState);
-        ModelsTransport.requireNodes(request);
-    }
-
-    @Override
-    protected ModelsResponse newResponse(
-        ModelsUnloadRequest request,
-        List<ModelsNodeResponse> responses,
-        List<FailedNodeException> failures
-    ) {
-        return new ModelsResponse(clusterService.getClusterName(), responses, failures);
-    }
-
-    @Override
     protected ModelsNodeRequest newNodeRequest(ModelsUnloadRequest request) {
         return new ModelsNodeRequest(request.modelId());
-    }
-
-    @Override
-    protected ModelsNodeResponse newNodeResponse(StreamInput in) throws IOException {
-        return new ModelsNodeResponse(in);
     }
 
     @Override
