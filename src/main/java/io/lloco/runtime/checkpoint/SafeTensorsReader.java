@@ -9,9 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -73,30 +71,7 @@ public final class SafeTensorsReader implements TensorSource {
 
     /** Opens and validates a safetensors file. */
     public static SafeTensorsReader open(Path file) throws IOException {
-        FileChannel ch;
-        try {
-            ch = FileChannel.open(file, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new CheckpointException(String.format(Locale.ROOT, "safetensors file [%s] does not exist", BoundedJson.clip(file)));
-        } catch (IOException e) {
-            throw new CheckpointException(
-                String.format(
-                    Locale.ROOT,
-                    "safetensors file [%s] cannot be opened: %s",
-                    BoundedJson.clip(file),
-                    BoundedJson.clip(e.getMessage())
-                ), e
-            );
-        }
-        try {
-            return parse(file, ch);
-        } catch (CheckpointException | RuntimeException e) {
-            ch.close();
-            throw e;
-        } catch (IOException e) {
-            ch.close();
-            throw new CheckpointException(String.format(Locale.ROOT, "safetensors file [%s] cannot be read: %s", file, e.getMessage()), e);
-        }
+        return CheckpointChannel.open(file, "safetensors file", SafeTensorsReader::parse);
     }
 
     private static SafeTensorsReader parse(Path file, FileChannel ch) throws IOException {

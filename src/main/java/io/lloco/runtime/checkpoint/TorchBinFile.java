@@ -9,9 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -38,32 +36,7 @@ final class TorchBinFile implements TensorSource {
     }
 
     static TorchBinFile open(Path file) throws IOException {
-        FileChannel ch;
-        try {
-            ch = FileChannel.open(file, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new CheckpointException(String.format(Locale.ROOT, "PyTorch checkpoint [%s] does not exist", BoundedJson.clip(file)));
-        } catch (IOException e) {
-            throw new CheckpointException(
-                String.format(
-                    Locale.ROOT,
-                    "PyTorch checkpoint [%s] cannot be opened: %s",
-                    BoundedJson.clip(file),
-                    BoundedJson.clip(e.getMessage())
-                ), e
-            );
-        }
-        try {
-            return parse(file, ch);
-        } catch (CheckpointException | RuntimeException e) {
-            ch.close();
-            throw e;
-        } catch (IOException e) {
-            ch.close();
-            throw new CheckpointException(
-                String.format(Locale.ROOT, "PyTorch checkpoint [%s] cannot be read: %s", file, e.getMessage()), e
-            );
-        }
+        return CheckpointChannel.open(file, "PyTorch checkpoint", TorchBinFile::parse);
     }
 
     private static TorchBinFile parse(Path file, FileChannel ch) throws IOException {
