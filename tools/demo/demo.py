@@ -68,6 +68,33 @@ def correct(q, answer):
     return norm(answer) == norm(gold)
 
 
+def plain_figures(lines):
+    """The held-out plain-path accuracies of the shipped pair (with its adapter, lloco mode) from eval-plain's JSON lines,
+    the last line per task winning.
+
+    >>> rows = [{"task": "lookup", "mode": "lloco", "adapter": True, "n": 200, "accuracy": 0.65, "compression_per_segment": 3.66},
+    ...         {"task": "lookup", "mode": "lloco", "adapter": False, "n": 200, "accuracy": 0.0},
+    ...         {"task": "needle", "mode": "lloco", "adapter": True, "n": 220, "accuracy": 0.8409, "compression_per_segment": 3.661}]
+    >>> plain_figures([json.dumps(r) for r in rows] + [""])
+    'lookup 0.65 (n = 200), needle 0.84 (n = 220); 3.66x per segment'
+    """
+    best = {}
+    for line in lines:
+        if line.strip():
+            r = json.loads(line)
+            if r.get("mode") == "lloco" and r.get("adapter"):
+                best[r["task"]] = r
+    parts = [f"{t} {r['accuracy']:.2f} (n = {r['n']})" for t, r in best.items()]
+    ratio = next((r["compression_per_segment"] for r in best.values() if "compression_per_segment" in r), None)
+    return ", ".join(parts) + (f"; {ratio:.2f}x per segment" if ratio else "")
+
+
+def print_plain_figures(path):
+    with open(path) as f:
+        figures = plain_figures(f)
+    print(f"  the shipped pair on 4,096-token held-out documents, plain path ({path.split('/lloco-tiny/')[-1]}): {figures}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", default="http://127.0.0.1:9200")
@@ -94,6 +121,9 @@ def main():
     ap.add_argument("--segment-boundary", choices=["tokens", "sentence"], default="sentence",
                     help="with --retrieve: cut segments every segment_tokens tokens, or pack whole sentences "
                          "(lloco_compress segment_boundary)")
+    ap.add_argument("--plain-figures", metavar="JSONL",
+                    help="the shipped pair's held-out plain-path evaluation lines (tools/train/run.sh eval-plain), printed "
+                         "in the summary beside this run's own plain column")
     ap.add_argument("--compare-offline", metavar="MODEL_DIR",
                     help="also run the offline evaluator (bin/lloco eval) on the same documents and questions with this "
                          "checkpoint and its adapters/default, and print its accuracy beside the plugin's")
@@ -128,7 +158,10 @@ def main():
     print(f"    {len(docs)} docs in {dt:.1f} s ({total_tokens / max(dt, 1e-9):.0f} tokens/s); each {stored['tokens']}-token doc -> "
           f"{stored['segment_count']} segments x {stored['summary_length']} summary vectors of {stored['hidden']} dims")
 
-    modes = ["lloco", "full_context", "no_context"]
+    # "lloco, plain" asks the same question the plain LLoCO way: greedy, the best segments read once, no answer checked
+    # against the segments' sentences (answer_candidates 1, answer_beams 1); "lloco" adds the heuristics asked for above
+    heuristics = bool(a.retrieve) and (a.answer_candidates > 1 or a.answer_beams > 1)
+    modes = ["lloco"] + (["lloco, plain"] if heuristics else []) + ["full_context", "no_context"]
     stats = {m: {"n": 0, "ok": 0, "positions": 0, "ms": 0.0} for m in modes}
     compression = [0, 0, 0.0, 0.0]  # full-context tokens, summary vectors, and per segment: tokens, vectors
     per_task = {}
@@ -150,6 +183,9 @@ def main():
             line = []
             for m in modes:
                 mb = dict(body, mode=m)
+                if m == "lloco, plain":
+                    mb = {k: v for k, v in body.items() if k not in ("answer_candidates", "answer_candidates_max")}
+                    mb["mode"] = "lloco"
                 if a.retrieve and a.answer_beams > 1 and m == "lloco" and q["task"] != "choice":
                     mb["answer_beams"] = a.answer_beams
                 r = call(a.url, "POST", "/lloco-demo/_lloco_qa", mb)
@@ -176,6 +212,8 @@ def main():
                 for cm, label, extra in (("rank", "choice, ranked", {}), ("cloze", "choice, cloze", {"template": "lookup"})):
                     cells = []
                     for m in modes:
+                        if m == "lloco, plain":
+                            continue  # multiple choice reads the best segment once either way: the same as lloco
                         r = call(a.url, "POST", "/lloco-demo/_lloco_qa", dict(body, mode=m, choice_mode=cm, **extra))
                         ok = correct(q, r["answer"])
                         t = per_task.setdefault((m, label), [0, 0])
@@ -203,7 +241,7 @@ def main():
         cells = []
         task_label = {"choice, ranked": "choice*", "choice, cloze": "choice+"}.get(task, task)
         for m in modes:
-            ok, n = per_task.get((m, task), [0, 0])
+            ok, n = per_task.get((m, task), per_task.get(("lloco", task), [0, 0]) if m == "lloco, plain" else [0, 0])
             cells.append(f"{ok:>6d}/{n:<3d}{ok / max(n, 1):5.0%}")
         print(f"  {task_label:8s} " + " ".join(f"{c:>14s}" for c in cells))
     print(f"\n  {'mode':12s} {'decoder positions':>18s} {'ms/question':>12s}   (means over every question read)")
@@ -215,6 +253,12 @@ def main():
         seg = compression[0] / max(1, compression[1])
         print(f"  per segment: {compression[2]:.0f} document tokens -> {compression[3]:.0f} summary vectors "
               f"({seg:.2f}x); LLoCO's 7B AutoCompressor: 1,536 -> 50 (30.72x)")
+    if heuristics:
+        print(f"  lloco: answer_candidates {a.answer_candidates} (up to {max(a.answer_candidates, a.answer_candidates_max)}), "
+              f"answer_beams {a.answer_beams}, answers checked against the segments' sentences; lloco, plain: greedy, "
+              f"the {a.retrieve} best segment(s) read once, nothing checked (multiple choice is read the same way in both)")
+    if a.plain_figures:
+        print_plain_figures(a.plain_figures)
     if any(k[1] == "choice, ranked" for k in per_task):
         print("  choice*: the same choice questions with choice_mode: rank (the options ranked by likelihood, not generated)")
         print("  choice+: choice_mode: cloze (each option's text scored as the answer to the question alone, short-answer template)")
