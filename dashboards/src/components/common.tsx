@@ -3,7 +3,20 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 import React, { useCallback, useEffect, useRef, useState } from 'react';
-import { EuiButtonEmpty, EuiCallOut, EuiConfirmModal, EuiFlexGroup, EuiFlexItem, EuiLoadingSpinner, EuiText, EuiTitle } from '@elastic/eui';
+import {
+  EuiButtonEmpty,
+  EuiCallOut,
+  EuiConfirmModal,
+  EuiFlexGroup,
+  EuiFlexItem,
+  EuiForm,
+  EuiLoadingSpinner,
+  EuiPanel,
+  EuiSpacer,
+  EuiText,
+  EuiTitle,
+} from '@elastic/eui';
+import type { IndexBindings, IndexRow, LlocoApi } from '../api';
 import { HttpError } from '../http';
 
 /** The cluster's error, as it said it: status, error type and reason. role=alert, so screen readers announce it. */
@@ -122,6 +135,124 @@ export function useAction() {
     }
   }, []);
   return { busy, error, setError, run };
+}
+
+/**
+ * A form that makes one thing (an index, a pipeline, an adapter, a document). submit(fn, made) forgets the last success,
+ * runs fn with useAction's busy flag and error and, when fn succeeded, keeps made(its result) as done (for the form's
+ * "created" note) and calls onDone.
+ */
+export function useSubmit<T>(onDone: () => void) {
+  const action = useAction();
+  const [done, setDone] = useState<T | null>(null);
+  const submit = async <R,>(fn: () => Promise<R>, made: (result: R) => T) => {
+    setDone(null);
+    const r = await action.run(fn);
+    if (r !== undefined) {
+      setDone(made(r));
+      onDone();
+    }
+  };
+  return { busy: action.busy, error: action.error, done, submit };
+}
+
+/**
+ * Deleting one item of a list after asking. ask(name) opens the ConfirmDelete dialog ("Delete <kind> <name>?", with
+ * {@code consequence}), which the page renders as {@code dialog}; "Delete" closes it and runs remove(name) with its own
+ * busy flag and error, then onDeleted when the deletion succeeded.
+ */
+export function useConfirmDelete(kind: string, consequence: string, remove: (name: string) => Promise<unknown>, onDeleted: () => void) {
+  const [pending, setPending] = useState<string | null>(null);
+  const action = useAction();
+  const dialog =
+    pending === null ? null : (
+      <ConfirmDelete
+        what={`${kind} ${pending}`}
+        consequence={consequence}
+        onCancel={() => setPending(null)}
+        onConfirm={async () => {
+          setPending(null);
+          const r = await action.run(() => remove(pending));
+          if (r !== undefined) onDeleted();
+        }}
+      />
+    );
+  return { ask: setPending, dialog, busy: action.busy, error: action.error };
+}
+
+/** The open indices and their bindings (default pipeline, adapter), loaded together; again when {@code refresh} changes. */
+export function useIndexBindings(api: LlocoApi, refresh?: number): Loaded<{ indices: IndexRow[]; bindings: Record<string, IndexBindings> }> {
+  return useLoad(async () => {
+    const [indices, bindings] = await Promise.all([api.indices(), api.bindings()]);
+    return { indices, bindings };
+  }, [api, refresh]);
+}
+
+/** The index picked in a select: the first of {@code indices} until one is picked. */
+export function usePickedIndex(indices: IndexRow[] | undefined) {
+  const [index, setIndex] = useState('');
+  useEffect(() => {
+    if (!index && indices && indices.length > 0) setIndex(indices[0].index);
+  }, [indices, index]);
+  return [index, setIndex] as const;
+}
+
+/** The heading of a section: an h2, an optional subdued intro, then a small space. */
+function SectionHeading({ title, intro }: { title: React.ReactNode; intro?: React.ReactNode }) {
+  return (
+    <>
+      <EuiTitle size="xs">
+        <h2>{title}</h2>
+      </EuiTitle>
+      {intro && (
+        <EuiText size="xs" color="subdued">
+          <p>{intro}</p>
+        </EuiText>
+      )}
+      <EuiSpacer size="s" />
+    </>
+  );
+}
+
+/** A section of a page: a panel under its heading. */
+export function Section({ title, intro, testSubj, children }: { title: React.ReactNode; intro?: React.ReactNode; testSubj?: string; children?: React.ReactNode }) {
+  return (
+    <EuiPanel paddingSize="m" data-test-subj={testSubj}>
+      <SectionHeading title={title} intro={intro} />
+      {children}
+    </EuiPanel>
+  );
+}
+
+/** A section that is a form named {@code label}, its heading inside it; submitting calls onSubmit instead of loading a page. */
+export function FormSection({
+  label,
+  title,
+  intro,
+  onSubmit,
+  children,
+}: {
+  label: string;
+  title: React.ReactNode;
+  intro?: React.ReactNode;
+  onSubmit: () => unknown;
+  children?: React.ReactNode;
+}) {
+  return (
+    <EuiPanel paddingSize="m">
+      <EuiForm
+        component="form"
+        aria-label={label}
+        onSubmit={(e: React.FormEvent) => {
+          e.preventDefault();
+          void onSubmit();
+        }}
+      >
+        <SectionHeading title={title} intro={intro} />
+        {children}
+      </EuiForm>
+    </EuiPanel>
+  );
 }
 
 /** Inline code (OUI's EuiCode pulls a syntax highlighter of half a megabyte into the page). */

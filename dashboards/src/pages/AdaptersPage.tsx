@@ -20,10 +20,9 @@ import {
   EuiSpacer,
   EuiText,
   EuiTextArea,
-  EuiTitle,
 } from '@elastic/eui';
 import { Adapter, LlocoApi, TaskInfo } from '../api';
-import { Busy, Code, ConfirmDelete, ErrorBanner, NotAvailable, PanelHeader, useAction, useLoad } from '../components/common';
+import { Busy, Code, ErrorBanner, FormSection, NotAvailable, PanelHeader, Section, useAction, useConfirmDelete, useIndexBindings, useLoad, usePickedIndex, useSubmit } from '../components/common';
 import { bytes, ms, num } from '../format';
 
 /**
@@ -62,16 +61,11 @@ export function AdaptersPage({ api, pollMs = 1000 }: { api: LlocoApi; pollMs?: n
 }
 
 function AdapterList({ api, adapters, onChange, pollMs }: { api: LlocoApi; adapters: Adapter[]; onChange: () => void; pollMs: number }) {
-  const [deleting, setDeleting] = useState<string | null>(null);
   const [training, setTraining] = useState<string | null>(null);
   const [evaluating, setEvaluating] = useState<string | null>(null);
-  const del = useAction();
+  const del = useConfirmDelete('adapter', 'Indices bound to it answer with an error until another adapter is bound.', (name) => api.deleteAdapter(name), onChange);
   return (
-    <EuiPanel paddingSize="m">
-      <EuiTitle size="xs">
-        <h2>Adapters</h2>
-      </EuiTitle>
-      <EuiSpacer size="s" />
+    <Section title="Adapters">
       <ErrorBanner error={del.error} context="Deleting the adapter" />
       <EuiBasicTable
         data-test-subj="adaptersTable"
@@ -102,7 +96,7 @@ function AdapterList({ api, adapters, onChange, pollMs }: { api: LlocoApi; adapt
                   </EuiButtonEmpty>
                 </EuiFlexItem>
                 <EuiFlexItem grow={false}>
-                  <EuiButtonEmpty size="xs" iconType="trash" color="danger" onClick={() => setDeleting(a.name)} aria-label={`Delete ${a.name}`}>
+                  <EuiButtonEmpty size="xs" iconType="trash" color="danger" onClick={() => del.ask(a.name)} aria-label={`Delete ${a.name}`}>
                     Delete
                   </EuiButtonEmpty>
                 </EuiFlexItem>
@@ -111,22 +105,10 @@ function AdapterList({ api, adapters, onChange, pollMs }: { api: LlocoApi; adapt
           },
         ]}
       />
-      {deleting && (
-        <ConfirmDelete
-          what={`adapter ${deleting}`}
-          consequence="Indices bound to it answer with an error until another adapter is bound."
-          onCancel={() => setDeleting(null)}
-          onConfirm={async () => {
-            const name = deleting;
-            setDeleting(null);
-            const r = await del.run(() => api.deleteAdapter(name));
-            if (r !== undefined) onChange();
-          }}
-        />
-      )}
+      {del.dialog}
       {training && <TrainPanel api={api} name={training} pollMs={pollMs} onDone={onChange} onClose={() => setTraining(null)} />}
       {evaluating && <EvaluatePanel api={api} name={evaluating} onDone={onChange} onClose={() => setEvaluating(null)} />}
-    </EuiPanel>
+    </Section>
   );
 }
 
@@ -173,42 +155,22 @@ function useJson(initial: string) {
 function RegisterForm({ api, onRegistered }: { api: LlocoApi; onRegistered: () => void }) {
   const [name, setName] = useState('');
   const body = useJson('{\n  "path": "my-adapter",\n  "base_model": "lloco-tiny"\n}');
-  const put = useAction();
-  const [done, setDone] = useState<string | null>(null);
+  const put = useSubmit<string>(onRegistered);
   const valid = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name) && !body.error;
   return (
-    <EuiPanel paddingSize="m">
-      <EuiForm
-        component="form"
-        aria-label="Register an adapter"
-        onSubmit={async (e: React.FormEvent) => {
-          e.preventDefault();
-          if (!valid) return;
-          setDone(null);
-          const r = await put.run(() => api.putAdapter(name, body.value!));
-          if (r !== undefined) {
-            setDone(name);
-            onRegistered();
-          }
-        }}
-      >
-        <EuiTitle size="xs">
-          <h2>Register an adapter</h2>
-        </EuiTitle>
-        <EuiSpacer size="s" />
-        <ErrorBanner error={put.error} context="Registering the adapter" />
-        {done && <EuiCallOut color="success" iconType="check" size="s" title={`Adapter ${done} registered`} role="status" />}
-        <EuiFormRow label="Name">
-          <EuiFieldText value={name} onChange={(e) => setName(e.target.value)} data-test-subj="adapterName" />
-        </EuiFormRow>
-        <EuiFormRow label="Body (JSON)" isInvalid={!!body.error} error={body.error} fullWidth helpText="PUT /_plugins/lloco/adapters/{name}">
-          <EuiTextArea value={body.text} onChange={(e) => body.setText(e.target.value)} rows={6} fullWidth isInvalid={!!body.error} style={{ fontFamily: 'monospace' }} />
-        </EuiFormRow>
-        <EuiButton type="submit" fill isDisabled={!valid || put.busy} isLoading={put.busy}>
-          Register
-        </EuiButton>
-      </EuiForm>
-    </EuiPanel>
+    <FormSection label="Register an adapter" title="Register an adapter" onSubmit={() => valid && put.submit(() => api.putAdapter(name, body.value!), () => name)}>
+      <ErrorBanner error={put.error} context="Registering the adapter" />
+      {put.done && <EuiCallOut color="success" iconType="check" size="s" title={`Adapter ${put.done} registered`} role="status" />}
+      <EuiFormRow label="Name">
+        <EuiFieldText value={name} onChange={(e) => setName(e.target.value)} data-test-subj="adapterName" />
+      </EuiFormRow>
+      <EuiFormRow label="Body (JSON)" isInvalid={!!body.error} error={body.error} fullWidth helpText="PUT /_plugins/lloco/adapters/{name}">
+        <EuiTextArea value={body.text} onChange={(e) => body.setText(e.target.value)} rows={6} fullWidth isInvalid={!!body.error} style={{ fontFamily: 'monospace' }} />
+      </EuiFormRow>
+      <EuiButton type="submit" fill isDisabled={!valid || put.busy} isLoading={put.busy}>
+        Register
+      </EuiButton>
+    </FormSection>
   );
 }
 
@@ -372,34 +334,26 @@ function EvaluatePanel({ api, name, onDone, onClose }: { api: LlocoApi; name: st
 
 /** index.lloco.adapter per index: what answers questions over it. */
 function BindingPanel({ api, names }: { api: LlocoApi; names: string[] }) {
-  const state = useLoad(async () => {
-    const [indices, bindings] = await Promise.all([api.indices(), api.bindings()]);
-    return { indices, bindings };
-  }, [api]);
-  const [index, setIndex] = useState('');
+  const state = useIndexBindings(api);
+  const indices = state.data?.indices ?? [];
+  const [index, setIndex] = usePickedIndex(indices);
   const [adapter, setAdapter] = useState('');
   const bind = useAction();
-  const indices = state.data?.indices ?? [];
-  useEffect(() => {
-    if (!index && indices.length > 0) setIndex(indices[0].index);
-  }, [indices, index]);
   const items = indices.map((i) => ({ index: i.index, adapter: state.data?.bindings[i.index]?.adapter }));
   const save = async (value: string | null) => {
     const r = await bind.run(() => api.putIndexSettings(index, { 'index.lloco.adapter': value }));
     if (r !== undefined) await state.reload();
   };
   return (
-    <EuiPanel paddingSize="m">
-      <EuiTitle size="xs">
-        <h2>Bindings</h2>
-      </EuiTitle>
-      <EuiText size="xs" color="subdued">
-        <p>
+    <Section
+      title="Bindings"
+      intro={
+        <>
           The index setting <Code>index.lloco.adapter</Code> picks the adapter for questions over an index (empty: the model's{' '}
           <Code>default</Code>; <Code>none</Code>: the base model).
-        </p>
-      </EuiText>
-      <EuiSpacer size="s" />
+        </>
+      }
+    >
       <ErrorBanner error={state.error} context="Reading index settings" />
       <ErrorBanner error={bind.error} context="Binding" />
       <EuiBasicTable
@@ -450,6 +404,6 @@ function BindingPanel({ api, names }: { api: LlocoApi; names: string[] }) {
           </EuiFlexItem>
         </EuiFlexGroup>
       </EuiForm>
-    </EuiPanel>
+    </Section>
   );
 }

@@ -24,7 +24,7 @@ import {
   EuiTitle,
 } from '@elastic/eui';
 import { LlocoApi, QaMode, QaRequest, QaResponse, QaSource } from '../api';
-import { Busy, ErrorBanner, useLoad } from '../components/common';
+import { Busy, ErrorBanner, Section, useLoad, usePickedIndex } from '../components/common';
 import { bytes, ms, num, ratio } from '../format';
 import { excerpts, valueAt } from '../highlight';
 
@@ -43,7 +43,7 @@ interface Run {
 /** Ask a question over an index; see the answer, its sources with the used segments highlighted, usage and timings. */
 export function AskPage({ api }: { api: LlocoApi }) {
   const indices = useLoad(() => api.indices(), [api]);
-  const [index, setIndex] = useState('');
+  const [index, setIndex] = usePickedIndex(indices.data);
   const [question, setQuestion] = useState('');
   // number fields keep what is typed (an empty field while editing); values are clamped when asking
   const [size, setSize] = useState('1');
@@ -58,9 +58,6 @@ export function AskPage({ api }: { api: LlocoApi }) {
   const [asked, setAsked] = useState<{ index: string; question: string } | null>(null);
   const abort = useRef<AbortController | null>(null);
 
-  useEffect(() => {
-    if (!index && indices.data && indices.data.length > 0) setIndex(indices.data[0].index);
-  }, [indices.data, index]);
   useEffect(() => () => abort.current?.abort(), []);
 
   const loading = Object.values(runs).some((r) => r?.loading);
@@ -274,11 +271,7 @@ function ResultPanel({ mode, run }: { mode: QaMode; run: Run }) {
   if (typeof u.truncated_tokens === 'number') usage.push({ title: 'Truncated tokens', description: num(u.truncated_tokens) });
   if (u.batch_size !== undefined) usage.push({ title: 'Batch size', description: num(u.batch_size) });
   return (
-    <EuiPanel paddingSize="m" data-test-subj={`answer-${mode}`}>
-      <EuiTitle size="xs">
-        <h2>{MODE_LABEL[mode]}</h2>
-      </EuiTitle>
-      <EuiSpacer size="s" />
+    <Section title={MODE_LABEL[mode]} testSubj={`answer-${mode}`}>
       {run.loading && <Busy label={mode === 'lloco' ? 'Retrieving and decoding on a lloco node…' : 'Decoding with the text in the prompt…'} />}
       <ErrorBanner error={run.error} context={`_lloco_qa (${mode})`} />
       {r && (
@@ -345,7 +338,7 @@ function ResultPanel({ mode, run }: { mode: QaMode; run: Run }) {
           </EuiFlexGroup>
         </>
       )}
-    </EuiPanel>
+    </Section>
   );
 }
 

@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-import React, { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import {
   EuiBasicTable,
   EuiButton,
@@ -12,7 +12,6 @@ import {
   EuiFieldText,
   EuiFlexGroup,
   EuiFlexItem,
-  EuiForm,
   EuiFormRow,
   EuiPanel,
   EuiSelect,
@@ -22,7 +21,7 @@ import {
   EuiTitle,
 } from '@elastic/eui';
 import { compressProcessor, IndexBindings, LlocoApi, Pipeline } from '../api';
-import { Busy, Code, ConfirmDelete, ErrorBanner, PanelHeader, useAction, useLoad } from '../components/common';
+import { Busy, Code, ErrorBanner, FormSection, PanelHeader, Section, useAction, useConfirmDelete, useIndexBindings, useLoad, usePickedIndex, useSubmit } from '../components/common';
 import { num } from '../format';
 import { mappingFor } from '../mapping';
 
@@ -94,14 +93,9 @@ function str(v: unknown, dflt: string): string {
 
 function PipelinesPanel(props: { api: LlocoApi; rows: PipelineRow[]; others: number; loading: boolean; error: unknown; onChange: () => void }) {
   const { api, rows, others, loading, error, onChange } = props;
-  const [deleting, setDeleting] = useState<string | null>(null);
-  const del = useAction();
+  const del = useConfirmDelete('pipeline', 'Indices that use it as their default pipeline will fail to index new documents until another one is attached.', (id) => api.deletePipeline(id), onChange);
   return (
-    <EuiPanel paddingSize="m">
-      <EuiTitle size="xs">
-        <h2>lloco_compress pipelines</h2>
-      </EuiTitle>
-      <EuiSpacer size="s" />
+    <Section title="lloco_compress pipelines">
       <ErrorBanner error={error} context="Listing pipelines" />
       <ErrorBanner error={del.error} context="Deleting the pipeline" />
       <EuiBasicTable
@@ -127,7 +121,7 @@ function PipelinesPanel(props: { api: LlocoApi; rows: PipelineRow[]; others: num
                 icon: 'trash',
                 type: 'icon',
                 color: 'danger',
-                onClick: (r: PipelineRow) => setDeleting(r.id),
+                onClick: (r: PipelineRow) => del.ask(r.id),
                 'data-test-subj': 'deletePipeline',
               },
             ],
@@ -139,21 +133,9 @@ function PipelinesPanel(props: { api: LlocoApi; rows: PipelineRow[]; others: num
           <p>{others} other pipeline(s) without a lloco_compress processor are not listed.</p>
         </EuiText>
       )}
-      {deleting && (
-        <ConfirmDelete
-          what={`pipeline ${deleting}`}
-          consequence="Indices that use it as their default pipeline will fail to index new documents until another one is attached."
-          onCancel={() => setDeleting(null)}
-          onConfirm={async () => {
-            const id = deleting;
-            setDeleting(null);
-            const ok = await del.run(() => api.deletePipeline(id));
-            if (ok !== undefined) onChange();
-          }}
-        />
-      )}
+      {del.dialog}
       {del.busy && <Busy label="Deleting…" />}
-    </EuiPanel>
+    </Section>
   );
 }
 
@@ -166,120 +148,95 @@ function CreatePipelineForm({ api, onCreated }: { api: LlocoApi; onCreated: () =
   const [storage, setStorage] = useState('float16');
   const [batch, setBatch] = useState(1);
   const [description, setDescription] = useState('');
-  const create = useAction();
-  const [done, setDone] = useState<string | null>(null);
+  const create = useSubmit<string>(onCreated);
   const body: Pipeline = {
     description: description || `compress ${field} with ${model}`,
     processors: [{ lloco_compress: { field, model, mode, segment_boundary: boundary, storage, batch_size: batch } }],
   };
   const valid = /^[^\s/\\*?"<>|,#]+$/.test(id) && field.trim() !== '' && model.trim() !== '';
   return (
-    <EuiPanel paddingSize="m">
-      <EuiForm
-        component="form"
-        aria-label="Create a lloco_compress pipeline"
-        onSubmit={async (e: React.FormEvent) => {
-          e.preventDefault();
-          if (!valid) return;
-          setDone(null);
-          const r = await create.run(() => api.putPipeline(id, body));
-          if (r !== undefined) {
-            setDone(id);
-            onCreated();
-          }
-        }}
-      >
-        <EuiTitle size="xs">
-          <h2>Create a pipeline</h2>
-        </EuiTitle>
-        <EuiSpacer size="s" />
-        <ErrorBanner error={create.error} context="Creating the pipeline" />
-        {done && (
-          <EuiCallOut color="success" iconType="check" size="s" title={`Pipeline ${done} created`} role="status" />
-        )}
-        <EuiFlexGroup gutterSize="m" wrap>
-          <EuiFlexItem grow={false}>
-            <EuiFormRow label="Name" isInvalid={id !== '' && !valid} error="no spaces or / \ * ? &quot; < > | , #">
-              <EuiFieldText data-test-subj="pipelineName" value={id} onChange={(e) => setId(e.target.value)} isInvalid={id !== '' && !valid} />
-            </EuiFormRow>
-          </EuiFlexItem>
-          <EuiFlexItem grow={false}>
-            <EuiFormRow label="Text field">
-              <EuiFieldText data-test-subj="pipelineField" value={field} onChange={(e) => setField(e.target.value)} />
-            </EuiFormRow>
-          </EuiFlexItem>
-          <EuiFlexItem grow={false}>
-            <EuiFormRow label="Model" helpText="lloco-tiny is embedded">
-              <EuiFieldText data-test-subj="pipelineModel" value={model} onChange={(e) => setModel(e.target.value)} />
-            </EuiFormRow>
-          </EuiFlexItem>
-          <EuiFlexItem grow={false}>
-            <EuiFormRow label="Mode">
-              <EuiSelect
-                options={[
-                  { value: 'independent', text: 'independent (segment retrieval)' },
-                  { value: 'accumulate', text: 'accumulate (whole documents)' },
-                ]}
-                value={mode}
-                onChange={(e) => setMode(e.target.value)}
-              />
-            </EuiFormRow>
-          </EuiFlexItem>
-          <EuiFlexItem grow={false}>
-            <EuiFormRow label="Segment boundary">
-              <EuiSelect
-                options={[
-                  { value: 'sentence', text: 'whole sentences' },
-                  { value: 'tokens', text: 'every N tokens' },
-                ]}
-                value={boundary}
-                onChange={(e) => setBoundary(e.target.value)}
-              />
-            </EuiFormRow>
-          </EuiFlexItem>
-          <EuiFlexItem grow={false}>
-            <EuiFormRow label="Storage">
-              <EuiSelect
-                options={[
-                  { value: 'float16', text: 'float16' },
-                  { value: 'float32', text: 'float32' },
-                ]}
-                value={storage}
-                onChange={(e) => setStorage(e.target.value)}
-              />
-            </EuiFormRow>
-          </EuiFlexItem>
-          <EuiFlexItem grow={false}>
-            <EuiFormRow label="Batch size">
-              <EuiFieldNumber min={1} max={1024} value={batch} onChange={(e) => setBatch(Math.max(1, parseInt(e.target.value, 10) || 1))} />
-            </EuiFormRow>
-          </EuiFlexItem>
-          <EuiFlexItem style={{ minWidth: 200 }}>
-            <EuiFormRow label="Description">
-              <EuiFieldText value={description} onChange={(e) => setDescription(e.target.value)} placeholder={body.description} />
-            </EuiFormRow>
-          </EuiFlexItem>
-        </EuiFlexGroup>
-        <EuiSpacer size="s" />
-        <EuiPanel color="subdued" paddingSize="s" hasShadow={false}>
-          <pre aria-label="Request body" style={{ margin: 0, fontSize: 12, whiteSpace: 'pre-wrap' }}>
-            {`PUT _ingest/pipeline/${id || '<name>'}\n${JSON.stringify(body, null, 2)}`}
-          </pre>
-        </EuiPanel>
-        <EuiSpacer size="s" />
-        <EuiButton type="submit" fill isDisabled={!valid || create.busy} isLoading={create.busy} data-test-subj="createPipeline">
-          Create pipeline
-        </EuiButton>
-      </EuiForm>
-    </EuiPanel>
+    <FormSection label="Create a lloco_compress pipeline" title="Create a pipeline" onSubmit={() => valid && create.submit(() => api.putPipeline(id, body), () => id)}>
+      <ErrorBanner error={create.error} context="Creating the pipeline" />
+      {create.done && <EuiCallOut color="success" iconType="check" size="s" title={`Pipeline ${create.done} created`} role="status" />}
+      <EuiFlexGroup gutterSize="m" wrap>
+        <EuiFlexItem grow={false}>
+          <EuiFormRow label="Name" isInvalid={id !== '' && !valid} error="no spaces or / \ * ? &quot; < > | , #">
+            <EuiFieldText data-test-subj="pipelineName" value={id} onChange={(e) => setId(e.target.value)} isInvalid={id !== '' && !valid} />
+          </EuiFormRow>
+        </EuiFlexItem>
+        <EuiFlexItem grow={false}>
+          <EuiFormRow label="Text field">
+            <EuiFieldText data-test-subj="pipelineField" value={field} onChange={(e) => setField(e.target.value)} />
+          </EuiFormRow>
+        </EuiFlexItem>
+        <EuiFlexItem grow={false}>
+          <EuiFormRow label="Model" helpText="lloco-tiny is embedded">
+            <EuiFieldText data-test-subj="pipelineModel" value={model} onChange={(e) => setModel(e.target.value)} />
+          </EuiFormRow>
+        </EuiFlexItem>
+        <EuiFlexItem grow={false}>
+          <EuiFormRow label="Mode">
+            <EuiSelect
+              options={[
+                { value: 'independent', text: 'independent (segment retrieval)' },
+                { value: 'accumulate', text: 'accumulate (whole documents)' },
+              ]}
+              value={mode}
+              onChange={(e) => setMode(e.target.value)}
+            />
+          </EuiFormRow>
+        </EuiFlexItem>
+        <EuiFlexItem grow={false}>
+          <EuiFormRow label="Segment boundary">
+            <EuiSelect
+              options={[
+                { value: 'sentence', text: 'whole sentences' },
+                { value: 'tokens', text: 'every N tokens' },
+              ]}
+              value={boundary}
+              onChange={(e) => setBoundary(e.target.value)}
+            />
+          </EuiFormRow>
+        </EuiFlexItem>
+        <EuiFlexItem grow={false}>
+          <EuiFormRow label="Storage">
+            <EuiSelect
+              options={[
+                { value: 'float16', text: 'float16' },
+                { value: 'float32', text: 'float32' },
+              ]}
+              value={storage}
+              onChange={(e) => setStorage(e.target.value)}
+            />
+          </EuiFormRow>
+        </EuiFlexItem>
+        <EuiFlexItem grow={false}>
+          <EuiFormRow label="Batch size">
+            <EuiFieldNumber min={1} max={1024} value={batch} onChange={(e) => setBatch(Math.max(1, parseInt(e.target.value, 10) || 1))} />
+          </EuiFormRow>
+        </EuiFlexItem>
+        <EuiFlexItem style={{ minWidth: 200 }}>
+          <EuiFormRow label="Description">
+            <EuiFieldText value={description} onChange={(e) => setDescription(e.target.value)} placeholder={body.description} />
+          </EuiFormRow>
+        </EuiFlexItem>
+      </EuiFlexGroup>
+      <EuiSpacer size="s" />
+      <EuiPanel color="subdued" paddingSize="s" hasShadow={false}>
+        <pre aria-label="Request body" style={{ margin: 0, fontSize: 12, whiteSpace: 'pre-wrap' }}>
+          {`PUT _ingest/pipeline/${id || '<name>'}\n${JSON.stringify(body, null, 2)}`}
+        </pre>
+      </EuiPanel>
+      <EuiSpacer size="s" />
+      <EuiButton type="submit" fill isDisabled={!valid || create.busy} isLoading={create.busy} data-test-subj="createPipeline">
+        Create pipeline
+      </EuiButton>
+    </FormSection>
   );
 }
 
 function IndicesPanel({ api, pipelines, refresh, onChange }: { api: LlocoApi; pipelines: PipelineRow[]; refresh: number; onChange: () => void }) {
-  const state = useLoad(async () => {
-    const [indices, bindings] = await Promise.all([api.indices(), api.bindings()]);
-    return { indices, bindings };
-  }, [api, refresh]);
+  const state = useIndexBindings(api, refresh);
   const [counts, setCounts] = useState<Record<string, IndexState>>({});
   const [attachTo, setAttachTo] = useState<Record<string, string>>({});
   const [stale, setStale] = useState<string | null>(null);
@@ -469,138 +426,106 @@ function CreateIndexForm({ api, pipelines, onCreated }: { api: LlocoApi; pipelin
   const [name, setName] = useState('');
   const [pipeline, setPipeline] = useState('');
   const [replicas, setReplicas] = useState(1);
-  const create = useAction();
-  const [done, setDone] = useState<string | null>(null);
+  const create = useSubmit<string>(onCreated);
   const valid = /^[a-z0-9][a-z0-9_\-+.]*$/.test(name) && name.length <= 255;
   const target = pipelines.find((p) => p.id === pipeline)?.target ?? 'lloco';
   return (
-    <EuiPanel paddingSize="m">
-      <EuiForm
-        component="form"
-        aria-label="Create an index"
-        onSubmit={async (e: React.FormEvent) => {
-          e.preventDefault();
-          if (!valid) return;
-          setDone(null);
-          const settings: Record<string, unknown> = { 'index.number_of_replicas': replicas };
-          if (pipeline) settings['index.default_pipeline'] = pipeline;
-          const r = await create.run(() => api.createIndex(name, { settings, mappings: mappingFor(target) }));
-          if (r !== undefined) {
-            setDone(name);
-            onCreated();
-          }
-        }}
-      >
-        <EuiTitle size="xs">
-          <h2>Create an index</h2>
-        </EuiTitle>
-        <EuiText size="xs" color="subdued">
-          <p>With the plugin's mapping (docs/lloco-mapping.json): segments nested, so questions can retrieve single segments.</p>
-        </EuiText>
-        <EuiSpacer size="s" />
-        <ErrorBanner error={create.error} context="Creating the index" />
-        {done && <EuiCallOut color="success" iconType="check" size="s" title={`Index ${done} created`} role="status" />}
-        <EuiFormRow label="Index name" isInvalid={name !== '' && !valid} error="lower case letters, digits, - _ + . ; not starting with - _ +">
-          <EuiFieldText data-test-subj="indexName" value={name} onChange={(e) => setName(e.target.value)} isInvalid={name !== '' && !valid} />
-        </EuiFormRow>
-        <EuiFormRow label="Default pipeline">
-          <EuiSelect
-            data-test-subj="indexPipeline"
-            options={[{ value: '', text: '(none)' }, ...pipelines.map((p) => ({ value: p.id, text: p.id }))]}
-            value={pipeline}
-            onChange={(e) => setPipeline(e.target.value)}
-          />
-        </EuiFormRow>
-        <EuiFormRow label="Replicas">
-          <EuiFieldNumber min={0} max={10} value={replicas} onChange={(e) => setReplicas(Math.max(0, parseInt(e.target.value, 10) || 0))} />
-        </EuiFormRow>
-        <EuiSpacer size="s" />
-        <EuiButton type="submit" fill isDisabled={!valid || create.busy} isLoading={create.busy} data-test-subj="createIndex">
-          Create index
-        </EuiButton>
-      </EuiForm>
-    </EuiPanel>
+    <FormSection
+      label="Create an index"
+      title="Create an index"
+      intro="With the plugin's mapping (docs/lloco-mapping.json): segments nested, so questions can retrieve single segments."
+      onSubmit={() => {
+        if (!valid) return;
+        const settings: Record<string, unknown> = { 'index.number_of_replicas': replicas };
+        if (pipeline) settings['index.default_pipeline'] = pipeline;
+        return create.submit(() => api.createIndex(name, { settings, mappings: mappingFor(target) }), () => name);
+      }}
+    >
+      <ErrorBanner error={create.error} context="Creating the index" />
+      {create.done && <EuiCallOut color="success" iconType="check" size="s" title={`Index ${create.done} created`} role="status" />}
+      <EuiFormRow label="Index name" isInvalid={name !== '' && !valid} error="lower case letters, digits, - _ + . ; not starting with - _ +">
+        <EuiFieldText data-test-subj="indexName" value={name} onChange={(e) => setName(e.target.value)} isInvalid={name !== '' && !valid} />
+      </EuiFormRow>
+      <EuiFormRow label="Default pipeline">
+        <EuiSelect
+          data-test-subj="indexPipeline"
+          options={[{ value: '', text: '(none)' }, ...pipelines.map((p) => ({ value: p.id, text: p.id }))]}
+          value={pipeline}
+          onChange={(e) => setPipeline(e.target.value)}
+        />
+      </EuiFormRow>
+      <EuiFormRow label="Replicas">
+        <EuiFieldNumber min={0} max={10} value={replicas} onChange={(e) => setReplicas(Math.max(0, parseInt(e.target.value, 10) || 0))} />
+      </EuiFormRow>
+      <EuiSpacer size="s" />
+      <EuiButton type="submit" fill isDisabled={!valid || create.busy} isLoading={create.busy} data-test-subj="createIndex">
+        Create index
+      </EuiButton>
+    </FormSection>
   );
 }
 
 function AddDocumentForm({ api, pipelines, refresh, onAdded }: { api: LlocoApi; pipelines: PipelineRow[]; refresh: number; onAdded: () => void }) {
-  const state = useLoad(async () => {
-    const [indices, bindings] = await Promise.all([api.indices(), api.bindings()]);
-    return { indices, bindings };
-  }, [api, refresh]);
-  const [index, setIndex] = useState('');
+  const state = useIndexBindings(api, refresh);
+  const indices = state.data?.indices ?? [];
+  const [index, setIndex] = usePickedIndex(indices);
   const [id, setId] = useState('');
   const [text, setText] = useState('');
-  const add = useAction();
-  const [added, setAdded] = useState<{ id: string; segments?: number; tokens?: number; model?: string } | null>(null);
-  const indices = state.data?.indices ?? [];
-  useEffect(() => {
-    if (!index && indices.length > 0) setIndex(indices[0].index);
-  }, [indices, index]);
+  const add = useSubmit<{ id: string; segments?: number; tokens?: number; model?: string }>(() => {
+    setText('');
+    setId('');
+    onAdded();
+  });
+  const added = add.done;
   const pipelineId = state.data?.bindings[index]?.defaultPipeline;
   const pipeline = pipelines.find((p) => p.id === pipelineId);
   const field = pipeline?.field ?? 'body';
   return (
-    <EuiPanel paddingSize="m">
-      <EuiForm
-        component="form"
-        aria-label="Add a document"
-        onSubmit={async (e: React.FormEvent) => {
-          e.preventDefault();
-          if (!index || !text.trim()) return;
-          setAdded(null);
-          const r = await add.run(async () => {
-            const res = await api.addDocument(index, { [field]: text }, id.trim() || undefined);
-            const src = await api.source(index, res._id, pipeline?.target ?? 'lloco');
-            const lloco = (src[pipeline?.target ?? 'lloco'] ?? {}) as { segment_count?: number; tokens?: number; model?: string };
-            return { id: res._id, segments: lloco.segment_count, tokens: lloco.tokens, model: lloco.model };
-          });
-          if (r) {
-            setAdded(r);
-            setText('');
-            setId('');
-            onAdded();
-          }
-        }}
-      >
-        <EuiTitle size="xs">
-          <h2>Add a document</h2>
-        </EuiTitle>
-        <EuiText size="xs" color="subdued">
-          <p>Indexed through the index's default pipeline, so it is compressed on a lloco node before it is stored.</p>
-        </EuiText>
-        <EuiSpacer size="s" />
-        <ErrorBanner error={state.error} context="Listing indices" />
-        <ErrorBanner error={add.error} context="Indexing the document" />
-        {added && (
-          <EuiCallOut color="success" iconType="check" size="s" title={`Document ${added.id} indexed`} role="status" data-test-subj="documentAdded">
-            <p>
-              {added.segments !== undefined
-                ? `Compressed by ${added.model}: ${num(added.tokens)} tokens into ${num(added.segments)} segments.`
-                : 'Not compressed: the index has no lloco_compress default pipeline.'}
-            </p>
-          </EuiCallOut>
-        )}
-        <EuiFormRow label="Index" helpText={pipelineId ? `default pipeline ${pipelineId}, text field ${field}` : 'no default pipeline: the text is stored uncompressed'}>
-          <EuiSelect
-            data-test-subj="docIndex"
-            options={indices.map((i) => ({ value: i.index, text: i.index }))}
-            value={index}
-            onChange={(e) => setIndex(e.target.value)}
-            hasNoInitialSelection={!index}
-          />
-        </EuiFormRow>
-        <EuiFormRow label="Document id" helpText="empty: generated">
-          <EuiFieldText data-test-subj="docId" value={id} onChange={(e) => setId(e.target.value)} />
-        </EuiFormRow>
-        <EuiFormRow label={`Text (${field})`} fullWidth>
-          <EuiTextArea data-test-subj="docText" fullWidth rows={6} value={text} onChange={(e) => setText(e.target.value)} />
-        </EuiFormRow>
-        <EuiSpacer size="s" />
-        <EuiButton type="submit" fill isDisabled={!index || !text.trim() || add.busy} isLoading={add.busy} data-test-subj="addDocument">
-          {add.busy ? 'Compressing…' : 'Add document'}
-        </EuiButton>
-      </EuiForm>
-    </EuiPanel>
+    <FormSection
+      label="Add a document"
+      title="Add a document"
+      intro="Indexed through the index's default pipeline, so it is compressed on a lloco node before it is stored."
+      onSubmit={() => {
+        if (!index || !text.trim()) return;
+        const addAndRead = async () => {
+          const res = await api.addDocument(index, { [field]: text }, id.trim() || undefined);
+          const src = await api.source(index, res._id, pipeline?.target ?? 'lloco');
+          const lloco = (src[pipeline?.target ?? 'lloco'] ?? {}) as { segment_count?: number; tokens?: number; model?: string };
+          return { id: res._id, segments: lloco.segment_count, tokens: lloco.tokens, model: lloco.model };
+        };
+        return add.submit(addAndRead, (r) => r);
+      }}
+    >
+      <ErrorBanner error={state.error} context="Listing indices" />
+      <ErrorBanner error={add.error} context="Indexing the document" />
+      {added && (
+        <EuiCallOut color="success" iconType="check" size="s" title={`Document ${added.id} indexed`} role="status" data-test-subj="documentAdded">
+          <p>
+            {added.segments !== undefined
+              ? `Compressed by ${added.model}: ${num(added.tokens)} tokens into ${num(added.segments)} segments.`
+              : 'Not compressed: the index has no lloco_compress default pipeline.'}
+          </p>
+        </EuiCallOut>
+      )}
+      <EuiFormRow label="Index" helpText={pipelineId ? `default pipeline ${pipelineId}, text field ${field}` : 'no default pipeline: the text is stored uncompressed'}>
+        <EuiSelect
+          data-test-subj="docIndex"
+          options={indices.map((i) => ({ value: i.index, text: i.index }))}
+          value={index}
+          onChange={(e) => setIndex(e.target.value)}
+          hasNoInitialSelection={!index}
+        />
+      </EuiFormRow>
+      <EuiFormRow label="Document id" helpText="empty: generated">
+        <EuiFieldText data-test-subj="docId" value={id} onChange={(e) => setId(e.target.value)} />
+      </EuiFormRow>
+      <EuiFormRow label={`Text (${field})`} fullWidth>
+        <EuiTextArea data-test-subj="docText" fullWidth rows={6} value={text} onChange={(e) => setText(e.target.value)} />
+      </EuiFormRow>
+      <EuiSpacer size="s" />
+      <EuiButton type="submit" fill isDisabled={!index || !text.trim() || add.busy} isLoading={add.busy} data-test-subj="addDocument">
+        {add.busy ? 'Compressing…' : 'Add document'}
+      </EuiButton>
+    </FormSection>
   );
 }
