@@ -229,6 +229,7 @@ public final class RuntimeModel extends ManagedModel {
         // the native library parses it (a hostile or garbled file is a CheckpointException naming it, never a native panic)
         HuggingFaceTokenizer tokenizer = HfTokenizer.load(tok).tokenizer();
         NDManager manager = null;
+        boolean loaded = false;
         try {
             Device device = EngineService.djlDevice(spec.device());
             manager = DjlBootstrap.withRuntimeClassLoader(() -> NDManager.newBaseManager(device));
@@ -258,13 +259,16 @@ public final class RuntimeModel extends ManagedModel {
                 weights.precision().computeName(),
                 weights.precision().weightsName()
             );
-            return new RuntimeModel(info, manager, weights, tokenizer, spec.device(), spec.adapterMemory());
-        } catch (IOException | RuntimeException e) {
-            if (manager != null) {
-                manager.close();
+            RuntimeModel model = new RuntimeModel(info, manager, weights, tokenizer, spec.device(), spec.adapterMemory());
+            loaded = true;
+            return model;
+        } finally {
+            if (loaded == false) { // any failure, errors such as running out of memory included: nothing stays allocated
+                if (manager != null) {
+                    manager.close();
+                }
+                tokenizer.close();
             }
-            tokenizer.close();
-            throw e;
         }
     }
 

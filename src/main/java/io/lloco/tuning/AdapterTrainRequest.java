@@ -57,7 +57,7 @@ public class AdapterTrainRequest extends ActionRequest {
     public static final long MAX_STEPS = 1_000_000;
 
     final String name;
-    QaExamples qa;
+    final QaExamples qa;
     int r = 8;
     double alpha = Double.NaN;
     List<String> targetModules = List.of("q_proj", "k_proj", "v_proj", "o_proj");
@@ -70,22 +70,21 @@ public class AdapterTrainRequest extends ActionRequest {
     String description;
     private boolean run;
 
-    /** An empty request for adapter {@code name}. */
-    public AdapterTrainRequest(String name) {
+    private AdapterTrainRequest(String name, QaExamples qa) {
         this.name = name;
+        this.qa = qa;
     }
 
     /** Parses a body strictly. */
     @SuppressWarnings("unchecked")
     public static AdapterTrainRequest parse(String name, XContentParser parser) throws IOException {
         Map<String, Object> m = parser.map();
-        AdapterTrainRequest t = new AdapterTrainRequest(name);
         for (String k : m.keySet()) {
             if (FIELDS.contains(k) == false) {
                 throw QaExamples.bad("[_train] does not take [" + k + "]; it takes " + new TreeSet<>(FIELDS));
             }
         }
-        t.qa = QaExamples.parse(m);
+        AdapterTrainRequest t = new AdapterTrainRequest(name, QaExamples.parse(m));
         t.r = (int) QaExamples.num(m, "r", t.r);
         t.alpha = QaExamples.num(m, "alpha", Double.NaN);
         if (m.get("target_modules") != null) {
@@ -192,8 +191,7 @@ public class AdapterTrainRequest extends ActionRequest {
 
     /** The same request, as the training task on this node (its result stored for {@code GET _tasks/{id}}). */
     AdapterTrainRequest forRun() {
-        AdapterTrainRequest t = new AdapterTrainRequest(name);
-        t.qa = qa;
+        AdapterTrainRequest t = new AdapterTrainRequest(name, qa);
         t.r = r;
         t.alpha = alpha;
         t.targetModules = targetModules;

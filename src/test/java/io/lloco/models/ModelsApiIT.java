@@ -214,6 +214,15 @@ public class ModelsApiIT extends LlocoIntegTestCase {
         );
         assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
         assertTrue(errorBody(e), errorBody(e).contains("no node matches [nodes] = [nowhere]"));
+        e = expectThrows(
+            ResponseException.class,
+            () -> call("POST", "/_plugins/lloco/models/" + TEST_MODEL + "/_unload?nodes=nowhere", null)
+        );
+        assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
+        assertTrue(errorBody(e), errorBody(e).contains("no node matches [nodes] = [nowhere]"));
+        // listing a selection of no node is an empty answer, not an error
+        Map<String, Object> none = call("GET", "/_plugins/lloco/models?nodes=nowhere", null);
+        assertEquals(Map.of("total", 0, "successful", 0, "failed", 0), none.get("_nodes"));
         e = expectThrows(ResponseException.class, () -> call("POST", "/_plugins/lloco/models/" + TEST_MODEL + "/_load?node=x", null));
         assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
         assertTrue(errorBody(e), errorBody(e).contains("unrecognized parameter: [node]"));

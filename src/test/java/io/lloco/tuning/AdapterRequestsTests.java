@@ -48,24 +48,42 @@ public class AdapterRequestsTests extends OpenSearchTestCase {
     }
 
     public void testTrainParsesTheSharedFieldsAndItsOwnAndRoundTrips() throws IOException {
-        AdapterTrainRequest r = AdapterTrainRequest
-            .parse("legal", json("{\"source_index\": \"docs\", \"examples\": \"qa\", \"r\": 16, \"steps\": 40}"));
+        // every field away from its default, so a field the wire drops or swaps fails here
+        AdapterTrainRequest r = AdapterTrainRequest.parse("legal", json("""
+            {"source_index": "docs", "examples": "qa", "template": "Q: {question}", "max_new_tokens": 12, "r": 16, "alpha": 48,
+             "target_modules": ["q_proj", "v_proj"], "steps": 40, "learning_rate": 0.002, "batch_size": 3, "seed": 9,
+             "eval_fraction": 0.25, "description": "contracts"}"""));
         assertNull(r.validate());
         BytesStreamOutput out = new BytesStreamOutput();
         r.forRun().writeTo(out);
         StreamInput in = out.bytes().streamInput();
         AdapterTrainRequest back = new AdapterTrainRequest(in);
         for (AdapterTrainRequest x : List.of(r, back)) {
+            assertEquals("legal", x.name());
             assertEquals("docs", x.qa.sourceIndex);
             assertEquals("qa", x.qa.examplesIndex);
             assertTrue(x.qa.examples.isEmpty());
-            assertNull(x.qa.template);
-            assertEquals(32, x.qa.maxNewTokens);
+            assertEquals("Q: {question}", x.qa.template);
+            assertEquals(12, x.qa.maxNewTokens);
             assertEquals(16, x.r);
+            assertEquals(48.0, x.alpha, 0.0);
+            assertEquals(List.of("q_proj", "v_proj"), x.targetModules);
             assertEquals(40, x.steps);
+            assertEquals(0, x.epochs);
+            assertEquals(0.002, x.learningRate, 0.0);
+            assertEquals(3, x.batchSize);
+            assertEquals(9, x.seed);
+            assertEquals(0.25, x.evalFraction, 0.0);
+            assertEquals("contracts", x.description);
         }
+        assertEquals(0, in.available());
+        assertFalse(r.getShouldStoreResult());
         assertTrue(back.getShouldStoreResult());
         assertEquals("train adapter [legal] on [docs] with examples from [qa]", back.getDescription());
+        AdapterTrainRequest epochs = AdapterTrainRequest.parse("e", json("{\"source_index\": \"d\", \"examples\": \"q\", \"epochs\": 3}"));
+        out = new BytesStreamOutput();
+        epochs.writeTo(out);
+        assertEquals(3, new AdapterTrainRequest(out.bytes().streamInput()).epochs);
     }
 
     public void testEachBodyRefusesTheOthersFieldsNamingThem() throws IOException {
