@@ -135,65 +135,6 @@ public final class LoraTrainer {
             }
         }
 
-        /** Options over summaries, segments matched by plain BM25 on the question. */
-        public Options(
-            Path model,
-            Path out,
-            boolean resume,
-            long steps,
-            long seed,
-            long worldSeed,
-            int rank,
-            double alpha,
-            double lr,
-            long warmup,
-            int docs,
-            int[] docTokens,
-            int questions,
-            EnumSet<TaskFamily> tasks,
-            int logEvery,
-            int checkpointEvery,
-            double checkpointMinutes,
-            double maxMinutes,
-            long stopAt,
-            int retrieve,
-            Segmentation.Boundary boundary,
-            EnumSet<Projection> targets
-        ) {
-            this(
-                model, out, resume, steps, seed, worldSeed, rank, alpha, lr, warmup, docs, docTokens, questions, tasks, logEvery,
-                checkpointEvery, checkpointMinutes, maxMinutes, stopAt, retrieve, boundary, targets, Context.SUMMARIES, 0, false
-            );
-        }
-
-        /** Options over whole documents, adapting q/k/v/o. */
-        public Options(
-            Path model,
-            Path out,
-            boolean resume,
-            long steps,
-            long seed,
-            long worldSeed,
-            int rank,
-            double alpha,
-            double lr,
-            long warmup,
-            int docs,
-            int[] docTokens,
-            int questions,
-            EnumSet<TaskFamily> tasks,
-            int logEvery,
-            int checkpointEvery,
-            double checkpointMinutes,
-            double maxMinutes,
-            long stopAt
-        ) {
-            this(
-                model, out, resume, steps, seed, worldSeed, rank, alpha, lr, warmup, docs, docTokens, questions, tasks, logEvery,
-                checkpointEvery, checkpointMinutes, maxMinutes, stopAt, 0, Segmentation.Boundary.TOKENS, attention()
-            );
-        }
-
         /** Reads the options of {@code lloco train lora}. */
         public static Options from(Args a) {
             long steps = a.lng("steps", 2000);

@@ -29,7 +29,7 @@ public class RecallTrainerTests extends OpenSearchTestCase {
         return new RecallTrainer.Options(
             out, resume, null, ModelShape.ci(t.vocabSize()), steps, 1, 1, 8, docTokens, 3, 0.25, 0.3, summary ? 1.0 : 0.0, segment, 0.5,
             3e-3, 3e-4, 5,
-            0.01, 1.0, 10, 0, 8, 1000, 60, 0, 0, 0
+            0.01, 1.0, 10, 0, 8, 1000, 60, 0, 0, 0, 0, new int[0], false, 1
         );
     }
 
@@ -217,7 +217,7 @@ public class RecallTrainerTests extends OpenSearchTestCase {
             base.docTokens(), base.questions(), base.choiceRate(), base.needleRate(), base.summaryRate(), base.segmentTokens(),
             base.lmWeight(), base.lr(), base.minLr(), base.warmup(), base.weightDecay(), base.clip(), base.logEvery(),
             base.probeEvery(), base.probeDocs(), base.checkpointEvery(), base.checkpointMinutes(), base.maxMinutes(),
-            base.untilExact(), independent ? 1.0 : 0.0
+            base.untilExact(), independent ? 1.0 : 0.0, base.retrieve(), base.sourceTokens(), base.statements(), base.lmEvery()
         );
         try (NDManager root = NDManager.newBaseManager()) {
             LlamaWeights w = LlamaWeights.random(o.shape().toConfig(), root, 4, 0.02);

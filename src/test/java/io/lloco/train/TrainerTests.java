@@ -423,7 +423,13 @@ public class TrainerTests extends OpenSearchTestCase {
             1000,
             60,
             0,
-            stopAt
+            stopAt,
+            0,
+            io.lloco.runtime.compress.Segmentation.Boundary.TOKENS,
+            LoraTrainer.Options.attention(),
+            LoraTrainer.Context.SUMMARIES,
+            0,
+            false
         );
     }
 

@@ -76,7 +76,13 @@ public class TrainingRunTests extends OpenSearchTestCase {
                 1000,
                 60,
                 0,
-                0
+                0,
+                0,
+                io.lloco.runtime.compress.Segmentation.Boundary.TOKENS,
+                LoraTrainer.Options.attention(),
+                LoraTrainer.Context.SUMMARIES,
+                0,
+                false
             );
             LoraTrainer.Summary ls = LoraTrainer.run(lo, root, TrainerTests.quiet());
             assertTrue(
