@@ -36,6 +36,19 @@ public class LocalAdaptersTests extends OpenSearchTestCase {
         volatile Runnable duringRead = () -> {
         };
 
+        /** Runs {@code write} during the next read of the store's metadata, once (a write racing the node's read). */
+        void onceDuringRead(org.opensearch.common.CheckedRunnable<IOException> write) {
+            duringRead = () -> {
+                duringRead = () -> {
+                };
+                try {
+                    write.run();
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            };
+        }
+
         MemoryStore(ThreadPool threadPool) {
             super(null, threadPool);
         }
@@ -159,16 +172,10 @@ public class LocalAdaptersTests extends OpenSearchTestCase {
         store.put("team", 1, "one", tmp);
         // the read returns version 1, then a registration writes version 2 and changes the revision before the node
         // has finished with its read
-        store.duringRead = () -> {
-            store.duringRead = () -> {
-            };
-            try {
-                store.put("team", 2, "two", tmp);
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
+        store.onceDuringRead(() -> {
+            store.put("team", 2, "two", tmp);
             revision.set("uuid/r2");
-        };
+        });
         assertEquals("a question racing the registration may still get the old version", 1, local.prepareNow("team").meta().version());
         // the node remembers the revision from before its read, so the next question reads again and gets version 2
         assertEquals(2, local.prepareNow("team").meta().version());
@@ -185,17 +192,11 @@ public class LocalAdaptersTests extends OpenSearchTestCase {
         store.put("team", 1, "one", tmp);
         // the node reads version 1's metadata; before it reads the files, version 2 is registered and version 1's chunks
         // are deleted, as AdapterStore.write does
-        store.duringRead = () -> {
-            store.duringRead = () -> {
-            };
-            try {
-                store.put("team", 2, "two", tmp);
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
+        store.onceDuringRead(() -> {
+            store.put("team", 2, "two", tmp);
             store.contents.remove("b1");
             revision.set("uuid/r2");
-        };
+        });
         LocalAdapters.Resolved r = local.prepareNow("team");
         assertEquals(2, r.meta().version());
         assertEquals("two", Files.readString(r.dir().resolve("adapter_config.json")));
