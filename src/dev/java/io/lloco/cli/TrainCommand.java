@@ -44,7 +44,7 @@ public final class TrainCommand {
                                 [--checkpoint-minutes X] [--max-minutes X] [--stop-at STEP] [--threads N]
                lloco train recall --out DIR [--resume] [--init MODEL_DIR | --shape tiny|ci] [--steps N] [--seed S] [--world-seed W]
                                   [--batch B] [--doc-tokens T] [--questions N] [--choice-rate X] [--needle-rate X]
-                                  [--summary-rate X] [--segment T] [--independent-rate X] [--retrieve K --source-tokens T,T] [--statements] [--lm-weight X] [--lm-every N] [--lr X] [--min-lr X] [--warmup N]
+                                  [--summary-rate X] [--segment T] [--independent-rate X] [--retrieve K --source-tokens T,T] [--statements] [--lm-weight X] [--lm-every N] [--contrast-weight X] [--lr X] [--min-lr X] [--warmup N]
                                   [--weight-decay X] [--clip X] [--log-every N] [--probe-every N] [--probe-docs N]
                                   [--checkpoint-every N] [--checkpoint-minutes X] [--max-minutes X] [--until-exact X] [--threads N]
         """;
@@ -194,7 +194,8 @@ public final class TrainCommand {
                         retrieve,
                         sourceTokens,
                         a.flag("statements"),
-                        a.integer("lm-every", 1)
+                        a.integer("lm-every", 1),
+                        a.dbl("contrast-weight", 0)
                     );
                     a.checkAllUsed();
                     try (NDManager root = NDManager.newBaseManager()) {

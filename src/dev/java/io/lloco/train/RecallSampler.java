@@ -37,8 +37,21 @@ public final class RecallSampler {
      * @param chain question/answer tokens after the context
      * @param target whether {@code chain[i]} is an answer token (predicted from the position before it)
      * @param questions number of questions in the chain
+     * @param avoid per chain position: the token that would start another person's value of the same kind where the
+     *     answer first differs from it (the binding contrast: "Mara Quill lives in" must not continue with the town of
+     *     another person whose home the context states too), or -1; set only on answer positions, and only for facts
+     *     whose same-kind rival the context states (lookups and statements; never choices or needles)
      */
-    public record Row(String docId, int[] context, int[] chain, boolean[] target, int questions) {
+    public record Row(String docId, int[] context, int[] chain, boolean[] target, int questions, int[] avoid) {
+
+        /** Answer positions that carry a rival token. */
+        public int contrasted() {
+            int n = 0;
+            for (int a : avoid) {
+                n += a >= 0 ? 1 : 0;
+            }
+            return n;
+        }
     }
 
     /** The shortest document the world writes. */
@@ -204,12 +217,12 @@ public final class RecallSampler {
             for (int i = 0; i < n; i++) {
                 QaExample q = rnd.nextDouble() < choiceRate && statements == false ? choice.get(i) : lookup.get(i);
                 if (asksAbout(q, kept)) {
-                    qa.add(encode(q, doc, rnd));
+                    qa.add(encode(q, doc, rnd, kept));
                 }
             }
         }
         if (doc.hasNeedle() && doc.needle().tokenOffset() + tok.count(doc.needle().sentence()) + 2 <= docTokens) {
-            qa.add(encode(world.questions(doc, TaskFamily.NEEDLE, 1).get(0), doc, rnd));
+            qa.add(encode(world.questions(doc, TaskFamily.NEEDLE, 1).get(0), doc, rnd, List.of()));
         }
         if (qa.isEmpty()) {
             return null;
@@ -285,14 +298,20 @@ public final class RecallSampler {
             if (inside(spans.get(first), top) == false) {
                 continue;
             }
+            List<Fact> visible = new ArrayList<>();
+            for (Fact f : doc.facts()) {
+                if (inside(new int[]{f.tokenOffset(), f.tokenOffset() + tok.count(f.sentence()) + 1}, top)) {
+                    visible.add(f);
+                }
+            }
             List<int[][]> chosen = new ArrayList<>();
-            chosen.add(encode(asked.get(first), doc, rnd));
+            chosen.add(encode(asked.get(first), doc, rnd, visible));
             for (int i : order) {
                 if (chosen.size() >= maxQuestions) {
                     break;
                 }
                 if (i != first && inside(spans.get(i), top)) {
-                    chosen.add(encode(asked.get(i), doc, rnd));
+                    chosen.add(encode(asked.get(i), doc, rnd, visible));
                 }
             }
             int[] context = new int[retrieve * segmentTokens];
@@ -320,8 +339,7 @@ public final class RecallSampler {
             if (f.type() != q.factType()) {
                 continue;
             }
-            String who = f.type() == FactType.SIBLING ? f.anchor().fullName() : f.subject().fullName();
-            if (q.question().contains(who) && q.answer().endsWith(f.value())) {
+            if (q.question().contains(who(f)) && q.answer().endsWith(f.value())) {
                 return f;
             }
         }
@@ -335,17 +353,20 @@ public final class RecallSampler {
         }
         int[] chain = new int[len];
         boolean[] target = new boolean[len];
+        int[] avoid = new int[len];
+        Arrays.fill(avoid, -1);
         int j = 0;
         for (int[][] p : chosen) {
             for (int t : p[0]) {
                 chain[j++] = t;
             }
-            for (int t : p[1]) {
+            for (int k = 0; k < p[1].length; k++) {
                 target[j] = true;
-                chain[j++] = t;
+                avoid[j] = p[2][k];
+                chain[j++] = p[1][k];
             }
         }
-        return new Row(docId, context, chain, target, chosen.size());
+        return new Row(docId, context, chain, target, chosen.size(), avoid);
     }
 
     /** Whether the question's fact is one of {@code kept} (matched by type, value and the person named in the question). */
@@ -353,11 +374,16 @@ public final class RecallSampler {
         return factOf(q, kept) != null;
     }
 
-    /** {prompt ids, answer ids + EOS}: the short question format, or the fact's cloze statement in statement mode. */
-    private int[][] encode(QaExample q, Document doc, SplittableRandom rnd) {
+    /**
+     * {prompt ids, answer ids + EOS, rival per answer token}: the short question format, or the fact's cloze statement
+     * in statement mode; the rival ({@link Row#avoid}) comes from the same-kind facts of other people in
+     * {@code visible}, the facts the row's context states.
+     */
+    private int[][] encode(QaExample q, Document doc, SplittableRandom rnd, List<Fact> visible) {
         if (statements) {
             ClozeMaker.Cloze c = q.task() == TaskFamily.NEEDLE ? ClozeMaker.of(doc.needle()) : ClozeMaker.of(factOf(q, doc.facts()), rnd);
-            return new int[][]{tok.encode(c.prefix()), PretrainSampler.withEos(tok.encode(c.value()))};
+            int[] answer = PretrainSampler.withEos(tok.encode(c.value()));
+            return new int[][]{tok.encode(c.prefix()), answer, rivals(q, doc, visible, "", answer)};
         }
         StringBuilder p = new StringBuilder("Question: ").append(q.question());
         if (q.options().isEmpty() == false) {
@@ -366,6 +392,61 @@ public final class RecallSampler {
             }
         }
         p.append("\nAnswer:");
-        return new int[][]{tok.encode(p.toString()), PretrainSampler.withEos(tok.encode(q.answer()))};
+        int[] answer = PretrainSampler.withEos(tok.encode(q.answer()));
+        int[] rival = q.options().isEmpty() && q.answer().endsWith(factValue(q, doc))
+            ? rivals(q, doc, visible, q.answer().substring(0, q.answer().length() - factValue(q, doc).length()), answer)
+            : none(answer.length);
+        return new int[][]{tok.encode(p.toString()), answer, rival};
+    }
+
+    private static String factValue(QaExample q, Document doc) {
+        Fact f = q.task() == TaskFamily.NEEDLE ? null : factOf(q, doc.facts());
+        return f == null ? "\u0000" : f.value();
+    }
+
+    private static int[] none(int n) {
+        int[] r = new int[n];
+        Arrays.fill(r, -1);
+        return r;
+    }
+
+    /**
+     * The rival of each answer token: of the facts in {@code visible} of the same kind as the asked fact, about another
+     * person ({@link #who}) and with another value, the one stated nearest to it; its answer ({@code head} + its
+     * value + EOS) is compared with {@code answer} token by token, and the first token where they differ is the
+     * rival there (teacher forcing shares the tokens before it). All -1 for needles and when the context states no
+     * rival.
+     */
+    private int[] rivals(QaExample q, Document doc, List<Fact> visible, String head, int[] answer) {
+        int[] r = none(answer.length);
+        if (q.task() == TaskFamily.NEEDLE) {
+            return r;
+        }
+        Fact f = factOf(q, doc.facts());
+        Fact rival = null;
+        for (Fact g : visible) {
+            if (g.type() != f.type() || g.value().equals(f.value()) || who(g).equals(who(f))) {
+                continue;
+            }
+            if (rival == null || Math.abs(g.tokenOffset() - f.tokenOffset()) < Math.abs(rival.tokenOffset() - f.tokenOffset())) {
+                rival = g;
+            }
+        }
+        if (rival == null) {
+            return r;
+        }
+        int[] other = PretrainSampler.withEos(tok.encode(head + rival.value()));
+        for (int k = 0; k < Math.min(answer.length, other.length); k++) {
+            if (answer[k] != other[k]) {
+                r[k] = other[k];
+                break;
+            }
+        }
+        return r;
+    }
+
+    /** Whom a fact is about: the subject, or for SIBLING the person the subject is a sibling of. */
+    private static String who(Fact f) {
+        return f.type() == FactType.SIBLING ? f.anchor().fullName() : f.subject().fullName();
     }
 }

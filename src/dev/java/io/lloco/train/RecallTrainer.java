@@ -96,6 +96,10 @@ public final class RecallTrainer {
      * @param lmEvery the language-modelling loss is taken on every this-many-th document token (1: every token); its
      *     logits over the vocabulary cost about a third of a step on long rows, and a sample of the positions keeps the
      *     objective
+     * @param contrastWeight weight of the binding contrast (0: off): on every answer position that has a rival token
+     *     ({@link RecallSampler.Row#avoid}: where another person's value of the same kind, stated in the same context,
+     *     would continue), the unlikelihood {@code -log(1 - p(rival))} (Welleck et al. 2019), averaged over those
+     *     positions, is added to the answer loss
      */
     public record Options(
         Path out,
@@ -129,10 +133,14 @@ public final class RecallTrainer {
         int retrieve,
         int[] sourceTokens,
         boolean statements,
-        int lmEvery) {
+        int lmEvery,
+        double contrastWeight) {
 
         /** Checks the bounds. */
         public Options {
+            if (contrastWeight < 0 || contrastWeight > 10) {
+                throw new IllegalArgumentException("--contrast-weight must be in [0, 10], got " + contrastWeight);
+            }
             if (lmEvery < 1 || lmEvery > 64) {
                 throw new IllegalArgumentException("--lm-every must be in [1, 64], got " + lmEvery);
             }
@@ -193,8 +201,10 @@ public final class RecallTrainer {
 
     /**
      * Held-out probe figures with the right and a wrong context: answer NLL per target token, exact match per
-     * question (every answer token and the EOS are the argmax, teacher-forced), first-answer-token accuracy, and a
-     * few missed answers ("question -> gold / predicted") with the right context.
+     * question (every answer token and the EOS are the argmax, teacher-forced), first-answer-token accuracy, a
+     * few missed answers ("question -> gold / predicted") with the right context, and the binding: of the
+     * {@code contrasted} answer positions with a rival token ({@link RecallSampler.Row#avoid}), the share where the
+     * right context gives the right token a higher logit than the rival (NaN when there are none).
      */
     public record Probe(
         double rightNll,
@@ -204,7 +214,9 @@ public final class RecallTrainer {
         double rightFirst,
         double wrongFirst,
         int questions,
-        List<String> missed) {
+        List<String> missed,
+        double binding,
+        int contrasted) {
 
         /** {@code wrongNll - rightNll}: how much the context helps. */
         public double gap() {
@@ -341,6 +353,9 @@ public final class RecallTrainer {
                         if (l.lmNll() != null && o.lmWeight() > 0) {
                             loss = loss.add(l.lmNll().div(l.lmTokens()).mul(o.lmWeight()));
                         }
+                        if (o.contrastWeight() > 0 && l.rivalRows().length > 0) {
+                            loss = loss.add(unlikelihood(l).div(l.rivalRows().length).mul(o.contrastWeight()));
+                        }
                         qa = l.qaNll().getFloat() / l.qaTokens();
                         lm = l.lmNll() == null ? Double.NaN : l.lmNll().getFloat() / l.lmTokens();
                         gc.backward(loss);
@@ -458,7 +473,7 @@ public final class RecallTrainer {
     public static String describe(Probe p) {
         return String.format(
             Locale.ROOT,
-            "right nll %.4f exact %.3f first %.3f | wrong nll %.4f exact %.3f first %.3f | gap %.4f (%d questions)%s",
+            "right nll %.4f exact %.3f first %.3f | wrong nll %.4f exact %.3f first %.3f | gap %.4f (%d questions) | binding %.3f of %d%s",
             p.rightNll(),
             p.rightExact(),
             p.rightFirst(),
@@ -467,6 +482,8 @@ public final class RecallTrainer {
             p.wrongFirst(),
             p.gap(),
             p.questions(),
+            p.binding(),
+            p.contrasted(),
             p.missed().isEmpty() ? "" : "; missed: " + String.join("; ", p.missed())
         );
     }
@@ -481,8 +498,31 @@ public final class RecallTrainer {
      * @param positions decoder positions processed (for tokens/s)
      * @param logits answer logits [qaTokens, vocab] (for the probe)
      * @param targets answer token ids, in row order
+     * @param rivalRows rows of {@code logits} whose answer token has a rival ({@link RecallSampler.Row#avoid})
+     * @param rivals the rival token of each of {@code rivalRows}
      */
-    record Losses(NDArray qaNll, int qaTokens, NDArray lmNll, int lmTokens, long positions, NDArray logits, int[] targets) {
+    record Losses(
+        NDArray qaNll,
+        int qaTokens,
+        NDArray lmNll,
+        int lmTokens,
+        long positions,
+        NDArray logits,
+        int[] targets,
+        int[] rivalRows,
+        int[] rivals) {
+    }
+
+    /** Summed unlikelihood {@code -log(1 - p(rival))} over the rival rows of {@code l} (float32, clamped away from log 0). */
+    static NDArray unlikelihood(Losses l) {
+        NDManager m = l.logits().getManager();
+        NDArray rows = Ce.rows(l.logits(), l.rivalRows());
+        long[] t = new long[l.rivals().length];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = l.rivals()[i];
+        }
+        NDArray p = rows.softmax(-1).gather(m.create(t, new Shape(t.length, 1)), 1);
+        return p.neg().add(1).clip(1e-6, 1).log().sum().neg();
     }
 
     /** Context vectors [B, C, hidden] of the rows (token embeddings or summaries) and, in summary mode, the LM loss. */
@@ -515,6 +555,8 @@ public final class RecallTrainer {
         int width = c + lmax;
         List<Integer> pick = new ArrayList<>();
         List<Integer> targets = new ArrayList<>();
+        List<Integer> rivalRows = new ArrayList<>();
+        List<Integer> rivals = new ArrayList<>();
         List<Integer> lmPick = new ArrayList<>();
         List<Integer> lmTargets = new ArrayList<>();
         for (int r = 0; r < b; r++) {
@@ -522,6 +564,10 @@ public final class RecallTrainer {
             for (int j = 0; j < row.chain().length; j++) {
                 ids[r * lmax + j] = row.chain()[j];
                 if (row.target()[j]) {
+                    if (row.avoid()[j] >= 0) {
+                        rivalRows.add(targets.size());
+                        rivals.add(row.avoid()[j]);
+                    }
                     pick.add(r * width + c + j - 1);
                     targets.add(row.chain()[j]);
                 }
@@ -550,7 +596,17 @@ public final class RecallTrainer {
             lm = Ce.nllSum(model.logits(h), lmTargets.stream().mapToInt(Integer::intValue).toArray());
             lmTokens = lmTargets.size();
         }
-        return new Losses(qa, t.length, lm, lmTokens, ctx.positions() + (long) b * width, logits, t);
+        return new Losses(
+            qa,
+            t.length,
+            lm,
+            lmTokens,
+            ctx.positions() + (long) b * width,
+            logits,
+            t,
+            rivalRows.stream().mapToInt(Integer::intValue).toArray(),
+            rivals.stream().mapToInt(Integer::intValue).toArray()
+        );
     }
 
     Context context(NDManager m, List<RecallSampler.Row> rows, boolean summary, boolean lm) {
@@ -641,6 +697,8 @@ public final class RecallTrainer {
         double[] exact = new double[2];
         double[] first = new double[2];
         int questions = 0;
+        int bound = 0;
+        int contrasted = 0;
         List<String> examples = new ArrayList<>();
         try (GradMode g = GradMode.disabled()) {
             for (int pass = 0; pass < 2; pass++) {
@@ -665,6 +723,15 @@ public final class RecallTrainer {
                         sum += l.qaNll().getFloat();
                         tokens += l.qaTokens();
                         long[] argmax = l.logits().argMax(1).toLongArray();
+                        if (pass == 0) {
+                            float[] lg = l.logits().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+                            int vocab = (int) l.logits().getShape().get(1);
+                            for (int i = 0; i < l.rivalRows().length; i++) {
+                                int row = l.rivalRows()[i];
+                                bound += lg[row * vocab + l.targets()[row]] > lg[row * vocab + l.rivals()[i]] ? 1 : 0;
+                                contrasted++;
+                            }
+                        }
                         int q = 0;
                         for (RecallSampler.Row r : part) {
                             int j = 0;
@@ -695,7 +762,18 @@ public final class RecallTrainer {
                 first[pass] = (double) firstHits / questions;
             }
         }
-        return new Probe(nll[0], nll[1], exact[0], exact[1], first[0], first[1], questions, List.copyOf(examples));
+        return new Probe(
+            nll[0],
+            nll[1],
+            exact[0],
+            exact[1],
+            first[0],
+            first[1],
+            questions,
+            List.copyOf(examples),
+            contrasted == 0 ? Double.NaN : (double) bound / contrasted,
+            contrasted
+        );
     }
 
     /** "question -> gold / got" of a missed answer (teacher-forced argmax), for the log. */

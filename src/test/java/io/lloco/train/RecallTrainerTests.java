@@ -29,7 +29,7 @@ public class RecallTrainerTests extends OpenSearchTestCase {
         return new RecallTrainer.Options(
             out, resume, null, ModelShape.ci(t.vocabSize()), steps, 1, 1, 8, docTokens, 3, 0.25, 0.3, summary ? 1.0 : 0.0, segment, 0.5,
             3e-3, 3e-4, 5,
-            0.01, 1.0, 10, 0, 8, 1000, 60, 0, 0, 0, 0, new int[0], false, 1
+            0.01, 1.0, 10, 0, 8, 1000, 60, 0, 0, 0, 0, new int[0], false, 1, 0.0
         );
     }
 
@@ -42,6 +42,7 @@ public class RecallTrainerTests extends OpenSearchTestCase {
             {"--doc-tokens", "100", "--segment", "64", "--summary-rate", "1"},
             {"--until-exact", "1.5"},
             {"--independent-rate", "-0.1"},
+            {"--contrast-weight", "-1"},
             {"--source-tokens", "128", "--retrieve", "4", "--segment", "64"},
             {"--retrieve", "-1"},
             {"--lm-every", "0"},
@@ -217,7 +218,7 @@ public class RecallTrainerTests extends OpenSearchTestCase {
             base.docTokens(), base.questions(), base.choiceRate(), base.needleRate(), base.summaryRate(), base.segmentTokens(),
             base.lmWeight(), base.lr(), base.minLr(), base.warmup(), base.weightDecay(), base.clip(), base.logEvery(),
             base.probeEvery(), base.probeDocs(), base.checkpointEvery(), base.checkpointMinutes(), base.maxMinutes(),
-            base.untilExact(), independent ? 1.0 : 0.0, base.retrieve(), base.sourceTokens(), base.statements(), base.lmEvery()
+            base.untilExact(), independent ? 1.0 : 0.0, base.retrieve(), base.sourceTokens(), base.statements(), base.lmEvery(), 0.0
         );
         try (NDManager root = NDManager.newBaseManager()) {
             LlamaWeights w = LlamaWeights.random(o.shape().toConfig(), root, 4, 0.02);
@@ -288,7 +289,7 @@ public class RecallTrainerTests extends OpenSearchTestCase {
             b.out(), b.resume(), b.init(), b.shape(), b.steps(), b.seed(), b.worldSeed(), b.batch(), b.docTokens(), b.questions(),
             b.choiceRate(), b.needleRate(), b.summaryRate(), b.segmentTokens(), b.lmWeight(), b.lr(), b.minLr(), b.warmup(),
             b.weightDecay(), b.clip(), b.logEvery(), b.probeEvery(), b.probeDocs(), b.checkpointEvery(), b.checkpointMinutes(),
-            b.maxMinutes(), b.untilExact(), 1.0, b.retrieve(), b.sourceTokens(), b.statements(), lmEvery
+            b.maxMinutes(), b.untilExact(), 1.0, b.retrieve(), b.sourceTokens(), b.statements(), lmEvery, 0.0
         );
     }
 
@@ -320,6 +321,102 @@ public class RecallTrainerTests extends OpenSearchTestCase {
             assertTrue("summary mode learns too: " + ss.lastQa(), ss.lastQa() < 0.8 * chance);
         } finally {
             ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        }
+    }
+
+    /**
+     * The binding contrast's rivals: only on answer positions, never on needles; the answer's tokens before the rival
+     * plus the rival spell the start of another value stated in the same context, not the gold value; the rows are
+     * otherwise the rows without rivals (same contexts and chains, which the other tests pin down).
+     */
+    public void testRivalsStartAnotherValueStatedInTheContext() {
+        WorldTokenizer tok = WorldTokenizer.bundled();
+        World world = new World(3, WorldConfig.defaults(), tok);
+        RecallSampler s = new RecallSampler(world, 5, 512, 8, 0.0, 0.3).retrieval(2, 256, new int[]{1024, 2048}).statements();
+        int rivals = 0;
+        int answers = 0;
+        for (RecallSampler.Row r : s.batch(Split.PRETRAIN, 0, 12)) {
+            String context = tok.decode(r.context());
+            assertEquals(r.chain().length, r.avoid().length);
+            int from = -1;
+            for (int j = 0; j <= r.chain().length; j++) {
+                boolean t = j < r.chain().length && r.target()[j];
+                if (j < r.chain().length && t == false) {
+                    assertEquals("rivals only on answer tokens", -1, r.avoid()[j]);
+                }
+                if (t && from < 0) {
+                    from = j;
+                } else if (t == false && from >= 0) {
+                    answers++;
+                    String prompt = tok.decode(Arrays.copyOfRange(r.chain(), Math.max(0, from - 4), from));
+                    int at = -1;
+                    for (int k = from; k < j; k++) {
+                        if (r.avoid()[k] >= 0) {
+                            assertEquals("one rival per answer", -1, at);
+                            at = k;
+                        }
+                    }
+                    if (at >= 0) {
+                        assertFalse("no rival for needles: " + prompt, prompt.contains("secret") || prompt.contains("magic"));
+                        assertNotEquals(r.chain()[at], r.avoid()[at]);
+                        int[] start = Arrays.copyOfRange(r.chain(), from, at + 1);
+                        start[start.length - 1] = r.avoid()[at];
+                        String rival = tok.decode(start).trim();
+                        String gold = tok.decode(Arrays.copyOfRange(r.chain(), from, j - 1)).trim();
+                        assertFalse(rival + " is not the gold value " + gold, gold.startsWith(rival));
+                        assertTrue(rival + " starts a value stated in the context", context.contains(rival));
+                        rivals++;
+                    }
+                    from = -1;
+                }
+            }
+            assertEquals(Arrays.stream(r.avoid()).filter(a -> a >= 0).count(), r.contrasted());
+        }
+        assertTrue("most statements about 512 tokens of people have a same-kind rival: " + rivals + " of " + answers, rivals * 2 > answers);
+    }
+
+    /** The unlikelihood is -log(1 - p(rival)) of the rival rows only, and its gradient lowers the rival's logit. */
+    public void testUnlikelihoodPushesTheRivalDown() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] raw = {0.5f, 1.5f, -0.2f, 0.1f, 2.0f, 0.3f, -1.0f, 0.7f};
+            ai.djl.ndarray.NDArray logits = m.create(raw, new ai.djl.ndarray.types.Shape(2, 4));
+            logits.setRequiresGradient(true);
+            RecallTrainer.Losses l = new RecallTrainer.Losses(null, 2, null, 0, 0, logits, new int[]{1, 0}, new int[]{1}, new int[]{3});
+            double z = Math.exp(2.0) + Math.exp(0.3) + Math.exp(-1.0) + Math.exp(0.7);
+            double p = Math.exp(0.7) / z;
+            try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                ai.djl.ndarray.NDArray u = RecallTrainer.unlikelihood(l);
+                assertEquals(-Math.log(1 - p), u.getFloat(), 1e-5);
+                gc.backward(u);
+            }
+            float[] g = logits.getGradient().toFloatArray();
+            for (int i = 0; i < 4; i++) {
+                assertEquals("row 0 has no rival", 0f, g[i], 0f);
+            }
+            assertTrue("descent lowers the rival's logit: " + g[7], g[7] > 0);
+            assertTrue("and raises the others': " + g[4], g[4] < 0);
+        }
+    }
+
+    /** The probe counts every rival position of its rows and reports the share the right token wins. */
+    public void testProbeReportsBinding() throws Exception {
+        WorldTokenizer tok = WorldTokenizer.bundled();
+        RecallSampler s = new RecallSampler(new World(3, WorldConfig.defaults(), tok), 5, 128, 8, 0.0, 0.0)
+            .retrieval(2, 64, new int[]{1024})
+            .statements();
+        List<RecallSampler.Row> rows = s.batch(Split.VALIDATION, 0, 8);
+        int expected = rows.stream().mapToInt(RecallSampler.Row::contrasted).sum();
+        assertTrue("the probe rows have rivals", expected > 0);
+        RecallTrainer.Options o = options(createTempDir(), false, true, 128, 64, 1);
+        try (NDManager root = NDManager.newBaseManager()) {
+            LlamaWeights w = LlamaWeights.random(o.shape().toConfig(), root, 4, 0.02);
+            Pretrainer.initSummaryTable(w, 4);
+            try (LlamaModel model = new LlamaModel(w)) {
+                RecallTrainer.Probe p = new RecallTrainer(o, model, tok).probe(root, rows, true);
+                assertEquals(expected, p.contrasted());
+                assertTrue(p.binding() >= 0 && p.binding() <= 1);
+                assertTrue(RecallTrainer.describe(p), RecallTrainer.describe(p).contains("binding"));
+            }
         }
     }
 }
