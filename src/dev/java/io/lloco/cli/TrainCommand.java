@@ -40,7 +40,7 @@ public final class TrainCommand {
                                 [--rank R] [--alpha A] [--lr X] [--warmup N] [--docs N] [--doc-tokens T] [--questions N]
                                 [--tasks lookup,choice,needle] [--retrieve K] [--segment-boundary tokens|sentence]
                                 [--target-modules q_proj,k_proj,v_proj,o_proj|all] [--context summaries|text]
-                                [--sentence-boost B] [--match-choices true|false] [--log-every N] [--checkpoint-every N]
+                                [--sentence-boost B] [--match-choices true|false] [--contrast-weight X] [--log-every N] [--checkpoint-every N]
                                 [--checkpoint-minutes X] [--max-minutes X] [--stop-at STEP] [--threads N]
                lloco train recall --out DIR [--resume] [--init MODEL_DIR | --shape tiny|ci] [--steps N] [--seed S] [--world-seed W]
                                   [--batch B] [--doc-tokens T] [--questions N] [--choice-rate X] [--needle-rate X]

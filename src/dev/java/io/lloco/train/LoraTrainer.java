@@ -37,6 +37,7 @@ import io.lloco.runtime.train.PrefixLoss;
 import io.lloco.runtime.train.QaAdapterTrainer;
 import io.lloco.runtime.train.TrainSupport;
 import io.lloco.train.world.Document;
+import io.lloco.train.world.Fact;
 import io.lloco.train.world.QaExample;
 import io.lloco.train.world.Split;
 import io.lloco.train.world.TaskFamily;
@@ -88,6 +89,9 @@ public final class LoraTrainer {
      *     ({@link SegmentRetriever#scores(List, String, double)}; {@code lloco eval --sentence-boost}), 0 for plain BM25
      * @param matchChoices with {@code retrieve}: a multiple-choice question is matched with its options' text, as
      *     {@code lloco eval --match-choices true} does
+     * @param contrastWeight weight of the binding contrast (0: off): on every answer token with a rival ({@link Rivals}:
+     *     where another person's value of the same kind, stated in the segments the question reads, would continue), the
+     *     unlikelihood {@code -log(1 - p(rival))}, averaged over those tokens, is added to the answer loss
      */
     public record Options(
         Path model,
@@ -114,7 +118,8 @@ public final class LoraTrainer {
         EnumSet<Projection> targets,
         Context context,
         double sentenceBoost,
-        boolean matchChoices) {
+        boolean matchChoices,
+        double contrastWeight) {
 
         /** The adapted projections of LLOCO-SPEC 2.5: q/k/v/o (a new set on every call). */
         public static EnumSet<Projection> attention() {
@@ -129,6 +134,9 @@ public final class LoraTrainer {
             java.util.Objects.requireNonNull(context, "context");
             if (context == Context.TEXT && retrieve < 1) {
                 throw new IllegalArgumentException("--context text reads retrieved segments as text: it needs --retrieve K (K >= 1)");
+            }
+            if ((contrastWeight >= 0 && contrastWeight <= 10) == false) {
+                throw new IllegalArgumentException("--contrast-weight must be in [0, 10], got " + contrastWeight);
             }
             if ((sentenceBoost >= 0 && sentenceBoost <= 100) == false) {
                 throw new IllegalArgumentException("--sentence-boost must be between 0 and 100, got " + sentenceBoost);
@@ -168,7 +176,8 @@ public final class LoraTrainer {
                 targets(a.str("target-modules", "q_proj,k_proj,v_proj,o_proj")),
                 Context.parse(a.str("context", "summaries")),
                 a.dbl("sentence-boost", 0),
-                parseBoolean("--match-choices", a.str("match-choices", "false"))
+                parseBoolean("--match-choices", a.str("match-choices", "false")),
+                a.dbl("contrast-weight", 0)
             );
         }
 
@@ -225,6 +234,21 @@ public final class LoraTrainer {
             }
             throw new IllegalArgumentException("--context must be summaries or text, got [" + s + "]");
         }
+    }
+
+    /** The facts of {@code doc} whose sentence lies inside one of the segments {@code top} ({@code starts}: segment bounds). */
+    static List<Fact> statedIn(Document doc, int[] starts, int[] top, WorldTokenizer tok) {
+        List<Fact> out = new ArrayList<>();
+        for (Fact f : doc.facts()) {
+            int end = f.tokenOffset() + tok.count(f.sentence());
+            for (int t : top) {
+                if (f.tokenOffset() >= starts[t] && end <= starts[t + 1]) {
+                    out.add(f);
+                    break;
+                }
+            }
+        }
+        return out;
     }
 
     /** What the retrieval matches against the segments for {@code q}: the question, and its options' text with {@code matchChoices}. */
@@ -318,8 +342,10 @@ public final class LoraTrainer {
             Map<Integer, Embeddings> summaries = new HashMap<>();
             Map<Integer, List<String>> segmentTexts = new HashMap<>();
             Map<Integer, List<int[]>> segmentIds = new HashMap<>(); // --context text: the segments' tokens
+            Map<Integer, int[]> segmentStarts = new HashMap<>(); // with --retrieve: each segment's first token
             double firstLoss = state == null ? Double.NaN : state.path("first_loss").asDouble(Double.NaN);
             double ema = state == null ? Double.NaN : state.path("ema_loss").asDouble(Double.NaN);
+            double emaContrast = Double.NaN;
             log.printf(
                 Locale.ROOT,
                 "[lora] base %s, adapter r=%d alpha=%s on %s, %d trainable parameters, pool %d docs, reading %s%n",
@@ -361,12 +387,16 @@ public final class LoraTrainer {
                         List<int[]> segs = new ArrayList<>();
                         List<String> texts = new ArrayList<>();
                         int at = 0;
+                        List<Integer> starts = new ArrayList<>();
                         for (int len : Evaluator.segmentLengths(tok, ids, segmentTokens, o.boundary())) {
                             int[] seg = java.util.Arrays.copyOfRange(ids, at, at + len);
                             segs.add(seg);
                             texts.add(tok.decode(seg));
+                            starts.add(at);
                             at += len;
                         }
+                        starts.add(at);
+                        segmentStarts.put(di, starts.stream().mapToInt(Integer::intValue).toArray());
                         segmentIds.put(di, segs);
                         segmentTexts.put(di, texts);
                         sum = Embeddings.empty(weights.config().hiddenSize());
@@ -379,12 +409,16 @@ public final class LoraTrainer {
                                 List<Embeddings> parts = new ArrayList<>();
                                 List<String> texts = new ArrayList<>();
                                 int at = 0;
+                                List<Integer> starts = new ArrayList<>();
                                 for (int len : Evaluator.segmentLengths(tok, ids, segmentTokens, o.boundary())) {
                                     int[] seg = java.util.Arrays.copyOfRange(ids, at, at + len);
                                     parts.add(Embeddings.of(comp.run(cm, seg, false, 0).summaries()));
                                     texts.add(tok.decode(seg));
+                                    starts.add(at);
                                     at += len;
                                 }
+                                starts.add(at);
+                                segmentStarts.put(di, starts.stream().mapToInt(Integer::intValue).toArray());
                                 sum = Embeddings.concat(parts, weights.config().hiddenSize());
                                 segmentTexts.put(di, texts);
                             } else {
@@ -396,10 +430,14 @@ public final class LoraTrainer {
                     List<PrefixLoss.Item> items = new ArrayList<>();
                     List<Embeddings> prefixes = new ArrayList<>();
                     for (QaExample q : questions(world, o, doc, step)) {
-                        items.add(qa.item(q));
+                        if (o.retrieve() == 0) {
+                            items.add(o.contrastWeight() > 0 ? qa.item(q, doc, doc.facts()) : qa.item(q));
+                        }
                         if (o.retrieve() > 0) {
                             List<String> texts = segmentTexts.get(di);
                             int[] top = SegmentRetriever.topK(texts, matchText(q, o.matchChoices()), o.retrieve(), o.sentenceBoost());
+                            items
+                                .add(o.contrastWeight() > 0 ? qa.item(q, doc, statedIn(doc, segmentStarts.get(di), top, tok)) : qa.item(q));
                             if (o.context() == Context.TEXT) {
                                 int[] text = new int[0];
                                 for (int t : top) {
@@ -423,31 +461,47 @@ public final class LoraTrainer {
                     }
                     double lr = TrainSupport.learningRate(step, o.steps(), o.warmup(), o.lr(), o.lr() * 0.1);
                     double loss;
+                    double contrast = Double.NaN;
                     try (NDManager sm = weights.manager().newSubManager()) {
                         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                             NDArray mean;
+                            NDArray total = null;
                             if (o.retrieve() > 0) {
                                 // each question behind its own retrieved segments
                                 NDArray nll = null;
+                                NDArray unlikely = null;
                                 int count = 0;
+                                int rivals = 0;
                                 for (int i = 0; i < items.size(); i++) {
                                     NDArray prefix = prefixes.get(i).toNDArray(sm, weights.dataType()).expandDims(0);
                                     PrefixLoss.Result r = PrefixLoss.compute(model, sm, prefix, List.of(items.get(i)), lora);
                                     nll = nll == null ? r.nll() : nll.add(r.nll());
                                     count += r.tokens();
+                                    if (r.unlikelihood() != null) {
+                                        unlikely = unlikely == null ? r.unlikelihood() : unlikely.add(r.unlikelihood());
+                                        rivals += r.rivals();
+                                    }
                                     tokens += items.get(i).length() + prefixes.get(i).rows();
                                 }
                                 mean = nll.div(count);
+                                if (unlikely != null) {
+                                    contrast = unlikely.getFloat() / rivals;
+                                    total = mean.add(unlikely.div(rivals).mul(o.contrastWeight()));
+                                }
                             } else {
                                 NDArray prefix = sum.toNDArray(sm, weights.dataType()).expandDims(0);
                                 PrefixLoss.Result r = PrefixLoss.compute(model, sm, prefix, items, lora);
                                 mean = r.nll().div(r.tokens());
+                                if (r.unlikelihood() != null) {
+                                    contrast = r.unlikelihood().getFloat() / r.rivals();
+                                    total = mean.add(r.unlikelihood().div(r.rivals()).mul(o.contrastWeight()));
+                                }
                                 for (PrefixLoss.Item it : items) {
                                     tokens += it.length() + sum.rows();
                                 }
                             }
                             loss = mean.getFloat();
-                            gc.backward(mean);
+                            gc.backward(total == null ? mean : total);
                         }
                         Map<String, NDArray> grads = TrainSupport.gradients(params, sm);
                         double gnorm = TrainSupport.globalNorm(grads);
@@ -460,18 +514,22 @@ public final class LoraTrainer {
                         firstLoss = loss;
                     }
                     ema = Double.isNaN(ema) ? loss : 0.95 * ema + 0.05 * loss;
+                    if (Double.isNaN(contrast) == false) {
+                        emaContrast = Double.isNaN(emaContrast) ? contrast : 0.95 * emaContrast + 0.05 * contrast;
+                    }
                     step++;
                     long now = System.nanoTime();
                     if (step % o.logEvery() == 0 || step == o.steps()) {
                         double run = (now - t0) / 1e9;
                         log.printf(
                             Locale.ROOT,
-                            "[lora] step %d/%d lr %.2e qa %.4f (ema %.4f) tok/s %.0f cached %d elapsed %s eta %s%n",
+                            "[lora] step %d/%d lr %.2e qa %.4f (ema %.4f)%s tok/s %.0f cached %d elapsed %s eta %s%n",
                             step,
                             o.steps(),
                             lr,
                             loss,
                             ema,
+                            o.contrastWeight() > 0 ? String.format(Locale.ROOT, " contrast ema %.4f", emaContrast) : "",
                             tokens / ((now - logStart) / 1e9),
                             summaries.size(),
                             TrainSupport.hms(elapsedBefore + run),
@@ -499,6 +557,7 @@ public final class LoraTrainer {
                         st.put("context", o.context().name().toLowerCase(Locale.ROOT));
                         st.put("sentence_boost", o.sentenceBoost());
                         st.put("match_choices", o.matchChoices());
+                        st.put("contrast_weight", o.contrastWeight());
                         TrainSupport.atomicWrite(ckpt, dir -> {
                             lora.save(dir);
                             opt.save(dir.resolve(TrainSupport.OPTIMIZER));

@@ -4,9 +4,14 @@
  */
 package io.lloco.train;
 
+import java.util.List;
+
 import io.lloco.runtime.prompt.PromptTemplates;
 import io.lloco.runtime.train.PrefixLoss;
+import io.lloco.train.world.Document;
+import io.lloco.train.world.Fact;
 import io.lloco.train.world.QaExample;
+import io.lloco.train.world.TaskFamily;
 import io.lloco.train.world.WorldTokenizer;
 
 /**
@@ -37,5 +42,15 @@ public final class QaItems {
     /** The training row: prompt, then answer + EOS. */
     public PrefixLoss.Item item(QaExample q) {
         return new PrefixLoss.Item(promptIds(q), PretrainSampler.withEos(tokenizer.encode(q.answer())));
+    }
+
+    /**
+     * The training row with the binding contrast's rivals ({@link Rivals}): another person's same-kind value among the
+     * facts {@code visible} in what the question reads.
+     */
+    public PrefixLoss.Item item(QaExample q, Document doc, List<Fact> visible) {
+        int[] answer = PretrainSampler.withEos(tokenizer.encode(q.answer()));
+        Fact f = q.task() == TaskFamily.NEEDLE ? null : Rivals.factOf(q, doc.facts());
+        return new PrefixLoss.Item(promptIds(q), answer, Rivals.of(tokenizer, f, q.options(), q.answer(), visible, answer));
     }
 }

@@ -12,7 +12,6 @@ import java.util.SplittableRandom;
 
 import io.lloco.train.world.Document;
 import io.lloco.train.world.Fact;
-import io.lloco.train.world.FactType;
 import io.lloco.train.world.QaExample;
 import io.lloco.train.world.Split;
 import io.lloco.train.world.TaskFamily;
@@ -40,7 +39,8 @@ public final class RecallSampler {
      * @param avoid per chain position: the token that would start another person's value of the same kind where the
      *     answer first differs from it (the binding contrast: "Mara Quill lives in" must not continue with the town of
      *     another person whose home the context states too), or -1; set only on answer positions, and only for facts
-     *     whose same-kind rival the context states (lookups and statements; never choices or needles)
+     *     whose same-kind rival the context states ({@link Rivals}; for a choice, when the rival's value is an option;
+     *     never for needles)
      */
     public record Row(String docId, int[] context, int[] chain, boolean[] target, int questions, int[] avoid) {
 
@@ -333,17 +333,9 @@ public final class RecallSampler {
         return false;
     }
 
-    /** The fact of {@code facts} that {@code q} asks about (matched by type, value and the person named), or null. */
+    /** The fact of {@code facts} that {@code q} asks about, or null. */
     private static Fact factOf(QaExample q, List<Fact> facts) {
-        for (Fact f : facts) {
-            if (f.type() != q.factType()) {
-                continue;
-            }
-            if (q.question().contains(who(f)) && q.answer().endsWith(f.value())) {
-                return f;
-            }
-        }
-        return null;
+        return Rivals.factOf(q, facts);
     }
 
     private static Row chain(String docId, int[] context, List<int[][]> chosen) {
@@ -383,7 +375,8 @@ public final class RecallSampler {
         if (statements) {
             ClozeMaker.Cloze c = q.task() == TaskFamily.NEEDLE ? ClozeMaker.of(doc.needle()) : ClozeMaker.of(factOf(q, doc.facts()), rnd);
             int[] answer = PretrainSampler.withEos(tok.encode(c.value()));
-            return new int[][]{tok.encode(c.prefix()), answer, rivals(q, doc, visible, "", answer)};
+            Fact f = q.task() == TaskFamily.NEEDLE ? null : factOf(q, doc.facts());
+            return new int[][]{tok.encode(c.prefix()), answer, Rivals.of(tok, f, List.of(), c.value(), visible, answer)};
         }
         StringBuilder p = new StringBuilder("Question: ").append(q.question());
         if (q.options().isEmpty() == false) {
@@ -393,60 +386,8 @@ public final class RecallSampler {
         }
         p.append("\nAnswer:");
         int[] answer = PretrainSampler.withEos(tok.encode(q.answer()));
-        int[] rival = q.options().isEmpty() && q.answer().endsWith(factValue(q, doc))
-            ? rivals(q, doc, visible, q.answer().substring(0, q.answer().length() - factValue(q, doc).length()), answer)
-            : none(answer.length);
-        return new int[][]{tok.encode(p.toString()), answer, rival};
-    }
-
-    private static String factValue(QaExample q, Document doc) {
         Fact f = q.task() == TaskFamily.NEEDLE ? null : factOf(q, doc.facts());
-        return f == null ? "\u0000" : f.value();
+        return new int[][]{tok.encode(p.toString()), answer, Rivals.of(tok, f, q.options(), q.answer(), visible, answer)};
     }
 
-    private static int[] none(int n) {
-        int[] r = new int[n];
-        Arrays.fill(r, -1);
-        return r;
-    }
-
-    /**
-     * The rival of each answer token: of the facts in {@code visible} of the same kind as the asked fact, about another
-     * person ({@link #who}) and with another value, the one stated nearest to it; its answer ({@code head} + its
-     * value + EOS) is compared with {@code answer} token by token, and the first token where they differ is the
-     * rival there (teacher forcing shares the tokens before it). All -1 for needles and when the context states no
-     * rival.
-     */
-    private int[] rivals(QaExample q, Document doc, List<Fact> visible, String head, int[] answer) {
-        int[] r = none(answer.length);
-        if (q.task() == TaskFamily.NEEDLE) {
-            return r;
-        }
-        Fact f = factOf(q, doc.facts());
-        Fact rival = null;
-        for (Fact g : visible) {
-            if (g.type() != f.type() || g.value().equals(f.value()) || who(g).equals(who(f))) {
-                continue;
-            }
-            if (rival == null || Math.abs(g.tokenOffset() - f.tokenOffset()) < Math.abs(rival.tokenOffset() - f.tokenOffset())) {
-                rival = g;
-            }
-        }
-        if (rival == null) {
-            return r;
-        }
-        int[] other = PretrainSampler.withEos(tok.encode(head + rival.value()));
-        for (int k = 0; k < Math.min(answer.length, other.length); k++) {
-            if (answer[k] != other[k]) {
-                r[k] = other[k];
-                break;
-            }
-        }
-        return r;
-    }
-
-    /** Whom a fact is about: the subject, or for SIBLING the person the subject is a sibling of. */
-    private static String who(Fact f) {
-        return f.type() == FactType.SIBLING ? f.anchor().fullName() : f.subject().fullName();
-    }
 }

@@ -513,16 +513,9 @@ public final class RecallTrainer {
         int[] rivals) {
     }
 
-    /** Summed unlikelihood {@code -log(1 - p(rival))} over the rival rows of {@code l} (float32, clamped away from log 0). */
+    /** Summed unlikelihood {@code -log(1 - p(rival))} over the rival rows of {@code l} ({@link Ce#unlikelihoodSum}). */
     static NDArray unlikelihood(Losses l) {
-        NDManager m = l.logits().getManager();
-        NDArray rows = Ce.rows(l.logits(), l.rivalRows());
-        long[] t = new long[l.rivals().length];
-        for (int i = 0; i < t.length; i++) {
-            t[i] = l.rivals()[i];
-        }
-        NDArray p = rows.softmax(-1).gather(m.create(t, new Shape(t.length, 1)), 1);
-        return p.neg().add(1).clip(1e-6, 1).log().sum().neg();
+        return Ce.unlikelihoodSum(l.logits(), l.rivalRows(), l.rivals());
     }
 
     /** Context vectors [B, C, hidden] of the rows (token embeddings or summaries) and, in summary mode, the LM loss. */

@@ -284,7 +284,7 @@ public class TrainerTests extends OpenSearchTestCase {
                 Path.of("m"), Path.of("o"), false, 1, 1, 1, 8, 16, 1e-3, 1, 1, new int[]{100}, 1,
                 java.util.EnumSet.of(io.lloco.train.world.TaskFamily.LOOKUP), 1, 1, 1, 0, 0, 0,
                 io.lloco.runtime.compress.Segmentation.Boundary.SENTENCE, LoraTrainer.Options.attention(), LoraTrainer.Context.TEXT, 0,
-                false
+                false, 0.0
             )
         );
         assertTrue(e.getMessage(), e.getMessage().contains("--retrieve"));
@@ -337,7 +337,7 @@ public class TrainerTests extends OpenSearchTestCase {
         return new LoraTrainer.Options(
             o.model(), o.out(), o.resume(), o.steps(), o.seed(), o.worldSeed(), o.rank(), o.alpha(), o.lr(), o.warmup(), o.docs(),
             o.docTokens(), o.questions(), o.tasks(), o.logEvery(), o.checkpointEvery(), o.checkpointMinutes(), o.maxMinutes(), o.stopAt(),
-            1, io.lloco.runtime.compress.Segmentation.Boundary.SENTENCE, o.targets(), context, 2.0, true
+            1, io.lloco.runtime.compress.Segmentation.Boundary.SENTENCE, o.targets(), context, 2.0, true, o.contrastWeight()
         );
     }
 
@@ -392,7 +392,7 @@ public class TrainerTests extends OpenSearchTestCase {
         return new LoraTrainer.Options(
             o.model(), o.out(), o.resume(), o.steps(), o.seed(), o.worldSeed(), o.rank(), o.alpha(), o.lr(), o.warmup(), o.docs(),
             o.docTokens(), o.questions(), o.tasks(), o.logEvery(), o.checkpointEvery(), o.checkpointMinutes(), o.maxMinutes(), o.stopAt(),
-            o.retrieve(), o.boundary(), targets, o.context(), o.sentenceBoost(), o.matchChoices()
+            o.retrieve(), o.boundary(), targets, o.context(), o.sentenceBoost(), o.matchChoices(), o.contrastWeight()
         );
     }
 
@@ -429,7 +429,8 @@ public class TrainerTests extends OpenSearchTestCase {
             LoraTrainer.Options.attention(),
             LoraTrainer.Context.SUMMARIES,
             0,
-            false
+            false,
+            0.0
         );
     }
 

@@ -82,7 +82,8 @@ public class TrainingRunTests extends OpenSearchTestCase {
                 LoraTrainer.Options.attention(),
                 LoraTrainer.Context.SUMMARIES,
                 0,
-                false
+                false,
+                0.0
             );
             LoraTrainer.Summary ls = LoraTrainer.run(lo, root, TrainerTests.quiet());
             assertTrue(

@@ -28,14 +28,30 @@ public final class PrefixLoss {
      *
      * @param prompt prompt token ids (non-empty)
      * @param target target token ids (answer + EOS)
+     * @param rival per target token, a token whose probability is pushed down there (the unlikelihood of
+     *     {@link Ce#unlikelihoodSum}), or -1
      */
-    public record Item(int[] prompt, int[] target) {
+    public record Item(int[] prompt, int[] target, int[] rival) {
 
         /** Checks the sizes. */
         public Item {
             if (prompt.length == 0 || target.length == 0) {
                 throw new IllegalArgumentException("a training item needs a non-empty prompt and target");
             }
+            if (rival.length != target.length) {
+                throw new IllegalArgumentException("a training item needs one rival (or -1) per target token");
+            }
+        }
+
+        /** An item without rivals. */
+        public Item(int[] prompt, int[] target) {
+            this(prompt, target, none(target.length));
+        }
+
+        private static int[] none(int n) {
+            int[] r = new int[n];
+            java.util.Arrays.fill(r, -1);
+            return r;
         }
 
         /** Prompt and target tokens. */
@@ -49,8 +65,10 @@ public final class PrefixLoss {
      *
      * @param nll scalar summed negative log-likelihood
      * @param tokens number of target tokens
+     * @param unlikelihood scalar summed unlikelihood of the items' rivals, or null when they have none
+     * @param rivals number of rival positions
      */
-    public record Result(NDArray nll, int tokens) {
+    public record Result(NDArray nll, int tokens, NDArray unlikelihood, int rivals) {
     }
 
     /** The id written into padding; its value never reaches a loss (3: the shipped tokenizer's pad). */
@@ -81,14 +99,21 @@ public final class PrefixLoss {
         int width = p + tmax;
         List<Integer> rows = new ArrayList<>();
         List<Integer> targets = new ArrayList<>();
+        List<Integer> rivalRows = new ArrayList<>();
+        List<Integer> rivals = new ArrayList<>();
         for (int r = 0; r < b; r++) {
             Item it = items.get(r);
             int j = 0;
             for (int t : it.prompt()) {
                 ids[r * tmax + j++] = t;
             }
-            for (int t : it.target()) {
+            for (int k = 0; k < it.target().length; k++) {
+                int t = it.target()[k];
                 ids[r * tmax + j] = t;
+                if (it.rival()[k] >= 0) {
+                    rivalRows.add(targets.size());
+                    rivals.add(it.rival()[k]);
+                }
                 rows.add(r * width + p + j - 1);
                 targets.add(t);
                 j++;
@@ -100,7 +125,15 @@ public final class PrefixLoss {
         NDArray hidden = model.forward(input, SequenceLayout.unpadded(b), null, delta);
         NDArray flat = hidden.reshape(b * width, model.config().hiddenSize());
         NDArray picked = Ce.rows(flat, rows.stream().mapToInt(Integer::intValue).toArray());
-        NDArray nll = Ce.nllSum(model.logits(picked), targets.stream().mapToInt(Integer::intValue).toArray());
-        return new Result(nll, targets.size());
+        NDArray logits = model.logits(picked);
+        NDArray nll = Ce.nllSum(logits, targets.stream().mapToInt(Integer::intValue).toArray());
+        NDArray unlikely = rivals.isEmpty()
+            ? null
+            : Ce.unlikelihoodSum(
+                logits,
+                rivalRows.stream().mapToInt(Integer::intValue).toArray(),
+                rivals.stream().mapToInt(Integer::intValue).toArray()
+            );
+        return new Result(nll, targets.size(), unlikely, rivals.size());
     }
 }
