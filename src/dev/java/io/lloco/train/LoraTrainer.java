@@ -432,12 +432,13 @@ public final class LoraTrainer {
                     for (QaExample q : questions(world, o, doc, step)) {
                         if (o.retrieve() == 0) {
                             items.add(o.contrastWeight() > 0 ? qa.item(q, doc, doc.facts()) : qa.item(q));
-                        }
-                        if (o.retrieve() > 0) {
+                        } else {
                             List<String> texts = segmentTexts.get(di);
                             int[] top = SegmentRetriever.topK(texts, matchText(q, o.matchChoices()), o.retrieve(), o.sentenceBoost());
-                            items
-                                .add(o.contrastWeight() > 0 ? qa.item(q, doc, statedIn(doc, segmentStarts.get(di), top, tok)) : qa.item(q));
+                            // the rivals come from what this question reads: the facts stated in its segments
+                            items.add(
+                                o.contrastWeight() > 0 ? qa.item(q, doc, statedIn(doc, segmentStarts.get(di), top, tok)) : qa.item(q)
+                            );
                             if (o.context() == Context.TEXT) {
                                 int[] text = new int[0];
                                 for (int t : top) {
