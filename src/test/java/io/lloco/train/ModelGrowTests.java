@@ -5,6 +5,7 @@
 package io.lloco.train;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -51,19 +52,10 @@ public class ModelGrowTests extends OpenSearchTestCase {
         for (int i = 0; i < ids.length; i++) {
             ids[i] = 5 + 7 * i;
         }
-        float[][] before;
-        float[][] after;
-        Embeddings sBefore;
-        Embeddings sAfter;
-        try (
-            NDManager root = NDManager.newBaseManager();
-            LlamaModel a = new LlamaModel(LlamaWeights.load(small, root, Precision.FLOAT32));
-            LlamaModel b = new LlamaModel(LlamaWeights.load(grown, root, Precision.FLOAT32))) {
-            before = new Generator(a, null).logits(null, ids, null);
-            after = new Generator(b, null).logits(null, ids, null);
-            sBefore = new AutoCompressor(a).compress(ids, 8, false);
-            sAfter = new AutoCompressor(b).compress(ids, 8, false);
-        }
+        float[][] before = logits(small, ids);
+        float[][] after = logits(grown, ids);
+        Embeddings sBefore = summaries(small, ids);
+        Embeddings sAfter = summaries(grown, ids);
         assertEquals(before.length, after.length);
         for (int i = 0; i < before.length; i++) {
             assertArrayEquals("logits at position " + i, before[i], after[i], 1e-6f);
@@ -128,7 +120,7 @@ public class ModelGrowTests extends OpenSearchTestCase {
         }
         // the new dimensions are live: once training writes to them (here: layer 0's o_proj), the logits move
         Path trained = createTempDir().resolve("trained");
-        java.nio.file.Files.createDirectories(trained);
+        Files.createDirectories(trained);
         try (TensorSource w = Checkpoints.open(wide)) {
             SafeTensorsWriter out = new SafeTensorsWriter();
             for (String name : w.names()) {
@@ -147,7 +139,7 @@ public class ModelGrowTests extends OpenSearchTestCase {
             out.write(trained.resolve(Checkpoints.SAFETENSORS), StoredDtype.F32);
         }
         for (String f : new String[]{Checkpoints.CONFIG, "tokenizer.json", "lloco.json"}) {
-            java.nio.file.Files.copy(wide.resolve(f), trained.resolve(f));
+            Files.copy(wide.resolve(f), trained.resolve(f));
         }
         float[][] moved = logits(trained, ids);
         float diff = 0;
