@@ -14,6 +14,11 @@ import java.util.Set;
  * {@code --name value}, {@code --name=value} and boolean {@code --flag} options, checked against the options a
  * subcommand declares: unknown options, repeated options, missing values and stray positional arguments are
  * {@link UsageException}s.
+ *
+ * <p>Why not jopt-simple (5.0.4, on the classpath through OpenSearch): with abbreviations off it still silently
+ * accepts a value given to a flag ({@code --flag=x}), a repeated flag, and a long option with one dash ({@code -ids});
+ * checked on 2026-12-07. The CLI's contract is exit code 2 with a message naming the option for each of those, and
+ * re-checking argv around the library would be a second parser.
  */
 public final class CliArgs {
 

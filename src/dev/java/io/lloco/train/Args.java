@@ -11,7 +11,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-/** A small {@code --key value} / {@code --flag} command-line parser that rejects unknown options. */
+/**
+ * A small {@code --key value} / {@code --flag} command-line parser that rejects unknown options.
+ *
+ * <p>Unlike {@code io.lloco.cli.CliArgs}, options are declared by being read: a tool reads the options it uses
+ * (often only on some paths) and {@link #checkAllUsed()} then refuses the rest. Libraries such as jopt-simple need
+ * every option declared before parsing, which would list each tool's options twice.
+ */
 public final class Args {
 
     private final Map<String, String> values = new LinkedHashMap<>();
@@ -131,10 +137,5 @@ public final class Args {
                 throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: unknown option --%s; known: %s", command, k, used));
             }
         }
-    }
-
-    /** All given options (for recording in a trainer state). */
-    public Map<String, String> given() {
-        return new LinkedHashMap<>(values);
     }
 }

@@ -20,6 +20,15 @@ import java.util.regex.Pattern;
  * (df + 0.5))); words are lower-cased runs of letters and digits, except in the scripts written without spaces
  * (Han, Hiragana: one word per character; Katakana: one per run), which Lucene's standard tokenizer splits the same
  * way, so Chinese and Japanese questions match their sentences word by word.
+ *
+ * <p>Why not Lucene: this scores a question against the few dozen to few hundred sentences or segments of documents
+ * already fetched, with statistics (document frequency, average length) over exactly those texts, once per question.
+ * Lucene's {@code MemoryIndex} holds a single document, so it has no such statistics; a throwaway
+ * {@code ByteBuffersDirectory} index per question would rank alike ({@code BM25Similarity} has this idf, drops the
+ * constant factor k1 + 1 and stores lengths lossily) at the cost of an index, writer and searcher for every question.
+ * The offline trainer and evaluator score with this same class, so training and serving retrieve alike. The
+ * tokenization is shared with Lucene: the {@code lloco_pairs} analyzer ({@code PairsAnalyzer}) tokenizes with
+ * {@link #WORD} through Lucene's {@code PatternTokenizer}.
  */
 public final class Bm25 {
 

@@ -169,9 +169,16 @@ public final class DjlBootstrap {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("OPT_OUT_TRACKING", "true");
         System.setProperty("ai.djl.default_engine", "PyTorch");
-        System.setProperty("DJL_CACHE_DIR", options.cacheDir().toAbsolutePath().toString());
-        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(options.numThreads()));
-        System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(options.numInteropThreads()));
+        // DJL reads its cache folder and thread counts once, when the engine loads: a second node in the same JVM
+        // (tests) leaves them as the first set them, and its status names the cache DJL actually uses
+        Path cacheDir = options.cacheDir();
+        if (loaded == null) {
+            System.setProperty("DJL_CACHE_DIR", cacheDir.toAbsolutePath().toString());
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(options.numThreads()));
+            System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(options.numInteropThreads()));
+        } else if (System.getProperty("DJL_CACHE_DIR") != null) {
+            cacheDir = Path.of(System.getProperty("DJL_CACHE_DIR"));
+        }
         if (own != null && loaded == null) {
             // DJL's own mechanism for a user-supplied libtorch (LibUtils.findOverrideLibrary / LibTorch(Path))
             System.setProperty("PYTORCH_LIBRARY_PATH", own.libDir().toAbsolutePath().toString());
@@ -193,7 +200,7 @@ public final class DjlBootstrap {
                 Engine.getDjlVersion(),
                 engine.getVersion(),
                 List.copyOf(devices),
-                options.cacheDir(),
+                cacheDir,
                 loadedLibtorchPath(),
                 flavor,
                 source
@@ -213,7 +220,7 @@ public final class DjlBootstrap {
                     own.libDir(),
                     options.libtorchSetting()
                 );
-            status = Status.failed("DJL failed to start" + hint + ": " + t, options.cacheDir(), source);
+            status = Status.failed("DJL failed to start" + hint + ": " + t, cacheDir, source);
         } finally {
             Thread.currentThread().setContextClassLoader(old);
         }

@@ -19,14 +19,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 import org.opensearch.ExceptionsHelper;
-import org.opensearch.common.breaker.ChildMemoryCircuitBreaker;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.breaker.CircuitBreaker;
 import org.opensearch.core.common.breaker.CircuitBreakingException;
-import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.tasks.TaskCancelledException;
 import org.opensearch.core.tasks.TaskId;
@@ -499,8 +497,6 @@ public class DecodeServiceTests extends OpenSearchTestCase {
         s.submit(question("poison", options(), read(1)), null, poisoned);
         poisoned.failure();
         assertEquals(0, breaker.getUsed());
-        assertNotNull(new ByteSizeValue(0));
-        assertNotNull(ChildMemoryCircuitBreaker.class);
     }
 
     /** When the node stops, queued questions are answered 503 (the coordinating node retries elsewhere) and new ones too. */

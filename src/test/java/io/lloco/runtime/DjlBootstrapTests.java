@@ -84,4 +84,18 @@ public class DjlBootstrapTests extends OpenSearchTestCase {
         // a second start is a no-op returning the same status
         assertSame(s, b.start(new DjlBootstrap.Options(cache, 2, 1)));
     }
+
+    public void testASecondNodeInTheJvmKeepsTheLoadedEnginesCacheAndThreads() {
+        Path cache = Path.of(System.getProperty("DJL_CACHE_DIR"));
+        assertTrue(new DjlBootstrap(Map.of()).start(new DjlBootstrap.Options(cache, 2, 1)).started());
+        String threads = System.getProperty("ai.djl.pytorch.num_threads");
+        // libtorch is loaded: DJL will not read a new cache folder or thread count, so none is set and the
+        // status names the cache DJL actually uses
+        Path elsewhere = createTempDir();
+        DjlBootstrap.Status s = new DjlBootstrap(Map.of()).start(new DjlBootstrap.Options(elsewhere, 1, 1));
+        assertTrue(String.valueOf(s.error()), s.started());
+        assertEquals(cache, s.cacheDir());
+        assertEquals(cache.toAbsolutePath().toString(), System.getProperty("DJL_CACHE_DIR"));
+        assertEquals(threads, System.getProperty("ai.djl.pytorch.num_threads"));
+    }
 }

