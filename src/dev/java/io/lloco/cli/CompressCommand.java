@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import io.lloco.runtime.checkpoint.CheckpointException;
+import io.lloco.runtime.checkpoint.ModelManifest;
 import io.lloco.runtime.checkpoint.SafeTensorsWriter;
 import io.lloco.runtime.checkpoint.StoredDtype;
 import io.lloco.runtime.compress.AutoCompressor;
@@ -26,7 +27,7 @@ final class CompressCommand implements Subcommand {
         + ModelLoading.DTYPE_USAGE;
 
     /** LLoCO's segment length. */
-    static final int DEFAULT_SEGMENT_TOKENS = 1536;
+    static final int DEFAULT_SEGMENT_TOKENS = ModelManifest.DEFAULT_SEGMENT_TOKENS;
 
     @Override
     public String name() {

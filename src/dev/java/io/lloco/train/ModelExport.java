@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.checkpoint.Checkpoints;
 import io.lloco.runtime.checkpoint.LlamaConfig;
+import io.lloco.runtime.checkpoint.ModelManifest;
 import io.lloco.runtime.checkpoint.SafeTensorsReader;
 import io.lloco.runtime.checkpoint.SafeTensorsWriter;
 import io.lloco.runtime.checkpoint.StoredDtype;
@@ -81,7 +82,6 @@ public final class ModelExport {
         }
         bytes += Files.size(out.resolve(Checkpoints.SAFETENSORS));
         ObjectNode lloco = new ObjectMapper().createObjectNode();
-        lloco.put("segment_tokens", ModelShape.segmentTokens(config));
         lloco.put("summary_length", config.summaryLength());
         Path state = model.resolve(TrainSupport.STATE);
         if (Files.isRegularFile(state)) {
@@ -116,7 +116,11 @@ public final class ModelExport {
                 prov.put("elapsed_seconds", st.path("elapsed_seconds").asDouble());
             }
         }
-        TrainSupport.writeJson(out.resolve("lloco.json"), lloco);
+        ModelManifest manifest = ModelManifest.of(ModelShape.segmentTokens(config));
+        for (var e : lloco.properties()) {
+            manifest = manifest.with(e.getKey(), e.getValue());
+        }
+        manifest.write(out);
         log.printf(Locale.ROOT, "exported %s (+ adapter %s) to %s: %.2f MB of weights%n", model, adapter, out, bytes / 1e6);
         return bytes;
     }

@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lloco.runtime.checkpoint.Checkpoints;
 import io.lloco.runtime.checkpoint.HostTensor;
 import io.lloco.runtime.checkpoint.LlamaConfig;
+import io.lloco.runtime.checkpoint.ModelManifest;
 import io.lloco.runtime.checkpoint.SafeTensorsWriter;
 import io.lloco.runtime.checkpoint.StoredDtype;
 import io.lloco.runtime.checkpoint.TensorSource;
@@ -253,16 +254,12 @@ public final class ModelGrow {
         cfg.put("torch_dtype", "float32");
         TrainSupport.writeJson(out.resolve(Checkpoints.CONFIG), cfg);
         Files.copy(model.resolve("tokenizer.json"), out.resolve("tokenizer.json"));
-        ObjectNode lloco = Files.isRegularFile(model.resolve("lloco.json"))
-            ? TrainSupport.readJson(model.resolve("lloco.json"))
-            : new ObjectMapper().createObjectNode();
-        lloco.remove("pretraining");
-        ObjectNode from = lloco.putObject("grown_from");
+        ObjectNode from = new ObjectMapper().createObjectNode();
         from.put("model", model.toString());
         from.put("layers", old.numHiddenLayers());
         from.put("hidden_size", old.hiddenSize());
         from.put("intermediate_size", old.intermediateSize());
-        TrainSupport.writeJson(out.resolve("lloco.json"), lloco);
+        ModelManifest.read(model).without("pretraining").with("grown_from", from).write(out);
     }
 
     /** Command line: {@code --model DIR --out DIR (--layers N | --hidden H [--intermediate F] [--seed S])}. */

@@ -12,9 +12,6 @@ import java.util.List;
 
 import org.opensearch.common.lease.Releasable;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import ai.djl.Device;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
@@ -25,6 +22,7 @@ import io.lloco.runtime.DjlBootstrap;
 import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.checkpoint.Checkpoints;
 import io.lloco.runtime.checkpoint.LlamaConfig;
+import io.lloco.runtime.checkpoint.ModelManifest;
 import io.lloco.runtime.checkpoint.TensorSource;
 import io.lloco.runtime.compress.AutoCompressor;
 import io.lloco.runtime.compress.Segmentation;
@@ -48,9 +46,6 @@ import io.lloco.runtime.tokenizer.TokenCodec;
  * unload never frees the weights under a running compression or decode; after an unload new calls fail with 503.
  */
 public final class RuntimeModel extends ManagedModel {
-
-    /** Segment length when neither the request nor {@code lloco.json} sets one (LLoCO's 1,536). */
-    public static final int DEFAULT_SEGMENT_TOKENS = 1536;
 
     /** Rows per batched forward during compression. */
     private static final int MAX_ROWS = 8;
@@ -211,17 +206,7 @@ public final class RuntimeModel extends ManagedModel {
         if (Files.isRegularFile(tok) == false) {
             throw new CheckpointException("model [" + id + "] has no tokenizer.json in [" + dir + "]");
         }
-        int segmentTokens = DEFAULT_SEGMENT_TOKENS;
-        Path lloco = dir.resolve("lloco.json");
-        if (Files.isRegularFile(lloco)) {
-            JsonNode n;
-            try {
-                n = new ObjectMapper().readTree(lloco.toFile());
-            } catch (com.fasterxml.jackson.core.JacksonException e) {
-                throw new CheckpointException("[" + lloco + "] is not valid JSON: " + e.getOriginalMessage(), e);
-            }
-            segmentTokens = n.path("segment_tokens").asInt(DEFAULT_SEGMENT_TOKENS);
-        }
+        int segmentTokens = ModelManifest.read(dir).segmentTokens();
         if (spec.config().isAutoCompressor() == false) {
             throw new CheckpointException("model [" + id + "] is not an AutoCompressor: config.json has no summary_length");
         }

@@ -108,7 +108,7 @@ public class QaMatchesOfflineIT extends LlocoIntegTestCase {
     public void testPluginAnswersHeldOutQuestionsAsTheOfflineEvaluatorDoes() throws Exception {
         internalCluster().startNode(Settings.builder().putList("node.roles", "cluster_manager", "data", "ingest", "lloco"));
         // documents of one segment of the shipped model: the length it was trained to read (see its model card)
-        int docTokens = io.lloco.runtime.train.TrainSupport.readJson(shipped().resolve("lloco.json")).path("segment_tokens").asInt();
+        int docTokens = io.lloco.runtime.checkpoint.ModelManifest.read(shipped()).segmentTokens();
         World world = new World(SEED);
         Map<Variant, Map<String, ObjectNode>> offline = new LinkedHashMap<>();
         Map<String, Document> docs = new LinkedHashMap<>();

@@ -76,7 +76,7 @@ public class ShippedModelTests extends OpenSearchTestCase {
             WorldTokenizer tok = WorldTokenizer.load(d.resolve("tokenizer.json"));
             assertEquals(w.config().vocabSize(), tok.vocabSize());
             Evaluator ev = new Evaluator(m, tok);
-            int segment = TrainSupport.readJson(d.resolve("lloco.json")).path("segment_tokens").asInt();
+            int segment = io.lloco.runtime.checkpoint.ModelManifest.read(d).segmentTokens();
             assertEquals(segment, TrainSupport.readJson(d.resolve("config.json")).path("lloco_segment_tokens").asInt());
             ObjectNode lookup = ev.run(new Evaluator.Spec(TaskFamily.LOOKUP, Evaluator.Mode.LLOCO, 20, 11, 64, 4), lora);
             ObjectNode none = ev.run(new Evaluator.Spec(TaskFamily.LOOKUP, Evaluator.Mode.NONE, 20, 11, 64, 4), lora);

@@ -232,7 +232,7 @@ public class TrainerTests extends OpenSearchTestCase {
             assertTrue(Files.isRegularFile(out.resolve("lloco.json")));
             assertEquals(
                 ModelShape.ci(WorldTokenizer.bundled().vocabSize()).segmentTokens(),
-                TrainSupport.readJson(out.resolve("lloco.json")).path("segment_tokens").asInt()
+                io.lloco.runtime.checkpoint.ModelManifest.read(out).segmentTokens()
             );
             try (LlamaWeights w32 = LlamaWeights.load(model, root); LlamaWeights w16 = LlamaWeights.load(out, root)) {
                 float[] x = w32.embedTokens().toFloatArray();

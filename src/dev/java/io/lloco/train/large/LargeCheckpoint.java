@@ -29,6 +29,7 @@ import io.lloco.cli.CliArgs;
 import io.lloco.cli.UsageException;
 import io.lloco.runtime.checkpoint.Checkpoints;
 import io.lloco.runtime.checkpoint.LlamaConfig;
+import io.lloco.runtime.checkpoint.ModelManifest;
 import io.lloco.runtime.checkpoint.StoredDtype;
 import io.lloco.runtime.checkpoint.TorchBinWriter;
 import io.lloco.runtime.lora.AdapterManifest;
@@ -105,7 +106,7 @@ public final class LargeCheckpoint {
         ObjectMapper om = new ObjectMapper();
         Files.writeString(dir.resolve(Checkpoints.CONFIG), om.writerWithDefaultPrettyPrinter().writeValueAsString(cfg));
         Files.writeString(dir.resolve("tokenizer.json"), Llama2StyleTokenizer.json());
-        Files.writeString(dir.resolve("lloco.json"), "{\"segment_tokens\": 1536}\n");
+        ModelManifest.of(ModelManifest.DEFAULT_SEGMENT_TOKENS).write(dir);
 
         Map<String, long[]> shapes = hfOrder(c);
         List<List<String>> shards = new ArrayList<>();
