@@ -15,7 +15,7 @@ mkdir -p "$(dirname "$REPORT")"
 rm -f "$REPORT"
 status=0
 ./mvnw -B test -Dtest='ReaderFuzzTests#testMutatedFilesAreAcceptedOrRefusedWithinBounds' -Dspotless.check.skip=true \
-  -Dtests.worker="${TESTS_WORKER:-1}" -Dlloco.fuzz.cases="$CASES" -Dlloco.fuzz.seed="$SEED" \
+  -Dtests.worker="${TESTS_WORKER:-1}" -Dtests.timeoutSuite='14400000!' -Dlloco.fuzz.cases="$CASES" -Dlloco.fuzz.seed="$SEED" \
   -Dlloco.fuzz.targets="${FUZZ_TARGETS:-}" -Dlloco.fuzz.report="$REPORT" > "$REPORT.log" 2>&1 || status=$?
 if [ -f "$REPORT" ]; then cat "$REPORT"; else tail -40 "$REPORT.log"; fi
 exit $status
