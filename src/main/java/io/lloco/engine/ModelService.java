@@ -5,17 +5,11 @@
 package io.lloco.engine;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +19,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.Executor;
 import java.util.function.IntSupplier;
 import java.util.stream.Stream;
-import java.util.zip.CRC32;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -47,7 +40,7 @@ import io.lloco.runtime.model.MemoryEstimate;
 import io.lloco.runtime.model.Precision;
 
 /**
- * This node's models: finds them (the embedded {@value #EMBEDDED_MODEL}, extracted once per node under the data path,
+ * This node's models: finds them (the embedded {@value EmbeddedModel#ID}, extracted once per node under the data path,
  * and Hugging Face checkpoints under {@code <config>/lloco/models/<id>/}), loads each at most once at a time on the
  * loading executor (concurrent callers share one load), checks its memory estimate against
  * {@code plugins.lloco.memory.limit} first, keeps it until unloaded, and frees its native memory only when no caller
@@ -60,24 +53,8 @@ import io.lloco.runtime.model.Precision;
  */
 public class ModelService implements AutoCloseable {
 
-    /** The model that ships inside the plugin. */
-    public static final String EMBEDDED_MODEL = "lloco-tiny";
-
-    /** Classpath folder of the embedded model. */
-    public static final String EMBEDDED_RESOURCE = "/io/lloco/models/" + EMBEDDED_MODEL + "/";
-
-    /** Files of the embedded model, relative to {@link #EMBEDDED_RESOURCE}. */
-    public static final List<String> EMBEDDED_FILES = List.of(
-        "config.json",
-        "model.safetensors",
-        "tokenizer.json",
-        "lloco.json",
-        "adapters/default/adapter_config.json",
-        "adapters/default/adapter_model.safetensors"
-    );
-
-    /** File that records which plugin build an extracted embedded model came from. */
-    static final String EXTRACTED_STAMP = ".lloco-extracted";
+    /** The model that ships inside the plugin (the default of ingest and questions). */
+    public static final String EMBEDDED_MODEL = EmbeddedModel.ID;
 
     /** Builds a runtime model from a checkpoint directory (the old form: CPU, float32, no progress). */
     @FunctionalInterface
@@ -186,7 +163,7 @@ public class ModelService implements AutoCloseable {
 
     private final Path configModels;
     private final Path configAdapters;
-    private final Path extractDir;
+    private final EmbeddedModel embedded;
     private final ModelLoader loader;
     private final Placement placement;
     private final MemoryBudget memory;
@@ -197,9 +174,6 @@ public class ModelService implements AutoCloseable {
     private final Map<String, String[]> fingerprints = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     private final List<Entry> draining = new ArrayList<>();
-    private final Object extractLock = new Object();
-    private volatile Path extracted;
-    private volatile int extractions;
     private boolean closed;
 
     /** One load of one model id, and the model once loaded. */
@@ -271,7 +245,7 @@ public class ModelService implements AutoCloseable {
         this.adapterCache = new AdapterCache(adapterCacheSize);
         this.configModels = configDir.resolve("lloco").resolve("models");
         this.configAdapters = configDir.resolve("lloco").resolve("adapters");
-        this.extractDir = dataDir.resolve("models");
+        this.embedded = new EmbeddedModel(dataDir.resolve("models"));
         this.loader = loader;
         this.placement = placement;
         this.memory = memory;
@@ -298,17 +272,11 @@ public class ModelService implements AutoCloseable {
         );
     }
 
-    /** Whether the plugin jar carries the embedded model. */
-    public static boolean embeddedAvailable() {
-        return ModelService.class.getResource(EMBEDDED_RESOURCE + "config.json") != null
-            && ModelService.class.getResource(EMBEDDED_RESOURCE + "model.safetensors") != null;
-    }
-
     /** Model ids known on this node, sorted. */
     public List<String> knownModels() {
         TreeSet<String> ids = new TreeSet<>();
-        if (embeddedAvailable()) {
-            ids.add(EMBEDDED_MODEL);
+        if (EmbeddedModel.available()) {
+            ids.add(EmbeddedModel.ID);
         }
         if (Files.isDirectory(configModels)) {
             try (Stream<Path> s = Files.list(configModels)) {
@@ -471,7 +439,7 @@ public class ModelService implements AutoCloseable {
             e.reservation = memory.reserve(device, est.totalBytes(), describe(e.id, est));
             Precision precision = placement.precision(device);
             progress.placement(device, precision.computeName());
-            String fingerprint = fingerprint(dir, progress);
+            String fingerprint = ModelFingerprint.of(dir, progress);
             e.fingerprint = fingerprint;
             String chosen = device;
             AdapterMemory adapters = (what, bytes) -> memory.reserve(chosen, bytes, what);
@@ -544,7 +512,7 @@ public class ModelService implements AutoCloseable {
         if (DiskFull.is(t)) {
             // the path the failed write names, else the folder models are extracted to
             java.nio.file.Path where = DiskFull.where(t);
-            return DiskFull.error("model [" + e.id + "]", where != null ? where : extractDir, nodeName, t);
+            return DiskFull.error("model [" + e.id + "]", where != null ? where : embedded.extractDir(), nodeName, t);
         }
         if (t instanceof CheckpointException || t.getCause() instanceof CheckpointException) {
             // the files on this node are unusable (truncated, garbled, not this architecture): the model directory is
@@ -816,8 +784,8 @@ public class ModelService implements AutoCloseable {
         if (Files.isRegularFile(user.resolve("config.json"))) {
             return user;
         }
-        if (EMBEDDED_MODEL.equals(id) && embeddedAvailable()) {
-            return extractEmbedded();
+        if (EmbeddedModel.ID.equals(id) && EmbeddedModel.available()) {
+            return embedded.path();
         }
         throw new LlocoException(
             "unknown model [" + id + "] on node [" + nodeName + "]; models on this node: " + knownModels() + " (add one under ["
@@ -833,128 +801,7 @@ public class ModelService implements AutoCloseable {
 
     /** Times the embedded model was written to disk by this service (at most once per node start). */
     int embeddedExtractions() {
-        return extractions;
-    }
-
-    /**
-     * Extracts the embedded model once per node: into a fresh temporary folder, then moved into place whole, unless the
-     * folder already holds this plugin build's files (same sizes and CRC32s as the jar's, recorded in
-     * {@value #EXTRACTED_STAMP}). Never rewrites files a load may be reading.
-     */
-    private Path extractEmbedded() {
-        Path done = extracted;
-        if (done != null) {
-            return done;
-        }
-        synchronized (extractLock) {
-            if (extracted != null) {
-                return extracted;
-            }
-            Path dir = extractDir.resolve(EMBEDDED_MODEL);
-            Path tmp = null;
-            try {
-                String stamp = embeddedStamp();
-                Path stampFile = dir.resolve(EXTRACTED_STAMP);
-                if (Files.isRegularFile(stampFile) && Files.readString(stampFile, StandardCharsets.UTF_8).equals(stamp)) {
-                    extracted = dir;
-                    return dir;
-                }
-                Files.createDirectories(extractDir);
-                tmp = Files.createTempDirectory(extractDir, "." + EMBEDDED_MODEL + "-");
-                for (String f : EMBEDDED_FILES) {
-                    try (InputStream in = ModelService.class.getResourceAsStream(EMBEDDED_RESOURCE + f)) {
-                        if (in == null) {
-                            continue; // optional files (lloco.json, adapters)
-                        }
-                        Path target = tmp.resolve(f);
-                        Files.createDirectories(target.getParent());
-                        Files.copy(in, target);
-                    }
-                }
-                Files.writeString(tmp.resolve(EXTRACTED_STAMP), stamp, StandardCharsets.UTF_8);
-                if (Files.exists(dir)) {
-                    org.opensearch.common.util.io.IOUtils.rm(dir);
-                }
-                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-                extractions++;
-                extracted = dir;
-                return dir;
-            } catch (IOException e) {
-                if (tmp != null) {
-                    try {
-                        org.opensearch.common.util.io.IOUtils.rm(tmp); // nothing half-written stays
-                    } catch (IOException suppressed) {
-                        e.addSuppressed(suppressed);
-                    }
-                }
-                throw new UncheckedIOException("cannot extract the embedded model to [" + dir + "]", e);
-            }
-        }
-    }
-
-    /** Name, size and CRC32 of each embedded file, one per line. */
-    private static String embeddedStamp() throws IOException {
-        StringBuilder sb = new StringBuilder();
-        byte[] buf = new byte[1 << 16];
-        for (String f : EMBEDDED_FILES) {
-            try (InputStream in = ModelService.class.getResourceAsStream(EMBEDDED_RESOURCE + f)) {
-                if (in == null) {
-                    continue;
-                }
-                CRC32 crc = new CRC32();
-                long size = 0;
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    crc.update(buf, 0, n);
-                    size += n;
-                }
-                sb.append(f).append(' ').append(size).append(' ').append(Long.toHexString(crc.getValue())).append('\n');
-            }
-        }
-        return sb.toString();
-    }
-
-    /** {@code sha256:<hex>} over config.json and the weight files, in name order. */
-    public static String fingerprint(Path dir) throws IOException {
-        return fingerprint(dir, null);
-    }
-
-    /** {@link #fingerprint(Path)}, reporting the bytes hashed to {@code progress} (which may cancel it). */
-    public static String fingerprint(Path dir, LoadProgress progress) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(Files::isRegularFile).filter(p -> {
-                String n = p.getFileName().toString();
-                return n.equals("config.json") || n.endsWith(".safetensors") || n.endsWith(".bin") || n.endsWith(".index.json");
-            }).sorted().toList();
-        }
-        if (progress != null) {
-            long total = 0;
-            for (Path f : files) {
-                total += Files.size(f);
-            }
-            progress.hashing(total);
-        }
-        byte[] buf = new byte[1 << 16];
-        for (Path f : files) {
-            md.update(f.getFileName().toString().getBytes(StandardCharsets.UTF_8));
-            try (InputStream in = Files.newInputStream(f)) {
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    md.update(buf, 0, n);
-                    if (progress != null) {
-                        progress.hashed(n);
-                    }
-                }
-            }
-        }
-        return "sha256:" + HexFormat.of().formatHex(md.digest()).substring(0, 16);
+        return embedded.extractions();
     }
 
     /**
@@ -981,7 +828,7 @@ public class ModelService implements AutoCloseable {
         if (known != null && known[0].equals(key)) {
             return known[1];
         }
-        String fp = fingerprint(dir);
+        String fp = ModelFingerprint.of(dir);
         fingerprints.put(id, new String[]{key, fp});
         return fp;
     }

@@ -500,7 +500,7 @@ public class ModelServiceTests extends OpenSearchTestCase {
     }
 
     public void testEmbeddedModelIsExtractedOncePerNode() throws Exception {
-        assumeTrue("the embedded model is on the classpath", ModelService.embeddedAvailable());
+        assumeTrue("the embedded model is on the classpath", EmbeddedModel.available());
         Path home = createTempDir();
         try (ModelService ms = service(home, (spec, progress) -> new FakeModel(spec.id()), budget("1gb"))) {
             CountDownLatch go = new CountDownLatch(1);
@@ -534,7 +534,7 @@ public class ModelServiceTests extends OpenSearchTestCase {
             assertEquals(0, ms.embeddedExtractions());
         }
         // files from another build are replaced whole
-        Path stamp = home.resolve("data/models").resolve(ModelService.EMBEDDED_MODEL).resolve(ModelService.EXTRACTED_STAMP);
+        Path stamp = home.resolve("data/models").resolve(ModelService.EMBEDDED_MODEL).resolve(EmbeddedModel.EXTRACTED_STAMP);
         Files.writeString(stamp, "another build");
         try (ModelService ms = service(home, (spec, progress) -> new FakeModel(spec.id()), budget("1gb"))) {
             ms.resolve(ModelService.EMBEDDED_MODEL);

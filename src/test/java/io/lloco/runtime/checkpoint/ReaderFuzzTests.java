@@ -13,7 +13,6 @@ import java.util.Map;
 
 import org.opensearch.test.OpenSearchTestCase;
 
-
 /**
  * Bounded mutation fuzz of the model-directory readers ({@link ReaderFuzz}): a few hundred seeded cases in CI, any
  * number in a benchmark run ({@code bench/fuzz/run.sh}: {@code -Dlloco.fuzz.cases=10000}). Deterministic: the cases
