@@ -5,7 +5,6 @@
 package io.lloco.adapters;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -22,8 +21,6 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.rest.RestStatus;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.lloco.common.DiskFull;
 import io.lloco.common.LlocoException;
@@ -210,11 +207,7 @@ public class LocalAdapters {
             tmp = Files.createTempDirectory(dir.getParent(), ".fetch-");
             store.readFiles(meta, tmp);
             if (meta.template() != null) {
-                Files.writeString(
-                    tmp.resolve(AdapterManifest.FILE),
-                    new ObjectMapper().writeValueAsString(Map.of("template", meta.template())),
-                    StandardCharsets.UTF_8
-                );
+                new AdapterManifest(meta.template()).write(tmp);
             }
             deleteTree(dir);
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);

@@ -25,6 +25,7 @@ import org.opensearch.index.query.AbstractQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.tasks.Task;
 
+import io.lloco.common.WholeNumbers;
 import io.lloco.decode.DecodeOptions;
 import io.lloco.decode.DecodeTask;
 import io.lloco.util.Enums;
@@ -115,17 +116,17 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         PARSER.declareString((r, v) -> r.question = v, new ParseField("question"));
         PARSER.declareStringArray((r, v) -> r.docIds = v, new ParseField("doc_ids"));
         PARSER.declareObject((r, v) -> r.query = v, (p, c) -> AbstractQueryBuilder.parseInnerQueryBuilder(p), new ParseField("query"));
-        PARSER.declareField((r, v) -> r.size = v, LlocoQaRequest::wholeInt, new ParseField("size"), ObjectParser.ValueType.INT);
+        PARSER.declareField((r, v) -> r.size = v, WholeNumbers::parseInt, new ParseField("size"), ObjectParser.ValueType.INT);
         PARSER.declareString((r, v) -> r.granularity = Granularity.parse(v), new ParseField("granularity"));
         PARSER.declareField(
             (r, v) -> r.topSegments = v,
-            LlocoQaRequest::wholeInt,
+            WholeNumbers::parseInt,
             new ParseField("top_segments"),
             ObjectParser.ValueType.INT
         );
         PARSER.declareField(
             (r, v) -> r.maxSummaryPositions = v,
-            LlocoQaRequest::wholeInt,
+            WholeNumbers::parseInt,
             new ParseField("max_summary_positions"),
             ObjectParser.ValueType.INT
         );
@@ -133,19 +134,19 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         PARSER.declareBoolean((r, v) -> r.matchChoices = v, new ParseField("match_choices"));
         PARSER.declareField(
             (r, v) -> r.answerCandidates = v,
-            LlocoQaRequest::wholeInt,
+            WholeNumbers::parseInt,
             new ParseField("answer_candidates"),
             ObjectParser.ValueType.INT
         );
         PARSER.declareField(
             (r, v) -> r.answerBeams = v,
-            LlocoQaRequest::wholeInt,
+            WholeNumbers::parseInt,
             new ParseField("answer_beams"),
             ObjectParser.ValueType.INT
         );
         PARSER.declareField(
             (r, v) -> r.answerCandidatesMax = v,
-            LlocoQaRequest::wholeInt,
+            WholeNumbers::parseInt,
             new ParseField("answer_candidates_max"),
             ObjectParser.ValueType.INT
         );
@@ -155,41 +156,17 @@ public class LlocoQaRequest extends ActionRequest implements IndicesRequest.Repl
         PARSER.declareStringArray((r, v) -> r.choices = v, new ParseField("choices"));
         PARSER.declareField(
             (r, v) -> r.maxNewTokens = v,
-            LlocoQaRequest::wholeInt,
+            WholeNumbers::parseInt,
             new ParseField("max_new_tokens"),
             ObjectParser.ValueType.INT
         );
         PARSER.declareDouble((r, v) -> r.temperature = v, new ParseField("temperature"));
         PARSER.declareDouble((r, v) -> r.topP = v, new ParseField("top_p"));
-        PARSER.declareField((r, v) -> r.seed = v, LlocoQaRequest::wholeLong, new ParseField("seed"), ObjectParser.ValueType.LONG);
+        PARSER.declareField((r, v) -> r.seed = v, WholeNumbers::parseLong, new ParseField("seed"), ObjectParser.ValueType.LONG);
         PARSER.declareStringArray((r, v) -> r.stop = v, new ParseField("stop"));
         PARSER.declareString((r, v) -> r.adapter = v, new ParseField("adapter"));
         PARSER.declareString((r, v) -> r.mode = DecodeOptions.Mode.parse(v), new ParseField("mode"));
         PARSER.declareString((r, v) -> r.choiceMode = DecodeOptions.ChoiceMode.parse(v), new ParseField("choice_mode"));
-    }
-
-    /**
-     * An integer field: a number (or numeric string) with a fractional part is refused instead of being truncated
-     * ({@code "size": 1.5} would otherwise silently read 1 document); the parser names the field.
-     */
-    private static int wholeInt(XContentParser p) throws IOException {
-        checkWhole(p);
-        return p.intValue();
-    }
-
-    private static long wholeLong(XContentParser p) throws IOException {
-        checkWhole(p);
-        return p.longValue();
-    }
-
-    private static void checkWhole(XContentParser p) throws IOException {
-        XContentParser.Token t = p.currentToken();
-        if (t == XContentParser.Token.VALUE_NUMBER || t == XContentParser.Token.VALUE_STRING) {
-            double d = p.doubleValue();
-            if (Double.isFinite(d) == false || d != Math.rint(d)) {
-                throw new IllegalArgumentException("must be a whole number, got [" + p.text() + "]");
-            }
-        }
     }
 
     /** An empty request for {@code indices}. */

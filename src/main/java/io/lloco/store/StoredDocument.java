@@ -5,10 +5,14 @@
 package io.lloco.store;
 
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 import io.lloco.runtime.compress.Segmentation;
@@ -16,7 +20,8 @@ import io.lloco.runtime.compress.Segmentation;
 /**
  * The compressed form of a document, stored under the processor's {@code target_field} ({@code lloco} by default):
  * the one codec that writes it ({@link #toSource}, the {@code lloco_compress} processor) and reads it back
- * ({@link Header#read}, {@link SegmentMeta#read}, {@link #checkSummaries}, {@code _lloco_qa}). Reading validates
+ * ({@link Header#read}, {@link SegmentMeta#read}, {@link #decodeSummaries}, {@link #checkSummaries},
+ * {@link #segmentText}, {@link #readSourceSegments}; {@code _lloco_qa} reads through these). Reading validates
  * every field against bounds before anything is allocated from it, and names the document and the field when one is
  * missing, mistyped or out of range.
  *
@@ -144,7 +149,7 @@ public record StoredDocument(Header header, List<Segment> segments) {
          */
         public static SegmentMeta read(String document, String prefix, int segments, Function<String, Object> field) {
             Reader r = new Reader(document, prefix, field);
-            int ord = (int) r.integer(ORD, 0, Math.max(0, segments - 1));
+            int ord = r.ord(segments);
             int start = (int) r.optionalInteger(START, 0, Integer.MAX_VALUE, 0);
             int end = (int) r.optionalInteger(END, start, Integer.MAX_VALUE, start);
             int tokens = (int) r.integer(TOKENS, 0, Integer.MAX_VALUE);
@@ -207,6 +212,172 @@ public record StoredDocument(Header header, List<Segment> segments) {
         }
     }
 
+    /** One segment's summaries as {@code _source} holds them: base64, as a {@code binary} field takes them. */
+    public static String encodeSummaries(byte[] summaries) {
+        return Base64.getEncoder().encodeToString(summaries);
+    }
+
+    /**
+     * Decodes one segment's summaries from their {@code _source} form ({@link #encodeSummaries}), or null when they
+     * are absent ({@link #checkSummaries} then names them as missing). Check the result with {@link #checkSummaries}.
+     *
+     * @param path the summaries field, for error messages ({@code lloco.segments.summaries})
+     * @param stored the value {@code _source} holds
+     */
+    public static byte[] decodeSummaries(String document, String path, int ord, Object stored) {
+        if (stored == null) {
+            return null;
+        }
+        if (stored instanceof String == false) {
+            throw new StoredFormatException(document, path, "of segment " + ord + " must be a base64 string, got " + kind(stored));
+        }
+        try {
+            return Base64.getDecoder().decode((String) stored);
+        } catch (IllegalArgumentException e) {
+            throw new StoredFormatException(document, path, "of segment " + ord + " is not valid base64: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Reads one segment's text (as {@link #toSource} writes it); missing is an error, since a reader that asks for the
+     * text would otherwise go on with none.
+     *
+     * @param prefix the segments' path, for error messages ({@code lloco.segments})
+     * @param field the segment's fields by name (its {@code _source})
+     */
+    public static String segmentText(String document, String prefix, int ord, Function<String, Object> field) {
+        String text = new Reader(document, prefix, field).optionalString(TEXT);
+        if (text == null) {
+            throw new StoredFormatException(document, prefix + "." + TEXT, "of segment " + ord + " is missing" + HIDDEN_HINT);
+        }
+        return text;
+    }
+
+    /**
+     * One segment as read back from {@code _source} for its sentences.
+     *
+     * @param text the segment's text, or null when not fetched (only allowed when it has its sentences)
+     * @param sentences its sentences as stored, or null when they were not indexed ({@code index_sentences: false})
+     */
+    public record SourceSegment(int ord, String text, List<String> sentences) {
+
+        /** Its sentences: as stored, else cut from its text exactly as the processor cuts them. */
+        public List<String> sentenceTexts() {
+            if (sentences != null) {
+                return sentences;
+            }
+            List<String> out = new ArrayList<>();
+            for (int[] span : Segmentation.sentences(text)) {
+                out.add(text.substring(span[0], span[1]));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Reads the segments of a stored document from its {@code _source} ({@code ord}, {@code text},
+     * {@code sentences[].text}, as {@link #toSource} writes them), by ordinal. Every field is checked: the ordinal
+     * against the number of segments the header declares (and for duplicates), the text and each sentence for being
+     * strings, and a segment needs its sentences or its text to give its sentences.
+     *
+     * @param target the target field ({@code lloco}; a dotted target is nested objects in {@code _source})
+     * @param segments the number of segments the header declares
+     * @param source the document's {@code _source} (possibly filtered to those fields), or null when there is none
+     */
+    public static List<SourceSegment> readSourceSegments(String document, String target, int segments, Map<String, Object> source) {
+        Object at = source;
+        String walked = null;
+        for (String part : target.split("\\.")) {
+            if (at == null) {
+                break;
+            }
+            if (at instanceof Map<?, ?> == false) {
+                throw new StoredFormatException(document, walked, "must be an object, got " + kind(at));
+            }
+            at = ((Map<?, ?>) at).get(part);
+            walked = walked == null ? part : walked + "." + part;
+        }
+        if (at != null && at instanceof Map<?, ?> == false) {
+            throw new StoredFormatException(document, target, "must be an object, got " + kind(at));
+        }
+        String segmentsPath = target + "." + SEGMENTS;
+        Object list = at == null ? null : ((Map<?, ?>) at).get(SEGMENTS);
+        if (list == null) {
+            if (segments == 0) {
+                return List.of();
+            }
+            throw new StoredFormatException(document, segmentsPath, "is missing from _source" + HIDDEN_HINT);
+        }
+        if (list instanceof List<?> == false) {
+            throw new StoredFormatException(document, segmentsPath, "must be a list of objects, got " + kind(list));
+        }
+        List<?> l = (List<?>) list;
+        List<SourceSegment> out = new ArrayList<>(l.size());
+        Set<Integer> seen = new HashSet<>();
+        for (Object o : l) {
+            if (o instanceof Map<?, ?> == false) {
+                throw new StoredFormatException(document, segmentsPath, "must be a list of objects, holds " + kind(o));
+            }
+            Map<?, ?> seg = (Map<?, ?>) o;
+            Reader r = new Reader(document, segmentsPath, seg::get);
+            int ord = r.ord(segments);
+            if (seen.add(ord) == false) {
+                throw new StoredFormatException(document, segmentsPath + "." + ORD, "holds segment " + ord + " twice");
+            }
+            String text = r.optionalString(TEXT);
+            List<String> sentences = sentencesOf(document, segmentsPath + "." + SENTENCES, ord, seg.get(SENTENCES));
+            if (sentences == null && text == null) {
+                throw new StoredFormatException(document, segmentsPath + "." + TEXT, "of segment " + ord + " is missing" + HIDDEN_HINT);
+            }
+            out.add(new SourceSegment(ord, text, sentences));
+        }
+        out.sort(Comparator.comparingInt(SourceSegment::ord));
+        return out;
+    }
+
+    private static List<String> sentencesOf(String document, String path, int ord, Object stored) {
+        if (stored == null) {
+            return null;
+        }
+        if (stored instanceof List<?> == false) {
+            throw new StoredFormatException(document, path, "of segment " + ord + " must be a list of objects, got " + kind(stored));
+        }
+        List<?> l = (List<?>) stored;
+        List<String> out = new ArrayList<>(l.size());
+        for (Object o : l) {
+            if (o instanceof Map<?, ?> == false) {
+                throw new StoredFormatException(document, path, "of segment " + ord + " must be a list of objects, holds " + kind(o));
+            }
+            Map<?, ?> m = (Map<?, ?>) o;
+            String text = new Reader(document, path, m::get).optionalString(TEXT);
+            if (text == null) {
+                throw new StoredFormatException(document, path + "." + TEXT, "of a sentence of segment " + ord + " is missing");
+            }
+            out.add(text);
+        }
+        return out;
+    }
+
+    private static final String HIDDEN_HINT = " (not written by the lloco_compress pipeline, or hidden from the asking user by field-level security: asking needs "
+        + "read access to it)";
+
+    /** What a mistyped value is, without echoing it (a stored value may be megabytes of base64). */
+    private static String kind(Object v) {
+        if (v instanceof String s) {
+            return "a string of " + s.length() + " characters";
+        }
+        if (v instanceof Number || v instanceof Boolean) {
+            return "[" + v + "]";
+        }
+        if (v instanceof Map<?, ?>) {
+            return "an object";
+        }
+        if (v instanceof List<?>) {
+            return "a list";
+        }
+        return "a " + v.getClass().getSimpleName();
+    }
+
     /** The JSON-ready map the processor stores under its target field (summaries as base64, as a binary field takes them). */
     public Map<String, Object> toSource() {
         Map<String, Object> out = new LinkedHashMap<>();
@@ -236,7 +407,7 @@ public record StoredDocument(Header header, List<Segment> segments) {
                 }
                 m.put(SENTENCES, sentences);
             }
-            m.put(SUMMARIES, java.util.Base64.getEncoder().encodeToString(s.summaries()));
+            m.put(SUMMARIES, encodeSummaries(s.summaries()));
             segs.add(m);
         }
         out.put(SEGMENTS, segs);
@@ -306,6 +477,11 @@ public record StoredDocument(Header header, List<Segment> segments) {
                 throw new StoredFormatException(document, path(name), "is missing");
             }
             return bounded(name, v, min, max);
+        }
+
+        /** A segment's ordinal: from 0, below the number of segments the header declares. */
+        int ord(int segments) {
+            return (int) integer(ORD, 0, Math.max(0, segments - 1));
         }
 
         long optionalInteger(String name, long min, long max, long absent) {

@@ -51,7 +51,7 @@ public class AdapterEvaluateRequest extends ActionRequest {
                 throw QaExamples.bad("[_evaluate] does not take [" + k + "]; it takes " + new TreeSet<>(FIELDS));
             }
         }
-        return new AdapterEvaluateRequest(name, QaExamples.parse(m), (int) QaExamples.num(m, "sample", 5));
+        return new AdapterEvaluateRequest(name, QaExamples.parse(m), QaExamples.integer(m, "sample", 5));
     }
 
     /** Wire constructor. */

@@ -76,7 +76,6 @@ public class AdapterTrainRequest extends ActionRequest {
     }
 
     /** Parses a body strictly. */
-    @SuppressWarnings("unchecked")
     public static AdapterTrainRequest parse(String name, XContentParser parser) throws IOException {
         Map<String, Object> m = parser.map();
         for (String k : m.keySet()) {
@@ -85,21 +84,22 @@ public class AdapterTrainRequest extends ActionRequest {
             }
         }
         AdapterTrainRequest t = new AdapterTrainRequest(name, QaExamples.parse(m));
-        t.r = (int) QaExamples.num(m, "r", t.r);
+        t.r = QaExamples.integer(m, "r", t.r);
         t.alpha = QaExamples.num(m, "alpha", Double.NaN);
         if (m.get("target_modules") != null) {
-            if (m.get("target_modules") instanceof List<?> l == false) {
+            Object modules = m.get("target_modules");
+            if (modules instanceof List<?> == false || ((List<?>) modules).stream().allMatch(o -> o instanceof String) == false) {
                 throw QaExamples.bad("[target_modules] must be a list of module names such as [\"q_proj\", \"v_proj\"]");
             }
             List<String> tm = new ArrayList<>();
-            ((List<?>) m.get("target_modules")).forEach(o -> tm.add(String.valueOf(o)));
+            ((List<?>) modules).forEach(o -> tm.add((String) o));
             t.targetModules = List.copyOf(tm);
         }
-        t.steps = (long) QaExamples.num(m, "steps", 0);
-        t.epochs = (int) QaExamples.num(m, "epochs", 0);
+        t.steps = QaExamples.longInteger(m, "steps", 0);
+        t.epochs = QaExamples.integer(m, "epochs", 0);
         t.learningRate = QaExamples.num(m, "learning_rate", t.learningRate);
-        t.batchSize = (int) QaExamples.num(m, "batch_size", t.batchSize);
-        t.seed = (long) QaExamples.num(m, "seed", t.seed);
+        t.batchSize = QaExamples.integer(m, "batch_size", t.batchSize);
+        t.seed = QaExamples.longInteger(m, "seed", t.seed);
         t.evalFraction = QaExamples.num(m, "eval_fraction", t.evalFraction);
         t.description = QaExamples.str(m, "description");
         return t;

@@ -19,6 +19,7 @@ import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.rest.RestStatus;
 
 import io.lloco.common.LlocoException;
+import io.lloco.common.WholeNumbers;
 
 /**
  * What {@code _train} and {@code _evaluate} both ask questions over, parsed, sent and validated in one place:
@@ -65,7 +66,7 @@ final class QaExamples implements Writeable {
         } else if (ex != null) {
             throw bad("[examples] must be an index name or a list of {doc_id, question, answer, choices?} objects");
         }
-        return new QaExamples(str(m, "source_index"), examplesIndex, inline, str(m, "template"), (int) num(m, "max_new_tokens", 32));
+        return new QaExamples(str(m, "source_index"), examplesIndex, inline, str(m, "template"), integer(m, "max_new_tokens", 32));
     }
 
     QaExamples(StreamInput in) throws IOException {
@@ -109,7 +110,7 @@ final class QaExamples implements Writeable {
         throw bad("[" + k + "] must be a string");
     }
 
-    /** The number field {@code k} of a body, or {@code def}. */
+    /** The number field {@code k} of a body, or {@code def} (integer fields: {@link #integer}). */
     static double num(Map<String, Object> m, String k, double def) {
         Object v = m.get(k);
         if (v == null) {
@@ -119,6 +120,35 @@ final class QaExamples implements Writeable {
             return n.doubleValue();
         }
         throw bad("[" + k + "] must be a number");
+    }
+
+    /**
+     * The integer field {@code k} of a body, or {@code def}: a fractional part ({@code 8.5}), a value beyond an int or
+     * a value that is not a number is a 400 naming the field, never truncated.
+     */
+    static int integer(Map<String, Object> m, String k, int def) {
+        Object v = m.get(k);
+        if (v == null) {
+            return def;
+        }
+        try {
+            return WholeNumbers.intValue(k, v);
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+    }
+
+    /** {@link #integer} for a long field. */
+    static long longInteger(Map<String, Object> m, String k, long def) {
+        Object v = m.get(k);
+        if (v == null) {
+            return def;
+        }
+        try {
+            return WholeNumbers.longValue(k, v);
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
     }
 
     /** A 400 with {@code message}. */

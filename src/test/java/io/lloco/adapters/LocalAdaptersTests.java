@@ -18,6 +18,7 @@ import org.opensearch.threadpool.TestThreadPool;
 import org.opensearch.threadpool.ThreadPool;
 
 import io.lloco.engine.AdapterCache;
+import io.lloco.runtime.lora.AdapterManifest;
 
 /**
  * A node reads a registry adapter's metadata only when the registry's revision (cluster state) changed since its last
@@ -71,6 +72,11 @@ public class LocalAdaptersTests extends OpenSearchTestCase {
 
         /** Registers version {@code version} of {@code name} whose only file holds {@code text}. */
         AdapterMeta put(String name, long version, String text, Path tmp) throws IOException {
+            return put(name, version, text, tmp, null);
+        }
+
+        /** Registers version {@code version} of {@code name} whose only file holds {@code text}, declaring {@code template}. */
+        AdapterMeta put(String name, long version, String text, Path tmp, String template) throws IOException {
             byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
             Path f = Files.write(tmp.resolve("f-" + version), bytes);
             String blob = "b" + version;
@@ -85,7 +91,7 @@ public class LocalAdaptersTests extends OpenSearchTestCase {
                 4.0,
                 List.of("q_proj"),
                 false,
-                null,
+                template,
                 0,
                 bytes.length,
                 0,
@@ -162,6 +168,22 @@ public class LocalAdaptersTests extends OpenSearchTestCase {
         store.put("team", 1, "again", tmp);
         revision.set("uuid2/r1");
         assertEquals("again", Files.readString(local.prepareNow("team").dir().resolve("adapter_config.json")));
+    }
+
+    /** A registry adapter's stored template reaches the node as the lloco.json its runtime reads. */
+    public void testTheStoredTemplateIsWrittenAsTheManifestTheRuntimeReads() throws Exception {
+        Path tmp = createTempDir();
+        MemoryStore store = new MemoryStore(threadPool);
+        AtomicReference<String> revision = new AtomicReference<>("uuid/r1");
+        LocalAdapters local = new LocalAdapters(store, new AdapterCache(() -> 4), tmp.resolve("adapters"), Runnable::run, revision::get);
+        String pattern = "Transcript \"above\".\nQuery: {question}\nAnswer:";
+        store.put("team", 1, "one", tmp, pattern);
+        Path dir = local.prepareNow("team").dir();
+        assertEquals(new AdapterManifest(pattern), AdapterManifest.read(dir));
+        // a version without a template has no manifest at all
+        store.put("team", 2, "two", tmp);
+        revision.set("uuid/r2");
+        assertSame(AdapterManifest.NONE, AdapterManifest.read(local.prepareNow("team").dir()));
     }
 
     public void testARegistrationDuringAReadIsSeenByTheNextQuestion() throws Exception {

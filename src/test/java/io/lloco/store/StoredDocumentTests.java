@@ -92,6 +92,99 @@ public class StoredDocumentTests extends OpenSearchTestCase {
         assertEquals(2, SummaryBlock.firstOverHalfRange(new float[]{0, 65504f, 65520f}));
     }
 
+    /** What {@code _lloco_qa} reads of {@code _source}: summaries, text, and the segments' ordinals and sentences. */
+    public void testSourceFieldsReadBackThroughTheCodec() {
+        byte[] b0 = SummaryBlock.toBytes(new float[]{1, 2, 3, 4, 5, 6}, SummaryDtype.FLOAT16);
+        byte[] b1 = SummaryBlock.toBytes(new float[]{-1, -2, -3, -4, -5, -6}, SummaryDtype.FLOAT16);
+        StoredDocument doc = new StoredDocument(
+            header(),
+            List.of(
+                // written out of order: read back by ordinal
+                new StoredDocument.Segment(1, 10, 20, 8, "Bo sat. Cy ran.", null, b1),
+                new StoredDocument.Segment(0, 0, 10, 12, "Ada walked.", List.of("Ada walked."), b0)
+            )
+        );
+        Map<String, Object> source = Map.of("lloco", doc.toSource());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> segs = (List<Map<String, Object>>) doc.toSource().get("segments");
+        assertArrayEquals(b1, StoredDocument.decodeSummaries("[i][d]", "lloco.segments.summaries", 1, segs.get(0).get("summaries")));
+        assertNull("absent: checkSummaries names it", StoredDocument.decodeSummaries("[i][d]", "p", 1, null));
+        assertEquals("Bo sat. Cy ran.", StoredDocument.segmentText("[i][d]", "lloco.segments", 1, segs.get(0)::get));
+        List<StoredDocument.SourceSegment> read = StoredDocument.readSourceSegments("[i][d]", "lloco", 2, source);
+        assertEquals(List.of(0, 1), read.stream().map(StoredDocument.SourceSegment::ord).toList());
+        assertEquals(List.of("Ada walked."), read.get(0).sentenceTexts());
+        assertNull(read.get(1).sentences());
+        assertEquals(List.of("Bo sat.", "Cy ran."), read.get(1).sentenceTexts().stream().map(String::strip).toList());
+        // a dotted target is nested objects in _source
+        assertEquals(2, StoredDocument.readSourceSegments("[i][d]", "a.b", 2, Map.of("a", Map.of("b", doc.toSource()))).size());
+    }
+
+    public void testEverySourceProblemNamesTheDocumentAndTheField() {
+        assertSourceProblem(
+            () -> StoredDocument.decodeSummaries("[i][d]", "lloco.segments.summaries", 4, "%%%"),
+            "[lloco.segments.summaries] of segment 4 is not valid base64"
+        );
+        assertSourceProblem(
+            () -> StoredDocument.decodeSummaries("[i][d]", "lloco.segments.summaries", 4, List.of("AAAA")),
+            "[lloco.segments.summaries] of segment 4 must be a base64 string, got a list"
+        );
+        assertSourceProblem(
+            () -> StoredDocument.segmentText("[i][d]", "lloco.segments", 3, name -> null),
+            "[lloco.segments.text] of segment 3 is missing"
+        );
+        assertSourceProblem(
+            () -> StoredDocument.segmentText("[i][d]", "lloco.segments", 3, name -> 12),
+            "[lloco.segments.text] must be a string, got [12]"
+        );
+        assertSegmentProblem(Map.of("text", "x"), "[lloco.segments.ord] is missing");
+        assertSegmentProblem(Map.of("ord", 2, "text", "x"), "[lloco.segments.ord] must be between 0 and 1, got [2]");
+        assertSegmentProblem(Map.of("ord", 0.5, "text", "x"), "[lloco.segments.ord] must be an integer, got [0.5]");
+        assertSegmentProblem(Map.of("ord", "0", "text", "x"), "[lloco.segments.ord] must be an integer, got [0]");
+        assertSegmentProblem(Map.of("ord", 0), "[lloco.segments.text] of segment 0 is missing");
+        assertSegmentProblem(Map.of("ord", 0, "sentences", Map.of("text", "x")), "[lloco.segments.sentences] of segment 0 must be a list");
+        assertSegmentProblem(
+            Map.of("ord", 0, "sentences", List.of("x")),
+            "[lloco.segments.sentences] of segment 0 must be a list of objects"
+        );
+        assertSegmentProblem(
+            Map.of("ord", 0, "sentences", List.of(Map.of("text", 3))),
+            "[lloco.segments.sentences.text] must be a string, got [3]"
+        );
+        assertSourceProblem(
+            () -> StoredDocument.readSourceSegments("[i][d]", "lloco", 2, Map.of("lloco", Map.of("segments", List.of(1, 2)))),
+            "[lloco.segments] must be a list of objects, holds [1]"
+        );
+        assertSourceProblem(
+            () -> StoredDocument.readSourceSegments("[i][d]", "a.b", 2, Map.of("a", "flat")),
+            "[a] must be an object, got a string of 4 characters"
+        );
+        assertSourceProblem(() -> StoredDocument.readSourceSegments("[i][d]", "lloco", 2, Map.of()), "[lloco.segments] is missing");
+        assertSourceProblem(
+            () -> StoredDocument.readSourceSegments(
+                "[i][d]",
+                "lloco",
+                2,
+                Map.of("lloco", Map.of("segments", List.of(Map.of("ord", 1, "text", "a"), Map.of("ord", 1, "text", "b"))))
+            ),
+            "[lloco.segments.ord] holds segment 1 twice"
+        );
+        // a document of no segments may have no segments in its source
+        assertEquals(List.of(), StoredDocument.readSourceSegments("[i][d]", "lloco", 0, null));
+    }
+
+    private static void assertSegmentProblem(Map<String, Object> segment, String expected) {
+        assertSourceProblem(
+            () -> StoredDocument.readSourceSegments("[i][d]", "lloco", 2, Map.of("lloco", Map.of("segments", List.of(segment)))),
+            expected
+        );
+    }
+
+    private static void assertSourceProblem(ThrowingRunnable read, String expected) {
+        StoredFormatException e = expectThrows(StoredFormatException.class, read);
+        assertTrue(e.getMessage() + " should contain " + expected, e.getMessage().contains("document [i][d]: field " + expected));
+        assertEquals(RestStatus.BAD_REQUEST, e.status());
+    }
+
     /** The fetch sub-phase reads the one value of a binary doc-values entry exactly as the binary field mapper writes it. */
     public void testBinaryDocValuesEntryDecodes() throws Exception {
         byte[] value = new byte[]{1, 2, 3, (byte) 200};

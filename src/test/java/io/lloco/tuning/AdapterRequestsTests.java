@@ -128,4 +128,91 @@ public class AdapterRequestsTests extends OpenSearchTestCase {
         assertTrue(missing, missing.contains("[source_index] must name"));
         assertTrue(missing, missing.contains("[max_new_tokens] must be between 1 and 1024, got [2000]"));
     }
+
+    /** Was: {@code (int) num(..)} read {@code "r": 8.5} as 8 and {@code "r": 4294967297} as 1; integers are whole or a 400 naming the field. */
+    public void testIntegerFieldsRefuseFractionsAndOverflowNamingTheField() throws IOException {
+        String base = "{\"source_index\": \"d\", \"examples\": \"q\", ";
+        for (String f : new String[]{"r", "batch_size", "epochs", "steps", "seed", "max_new_tokens"}) {
+            for (String v : new String[]{"8.5", "-0.25", "1e-3", "8.000001"}) {
+                LlocoException e = expectThrows(
+                    LlocoException.class,
+                    () -> AdapterTrainRequest.parse("a", json(base + "\"" + f + "\": " + v + "}"))
+                );
+                assertEquals(RestStatus.BAD_REQUEST, e.status());
+                assertTrue(f + "=" + v + " -> " + e.getMessage(), e.getMessage().startsWith("[" + f + "] must be a whole number, got ["));
+            }
+        }
+        for (String f : new String[]{"r", "batch_size", "epochs", "max_new_tokens"}) {
+            LlocoException e = expectThrows(
+                LlocoException.class,
+                () -> AdapterTrainRequest.parse("a", json(base + "\"" + f + "\": 4294967297}"))
+            );
+            assertTrue(
+                f + " -> " + e.getMessage(),
+                e.getMessage().startsWith("[" + f + "] must be between -2147483648 and 2147483647, got [4294967297]")
+            );
+        }
+        LlocoException big = expectThrows(LlocoException.class, () -> AdapterTrainRequest.parse("a", json(base + "\"steps\": 1e30}")));
+        assertTrue(big.getMessage(), big.getMessage().startsWith("[steps] must be between"));
+        big = expectThrows(LlocoException.class, () -> AdapterTrainRequest.parse("a", json(base + "\"seed\": 99999999999999999999}")));
+        assertTrue(big.getMessage(), big.getMessage().startsWith("[seed] must be between"));
+        LlocoException sample = expectThrows(
+            LlocoException.class,
+            () -> AdapterEvaluateRequest.parse("a", json(INLINE + ", \"sample\": 2.5}"))
+        );
+        assertEquals(RestStatus.BAD_REQUEST, sample.status());
+        assertTrue(sample.getMessage(), sample.getMessage().startsWith("[sample] must be a whole number, got [2.5]"));
+        // whole numbers written as decimals still read exactly, and a long seed beyond 2^53 is not rounded
+        AdapterTrainRequest t = AdapterTrainRequest.parse(
+            "a",
+            json(base + "\"r\": 8.0, \"batch_size\": 2E0, \"epochs\": 3, \"seed\": 9007199254740993, \"max_new_tokens\": 16.00}")
+        );
+        assertNull(t.validate());
+        assertEquals(8, t.r);
+        assertEquals(2, t.batchSize);
+        assertEquals(3, t.epochs);
+        assertEquals(9007199254740993L, t.seed);
+        assertEquals(16, t.qa.maxNewTokens);
+        assertEquals(2, AdapterEvaluateRequest.parse("a", json(INLINE + ", \"sample\": 2.0}")).sample);
+    }
+
+    /** Every field of {@code _train} given the wrong type: a 400 naming it, never a ClassCastException. */
+    public void testEveryTrainFieldOfTheWrongTypeIsA400NamingIt() throws IOException {
+        String[][] cases = {
+            {"r", "\"eight\"", "[r] must be a number"},
+            {"r", "[8]", "[r] must be a number"},
+            {"r", "true", "[r] must be a number"},
+            {"alpha", "\"16\"", "[alpha] must be a number"},
+            {"target_modules", "\"q_proj\"", "[target_modules] must be a list of module names"},
+            {"target_modules", "[\"q_proj\", 3]", "[target_modules] must be a list of module names"},
+            {"target_modules", "[{\"q\": 1}]", "[target_modules] must be a list of module names"},
+            {"steps", "{\"n\": 1}", "[steps] must be a number"},
+            {"epochs", "\"1\"", "[epochs] must be a number"},
+            {"learning_rate", "\"fast\"", "[learning_rate] must be a number"},
+            {"batch_size", "null", null},
+            {"batch_size", "\"4\"", "[batch_size] must be a number"},
+            {"seed", "\"x\"", "[seed] must be a number"},
+            {"eval_fraction", "[0.1]", "[eval_fraction] must be a number"},
+            {"description", "5", "[description] must be a string"},
+            {"template", "{\"name\": \"qmsum\"}", "[template] must be a string"},
+            {"max_new_tokens", "\"32\"", "[max_new_tokens] must be a number"},
+            {"source_index", "[\"d\"]", "[source_index] must be a string"},
+            {"examples", "true", "[examples] must be an index name or a list"}};
+        for (String[] c : cases) {
+            String others = c[0].equals("source_index") || c[0].equals("examples") ? "" : "\"source_index\": \"d\", \"examples\": \"q\", ";
+            String body = "{" + others + "\"" + c[0] + "\": " + c[1] + "}";
+            if (c[2] == null) {
+                assertEquals(body, 4, AdapterTrainRequest.parse("a", json(body)).batchSize); // null: the default
+                continue;
+            }
+            LlocoException e = expectThrows(LlocoException.class, () -> AdapterTrainRequest.parse("a", json(body)));
+            assertEquals(body, RestStatus.BAD_REQUEST, e.status());
+            assertTrue(body + " -> " + e.getMessage(), e.getMessage().startsWith(c[2]));
+        }
+        LlocoException e = expectThrows(
+            LlocoException.class,
+            () -> AdapterEvaluateRequest.parse("a", json(INLINE + ", \"sample\": \"3\"}"))
+        );
+        assertTrue(e.getMessage(), e.getMessage().startsWith("[sample] must be a number"));
+    }
 }

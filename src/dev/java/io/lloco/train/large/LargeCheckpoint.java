@@ -276,8 +276,7 @@ public final class LargeCheckpoint {
             }
         }
         if (template != null) {
-            ObjectNode m = new ObjectMapper().createObjectNode().put("template", template);
-            Files.writeString(dir.resolve(AdapterManifest.FILE), m.toString() + "\n");
+            new AdapterManifest(template).write(dir);
         }
     }
 

@@ -5,7 +5,6 @@
 package io.lloco.qa.search;
 
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +21,6 @@ import org.opensearch.search.SearchHits;
 import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.search.fetch.subphase.FetchSourceContext;
 
-import io.lloco.runtime.compress.Segmentation;
 import io.lloco.store.StoreLayout;
 import io.lloco.store.StoredDocument;
 import io.lloco.store.StoredFormatException;
@@ -180,7 +178,7 @@ public final class SegmentFetch {
                         );
                         byte[] bytes = null;
                         if (chunk.summaries()) {
-                            bytes = summaries(d, it.layout(), s);
+                            bytes = summaries(d, it.layout(), meta.ord(), s);
                             StoredDocument.checkSummaries(
                                 d.ref(),
                                 it.layout().segmentField(StoredDocument.SUMMARIES),
@@ -190,7 +188,7 @@ public final class SegmentFetch {
                             );
                             summaryBytes += bytes.length;
                         }
-                        segs.put(meta.ord(), new Segment(meta, bytes, chunk.text() ? textOf(s) : null));
+                        segs.put(meta.ord(), new Segment(meta, bytes, chunk.text() ? textOf(d, it.layout(), meta.ord(), s) : null));
                     }
                     for (int ord : chunk.ords()) {
                         if (segs.containsKey(ord) == false) {
@@ -202,7 +200,7 @@ public final class SegmentFetch {
                         }
                     }
                     if (chunk.sentences()) {
-                        documentSentences(hit.getSourceAsMap(), it.layout(), sentences, owner);
+                        documentSentences(d, hit.getSourceAsMap(), it.layout(), sentences, owner);
                     }
                 } catch (StoredFormatException e) {
                     error = e.getMessage();
@@ -226,70 +224,46 @@ public final class SegmentFetch {
         return hit.getSourceRef() == null ? 0 : hit.getSourceRef().length();
     }
 
-    private static byte[] summaries(RetrievedDoc d, StoreLayout layout, SearchHit s) {
+    private static byte[] summaries(RetrievedDoc d, StoreLayout layout, int ord, SearchHit s) {
         if (layout.summaries() == StoreLayout.SummaryAccess.DOC_VALUES) {
             DocumentField f = s.field(SummaryFetchExt.HIT_FIELD);
             return f == null || f.getValue() instanceof byte[] == false ? null : (byte[]) f.getValue();
         }
-        Object b64 = s.getSourceAsMap() == null ? null : s.getSourceAsMap().get(StoredDocument.SUMMARIES);
-        if (b64 == null) {
-            return null;
-        }
-        try {
-            return Base64.getDecoder().decode(b64.toString());
-        } catch (IllegalArgumentException e) {
-            throw new StoredFormatException(
-                d.ref(), layout.segmentField(StoredDocument.SUMMARIES), "is not valid base64: " + e.getMessage()
-            );
-        }
-    }
-
-    private static String textOf(SearchHit s) {
         Map<String, Object> src = s.getSourceAsMap();
-        Object t = src == null ? null : src.get(StoredDocument.TEXT);
-        return t == null ? "" : t.toString();
+        return StoredDocument.decodeSummaries(
+            d.ref(),
+            layout.segmentField(StoredDocument.SUMMARIES),
+            ord,
+            src == null ? null : src.get(StoredDocument.SUMMARIES)
+        );
     }
 
-    /** The sentences of a document's stored segments ({@code segments[].sentences}, else cut from the text) and their segment. */
-    @SuppressWarnings("unchecked")
-    static void documentSentences(Map<String, Object> source, StoreLayout layout, List<String> sentences, List<Integer> owner) {
-        Object at = source;
-        for (String part : layout.target().split("\\.")) {
-            at = at instanceof Map<?, ?> m ? m.get(part) : null;
-        }
-        Object segs = at instanceof Map<?, ?> m ? m.get(StoredDocument.SEGMENTS) : null;
-        if (segs instanceof List<?> == false) {
-            return;
-        }
-        List<?> list = (List<?>) segs;
-        List<Map<String, Object>> ordered = new ArrayList<>();
-        for (Object o : list) {
-            if (o instanceof Map<?, ?> seg) {
-                ordered.add((Map<String, Object>) seg);
-            }
-        }
-        ordered.sort((a, b) -> Long.compare(ordOf(a), ordOf(b)));
-        for (Map<String, Object> seg : ordered) {
-            int ord = (int) ordOf(seg);
-            Object stored = seg.get(StoredDocument.SENTENCES);
-            if (stored instanceof List<?> ss && ss.isEmpty() == false) {
-                for (Object o : ss) {
-                    if (o instanceof Map<?, ?> m && m.get(StoredDocument.TEXT) != null) {
-                        sentences.add(String.valueOf(m.get(StoredDocument.TEXT)));
-                        owner.add(ord);
-                    }
-                }
-            } else {
-                String text = String.valueOf(seg.getOrDefault(StoredDocument.TEXT, ""));
-                for (int[] span : Segmentation.sentences(text)) {
-                    sentences.add(text.substring(span[0], span[1]));
-                    owner.add(ord);
-                }
-            }
-        }
+    private static String textOf(RetrievedDoc d, StoreLayout layout, int ord, SearchHit s) {
+        Map<String, Object> src = s.getSourceAsMap();
+        return StoredDocument.segmentText(d.ref(), layout.segmentsPath(), ord, src == null ? name -> null : src::get);
     }
 
-    private static long ordOf(Map<String, Object> seg) {
-        return seg.get(StoredDocument.ORD) instanceof Number n ? n.longValue() : -1;
+    /**
+     * The sentences of a document's stored segments ({@code segments[].sentences}, else cut from the text), by segment
+     * ordinal, and the ordinal of each; read and checked by {@link StoredDocument#readSourceSegments}.
+     */
+    static void documentSentences(
+        RetrievedDoc d,
+        Map<String, Object> source,
+        StoreLayout layout,
+        List<String> sentences,
+        List<Integer> owner
+    ) {
+        for (StoredDocument.SourceSegment seg : StoredDocument.readSourceSegments(
+            d.ref(),
+            layout.target(),
+            d.header().segmentCount(),
+            source
+        )) {
+            for (String sentence : seg.sentenceTexts()) {
+                sentences.add(sentence);
+                owner.add(seg.ord());
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@
 package io.lloco.runtime.lora;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.Map;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.lloco.runtime.checkpoint.CheckpointException;
 import io.lloco.runtime.prompt.PromptTemplate;
@@ -28,6 +30,7 @@ import io.lloco.runtime.prompt.PromptTemplates;
  * {"template": "Transcript above.\nQuery: {question}\nAnswer:"}   a custom pattern ({@code {choices}} for multiple choice)
  * </pre>
  *
+ * Written by {@link #write} (a registry adapter's stored template, when a node fetches it) and read by {@link #read}.
  * Parsed strictly: an unknown field, a non-string or unknown template, or a bad pattern is a
  * {@link CheckpointException} naming the file and the field. No {@code lloco.json}: nothing declared. Precedence
  * (applied by the caller): the request's {@code template} &gt; {@code index.lloco.template} &gt; this &gt; the default.
@@ -41,6 +44,9 @@ public record AdapterManifest(String template) {
 
     /** Nothing declared. */
     public static final AdapterManifest NONE = new AdapterManifest(null);
+
+    /** The one field. */
+    static final String TEMPLATE = "template";
 
     /** Reads {@code <adapterDir>/lloco.json}; {@link #NONE} when there is no such file. */
     public static AdapterManifest read(Path adapterDir) throws IOException {
@@ -60,7 +66,7 @@ public record AdapterManifest(String template) {
         }
         String template = null;
         for (Map.Entry<String, JsonNode> e : n.properties()) {
-            if (e.getKey().equals("template") == false) {
+            if (e.getKey().equals(TEMPLATE) == false) {
                 throw new CheckpointException(
                     String.format(Locale.ROOT, "adapter manifest [%s]: unknown field [%s]; the only field is [template]", file, e.getKey())
                 );
@@ -72,6 +78,27 @@ public record AdapterManifest(String template) {
             }
             template = e.getValue().textValue();
         }
+        checkTemplate(file, adapterDir, template);
+        return new AdapterManifest(template);
+    }
+
+    /**
+     * Writes this manifest as {@code <adapterDir>/lloco.json}, in the form {@link #read} reads back to an equal
+     * manifest ({@code {}} for {@link #NONE}). The template is checked as {@link #read} checks it, so a manifest that
+     * could not be read back is never written.
+     */
+    public void write(Path adapterDir) throws IOException {
+        Path file = adapterDir.resolve(FILE);
+        checkTemplate(file, adapterDir, template);
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode n = mapper.createObjectNode();
+        if (template != null) {
+            n.put(TEMPLATE, template);
+        }
+        Files.writeString(file, mapper.writeValueAsString(n) + "\n", StandardCharsets.UTF_8);
+    }
+
+    private static void checkTemplate(Path file, Path adapterDir, String template) throws CheckpointException {
         if (template != null) {
             try {
                 PromptTemplates.defaults().resolve(template, "adapter:" + adapterDir.getFileName());
@@ -81,7 +108,6 @@ public record AdapterManifest(String template) {
                 );
             }
         }
-        return new AdapterManifest(template);
     }
 
     /** Whether a template is declared. */

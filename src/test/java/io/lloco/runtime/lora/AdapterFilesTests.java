@@ -171,4 +171,18 @@ public class AdapterFilesTests extends OpenSearchTestCase {
             assertTrue(b[0] + " -> " + e.getMessage(), e.getMessage().startsWith(b[1]) || e.getMessage().contains(b[1]));
         }
     }
+
+    /** What {@link AdapterManifest#write} writes, {@link AdapterManifest#read} reads back equal; what it would refuse is not written. */
+    public void testManifestWrittenReadsBack() throws IOException {
+        Path dir = createTempDir();
+        for (String template : new String[]{"qmsum", "Transcript \"above\" \u00e9\nQuery: {question}\n{choices}\nAnswer:", null}) {
+            AdapterManifest m = new AdapterManifest(template);
+            m.write(dir);
+            assertEquals(template, m, AdapterManifest.read(dir));
+        }
+        Files.delete(dir.resolve(AdapterManifest.FILE));
+        CheckpointException e = expectThrows(CheckpointException.class, () -> new AdapterManifest("qmsumm").write(dir));
+        assertTrue(e.getMessage(), e.getMessage().contains("field [template]: unknown prompt template [qmsumm]"));
+        assertFalse("nothing written", Files.exists(dir.resolve(AdapterManifest.FILE)));
+    }
 }
