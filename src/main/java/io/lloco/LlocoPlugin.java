@@ -13,9 +13,6 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 import org.opensearch.action.support.ActionFilter;
-import org.opensearch.cluster.ClusterState;
-import org.opensearch.cluster.metadata.IndexAbstraction;
-import org.opensearch.cluster.metadata.IndexMetadata;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodeRole;
 import org.opensearch.cluster.node.DiscoveryNodes;
@@ -35,7 +32,6 @@ import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
 import org.opensearch.index.analysis.PreBuiltAnalyzerProviderFactory;
-import org.opensearch.index.mapper.MapperService;
 import org.opensearch.indices.SystemIndexDescriptor;
 import org.opensearch.indices.analysis.PreBuiltCacheFactory;
 import org.opensearch.indices.breaker.BreakerSettings;
@@ -304,17 +300,9 @@ public class LlocoPlugin extends Plugin
                 () -> threadPool.executor(ThreadPools.COMPRESS),
                 () -> settings == null ? LlocoSettings.INGEST_MAX_TOKENS.getDefault(Settings.EMPTY) : settings.ingestMaxTokens(),
                 () -> settings == null ? LlocoSettings.INGEST_MAX_BYTES.getDefault(Settings.EMPTY).getBytes() : settings.ingestMaxBytes(),
-                index -> nestedObjectsLimit(parameters.ingestService.getClusterService().state(), index)
+                index -> LlocoCompressProcessorFactory.nestedObjectsLimit(parameters.ingestService.getClusterService().state(), index)
             )
         );
-    }
-
-    /** {@code index.mapping.nested_objects.limit} of an index, alias or data stream (its write index); the default if unknown. */
-    static long nestedObjectsLimit(ClusterState state, String index) {
-        Setting<Long> limit = MapperService.INDEX_MAPPING_NESTED_DOCS_LIMIT_SETTING;
-        IndexAbstraction a = index == null ? null : state.metadata().getIndicesLookup().get(index);
-        IndexMetadata md = a == null ? null : a.getWriteIndex();
-        return md == null ? limit.getDefault(Settings.EMPTY) : limit.get(md.getSettings());
     }
 
     @Override
@@ -341,25 +329,8 @@ public class LlocoPlugin extends Plugin
     public void close() throws IOException {
         if (models != null) {
             // native weights must outlive any compression or decoding still running on our pools
-            awaitIdle(ThreadPools.COMPRESS, ThreadPools.DECODE, ThreadPools.LOAD);
+            ThreadPools.awaitIdle(threadPool, java.time.Duration.ofSeconds(30), ThreadPools.COMPRESS, ThreadPools.DECODE, ThreadPools.LOAD);
             models.close();
-        }
-    }
-
-    private void awaitIdle(String... pools) {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        for (String pool : pools) {
-            java.util.concurrent.ExecutorService e = threadPool.executor(pool);
-            if (e instanceof java.util.concurrent.ThreadPoolExecutor tpe) {
-                while (tpe.getActiveCount() > 0 && System.nanoTime() < deadline) {
-                    try {
-                        Thread.sleep(20);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
-            }
         }
     }
 

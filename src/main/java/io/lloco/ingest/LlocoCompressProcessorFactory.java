@@ -15,8 +15,13 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
+import org.opensearch.cluster.ClusterState;
+import org.opensearch.cluster.metadata.IndexAbstraction;
+import org.opensearch.cluster.metadata.IndexMetadata;
+import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.core.common.unit.ByteSizeValue;
+import org.opensearch.index.mapper.MapperService;
 import org.opensearch.ingest.AbstractBatchingProcessor;
 import org.opensearch.ingest.ConfigurationUtils;
 
@@ -254,5 +259,13 @@ public final class LlocoCompressProcessorFactory extends AbstractBatchingProcess
             throw newConfigurationException(type, tag, key, "must be between " + min + " and " + max + ", got [" + v + "]");
         }
         return v;
+    }
+
+    /** {@code index.mapping.nested_objects.limit} of an index, alias or data stream (its write index); the default if unknown. */
+    public static long nestedObjectsLimit(ClusterState state, String index) {
+        Setting<Long> limit = MapperService.INDEX_MAPPING_NESTED_DOCS_LIMIT_SETTING;
+        IndexAbstraction a = index == null ? null : state.metadata().getIndicesLookup().get(index);
+        IndexMetadata md = a == null ? null : a.getWriteIndex();
+        return md == null ? limit.getDefault(Settings.EMPTY) : limit.get(md.getSettings());
     }
 }
