@@ -1,2 +1,2 @@
-/** Settings and errors shared by every capability of the plugin. */
+/** Settings, errors and responses shared by every capability of the plugin. */
 package io.lloco.common;

@@ -9,7 +9,7 @@ import static org.opensearch.rest.RestRequest.Method.POST;
 import java.util.List;
 
 import org.opensearch.core.rest.RestStatus;
-import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.core.tasks.TaskId;
 import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.BytesRestResponse;
 import org.opensearch.rest.RestRequest;
@@ -18,6 +18,7 @@ import org.opensearch.tasks.LoggingTaskListener;
 import org.opensearch.tasks.Task;
 import org.opensearch.transport.client.node.NodeClient;
 
+import io.lloco.common.TaskStartedResponse;
 import io.lloco.models.ModelsLoadAction;
 import io.lloco.models.ModelsLoadRequest;
 
@@ -52,9 +53,8 @@ public class RestModelLoadAction extends BaseRestHandler {
         }
         return channel -> {
             Task task = client.executeLocally(ModelsLoadAction.INSTANCE, load, LoggingTaskListener.instance());
-            XContentBuilder builder = channel.newBuilder();
-            builder.startObject().field("task", client.getLocalNodeId() + ":" + task.getId()).endObject();
-            channel.sendResponse(new BytesRestResponse(RestStatus.OK, builder));
+            TaskStartedResponse started = new TaskStartedResponse(new TaskId(client.getLocalNodeId(), task.getId()));
+            channel.sendResponse(new BytesRestResponse(RestStatus.OK, started.toXContent(channel.newBuilder(), request)));
         };
     }
 }

@@ -7,7 +7,7 @@ package io.lloco.tuning;
 import org.opensearch.action.ActionType;
 
 /** Evaluates an adapter against no adapter on held-out questions. */
-public class AdapterEvaluateAction extends ActionType<MapResponse> {
+public class AdapterEvaluateAction extends ActionType<AdapterEvaluateResponse> {
 
     /** Action name (security permission). */
     public static final String NAME = "cluster:admin/lloco/adapters/evaluate";
@@ -16,6 +16,6 @@ public class AdapterEvaluateAction extends ActionType<MapResponse> {
     public static final AdapterEvaluateAction INSTANCE = new AdapterEvaluateAction();
 
     private AdapterEvaluateAction() {
-        super(NAME, MapResponse::new);
+        super(NAME, AdapterEvaluateResponse::new);
     }
 }

@@ -4,9 +4,7 @@
  */
 package io.lloco.tuning;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
@@ -31,7 +29,7 @@ import io.lloco.common.LlocoSettings;
  * Evaluates a registered adapter on the receiving node (on the generic pool; its questions decode on {@code lloco}
  * nodes as any {@code _lloco_qa} does): the figures side by side, with the adapter's version.
  */
-public class AdapterEvaluateTransportAction extends HandledTransportAction<AdapterEvaluateRequest, MapResponse> {
+public class AdapterEvaluateTransportAction extends HandledTransportAction<AdapterEvaluateRequest, AdapterEvaluateResponse> {
 
     private final Client client;
     private final ClusterService clusterService;
@@ -59,7 +57,7 @@ public class AdapterEvaluateTransportAction extends HandledTransportAction<Adapt
     }
 
     @Override
-    protected void doExecute(Task task, AdapterEvaluateRequest request, ActionListener<MapResponse> listener) {
+    protected void doExecute(Task task, AdapterEvaluateRequest request, ActionListener<AdapterEvaluateResponse> listener) {
         threadPool.generic().execute(new AbstractRunnable() {
 
             @Override
@@ -80,7 +78,7 @@ public class AdapterEvaluateTransportAction extends HandledTransportAction<Adapt
                     settings.trainMaxExamples()
                 );
                 TaskId parent = new TaskId(clusterService.localNode().getId(), task.getId());
-                Map<String, Object> eval = QaEvaluation.evaluate(
+                EvaluationFigures eval = QaEvaluation.evaluate(
                     client,
                     parent,
                     request.qa.sourceIndex,
@@ -91,12 +89,7 @@ public class AdapterEvaluateTransportAction extends HandledTransportAction<Adapt
                     request.sample,
                     () -> task instanceof CancellableTask c && c.isCancelled()
                 );
-                Map<String, Object> out = new LinkedHashMap<>();
-                out.put("adapter", request.name);
-                out.put("version", meta.version());
-                out.put("source_index", request.qa.sourceIndex);
-                out.put("eval", eval);
-                listener.onResponse(new MapResponse(out));
+                listener.onResponse(new AdapterEvaluateResponse(request.name, meta.version(), request.qa.sourceIndex, eval));
             }
         });
     }

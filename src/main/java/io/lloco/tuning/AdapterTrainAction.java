@@ -6,8 +6,10 @@ package io.lloco.tuning;
 
 import org.opensearch.action.ActionType;
 
+import io.lloco.common.TaskStartedResponse;
+
 /** Starts an adapter training on a {@code lloco} node and answers {@code {"task": "node:id"}} at once. */
-public class AdapterTrainAction extends ActionType<MapResponse> {
+public class AdapterTrainAction extends ActionType<TaskStartedResponse> {
 
     /** Action name (security permission). */
     public static final String NAME = "cluster:admin/lloco/adapters/train";
@@ -16,6 +18,6 @@ public class AdapterTrainAction extends ActionType<MapResponse> {
     public static final AdapterTrainAction INSTANCE = new AdapterTrainAction();
 
     private AdapterTrainAction() {
-        super(NAME, MapResponse::new);
+        super(NAME, TaskStartedResponse::new);
     }
 }

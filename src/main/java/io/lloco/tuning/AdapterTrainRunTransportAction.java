@@ -9,10 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CancellationException;
@@ -66,7 +64,7 @@ import io.lloco.runtime.train.QaAdapterTrainer;
  * evaluates it on the held-out questions against no adapter and stores the figures with it. Cancelling the task stops
  * it before the next step (nothing is registered).
  */
-public class AdapterTrainRunTransportAction extends HandledTransportAction<AdapterTrainRequest, MapResponse> {
+public class AdapterTrainRunTransportAction extends HandledTransportAction<AdapterTrainRequest, AdapterTrainResponse> {
 
     private static final Logger logger = LogManager.getLogger(AdapterTrainRunTransportAction.class);
 
@@ -116,7 +114,7 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
     }
 
     @Override
-    protected void doExecute(Task task, AdapterTrainRequest request, ActionListener<MapResponse> listener) {
+    protected void doExecute(Task task, AdapterTrainRequest request, ActionListener<AdapterTrainResponse> listener) {
         // one training runs and up to plugins.lloco.train.queue_size wait; the place is released exactly once, whichever
         // of the paths below ends the training (a failure of doRun reaches onFailure after doRun's own finally)
         Releasable place;
@@ -138,7 +136,7 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
 
                 @Override
                 protected void doRun() throws Exception {
-                    MapResponse r;
+                    AdapterTrainResponse r;
                     try {
                         r = train(t, request);
                     } catch (CancellationException e) {
@@ -167,9 +165,8 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
         }
     }
 
-    private MapResponse train(TrainTask t, AdapterTrainRequest req) throws Exception {
+    private AdapterTrainResponse train(TrainTask t, AdapterTrainRequest req) throws Exception {
         long started = System.currentTimeMillis();
-        Map<String, Object> training = new LinkedHashMap<>();
         TaskId self = new TaskId(clusterService.localNode().getId(), t.getId());
         t.phase("reading_examples");
         List<TrainExample> all = ExampleSource.read(client, req.qa.examplesIndex, req.qa.examples, settings.trainMaxExamples());
@@ -260,33 +257,33 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
                 }
             });
             checkCancelled(t);
-            training.put("source_index", req.qa.sourceIndex);
-            if (storedTemplate != null) {
-                training.put("template", storedTemplate);
-            }
-            training.put("examples", req.qa.examplesIndex != null ? req.qa.examplesIndex : "inline");
-            training.put("train_examples", trainSet.size());
-            training.put("eval_examples", evalSet.size());
-            training.put("steps", result.steps());
-            training.put("batch_size", req.batchSize);
-            training.put("learning_rate", req.learningRate);
-            training.put("seed", req.seed);
-            training.put("first_loss", round(result.firstLoss()));
-            training.put("final_loss", round(result.lastLoss()));
-            training.put("seconds", round(result.seconds()));
-            training.put("tokens_per_second", round(result.tokens() / Math.max(1e-9, result.seconds())));
-            training.put("mean_summary_positions", round((double) summaryPositions / Math.max(1, examples.size())));
-            training.put("node", clusterService.localNode().getName());
+            TrainingFigures training = new TrainingFigures(
+                req.qa.sourceIndex,
+                storedTemplate,
+                req.qa.examplesIndex != null ? req.qa.examplesIndex : "inline",
+                trainSet.size(),
+                evalSet.size(),
+                result.steps(),
+                req.batchSize,
+                req.learningRate,
+                req.seed,
+                round(result.firstLoss()),
+                round(result.lastLoss()),
+                round(result.seconds()),
+                round(result.tokens() / Math.max(1e-9, result.seconds())),
+                round((double) summaryPositions / Math.max(1, examples.size())),
+                clusterService.localNode().getName()
+            );
             t.phase("registering");
             AdapterMeta meta = registrar.register(
-                new AdapterRegistrar.Request(req.name, dir, model, null, storedTemplate, req.description, "train", training, null)
+                new AdapterRegistrar.Request(req.name, dir, model, null, storedTemplate, req.description, "train", training.toMap(), null)
             );
-            Map<String, Object> eval = null;
+            EvaluationFigures eval = null;
             if (evalSet.isEmpty() == false) {
                 t.phase("evaluating");
                 eval = QaEvaluation
                     .evaluate(client, self, req.qa.sourceIndex, req.name, evalSet, template, req.qa.maxNewTokens, 0, t::isCancelled);
-                meta = registrar.store().updateEval(req.name, meta.version(), eval);
+                meta = registrar.store().updateEval(req.name, meta.version(), eval.toMap());
             }
             logger.info(
                 String.format(
@@ -301,12 +298,7 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
                     result.lastLoss()
                 )
             );
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("adapter", meta.toApiMap(List.of()));
-            out.put("training", training);
-            out.put("eval", eval);
-            out.put("took_ms", System.currentTimeMillis() - started);
-            return new MapResponse(out);
+            return new AdapterTrainResponse(meta, training, eval, System.currentTimeMillis() - started);
         } finally {
             registrar.deleteUpload(dir);
         }

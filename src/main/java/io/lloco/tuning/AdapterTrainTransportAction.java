@@ -6,7 +6,6 @@ package io.lloco.tuning;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -16,6 +15,7 @@ import org.opensearch.action.support.HandledTransportAction;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Inject;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.tasks.TaskId;
 import org.opensearch.index.query.QueryBuilders;
 import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.tasks.Task;
@@ -23,6 +23,7 @@ import org.opensearch.transport.TransportService;
 import org.opensearch.transport.client.node.NodeClient;
 
 import io.lloco.common.LlocoSettings;
+import io.lloco.common.TaskStartedResponse;
 import io.lloco.routing.InferenceRouter;
 
 /**
@@ -32,7 +33,7 @@ import io.lloco.routing.InferenceRouter;
  * source and examples indices is checked first (a search as the caller), and the request goes on to the {@code lloco}
  * node with the caller's identity, where the training reads both as the caller.
  */
-public class AdapterTrainTransportAction extends HandledTransportAction<AdapterTrainRequest, MapResponse> {
+public class AdapterTrainTransportAction extends HandledTransportAction<AdapterTrainRequest, TaskStartedResponse> {
 
     private static final Logger logger = LogManager.getLogger(AdapterTrainTransportAction.class);
 
@@ -62,7 +63,7 @@ public class AdapterTrainTransportAction extends HandledTransportAction<AdapterT
     }
 
     @Override
-    protected void doExecute(Task task, AdapterTrainRequest request, ActionListener<MapResponse> listener) {
+    protected void doExecute(Task task, AdapterTrainRequest request, ActionListener<TaskStartedResponse> listener) {
         // the caller must be able to read what the training reads: a search of the source and examples indices as the
         // caller, before any task starts, so a missing permission (403) or index (404) is the answer to _train itself
         // and not a failed task; the training then reads both as the caller again (sent on with the caller's identity)
@@ -78,8 +79,8 @@ public class AdapterTrainTransportAction extends HandledTransportAction<AdapterT
         client.search(check, ActionListener.wrap(readable -> start(request, listener), listener::onFailure));
     }
 
-    private void start(AdapterTrainRequest request, ActionListener<MapResponse> listener) {
-        router.route(AdapterTrainAction.NAME, request, MapResponse::new, null, l -> {
+    private void start(AdapterTrainRequest request, ActionListener<TaskStartedResponse> listener) {
+        router.route(AdapterTrainAction.NAME, request, TaskStartedResponse::new, null, l -> {
             try {
                 runner.checkAdmission(); // a full queue is a 429 to the caller, not a failed task
                 Task started = client.executeLocally(
@@ -90,7 +91,7 @@ public class AdapterTrainTransportAction extends HandledTransportAction<AdapterT
                         e -> logger.warn("training of adapter [" + request.name() + "] failed", e)
                     )
                 );
-                l.onResponse(new MapResponse(Map.of("task", clusterService.localNode().getId() + ":" + started.getId())));
+                l.onResponse(new TaskStartedResponse(new TaskId(clusterService.localNode().getId(), started.getId())));
             } catch (Exception e) {
                 l.onFailure(e);
             }

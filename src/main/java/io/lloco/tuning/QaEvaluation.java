@@ -85,15 +85,13 @@ final class QaEvaluation {
             n++;
         }
 
-        Map<String, Object> toMap() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("exact_match", round(100 * em / Math.max(1, n)));
-            m.put("f1", round(100 * f1 / Math.max(1, n)));
-            if (choices > 0) {
-                m.put("choice_accuracy", round(100 * choice / choices));
-            }
-            m.put("mean_decoder_positions", round((double) positions / Math.max(1, n)));
-            return m;
+        EvaluationFigures.Scores scores() {
+            return new EvaluationFigures.Scores(
+                round(100 * em / Math.max(1, n)),
+                round(100 * f1 / Math.max(1, n)),
+                choices > 0 ? round(100 * choice / choices) : null,
+                round((double) positions / Math.max(1, n))
+            );
         }
     }
 
@@ -101,7 +99,7 @@ final class QaEvaluation {
      * Evaluates adapter {@code adapter} against no adapter on {@code examples}; {@code parent} (may be null) is the
      * task the questions run under, {@code cancelled} is checked between questions.
      */
-    static Map<String, Object> evaluate(
+    static EvaluationFigures evaluate(
         Client client,
         TaskId parent,
         String index,
@@ -126,32 +124,29 @@ final class QaEvaluation {
                 s.add(e, client.execute(LlocoQaAction.INSTANCE, q).actionGet());
             }
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("examples", examples.size());
-        out.put("adapter", with.toMap());
-        out.put("no_adapter", without.toMap());
-        out.put("mean_full_context_tokens", round((double) with.fullContext / Math.max(1, with.n)));
-        Map<String, Object> delta = new LinkedHashMap<>();
-        delta.put("exact_match", round(100 * (with.em - without.em) / Math.max(1, with.n)));
-        delta.put("f1", round(100 * (with.f1 - without.f1) / Math.max(1, with.n)));
-        if (with.choices > 0) {
-            delta.put("choice_accuracy", round(100 * (with.choice - without.choice) / with.choices));
-        }
-        out.put("adapter_minus_no_adapter", delta);
+        EvaluationFigures.Delta delta = new EvaluationFigures.Delta(
+            round(100 * (with.em - without.em) / Math.max(1, with.n)),
+            round(100 * (with.f1 - without.f1) / Math.max(1, with.n)),
+            with.choices > 0 ? round(100 * (with.choice - without.choice) / with.choices) : null
+        );
+        List<EvaluationFigures.SampleAnswer> sample = null;
         if (keepAnswers > 0) {
-            List<Map<String, Object>> sample = new ArrayList<>();
+            sample = new ArrayList<>();
             for (int i = 0; i < Math.min(keepAnswers, examples.size()); i++) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("doc_id", examples.get(i).docId());
-                m.put("question", examples.get(i).question());
-                m.put("answer", examples.get(i).answer());
-                m.put("adapter_answer", with.answers.get(i));
-                m.put("no_adapter_answer", without.answers.get(i));
-                sample.add(m);
+                TrainExample e = examples.get(i);
+                sample.add(
+                    new EvaluationFigures.SampleAnswer(e.docId(), e.question(), e.answer(), with.answers.get(i), without.answers.get(i))
+                );
             }
-            out.put("sample", sample);
         }
-        return out;
+        return new EvaluationFigures(
+            examples.size(),
+            with.scores(),
+            without.scores(),
+            round((double) with.fullContext / Math.max(1, with.n)),
+            delta,
+            sample
+        );
     }
 
     private static double round(double v) {
