@@ -31,6 +31,7 @@ public class RestAdapterDeleteAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
+        RestBodies.refuse(request, "force");
         AdapterDeleteRequest del = new AdapterDeleteRequest(request.param("name"), request.paramAsBoolean("force", false));
         return channel -> client.execute(AdapterDeleteAction.INSTANCE, del, new RestToXContentListener<>(channel));
     }

@@ -31,6 +31,7 @@ public class RestAdaptersGetAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
+        RestBodies.refuse(request, "");
         AdaptersGetRequest get = new AdaptersGetRequest(request.param("name"));
         return channel -> client.execute(AdaptersGetAction.INSTANCE, get, new RestToXContentListener<>(channel));
     }

@@ -42,6 +42,7 @@ public class RestLlocoInfoAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
+        RestBodies.refuse(request, "timeout");
         boolean single = request.path().endsWith("/_nodes") == false && request.hasParam("node_id") == false;
         String[] nodes = single ? new String[]{"_local"} : Strings.splitStringByCommaToArray(request.param("node_id", "_all"));
         LlocoInfoRequest infoRequest = new LlocoInfoRequest(nodes);

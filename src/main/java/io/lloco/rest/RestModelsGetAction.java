@@ -34,6 +34,7 @@ public class RestModelsGetAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
+        RestBodies.refuse(request, "nodes, timeout");
         ModelsGetRequest get = new ModelsGetRequest(request.param("model_id"), RestModelsParams.nodes(request, "_all"));
         get.timeout(request.param("timeout"));
         return channel -> client.execute(ModelsGetAction.INSTANCE, get, new RestStatusToXContentListener<>(channel));

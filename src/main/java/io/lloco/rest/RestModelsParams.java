@@ -26,13 +26,7 @@ final class RestModelsParams {
 
     /** A model API takes no body: one sent is a 400 (was: silently ignored, the load went ahead). */
     static void refuseBody(RestRequest request) {
-        if (request.hasContent()) {
-            throw new io.lloco.common.LlocoException(
-                "[" + request.method() + " " + request.path() + "] takes no request body; its options are URL parameters (nodes, timeout"
-                    + (request.path().endsWith("/_load") ? ", wait_for_completion)" : ")"),
-                org.opensearch.core.rest.RestStatus.BAD_REQUEST
-            );
-        }
+        RestBodies.refuse(request, request.path().endsWith("/_load") ? "nodes, timeout, wait_for_completion" : "nodes, timeout");
     }
 
     /** A boolean URL parameter whose parse error names it. */

@@ -176,6 +176,7 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
         for (int i = 0; i < all.size(); i++) {
             (held[i] ? evalSet : trainSet).add(all.get(i));
         }
+        long steps = trainSteps(req, trainSet.size()); // before any planning: too many steps is a 400 at once
         checkCancelled(t);
 
         // the template: the request's, else the one the adapter was trained with (retraining a registered name), else
@@ -193,6 +194,15 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
             checkCancelled(t);
             PlainActionFuture<DecodeRequest> f = PlainActionFuture.newFuture();
             var q = QaEvaluation.question(e, req.qa.sourceIndex, "none", template, req.qa.maxNewTokens);
+            // plan() takes the request as it is: check it as _lloco_qa's transport action would
+            var invalid = q.validate();
+            if (invalid != null) {
+                throw new LlocoException(
+                    "question [" + e.question() + "] of document [" + e.docId() + "] cannot be asked as a _lloco_qa question: "
+                        + String.join("; ", invalid.validationErrors()),
+                    RestStatus.BAD_REQUEST
+                );
+            }
             q.setParentTask(self);
             qa.plan(t, q, f);
             DecodeRequest d = f.actionGet();
@@ -236,7 +246,6 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
             examples.add(new QaAdapterTrainer.Example(prefix.embeddings(), prompt, target));
             summaryPositions += prefix.embeddings().rows();
         }
-        long steps = req.steps > 0 ? req.steps : (long) Math.max(1, req.epochs) * ((examples.size() + req.batchSize - 1) / req.batchSize);
         QaAdapterTrainer.Hyper hyper = new QaAdapterTrainer.Hyper(
             steps, req.batchSize, req.learningRate, Math.max(1, steps / 20), req.seed
         );
@@ -302,6 +311,45 @@ public class AdapterTrainRunTransportAction extends HandledTransportAction<Adapt
         } finally {
             registrar.deleteUpload(dir);
         }
+    }
+
+    /** How many of {@code examples} examples train (the rest are held out by {@code eval_fraction}, seeded). */
+    static int trainCount(AdapterTrainRequest req, int examples) {
+        int n = 0;
+        for (boolean held : QaAdapterTrainer.heldOut(examples, req.evalFraction, req.seed)) {
+            n += held ? 0 : 1;
+        }
+        return n;
+    }
+
+    /**
+     * The steps of a training on {@code trainExamples} examples: {@code steps} when given, else {@code epochs} (default 1)
+     * passes of ceil(examples / batch_size) steps. More than {@value AdapterTrainRequest#MAX_STEPS} (the bound of
+     * {@code steps}) is a 400 naming {@code epochs} and {@code batch_size}, checked once the examples are counted.
+     */
+    static long trainSteps(AdapterTrainRequest req, int trainExamples) {
+        if (req.steps > 0) {
+            return req.steps;
+        }
+        long epochs = Math.max(1, req.epochs);
+        long steps = epochs * ((trainExamples + (long) req.batchSize - 1) / req.batchSize);
+        if (steps > AdapterTrainRequest.MAX_STEPS) {
+            throw new LlocoException(
+                String.format(
+                    Locale.ROOT,
+                    "[epochs] = %d%s over %d training examples at [batch_size] = %d is %d steps, over the limit of %d: lower [epochs], "
+                        + "raise [batch_size] (at most 256), train on fewer examples, or give [steps] instead",
+                    epochs,
+                    req.epochs == 0 ? " (the default)" : "",
+                    trainExamples,
+                    req.batchSize,
+                    steps,
+                    AdapterTrainRequest.MAX_STEPS
+                ),
+                RestStatus.BAD_REQUEST
+            );
+        }
+        return steps;
     }
 
     /**

@@ -22,6 +22,7 @@ import org.opensearch.tasks.Task;
 import org.opensearch.transport.TransportService;
 import org.opensearch.transport.client.node.NodeClient;
 
+import io.lloco.common.LlocoException;
 import io.lloco.common.LlocoSettings;
 import io.lloco.common.TaskStartedResponse;
 import io.lloco.routing.InferenceRouter;
@@ -64,6 +65,19 @@ public class AdapterTrainTransportAction extends HandledTransportAction<AdapterT
 
     @Override
     protected void doExecute(Task task, AdapterTrainRequest request, ActionListener<TaskStartedResponse> listener) {
+        if (request.qa.examplesIndex == null) {
+            // inline examples: their count is known here, so too many steps (epochs x examples / batch_size) is a 400 to
+            // _train itself; examples read from an index are counted, and checked the same way, when the training starts
+            try {
+                AdapterTrainRunTransportAction.trainSteps(
+                    request,
+                    AdapterTrainRunTransportAction.trainCount(request, request.qa.examples.size())
+                );
+            } catch (LlocoException e) {
+                listener.onFailure(e);
+                return;
+            }
+        }
         // the caller must be able to read what the training reads: a search of the source and examples indices as the
         // caller, before any task starts, so a missing permission (403) or index (404) is the answer to _train itself
         // and not a failed task; the training then reads both as the caller again (sent on with the caller's identity)

@@ -10,12 +10,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.opensearch.action.ActionRequestValidationException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.rest.RestStatus;
 
 import io.lloco.common.LlocoException;
+import io.lloco.decode.DecodeOptions;
+import io.lloco.qa.LlocoQaRequest;
 
 /**
  * One question of a team's data: the compressed document it is about, the question, the gold answer, and optional
@@ -41,7 +44,8 @@ public record TrainExample(String docId, String question, String answer, List<St
 
     /**
      * Parses an example ({@code where} names it in messages: {@code examples[3]} or {@code [qs][_id]}); a missing or
-     * empty field, an unknown one, or an answer that is not one of its choices is a 400 naming it.
+     * empty field, an unknown one, an answer that is not one of its choices, or a question {@code _lloco_qa} would refuse
+     * ({@link #checkAsQuestion}) is a 400 naming it.
      */
     public static TrainExample fromMap(Map<String, Object> m, String where, boolean strict) {
         if (strict) {
@@ -70,7 +74,28 @@ public record TrainExample(String docId, String question, String answer, List<St
                 throw bad(where + ".answer [" + a + "] is not one of its choices " + choices);
             }
         }
-        return new TrainExample(doc, q, a, List.copyOf(choices));
+        TrainExample example = new TrainExample(doc, q, a, List.copyOf(choices));
+        example.checkAsQuestion(where);
+        return example;
+    }
+
+    /**
+     * An example is asked as a {@code _lloco_qa} question (when evaluated, and planned as one when trained on), so it is
+     * held to that request's rules ({@link LlocoQaRequest#validate}): a question of at most
+     * {@value LlocoQaRequest#MAX_QUESTION_CHARS} characters, 2 to {@value LlocoQaRequest#MAX_CHOICES} choices of at most
+     * {@value LlocoQaRequest#MAX_CHOICE_CHARS} characters, a document id of at most {@value LlocoQaRequest#MAX_ID_BYTES}
+     * bytes. Breaking one is a 400 naming the example ({@code where}) and the field.
+     */
+    void checkAsQuestion(String where) {
+        ActionRequestValidationException invalid;
+        try {
+            invalid = QaEvaluation.question(this, "_examples", "none", null, DecodeOptions.DEFAULT_MAX_NEW_TOKENS).validate();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (invalid != null) {
+            throw bad(where + " cannot be asked as a _lloco_qa question: " + String.join("; ", invalid.validationErrors()));
+        }
     }
 
     private static String text(Map<String, Object> m, String field, String where) {

@@ -179,6 +179,59 @@ public class AdapterTrainingIT extends LlocoIntegTestCase {
         assertEquals(List.of(), running);
     }
 
+    private static ResponseException refused(String path, String body) {
+        ResponseException e = expectThrows(ResponseException.class, () -> call("POST", path, body));
+        assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
+        return e;
+    }
+
+    /**
+     * Examples are held to _lloco_qa's rules for a question, and the steps epochs make to the bound of steps: inline, a
+     * 400 to _train itself; read from an index, the training task fails with the same error before planning anything.
+     */
+    @SuppressWarnings("unchecked")
+    public void testExamplesAndStepsOutOfBoundsAreRefused() throws Exception {
+        startCluster();
+        String trainPath = "/_plugins/lloco/adapters/bounded/_train";
+        String longQuestion = "{\"source_index\":\"docs\",\"examples\":[{\"doc_id\":\"d0\",\"question\":\"" + "q".repeat(4097)
+            + "\",\"answer\":\"Orlen\"}]}";
+        ResponseException e = refused(trainPath, longQuestion);
+        assertTrue(errorBody(e), errorBody(e).contains("[examples][0] cannot be asked as a _lloco_qa question"));
+        assertTrue(errorBody(e), errorBody(e).contains("Field [question] has 4097 characters"));
+        e = refused(
+            "/_plugins/lloco/adapters/bounded/_evaluate",
+            "{\"source_index\":\"docs\",\"examples\":[{\"doc_id\":\"d0\",\"question\":\"Where?\",\"answer\":\"Orlen\","
+                + "\"choices\":[\"Orlen\"]}]}"
+        );
+        assertTrue(errorBody(e), errorBody(e).contains("[examples][0]") && errorBody(e).contains("Field [choices] must hold between 2"));
+
+        // 1,001 inline examples, 1,000 epochs at batch size 1: 1,001,000 steps
+        StringBuilder many = new StringBuilder(
+            "{\"source_index\":\"docs\",\"epochs\":1000,\"batch_size\":1,\"eval_fraction\":0,\"examples\":["
+        );
+        StringBuilder bulk = new StringBuilder();
+        for (int i = 0; i < 1001; i++) {
+            many.append(i == 0 ? "" : ",").append("{\"doc_id\":\"d0\",\"question\":\"Where does Ada Brook live?\",\"answer\":\"Orlen\"}");
+            bulk.append("{\"index\":{}}\n{\"doc_id\":\"d0\",\"question\":\"Where does Ada Brook live?\",\"answer\":\"Orlen\"}\n");
+        }
+        e = refused(trainPath, many.append("]}").toString());
+        assertTrue(errorBody(e), errorBody(e).contains("[epochs] = 1000 over 1001 training examples at [batch_size] = 1 is 1001000 steps"));
+
+        // the same examples in an index: counted when the training starts, the task fails with the 400's message
+        assertEquals(false, call("POST", "/many-questions/_bulk?refresh=true", bulk.toString()).get("errors"));
+        String task = (String) call(
+            "POST",
+            trainPath,
+            "{\"source_index\":\"docs\",\"examples\":\"many-questions\",\"epochs\":1000,\"batch_size\":1,\"eval_fraction\":0}"
+        ).get("task");
+        Map<String, Object> done = waitForTask(task);
+        Map<String, Object> error = (Map<String, Object>) done.get("error");
+        assertNotNull(done.toString(), error);
+        assertTrue(error.toString(), String.valueOf(error.get("reason")).contains("[epochs] = 1000 over 1001 training examples"));
+        ResponseException none = expectThrows(ResponseException.class, () -> call("GET", "/_plugins/lloco/adapters/bounded", null));
+        assertEquals(404, none.getResponse().getStatusLine().getStatusCode());
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> adapter(String name) throws Exception {
         return ((List<Map<String, Object>>) call("GET", "/_plugins/lloco/adapters/" + name, null).get("adapters")).get(0);

@@ -28,7 +28,8 @@ import io.lloco.runtime.model.Projection;
 /**
  * A PEFT LoRA {@code adapter_config.json}: rank, alpha, target projections, rsLoRA. Features the runtime
  * does not implement (fan_in_fan_out, biases, DoRA, per-layer patterns, modules_to_save) are refused with
- * an error naming the field rather than silently ignored.
+ * an error naming the field rather than silently ignored. The rank is at most {@value #MAX_R} and {@code lora_alpha} at most
+ * 4096, the bounds {@code _train} puts on {@code r} and {@code alpha}.
  *
  * @param r rank
  * @param loraAlpha alpha
@@ -42,13 +43,19 @@ public record LoraConfig(int r, double loraAlpha, Set<Projection> targets, boole
     /** The adapter config file name. */
     public static final String FILE = "adapter_config.json";
 
+    /** Largest rank: the bound {@code _train} puts on {@code r}, for uploaded and directory adapters alike. */
+    public static final int MAX_R = 256;
+
+    /** Largest {@code lora_alpha}: the bound {@code _train} puts on {@code alpha}. */
+    public static final double MAX_ALPHA = 4096;
+
     /** Validates the values. */
     public LoraConfig {
-        if (r <= 0) {
-            throw new IllegalArgumentException("LoRA rank r must be > 0, got " + r);
+        if (r <= 0 || r > MAX_R) {
+            throw new IllegalArgumentException("LoRA rank r must be between 1 and " + MAX_R + ", got " + r);
         }
-        if ((loraAlpha > 0) == false) {
-            throw new IllegalArgumentException("lora_alpha must be > 0, got " + loraAlpha);
+        if ((loraAlpha > 0 && loraAlpha <= MAX_ALPHA) == false) {
+            throw new IllegalArgumentException("lora_alpha must be in (0, " + (int) MAX_ALPHA + "], got " + loraAlpha);
         }
         if (targets == null || targets.isEmpty()) {
             throw new IllegalArgumentException("LoRA target_modules must name at least one projection");
@@ -86,12 +93,15 @@ public record LoraConfig(int r, double loraAlpha, Set<Projection> targets, boole
             throw bad(source, "peft_type", "is \"" + peftType + "\"; only LORA adapters are supported");
         }
         JsonNode rNode = n.get("r");
-        if (rNode == null || rNode.isIntegralNumber() == false || rNode.asInt() <= 0) {
-            throw bad(source, "r", "must be a positive integer, got " + rNode);
+        // canConvertToInt: asInt() would wrap 4294967304 to 8
+        if (rNode == null || rNode.isIntegralNumber() == false || rNode.canConvertToInt() == false || rNode.asInt() <= 0
+            || rNode.asInt() > MAX_R) {
+            throw bad(source, "r", "must be an integer between 1 and " + MAX_R + ", got " + rNode);
         }
         JsonNode alphaNode = n.get("lora_alpha");
-        if (alphaNode == null || alphaNode.isNumber() == false || (alphaNode.asDouble() > 0) == false) {
-            throw bad(source, "lora_alpha", "must be a positive number, got " + alphaNode);
+        if (alphaNode == null || alphaNode.isNumber() == false
+            || (alphaNode.asDouble() > 0 && alphaNode.asDouble() <= MAX_ALPHA) == false) {
+            throw bad(source, "lora_alpha", "must be a number in (0, " + (int) MAX_ALPHA + "], got " + alphaNode);
         }
         if (n.path("fan_in_fan_out").asBoolean(false)) {
             throw bad(source, "fan_in_fan_out", "is true; only fan_in_fan_out=false (weights stored (out, in)) is supported");

@@ -178,7 +178,13 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
                     )
                 );
             }
-            int layer = Integer.parseInt(m.group(1));
+            String layerDigits = m.group(1);
+            int layer;
+            try {
+                layer = Integer.parseInt(layerDigits);
+            } catch (NumberFormatException e) {
+                layer = Integer.MAX_VALUE; // more digits than an int holds: past any model's layers, refused below
+            }
             Projection p = Projection.fromModuleName(m.group(3));
             if (p == null || p.path().equals(m.group(2) + "." + m.group(3)) == false) {
                 throw new CheckpointException(
@@ -207,10 +213,10 @@ public final class LoraWeights implements LinearDelta, AutoCloseable {
                 throw new CheckpointException(
                     String.format(
                         Locale.ROOT,
-                        "adapter [%s]: tensor [%s] adapts layer %d but the model has only %d layers (adapter for another base model?)",
+                        "adapter [%s]: tensor [%s] adapts layer %s but the model has only %d layers (adapter for another base model?)",
                         source,
                         name,
-                        layer,
+                        layerDigits,
                         model.numHiddenLayers()
                     )
                 );

@@ -283,6 +283,14 @@ public class LoraTests extends OpenSearchTestCase {
             "'modules_to_save'"
         );
         assertLoadFails(c, ok.replace("\"r\":2", "\"r\":0"), good, null, r, "'r'");
+        // was: asInt() wrapped 4294967298 to 2 and the adapter loaded as rank 2
+        assertLoadFails(c, ok.replace("\"r\":2", "\"r\":4294967298"), good, null, r, "'r'", "between 1 and 256", "4294967298");
+
+        // was: a bare NumberFormatException naming nothing
+        Map<String, float[]> hugeLayer = new java.util.LinkedHashMap<>(good);
+        String hugeKey = "base_model.model.model.layers.99999999999.self_attn.q_proj.lora_A.weight";
+        hugeLayer.put(hugeKey, new float[2 * 32]);
+        assertLoadFails(c, ok, hugeLayer, null, r, hugeKey, "adapts layer 99999999999", "only 2 layers");
 
         // was: loaded, and every answer read through the adapter became <unk><unk>...
         String poisonKey = LoraWeights.key(1, Projection.Q, true);
@@ -304,6 +312,27 @@ public class LoraTests extends OpenSearchTestCase {
             CheckpointException e2 = expectThrows(CheckpointException.class, () -> LoraWeights.load(noCfg, c, root));
             assertTrue(e2.getMessage(), e2.getMessage().contains("adapter_config.json"));
         }
+    }
+
+    /** An uploaded or directory adapter is held to the bounds _train puts on r (1..256) and alpha ((0, 4096]). */
+    public void testConfigBoundsMatchTrain() throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> q = List.of("q_proj");
+        assertEquals(256, LoraConfig.parse(json.readTree(configJson(256, 4096, q, "")), "x").r());
+        assertEquals(4096.0, LoraConfig.parse(json.readTree(configJson(256, 4096, q, "")), "x").loraAlpha(), 0);
+        for (String[] bad : new String[][]{
+            {configJson(257, 16, q, ""), "field 'r' must be an integer between 1 and 256, got 257"},
+            {configJson(8, 16, q, "").replace("\"r\":8", "\"r\":4294967304"),
+                "field 'r' must be an integer between 1 and 256, got 4294967304"},
+            {configJson(8, 16, q, "").replace("\"r\":8", "\"r\":8.5"), "field 'r'"},
+            {configJson(8, 4096.5, q, ""), "field 'lora_alpha' must be a number in (0, 4096], got 4096.5"},
+            {configJson(8, 1e300, q, ""), "field 'lora_alpha' must be a number in (0, 4096]"},
+            {configJson(8, 0, q, ""), "field 'lora_alpha'"}}) {
+            CheckpointException e = expectThrows(CheckpointException.class, () -> LoraConfig.parse(json.readTree(bad[0]), "x"));
+            assertTrue(e.getMessage(), e.getMessage().contains(bad[1]));
+        }
+        expectThrows(IllegalArgumentException.class, () -> new LoraConfig(257, 16, java.util.Set.of(Projection.Q), false, 0, null));
+        expectThrows(IllegalArgumentException.class, () -> new LoraConfig(8, 4097, java.util.Set.of(Projection.Q), false, 0, null));
     }
 
     public void testBatchWithDifferentAdaptersPerRowMatchesSeparateRuns() throws IOException {
