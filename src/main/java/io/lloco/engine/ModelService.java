@@ -201,6 +201,8 @@ public class ModelService implements AutoCloseable {
     private volatile Path extracted;
     private volatile int extractions;
     private boolean closed;
+    private volatile Runnable beforeAwaitingLoad = () -> {
+    };
 
     /** One load of one model id, and the model once loaded. */
     private static final class Entry {
@@ -429,7 +431,16 @@ public class ModelService implements AutoCloseable {
     public LoadedModel get(String id) {
         PlainActionFuture<LoadedModel> f = new PlainActionFuture<>();
         whenLoaded(id, f);
+        beforeAwaitingLoad.run();
         return f.actionGet();
+    }
+
+    /**
+     * For tests: {@code hook} runs in {@link #get} once the caller waits on the load (its listener is registered with
+     * the load in flight, or already answered), just before it blocks.
+     */
+    void beforeAwaitingLoad(Runnable hook) {
+        this.beforeAwaitingLoad = hook;
     }
 
     /** Loads each of {@code ids} in the background; failures (unknown ids too) are logged and kept in {@link #status}. */
