@@ -16,6 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.core5.util.Timeout;
 import org.junit.After;
 import org.opensearch.client.Request;
 import org.opensearch.client.RequestOptions;
@@ -139,14 +141,19 @@ public class AdapterRestIT extends OpenSearchRestTestCase {
         }
     }
 
-    @SuppressWarnings("unchecked")
+    /**
+     * Waits (up to {@code seconds}) for {@code task} to end: one {@code wait_for_completion} call, the client waiting
+     * for its answer as long and 30 s more. The task's stored result.
+     */
     private static Map<String, Object> waitForTask(String task, int seconds) throws Exception {
-        Map<String, Object>[] last = new Map[1];
-        assertBusy(() -> {
-            last[0] = call("GET", "/_tasks/" + task, null);
-            assertEquals(true, last[0].get("completed"));
-        }, seconds, TimeUnit.SECONDS);
-        return last[0];
+        Request r = new Request("GET", "/_tasks/" + task + "?wait_for_completion=true&timeout=" + seconds + "s");
+        r.setOptions(
+            RequestOptions.DEFAULT.toBuilder()
+                .setRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.ofSeconds(seconds + 30L)).build())
+        );
+        Map<String, Object> done = json(client().performRequest(r));
+        assertEquals(done.toString(), true, done.get("completed"));
+        return done;
     }
 
     @SuppressWarnings("unchecked")

@@ -10,9 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.core5.util.Timeout;
 import org.opensearch.client.Request;
+import org.opensearch.client.RequestOptions;
 
 /**
  * The adapter registry, training and evaluation with the security plugin (docs/security.md): every action needs its
@@ -75,15 +77,18 @@ public class AdapterSecurityRestIT extends SecureRestTestCase {
         assertTrue(e, e.contains("no permissions for [" + permission + "]") && e.contains("name=" + user.name()));
     }
 
-    /** Waits for task {@code task} to end (read as {@code user}); the task's final view. */
-    @SuppressWarnings("unchecked")
+    /**
+     * Waits (up to 180 s) for task {@code task} to end, read as {@code user}: one {@code wait_for_completion} call, the
+     * client waiting for its answer as long and 30 s more. The task's final view.
+     */
     private static Map<String, Object> waitForTask(User user, String task) throws Exception {
-        Map<String, Object>[] last = new Map[1];
-        assertBusy(() -> {
-            last[0] = call(user, "GET", "/_tasks/" + task, null);
-            assertEquals(last[0].toString(), true, last[0].get("completed"));
-        }, 180, TimeUnit.SECONDS);
-        return last[0];
+        Request r = new Request("GET", "/_tasks/" + task + "?wait_for_completion=true&timeout=180s");
+        r.setOptions(
+            RequestOptions.DEFAULT.toBuilder().setRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.ofSeconds(210)).build())
+        );
+        Map<String, Object> done = json(user.perform(r));
+        assertEquals(done.toString(), true, done.get("completed"));
+        return done;
     }
 
     private static void deleteQuietly(String name) throws IOException {

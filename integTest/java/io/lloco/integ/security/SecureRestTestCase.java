@@ -28,7 +28,6 @@ import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.reactor.ssl.TlsDetails;
 import org.junit.AfterClass;
 import org.opensearch.client.Request;
-import org.opensearch.client.RequestOptions;
 import org.opensearch.client.Response;
 import org.opensearch.client.ResponseException;
 import org.opensearch.client.RestClient;
@@ -169,7 +168,7 @@ public abstract class SecureRestTestCase extends OpenSearchRestTestCase {
         Response perform(Request request) throws IOException {
             if (name != null) {
                 String token = Base64.getEncoder().encodeToString((name + ":" + password(name)).getBytes(StandardCharsets.UTF_8));
-                request.setOptions(RequestOptions.DEFAULT.toBuilder().addHeader("Authorization", "Basic " + token));
+                request.setOptions(request.getOptions().toBuilder().addHeader("Authorization", "Basic " + token));
             }
             return client.performRequest(request);
         }

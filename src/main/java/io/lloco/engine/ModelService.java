@@ -175,6 +175,8 @@ public class ModelService implements AutoCloseable {
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     private final List<Entry> draining = new ArrayList<>();
     private boolean closed;
+    private volatile Runnable beforeAwaitingLoad = () -> {
+    };
 
     /** One load of one model id, and the model once loaded. */
     private static final class Entry {
@@ -397,7 +399,16 @@ public class ModelService implements AutoCloseable {
     public LoadedModel get(String id) {
         PlainActionFuture<LoadedModel> f = new PlainActionFuture<>();
         whenLoaded(id, f);
+        beforeAwaitingLoad.run();
         return f.actionGet();
+    }
+
+    /**
+     * For tests: {@code hook} runs in {@link #get} once the caller waits on the load (its listener is registered with
+     * the load in flight, or already answered), just before it blocks.
+     */
+    void beforeAwaitingLoad(Runnable hook) {
+        this.beforeAwaitingLoad = hook;
     }
 
     /** Loads each of {@code ids} in the background; failures (unknown ids too) are logged and kept in {@link #status}. */

@@ -36,6 +36,8 @@ public final class LeasedLru<K, V> {
     private final Map<K, CompletableFuture<Entry<K, V>>> loading = new HashMap<>();
     private long loads;
     private long evictions;
+    private volatile Runnable beforeAwaitingLoad = () -> {
+    };
 
     /** One cached value and its leases. */
     private static final class Entry<K, V> {
@@ -102,6 +104,14 @@ public final class LeasedLru<K, V> {
     }
 
     /**
+     * For tests: {@code hook} runs on a caller that found another caller's load of its key in flight, just before it
+     * waits for that load (so a test can tell the caller is sharing the load).
+     */
+    void beforeAwaitingLoad(Runnable hook) {
+        this.beforeAwaitingLoad = hook;
+    }
+
+    /**
      * A lease on {@code key}'s value, loading it with {@code loader} if it is not cached (concurrent callers share the
      * load). The loader's exception propagates to every caller waiting for that load; nothing is cached then.
      */
@@ -123,6 +133,7 @@ public final class LeasedLru<K, V> {
                 }
             }
             if (mine == false) {
+                beforeAwaitingLoad.run();
                 try {
                     pending.join();
                 } catch (CompletionException ce) {

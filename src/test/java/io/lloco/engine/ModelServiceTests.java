@@ -170,10 +170,18 @@ public class ModelServiceTests extends OpenSearchTestCase {
             assertEquals(estimateBytes(smallConfig()), memory.reserved("cpu"));
             PlainActionFuture<ModelService.LoadedModel> second = new PlainActionFuture<>();
             ms.whenLoaded("m", second);
+            CountDownLatch waiting = new CountDownLatch(1);
+            ms.beforeAwaitingLoad(waiting::countDown);
             Future<ModelService.LoadedModel> blocking = callers.submit(() -> ms.get("m"));
-            assertNull("not loaded yet", ms.tryAcquire("m"));
-            assertFalse(first.isDone());
-            release.countDown();
+            try {
+                // the blocking caller has joined the load in flight (the load cannot end before release)
+                assertTrue(waiting.await(30, TimeUnit.SECONDS));
+                assertNull("not loaded yet", ms.tryAcquire("m"));
+                assertFalse(first.isDone());
+                assertFalse(blocking.isDone());
+            } finally {
+                release.countDown();
+            }
             ModelService.LoadedModel m = first.actionGet();
             assertSame(m, second.actionGet());
             assertSame(m, blocking.get(30, TimeUnit.SECONDS));

@@ -363,14 +363,17 @@ public class ModelsApiIT extends LlocoIntegTestCase {
         } finally {
             gate.release().countDown();
         }
-        assertBusy(() -> {
-            Map<String, Object> m = ((List<Map<String, Object>>) node(
-                call("GET", "/_plugins/lloco/models/" + TEST_MODEL + on(), null),
-                llocoNode
-            )
-                .get("models")).get(0);
-            assertEquals("loaded", m.get("state"));
-        });
+        // the load task stores no result, so GET _tasks/<task> could 404 once it has ended: wait instead on the load
+        // tasks listed now (none if it has already ended); the task ends once the model is loaded on its node
+        Map<String, Object> waited = waitForCompletion("/_tasks?actions=" + ModelsLoadAction.NAME + "*", 60);
+        assertNull(waited.toString(), waited.get("node_failures"));
+        assertNull(waited.toString(), waited.get("task_failures"));
+        Map<String, Object> m = ((List<Map<String, Object>>) node(
+            call("GET", "/_plugins/lloco/models/" + TEST_MODEL + on(), null),
+            llocoNode
+        )
+            .get("models")).get(0);
+        assertEquals("loaded", m.get("state"));
         call("POST", "/_plugins/lloco/models/" + TEST_MODEL + "/_unload" + on(), null);
     }
 }

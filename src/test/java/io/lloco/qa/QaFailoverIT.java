@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.opensearch.client.ResponseException;
 import org.opensearch.common.settings.Settings;
+import org.opensearch.common.unit.TimeValue;
 import org.opensearch.test.InternalTestCluster;
 import org.opensearch.test.OpenSearchIntegTestCase.ClusterScope;
 import org.opensearch.test.OpenSearchIntegTestCase.Scope;
@@ -130,11 +131,21 @@ public class QaFailoverIT extends LlocoIntegTestCase {
         Object r = result.get();
         assertTrue("cancelled, got " + r, r instanceof Exception);
         assertTrue(String.valueOf(r), org.opensearch.ExceptionsHelper.unwrapCause((Exception) r).toString().contains("cancel"));
-        // nothing of it is left on the lloco node
-        assertBusy(
-            () -> assertTrue(
-                internalCluster().client(data).admin().cluster().prepareListTasks().setActions(DecodeAction.NAME).get().getTasks().isEmpty()
-            )
+        // nothing of it is left on the lloco node: the decode tasks still there end (a wait that times out is a node
+        // failure), and none is left after
+        var waited = internalCluster().client(data)
+            .admin()
+            .cluster()
+            .prepareListTasks()
+            .setActions(DecodeAction.NAME)
+            .setWaitForCompletion(true)
+            .setTimeout(TimeValue.timeValueSeconds(30))
+            .get();
+        assertEquals(waited.toString(), List.of(), waited.getNodeFailures());
+        assertEquals(waited.toString(), List.of(), waited.getTaskFailures());
+        assertEquals(
+            List.of(),
+            internalCluster().client(data).admin().cluster().prepareListTasks().setActions(DecodeAction.NAME).get().getTasks()
         );
     }
 

@@ -11,8 +11,11 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.core5.util.Timeout;
 import org.junit.AfterClass;
 import org.opensearch.client.Request;
+import org.opensearch.client.RequestOptions;
 import org.opensearch.client.Response;
 import org.opensearch.client.ResponseException;
 import org.opensearch.common.settings.Settings;
@@ -92,6 +95,20 @@ public abstract class LlocoIntegTestCase extends OpenSearchIntegTestCase {
         if (body != null) {
             r.setJsonEntity(body);
         }
+        Response resp = getRestClient().performRequest(r);
+        return XContentHelper.convertToMap(JsonXContent.jsonXContent, resp.getEntity().getContent(), false);
+    }
+
+    /**
+     * {@code GET path} with {@code wait_for_completion=true&timeout=<seconds>s} (a wait for tasks to end): the client
+     * waits for the answer those seconds and 30 more, past its default response timeout. The JSON body of the answer.
+     */
+    public static Map<String, Object> waitForCompletion(String path, int seconds) throws Exception {
+        Request r = new Request("GET", path + (path.contains("?") ? "&" : "?") + "wait_for_completion=true&timeout=" + seconds + "s");
+        r.setOptions(
+            RequestOptions.DEFAULT.toBuilder()
+                .setRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.ofSeconds(seconds + 30L)).build())
+        );
         Response resp = getRestClient().performRequest(r);
         return XContentHelper.convertToMap(JsonXContent.jsonXContent, resp.getEntity().getContent(), false);
     }

@@ -42,23 +42,23 @@ public class SegmentRetrieverTests extends OpenSearchTestCase {
         String q = "What is Ada Fenn's favourite colour?";
         double[] plain = SegmentRetriever.scores(segs, q);
         assertArrayEquals(plain, SegmentRetriever.scores(segs, q, 0), 0.0);
-        // the sentences as their own collection: the best one of each segment, added with the boost
-        List<String> sentences = List.of(
-            "Ada Fenn waited by the well.",
-            "The favourite colour of Bo Hart is red.",
-            "The rain fell.",
-            "The favourite colour of Ada Fenn is teal.",
-            "Nothing here at all."
-        );
-        // a sentence: its words, its adjacent pairs, and the question's names ("ada fenn") once more
-        double[] per = io.lloco.retrieval.Bm25.scoreTextsWithPairs(sentences, q);
-        double[] names = io.lloco.retrieval.Bm25.scoreTexts(sentences, "ada fenn");
-        for (int i = 0; i < per.length; i++) {
-            per[i] += names[i];
-        }
+        // plain BM25 over the 3 segments (14, 11 and 4 words): "is", "ada", "fenn", "favourite", "colour" once each in
+        // the first two (df 2); "what" and "s" nowhere
+        assertEquals(5 * bm25(3, 2, 14, 29 / 3.0), plain[0], 1e-9);
+        assertEquals(5 * bm25(3, 2, 11, 29 / 3.0), plain[1], 1e-9);
+        // the 5 sentences as their own collection: "Ada Fenn waited by the well." (6 words, 5 pairs), "The favourite
+        // colour of Bo Hart is red." (8, 7), "The rain fell." (3, 2), "The favourite colour of Ada Fenn is teal." (8, 7),
+        // "Nothing here at all." (4, 3); every matched word or pair has df 2 and tf 1. A sentence scores its words, its
+        // pairs ("ada fenn", "favourite colour" of the question's) and the question's names ("ada", "fenn") once more.
+        double words = 29 / 5.0;
+        double pairs = 24 / 5.0;
+        double s0 = 2 * bm25(5, 2, 6, words) + bm25(5, 2, 5, pairs) + 2 * bm25(5, 2, 6, words); // ada fenn; "ada fenn"; names
+        double s1 = 3 * bm25(5, 2, 8, words) + bm25(5, 2, 7, pairs); // is favourite colour; "favourite colour"
+        double s3 = 5 * bm25(5, 2, 8, words) + 2 * bm25(5, 2, 7, pairs) + 2 * bm25(5, 2, 8, words); // both names, both pairs
+        assertTrue("the first segment's best sentence is its first", s0 > s1);
         double[] boosted = SegmentRetriever.scores(segs, q, 2.5);
-        assertEquals(plain[0] + 2.5 * Math.max(per[0], per[1]), boosted[0], 1e-9);
-        assertEquals(plain[1] + 2.5 * Math.max(per[2], per[3]), boosted[1], 1e-9);
+        assertEquals(plain[0] + 2.5 * s0, boosted[0], 1e-9);
+        assertEquals(plain[1] + 2.5 * s3, boosted[1], 1e-9);
         assertEquals(0.0, boosted[2], 0.0);
         // both segments hold every word of the question; only the second has them in one sentence
         assertTrue(boosted[1] > boosted[0]);
@@ -107,19 +107,42 @@ public class SegmentRetrieverTests extends OpenSearchTestCase {
         }
         List<List<String>> words = sentences.stream().map(SegmentRetriever::words).toList();
         String q = "What is Juvin Pratwick's favourite colour?";
-        double[] withoutNames = io.lloco.retrieval.Bm25.scoreTextsWithPairs(sentences, q);
         double[] s = SegmentRetriever.sentenceScores(words, q);
-        double[] names = io.lloco.retrieval.Bm25.scores(words, List.of("juvin", "pratwick"));
-        for (int i = 0; i < s.length; i++) {
-            assertEquals(withoutNames[i] + names[i], s[i], 1e-9);
+        // 30 sentences of 227 words and 197 adjacent pairs; df: "s" 1 (Radby's), "is", "favourite", "colour" 2,
+        // "juvin", "pratwick" 5; pairs: "s favourite" 1, "favourite colour" 2, "juvin pratwick" 5
+        double avgWords = 227 / 30.0;
+        double avgPairs = 197 / 30.0;
+        // "Mana Radby's favourite colour is teal." (7 words, 6 pairs): s, favourite, colour, is; "s favourite",
+        // "favourite colour"; none of the names
+        double other = bm25(30, 1, 7, avgWords) + 3 * bm25(30, 2, 7, avgWords) + bm25(30, 1, 6, avgPairs) + bm25(30, 2, 6, avgPairs);
+        // "The favourite colour of Juvin Pratwick is red." (8 words, 7 pairs): favourite, colour, is, juvin, pratwick;
+        // "favourite colour", "juvin pratwick"; then the names juvin and pratwick once more
+        double asked = 3 * bm25(30, 2, 8, avgWords) + 2 * bm25(30, 5, 8, avgWords) + bm25(30, 2, 7, avgPairs) + bm25(30, 5, 7, avgPairs);
+        double askedNames = 2 * bm25(30, 5, 8, avgWords);
+        assertEquals(other, s[2], 1e-9);
+        assertEquals(asked + askedNames, s[4], 1e-9);
+        for (int i = 6; i < s.length; i++) {
+            assertEquals(sentences.get(i), 0.0, s[i], 0.0);
         }
-        assertTrue("the pattern alone prefers the other person", withoutNames[2] > withoutNames[4]);
+        assertTrue("the pattern alone prefers the other person", other > asked);
         assertTrue("the names decide", s[4] > s[2]);
-        // a question without names: words and pairs only
-        assertArrayEquals(
-            io.lloco.retrieval.Bm25.scoreTextsWithPairs(sentences, "what is the secret number?"),
-            SegmentRetriever.sentenceScores(words, "what is the secret number?"),
-            1e-12
-        );
+        // a question without names: words and pairs only ("is" df 2, "the" df 26: "sat by the hill", "The favourite",
+        // every "The rain"; no pair of the question's occurs)
+        double[] plain = SegmentRetriever.sentenceScores(words, "what is the secret number?");
+        assertEquals(0.0, plain[0], 0.0);
+        assertEquals(bm25(30, 26, 6, avgWords), plain[1], 1e-9);
+        assertEquals(bm25(30, 2, 7, avgWords), plain[2], 1e-9);
+        assertEquals(bm25(30, 2, 8, avgWords) + bm25(30, 26, 8, avgWords), plain[4], 1e-9);
+        assertEquals(bm25(30, 26, 8, avgWords), plain[6], 1e-9);
+    }
+
+    /**
+     * Lucene's BM25 weight of a term that occurs once in a text of {@code len} terms, the collection holding
+     * {@code n} texts of mean length {@code avgdl}, {@code df} of them with the term: k1 = 1.2, b = 0.75,
+     * idf = ln(1 + (n - df + 0.5) / (df + 0.5)).
+     */
+    private static double bm25(int n, int df, int len, double avgdl) {
+        double idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+        return idf * 2.2 / (1 + 1.2 * (0.25 + 0.75 * len / avgdl));
     }
 }

@@ -51,14 +51,11 @@ public class AdapterTrainingIT extends LlocoIntegTestCase {
         }
     }
 
-    @SuppressWarnings("unchecked")
+    /** Waits (up to 120 s) for {@code task} to end; its stored result. */
     private static Map<String, Object> waitForTask(String task) throws Exception {
-        Map<String, Object>[] last = new Map[1];
-        assertBusy(() -> {
-            last[0] = call("GET", "/_tasks/" + task, null);
-            assertEquals(last[0].toString(), true, last[0].get("completed"));
-        }, 120, java.util.concurrent.TimeUnit.SECONDS);
-        return last[0];
+        Map<String, Object> done = waitForCompletion("/_tasks/" + task, 120);
+        assertEquals(done.toString(), true, done.get("completed"));
+        return done;
     }
 
     @SuppressWarnings("unchecked")

@@ -7,6 +7,7 @@ package io.lloco.util;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -84,9 +85,12 @@ public class LeasedLruTests extends OpenSearchTestCase {
         LeasedLru<String, Res> lru = new LeasedLru<>(() -> 4, r -> {
         });
         CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch waiting = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
+        lru.beforeAwaitingLoad(waiting::countDown);
         AtomicInteger loads = new AtomicInteger();
         AtomicReference<Res> first = new AtomicReference<>();
+        AtomicReference<Res> second = new AtomicReference<>();
         Thread t = new Thread(() -> {
             try (LeasedLru<String, Res>.Lease l = lru.acquire("k", k -> {
                 loads.incrementAndGet();
@@ -102,19 +106,26 @@ public class LeasedLruTests extends OpenSearchTestCase {
             }
         });
         t.start();
-        loading.await();
+        assertTrue(loading.await(30, TimeUnit.SECONDS));
         Thread waiter = new Thread(() -> {
             try (LeasedLru<String, Res>.Lease l = lru.acquire("k", k -> {
                 loads.incrementAndGet();
                 return new Res(k);
             })) {
-                assertSame(first.get() == null ? l.value() : first.get(), l.value());
+                second.set(l.value());
             }
         });
         waiter.start();
-        release.countDown();
+        try {
+            // the waiter found the load in flight and is about to wait for it: only then may the load finish
+            assertTrue(waiting.await(30, TimeUnit.SECONDS));
+        } finally {
+            release.countDown();
+        }
         t.join();
         waiter.join();
+        assertNotNull(first.get());
+        assertSame(first.get(), second.get());
         assertEquals(1, loads.get());
         assertEquals(1, lru.loads());
     }
