@@ -122,6 +122,7 @@ import io.lloco.tuning.AdapterTrainAction;
 import io.lloco.tuning.AdapterTrainRunAction;
 import io.lloco.tuning.AdapterTrainRunTransportAction;
 import io.lloco.tuning.AdapterTrainTransportAction;
+import io.lloco.tuning.EvaluateStatus;
 import io.lloco.tuning.TrainStatus;
 import io.lloco.ui.UiAssets;
 
@@ -255,7 +256,8 @@ public class LlocoPlugin extends Plugin
     public List<NamedWriteableRegistry.Entry> getNamedWriteables() {
         return List.of(
             new NamedWriteableRegistry.Entry(Task.Status.class, ModelLoadStatus.NAME, ModelLoadStatus::new),
-            new NamedWriteableRegistry.Entry(Task.Status.class, TrainStatus.NAME, TrainStatus::new)
+            new NamedWriteableRegistry.Entry(Task.Status.class, TrainStatus.NAME, TrainStatus::new),
+            new NamedWriteableRegistry.Entry(Task.Status.class, EvaluateStatus.NAME, EvaluateStatus::new)
         );
     }
 

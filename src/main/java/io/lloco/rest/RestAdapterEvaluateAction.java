@@ -19,8 +19,13 @@ import org.opensearch.transport.client.node.NodeClient;
 import io.lloco.common.LlocoException;
 import io.lloco.tuning.AdapterEvaluateAction;
 import io.lloco.tuning.AdapterEvaluateRequest;
+import io.lloco.tuning.BackgroundEvaluate;
 
-/** {@code POST /_plugins/lloco/adapters/{name}/_evaluate} ({@link AdapterEvaluateRequest}). */
+/**
+ * {@code POST /_plugins/lloco/adapters/{name}/_evaluate[?wait_for_completion=false]} ({@link AdapterEvaluateRequest}).
+ * With {@code wait_for_completion=false} answers with {@code {"task": "node:id"}} as soon as the evaluation has begun
+ * ({@link BackgroundEvaluate}); its response is stored for {@code GET _tasks/<id>}.
+ */
 public class RestAdapterEvaluateAction extends BaseRestHandler {
 
     @Override
@@ -36,6 +41,7 @@ public class RestAdapterEvaluateAction extends BaseRestHandler {
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
         String name = request.param("name");
+        boolean wait = RestModelsParams.flag(request, "wait_for_completion", true);
         if (request.hasContent() == false) {
             throw new LlocoException("_evaluate needs a body with [source_index] and [examples]", RestStatus.BAD_REQUEST);
         }
@@ -43,6 +49,9 @@ public class RestAdapterEvaluateAction extends BaseRestHandler {
         try (XContentParser parser = request.contentParser()) {
             r = AdapterEvaluateRequest.parse(name, parser);
         }
-        return channel -> client.execute(AdapterEvaluateAction.INSTANCE, r, new RestToXContentListener<>(channel));
+        if (wait) {
+            return channel -> client.execute(AdapterEvaluateAction.INSTANCE, r, new RestToXContentListener<>(channel));
+        }
+        return channel -> BackgroundEvaluate.start(client, r, new RestToXContentListener<>(channel));
     }
 }

@@ -27,7 +27,11 @@ import io.lloco.common.LlocoSettings;
 
 /**
  * Evaluates a registered adapter on the receiving node (on the generic pool; its questions decode on {@code lloco}
- * nodes as any {@code _lloco_qa} does): the figures side by side, with the adapter's version.
+ * nodes as any {@code _lloco_qa} does): the figures side by side, with the adapter's version. Its
+ * {@link EvaluateTask} shows the phase and how many examples each side has answered; cancelling it stops it before
+ * the next question (and cancels the question under way). Run in the background
+ * ({@link AdapterEvaluateRequest#inBackground}), the caller is answered with the task's id once the adapter is found
+ * and the examples are read, so that an unknown adapter or unreadable examples are the answer to the call itself.
  */
 public class AdapterEvaluateTransportAction extends HandledTransportAction<AdapterEvaluateRequest, AdapterEvaluateResponse> {
 
@@ -67,6 +71,10 @@ public class AdapterEvaluateTransportAction extends HandledTransportAction<Adapt
 
             @Override
             protected void doRun() throws Exception {
+                EvaluateTask progress = task instanceof EvaluateTask t ? t : null;
+                if (progress != null) {
+                    progress.phase("reading_examples");
+                }
                 AdapterMeta meta = registrar.store().get(request.name);
                 if (meta == null) {
                     throw new LlocoException("adapter [" + request.name + "] is not registered", RestStatus.NOT_FOUND);
@@ -77,7 +85,11 @@ public class AdapterEvaluateTransportAction extends HandledTransportAction<Adapt
                     request.qa.examples,
                     settings.trainMaxExamples()
                 );
+                if (progress != null) {
+                    progress.examples(examples.size());
+                }
                 TaskId parent = new TaskId(clusterService.localNode().getId(), task.getId());
+                request.begun(parent); // in the background, the caller is answered with the task's id now
                 EvaluationFigures eval = QaEvaluation.evaluate(
                     client,
                     parent,
@@ -87,8 +99,12 @@ public class AdapterEvaluateTransportAction extends HandledTransportAction<Adapt
                     request.qa.template,
                     request.qa.maxNewTokens,
                     request.sample,
-                    () -> task instanceof CancellableTask c && c.isCancelled()
+                    () -> task instanceof CancellableTask c && c.isCancelled(),
+                    progress != null ? progress : QaEvaluation.Progress.NONE
                 );
+                if (progress != null) {
+                    progress.phase("done");
+                }
                 listener.onResponse(new AdapterEvaluateResponse(request.name, meta.version(), request.qa.sourceIndex, eval));
             }
         });

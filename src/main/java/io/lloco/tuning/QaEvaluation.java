@@ -95,6 +95,17 @@ final class QaEvaluation {
         }
     }
 
+    /** Told after each answer: how many examples have been answered with the adapter and with none so far. */
+    interface Progress {
+
+        /** No one listens. */
+        Progress NONE = (withAdapter, withNone) -> {
+        };
+
+        /** {@code withAdapter} examples have been answered with the adapter, {@code withNone} with none. */
+        void answered(int withAdapter, int withNone);
+    }
+
     /**
      * Evaluates adapter {@code adapter} against no adapter on {@code examples}; {@code parent} (may be null) is the
      * task the questions run under, {@code cancelled} is checked between questions.
@@ -110,18 +121,39 @@ final class QaEvaluation {
         int keepAnswers,
         BooleanSupplier cancelled
     ) throws IOException {
+        return evaluate(client, parent, index, adapter, examples, template, maxNewTokens, keepAnswers, cancelled, Progress.NONE);
+    }
+
+    /**
+     * Evaluates adapter {@code adapter} against no adapter on {@code examples}; {@code parent} (may be null) is the
+     * task the questions run under, {@code cancelled} is checked before each question, {@code progress} is told after
+     * each answer.
+     */
+    static EvaluationFigures evaluate(
+        Client client,
+        TaskId parent,
+        String index,
+        String adapter,
+        List<TrainExample> examples,
+        String template,
+        int maxNewTokens,
+        int keepAnswers,
+        BooleanSupplier cancelled,
+        Progress progress
+    ) throws IOException {
         Side with = new Side();
         Side without = new Side();
         for (TrainExample e : examples) {
-            if (cancelled.getAsBoolean()) {
-                throw new TaskCancelledException("evaluation cancelled");
-            }
             for (Side s : List.of(with, without)) {
+                if (cancelled.getAsBoolean()) {
+                    throw new TaskCancelledException("evaluation cancelled");
+                }
                 LlocoQaRequest q = question(e, index, s == with ? adapter : "none", template, maxNewTokens);
                 if (parent != null) {
                     q.setParentTask(parent);
                 }
                 s.add(e, client.execute(LlocoQaAction.INSTANCE, q).actionGet());
+                progress.answered(with.n, without.n);
             }
         }
         EvaluationFigures.Delta delta = new EvaluationFigures.Delta(

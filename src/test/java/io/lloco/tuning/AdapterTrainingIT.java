@@ -107,6 +107,46 @@ public class AdapterTrainingIT extends LlocoIntegTestCase {
         Map<String, Object> e2 = (Map<String, Object>) ev.get("eval");
         assertTrue(e2.toString(), ((Map<String, Object>) e2.get("adapter")).containsKey("choice_accuracy"));
         assertEquals(1, ((List<Object>) e2.get("sample")).size());
+
+        // the same _evaluate with wait_for_completion=false: a task id at once, the same response stored for _tasks
+        Map<String, Object> background = call(
+            "POST",
+            "/_plugins/lloco/adapters/goats/_evaluate?wait_for_completion=false",
+            "{\"source_index\":\"docs\",\"examples\":[{\"doc_id\":\"d1\",\"question\":\"Where does Ada Brook live?\",\"answer\":\"Velden\","
+                + "\"choices\":[\"Orlen\",\"Velden\",\"Brisk\",\"Tallow\"]}],\"max_new_tokens\":4,\"sample\":1}"
+        );
+        assertEquals(background.toString(), List.of("task"), List.copyOf(background.keySet()));
+        Map<String, Object> evalDone = call("GET", "/_tasks/" + background.get("task") + "?wait_for_completion=true&timeout=120s", null);
+        assertEquals(evalDone.toString(), true, evalDone.get("completed"));
+        assertNull(evalDone.toString(), evalDone.get("error"));
+        assertEquals("the stored response is the synchronous one", ev, evalDone.get("response"));
+        Map<String, Object> evalTask = (Map<String, Object>) evalDone.get("task");
+        assertEquals(AdapterEvaluateAction.NAME, evalTask.get("action"));
+        assertEquals(
+            Map.of("adapter", "goats", "phase", "done", "examples", 1, "adapter_done", 1, "no_adapter_done", 1),
+            evalTask.get("status")
+        );
+        ResponseException badFlag = expectThrows(
+            ResponseException.class,
+            () -> call(
+                "POST",
+                "/_plugins/lloco/adapters/goats/_evaluate?wait_for_completion=later",
+                "{\"source_index\":\"docs\",\"examples\":\"questions\"}"
+            )
+        );
+        assertEquals(400, badFlag.getResponse().getStatusLine().getStatusCode());
+        assertTrue(errorBody(badFlag), errorBody(badFlag).contains("wait_for_completion"));
+        // what fails before the evaluation begins is the answer to the call, not a stored task
+        ResponseException unknown = expectThrows(
+            ResponseException.class,
+            () -> call(
+                "POST",
+                "/_plugins/lloco/adapters/nobody/_evaluate?wait_for_completion=false",
+                "{\"source_index\":\"docs\",\"examples\":\"questions\"}"
+            )
+        );
+        assertEquals(404, unknown.getResponse().getStatusLine().getStatusCode());
+        assertTrue(errorBody(unknown), errorBody(unknown).contains("nobody"));
         ResponseException bad = expectThrows(
             ResponseException.class,
             () -> call(
