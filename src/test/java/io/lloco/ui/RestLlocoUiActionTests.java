@@ -20,9 +20,8 @@ import org.opensearch.test.rest.FakeRestChannel;
 import org.opensearch.test.rest.FakeRestRequest;
 
 import io.lloco.common.LlocoException;
+import io.lloco.common.LlocoPaths;
 import io.lloco.common.LlocoSettings;
-import io.lloco.rest.LlocoPaths;
-import io.lloco.rest.RestLlocoUiAction;
 
 public class RestLlocoUiActionTests extends OpenSearchTestCase {
 

@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.rest;
+package io.lloco.qa;
 
 import static org.opensearch.rest.RestRequest.Method.GET;
 import static org.opensearch.rest.RestRequest.Method.POST;
@@ -19,8 +19,7 @@ import org.opensearch.rest.action.RestToXContentListener;
 import org.opensearch.transport.client.node.NodeClient;
 
 import io.lloco.common.LlocoException;
-import io.lloco.qa.LlocoQaAction;
-import io.lloco.qa.LlocoQaRequest;
+import io.lloco.common.LlocoPaths;
 
 /** {@code POST|GET /{index}/_lloco_qa}: answers a question over the index's compressed documents. */
 public class RestLlocoQaAction extends BaseRestHandler {

@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.rest;
+package io.lloco.adapters;
 
 import static org.opensearch.rest.RestRequest.Method.GET;
 
@@ -13,8 +13,8 @@ import org.opensearch.rest.RestRequest;
 import org.opensearch.rest.action.RestToXContentListener;
 import org.opensearch.transport.client.node.NodeClient;
 
-import io.lloco.adapters.AdaptersGetAction;
-import io.lloco.adapters.AdaptersGetRequest;
+import io.lloco.common.LlocoPaths;
+import io.lloco.common.RestRequests;
 
 /** {@code GET /_plugins/lloco/adapters[/{name}]}: the registered adapters, with the indices bound to each. */
 public class RestAdaptersGetAction extends BaseRestHandler {
@@ -31,7 +31,7 @@ public class RestAdaptersGetAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
-        RestBodies.refuse(request, "");
+        RestRequests.refuseBody(request, "");
         AdaptersGetRequest get = new AdaptersGetRequest(request.param("name"));
         return channel -> client.execute(AdaptersGetAction.INSTANCE, get, new RestToXContentListener<>(channel));
     }

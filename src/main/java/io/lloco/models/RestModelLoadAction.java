@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.rest;
+package io.lloco.models;
 
 import static org.opensearch.rest.RestRequest.Method.POST;
 
@@ -18,9 +18,9 @@ import org.opensearch.tasks.LoggingTaskListener;
 import org.opensearch.tasks.Task;
 import org.opensearch.transport.client.node.NodeClient;
 
+import io.lloco.common.LlocoPaths;
+import io.lloco.common.RestRequests;
 import io.lloco.common.TaskStartedResponse;
-import io.lloco.models.ModelsLoadAction;
-import io.lloco.models.ModelsLoadRequest;
 
 /**
  * {@code POST /_plugins/lloco/models/{model_id}/_load[?nodes=...][&wait_for_completion=false][&timeout=...]}: loads a
@@ -42,7 +42,7 @@ public class RestModelLoadAction extends BaseRestHandler {
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
         RestModelsParams.refuseBody(request);
-        boolean wait = RestModelsParams.flag(request, "wait_for_completion", true);
+        boolean wait = RestRequests.flag(request, "wait_for_completion", true);
         ModelsLoadRequest load = new ModelsLoadRequest(
             request.param("model_id"),
             RestModelsParams.nodes(request, RestModelsParams.LLOCO_NODES)

@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.rest;
+package io.lloco.tuning;
 
 import static org.opensearch.rest.RestRequest.Method.POST;
 
@@ -17,9 +17,8 @@ import org.opensearch.rest.action.RestToXContentListener;
 import org.opensearch.transport.client.node.NodeClient;
 
 import io.lloco.common.LlocoException;
-import io.lloco.tuning.AdapterEvaluateAction;
-import io.lloco.tuning.AdapterEvaluateRequest;
-import io.lloco.tuning.BackgroundEvaluate;
+import io.lloco.common.LlocoPaths;
+import io.lloco.common.RestRequests;
 
 /**
  * {@code POST /_plugins/lloco/adapters/{name}/_evaluate[?wait_for_completion=false]} ({@link AdapterEvaluateRequest}).
@@ -41,7 +40,7 @@ public class RestAdapterEvaluateAction extends BaseRestHandler {
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
         String name = request.param("name");
-        boolean wait = RestModelsParams.flag(request, "wait_for_completion", true);
+        boolean wait = RestRequests.flag(request, "wait_for_completion", true);
         if (request.hasContent() == false) {
             throw new LlocoException("_evaluate needs a body with [source_index] and [examples]", RestStatus.BAD_REQUEST);
         }

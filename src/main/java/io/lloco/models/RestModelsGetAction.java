@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.rest;
+package io.lloco.models;
 
 import static org.opensearch.rest.RestRequest.Method.GET;
 
@@ -13,8 +13,8 @@ import org.opensearch.rest.RestRequest;
 import org.opensearch.rest.action.RestStatusToXContentListener;
 import org.opensearch.transport.client.node.NodeClient;
 
-import io.lloco.models.ModelsGetAction;
-import io.lloco.models.ModelsGetRequest;
+import io.lloco.common.LlocoPaths;
+import io.lloco.common.RestRequests;
 
 /**
  * {@code GET /_plugins/lloco/models[/{model_id}][?nodes=...]}: what each node (default every node) has loaded, is
@@ -34,7 +34,7 @@ public class RestModelsGetAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
-        RestBodies.refuse(request, "nodes, timeout");
+        RestRequests.refuseBody(request, "nodes, timeout");
         ModelsGetRequest get = new ModelsGetRequest(request.param("model_id"), RestModelsParams.nodes(request, "_all"));
         get.timeout(request.param("timeout"));
         return channel -> client.execute(ModelsGetAction.INSTANCE, get, new RestStatusToXContentListener<>(channel));

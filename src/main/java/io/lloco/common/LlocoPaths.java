@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.rest;
+package io.lloco.common;
 
 /** Every REST path of the plugin, in one place. */
 public final class LlocoPaths {

@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.rest;
+package io.lloco.ui;
 
 import static org.opensearch.rest.RestRequest.Method.GET;
 
@@ -18,8 +18,8 @@ import org.opensearch.rest.RestRequest;
 import org.opensearch.transport.client.node.NodeClient;
 
 import io.lloco.common.LlocoException;
+import io.lloco.common.LlocoPaths;
 import io.lloco.common.LlocoSettings;
-import io.lloco.ui.UiAssets;
 
 /**
  * {@code GET /_plugins/lloco/ui} (the page) and {@code GET /_plugins/lloco/ui/{file}} (its script and style sheet):

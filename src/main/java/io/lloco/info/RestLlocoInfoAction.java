@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.rest;
+package io.lloco.info;
 
 import static org.opensearch.rest.RestRequest.Method.GET;
 
@@ -16,9 +16,8 @@ import org.opensearch.rest.RestRequest;
 import org.opensearch.rest.action.RestToXContentListener;
 import org.opensearch.transport.client.node.NodeClient;
 
-import io.lloco.info.LlocoInfoAction;
-import io.lloco.info.LlocoInfoRequest;
-import io.lloco.info.LlocoInfoResponse;
+import io.lloco.common.LlocoPaths;
+import io.lloco.common.RestRequests;
 
 /**
  * {@code GET /_plugins/lloco} (this node) and {@code GET /_plugins/lloco/_nodes[/{node_id}]} (every or selected
@@ -42,7 +41,7 @@ public class RestLlocoInfoAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
-        RestBodies.refuse(request, "timeout");
+        RestRequests.refuseBody(request, "timeout");
         boolean single = request.path().endsWith("/_nodes") == false && request.hasParam("node_id") == false;
         String[] nodes = single ? new String[]{"_local"} : Strings.splitStringByCommaToArray(request.param("node_id", "_all"));
         LlocoInfoRequest infoRequest = new LlocoInfoRequest(nodes);

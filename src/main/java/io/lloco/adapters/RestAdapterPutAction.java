@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.rest;
+package io.lloco.adapters;
 
 import static org.opensearch.rest.RestRequest.Method.PUT;
 
@@ -18,9 +18,8 @@ import org.opensearch.rest.RestRequest;
 import org.opensearch.rest.action.RestToXContentListener;
 import org.opensearch.transport.client.node.NodeClient;
 
-import io.lloco.adapters.AdapterPutAction;
-import io.lloco.adapters.AdapterPutRequest;
 import io.lloco.common.LlocoException;
+import io.lloco.common.LlocoPaths;
 import io.lloco.common.LlocoSettings;
 
 /**

@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.rest;
+package io.lloco.tuning;
 
 import static org.opensearch.rest.RestRequest.Method.POST;
 
@@ -17,8 +17,7 @@ import org.opensearch.rest.action.RestToXContentListener;
 import org.opensearch.transport.client.node.NodeClient;
 
 import io.lloco.common.LlocoException;
-import io.lloco.tuning.AdapterTrainAction;
-import io.lloco.tuning.AdapterTrainRequest;
+import io.lloco.common.LlocoPaths;
 
 /** {@code POST /_plugins/lloco/adapters/{name}/_train} ({@link AdapterTrainRequest}). */
 public class RestAdapterTrainAction extends BaseRestHandler {

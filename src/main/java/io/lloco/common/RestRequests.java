@@ -2,17 +2,15 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.rest;
+package io.lloco.common;
 
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.rest.RestRequest;
 
-import io.lloco.common.LlocoException;
+/** What the REST handlers share: refusing a body they would ignore, boolean URL parameters. */
+public final class RestRequests {
 
-/** What the REST handlers that take no body share. */
-final class RestBodies {
-
-    private RestBodies() {
+    private RestRequests() {
     }
 
     /**
@@ -21,7 +19,7 @@ final class RestBodies {
      *
      * @param params the API's URL parameters, for the message (e.g. {@code "nodes, timeout"}), or empty when it has none
      */
-    static void refuse(RestRequest request, String params) {
+    public static void refuseBody(RestRequest request, String params) {
         if (request.hasContent()) {
             throw new LlocoException(
                 "[" + request.method() + " " + request.path() + "] takes no request body; "
@@ -29,5 +27,22 @@ final class RestBodies {
                 RestStatus.BAD_REQUEST
             );
         }
+    }
+
+    /** A boolean URL parameter ({@code true}, empty or {@code false}) whose parse error is a 400 naming it. */
+    public static boolean flag(RestRequest request, String name, boolean dflt) {
+        String v = request.param(name);
+        if (v == null) {
+            return dflt;
+        }
+        if (v.isEmpty() || v.equals("true")) {
+            return true;
+        }
+        if (v.equals("false")) {
+            return false;
+        }
+        throw new LlocoException(
+            "parameter [" + name + "] must be [true] or [false], got " + ResourceNames.quote(v), RestStatus.BAD_REQUEST
+        );
     }
 }

@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.rest;
+package io.lloco.adapters;
 
 import static org.opensearch.rest.RestRequest.Method.DELETE;
 
@@ -13,8 +13,8 @@ import org.opensearch.rest.RestRequest;
 import org.opensearch.rest.action.RestToXContentListener;
 import org.opensearch.transport.client.node.NodeClient;
 
-import io.lloco.adapters.AdapterDeleteAction;
-import io.lloco.adapters.AdapterDeleteRequest;
+import io.lloco.common.LlocoPaths;
+import io.lloco.common.RestRequests;
 
 /** {@code DELETE /_plugins/lloco/adapters/{name}[?force=true]}: 409 while an index binds it, unless {@code force}. */
 public class RestAdapterDeleteAction extends BaseRestHandler {
@@ -31,7 +31,7 @@ public class RestAdapterDeleteAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
-        RestBodies.refuse(request, "force");
+        RestRequests.refuseBody(request, "force");
         AdapterDeleteRequest del = new AdapterDeleteRequest(request.param("name"), request.paramAsBoolean("force", false));
         return channel -> client.execute(AdapterDeleteAction.INSTANCE, del, new RestToXContentListener<>(channel));
     }

@@ -2,7 +2,7 @@
  * LLoCO for OpenSearch
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.lloco.rest;
+package io.lloco.models;
 
 import static org.opensearch.rest.RestRequest.Method.POST;
 
@@ -13,8 +13,7 @@ import org.opensearch.rest.RestRequest;
 import org.opensearch.rest.action.RestStatusToXContentListener;
 import org.opensearch.transport.client.node.NodeClient;
 
-import io.lloco.models.ModelsUnloadAction;
-import io.lloco.models.ModelsUnloadRequest;
+import io.lloco.common.LlocoPaths;
 
 /** {@code POST /_plugins/lloco/models/{model_id}/_unload[?nodes=...]}: unloads a model (default on every {@code lloco} node). */
 public class RestModelUnloadAction extends BaseRestHandler {
