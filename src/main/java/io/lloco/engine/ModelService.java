@@ -653,41 +653,26 @@ public class ModelService implements AutoCloseable {
     }
 
     /** Loaded models, as the info API lists them. */
-    public List<Map<String, Object>> loadedSummary() {
-        List<Map<String, Object>> out = new ArrayList<>();
+    public List<ModelSummary> loadedSummary() {
+        List<ModelSummary> out = new ArrayList<>();
         for (ModelStatus m : status()) {
             if ("loaded".equals(m.state())) {
-                Map<String, Object> s = new LinkedHashMap<>();
-                s.put("id", m.id());
-                s.put("kind", "base");
-                s.put("path", m.path());
-                s.put("parameters", m.parameters());
-                s.put("bytes", m.weightBytes());
-                s.put("device", m.device());
-                s.put("dtype", m.dtype());
-                out.add(s);
+                out.add(new ModelSummary(m.id(), m.path(), m.parameters(), m.weightBytes(), m.device(), m.dtype()));
             }
         }
         return out;
     }
 
     /** Adapters of loaded models, as the info API lists them. */
-    public List<Map<String, Object>> adapterSummary() {
+    public List<AdapterSummary> adapterSummary() {
         List<LoadedModel> models = new ArrayList<>();
         synchronized (this) {
             entries.values().stream().filter(e -> e.state == State.LOADED).forEach(e -> models.add(e.model));
         }
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<AdapterSummary> out = new ArrayList<>();
         for (LoadedModel m : models) {
             for (AdapterInfo a : adapterCache.adapters(m)) {
-                Map<String, Object> s = new LinkedHashMap<>();
-                s.put("id", a.name());
-                s.put("kind", "lora");
-                s.put("model", m.info().id());
-                s.put("path", a.path());
-                s.put("parameters", a.parameters());
-                s.put("bytes", a.bytes());
-                out.add(s);
+                out.add(new AdapterSummary(a.name(), m.info().id(), a.path(), a.parameters(), a.bytes()));
             }
         }
         return out;

@@ -196,6 +196,10 @@ public class ModelServiceTests extends OpenSearchTestCase {
             assertEquals("loaded", status.state());
             assertEquals("cpu", status.device());
             assertEquals(Long.valueOf(estimateBytes(smallConfig())), status.reservedBytes());
+            assertEquals(
+                List.of(new ModelSummary("m", status.path(), status.parameters(), status.weightBytes(), "cpu", status.dtype())),
+                ms.loadedSummary()
+            );
         }
         assertEquals("close frees everything", 0, memory.reserved("cpu"));
     }
