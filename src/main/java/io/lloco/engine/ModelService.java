@@ -679,7 +679,7 @@ public class ModelService implements AutoCloseable {
     }
 
     /** The node's memory limit and reservations per compute device (empty devices when the engine is down). */
-    public Map<String, Object> memory() {
+    public MemoryStatus memory() {
         List<String> devices;
         try {
             devices = placement.devices();

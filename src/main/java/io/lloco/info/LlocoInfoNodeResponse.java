@@ -18,6 +18,7 @@ import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
 
 import io.lloco.engine.AdapterSummary;
+import io.lloco.engine.MemoryStatus;
 import io.lloco.engine.ModelSummary;
 
 /**
@@ -39,7 +40,7 @@ public class LlocoInfoNodeResponse extends BaseNodeResponse implements ToXConten
      * @param engine the engine's description ({@code EngineService#describe})
      * @param models its loaded models
      * @param adapters the adapters held for them
-     * @param memory its memory limit and reservations per device ({@code MemoryBudget#describe})
+     * @param memory its memory limit and reservations per device
      */
     public record Info(
         String name,
@@ -52,7 +53,7 @@ public class LlocoInfoNodeResponse extends BaseNodeResponse implements ToXConten
         Map<String, Object> engine,
         List<ModelSummary> models,
         List<AdapterSummary> adapters,
-        Map<String, Object> memory) implements Writeable, ToXContentFragment {
+        MemoryStatus memory) implements Writeable, ToXContentFragment {
 
         static Info readFrom(StreamInput in) throws IOException {
             return new Info(
@@ -66,7 +67,7 @@ public class LlocoInfoNodeResponse extends BaseNodeResponse implements ToXConten
                 in.readMap(),
                 in.readList(ModelSummary::readFrom),
                 in.readList(AdapterSummary::readFrom),
-                in.readMap()
+                MemoryStatus.readFrom(in)
             );
         }
 
@@ -82,7 +83,7 @@ public class LlocoInfoNodeResponse extends BaseNodeResponse implements ToXConten
             out.writeMap(engine);
             out.writeList(models);
             out.writeList(adapters);
-            out.writeMap(memory);
+            memory.writeTo(out);
         }
 
         @Override
@@ -96,7 +97,7 @@ public class LlocoInfoNodeResponse extends BaseNodeResponse implements ToXConten
             b.field("engine", engine);
             array(b, "models", models, params);
             array(b, "adapters", adapters, params);
-            return b.field("memory", memory);
+            return b.field("memory", memory, params);
         }
 
         private static void array(XContentBuilder b, String name, List<? extends ToXContent> items, Params params) throws IOException {

@@ -6,7 +6,6 @@ package io.lloco.models;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
 
 import org.opensearch.action.support.nodes.BaseNodeResponse;
 import org.opensearch.cluster.node.DiscoveryNode;
@@ -16,6 +15,7 @@ import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
 
+import io.lloco.engine.MemoryStatus;
 import io.lloco.engine.ModelStatus;
 
 /**
@@ -38,7 +38,7 @@ public class ModelsNodeResponse extends BaseNodeResponse implements ToXContentFr
      * @param engineError why the engine is down, written only when it is ({@code engine_error})
      * @param models its model entries, or the asked model's
      * @param available the model ids it knows
-     * @param memory its memory limit and reservations per device ({@code MemoryBudget#describe})
+     * @param memory its memory limit and reservations per device
      */
     public record Listing(
         boolean llocoRole,
@@ -46,7 +46,7 @@ public class ModelsNodeResponse extends BaseNodeResponse implements ToXContentFr
         String engineError,
         List<ModelStatus> models,
         List<String> available,
-        Map<String, Object> memory) implements Body {
+        MemoryStatus memory) implements Body {
 
         static Listing readFrom(StreamInput in) throws IOException {
             return new Listing(
@@ -55,7 +55,7 @@ public class ModelsNodeResponse extends BaseNodeResponse implements ToXContentFr
                 in.readOptionalString(),
                 in.readList(ModelStatus::readFrom),
                 in.readStringList(),
-                in.readMap()
+                MemoryStatus.readFrom(in)
             );
         }
 
@@ -66,7 +66,7 @@ public class ModelsNodeResponse extends BaseNodeResponse implements ToXContentFr
             out.writeOptionalString(engineError);
             out.writeList(models);
             out.writeStringCollection(available);
-            out.writeMap(memory);
+            memory.writeTo(out);
         }
 
         @Override
@@ -78,7 +78,7 @@ public class ModelsNodeResponse extends BaseNodeResponse implements ToXContentFr
             }
             writeModels(b, models, params);
             b.field("available", available);
-            return b.field("memory", memory);
+            return b.field("memory", memory, params);
         }
     }
 

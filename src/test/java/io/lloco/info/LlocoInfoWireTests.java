@@ -19,6 +19,7 @@ import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.test.OpenSearchTestCase;
 
 import io.lloco.engine.AdapterSummary;
+import io.lloco.engine.MemoryStatus;
 import io.lloco.engine.ModelSummary;
 
 /** The info node response renders what the former info map rendered and survives the transport wire. */
@@ -40,14 +41,28 @@ public class LlocoInfoWireTests extends OpenSearchTestCase {
         return m;
     }
 
-    private static Map<String, Object> memory() {
+    private static MemoryStatus memory() {
+        Map<String, MemoryStatus.Device> devices = new LinkedHashMap<>();
+        devices.put("cpu", new MemoryStatus.Device(1_073_741_824L, 1_000L, null, 1_073_740_824L));
+        devices.put("cuda:0", new MemoryStatus.Device(null, null, "no such device", 0L));
+        return new MemoryStatus("1gb", devices);
+    }
+
+    /** The memory section as the former map-building MemoryBudget.describe had it (MemoryStatusTests checks they agree). */
+    private static Map<String, Object> memoryMap() {
         Map<String, Object> cpu = new LinkedHashMap<>();
         cpu.put("limit_in_bytes", 1_073_741_824L);
         cpu.put("free_in_bytes", 1_000L);
         cpu.put("reserved_in_bytes", 1_073_740_824L);
+        Map<String, Object> gpu = new LinkedHashMap<>();
+        gpu.put("error", "no such device");
+        gpu.put("reserved_in_bytes", 0L);
+        Map<String, Object> devices = new LinkedHashMap<>();
+        devices.put("cpu", cpu);
+        devices.put("cuda:0", gpu);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("limit_setting", "1gb");
-        m.put("devices", Map.of("cpu", cpu));
+        m.put("devices", devices);
         return m;
     }
 
@@ -95,7 +110,7 @@ public class LlocoInfoWireTests extends OpenSearchTestCase {
         List<Map<String, Object>> adapters = new ArrayList<>();
         i.adapters().forEach(a -> adapters.add(oldAdapter(a)));
         info.put("adapters", adapters);
-        info.put("memory", i.memory());
+        info.put("memory", memoryMap());
         XContentBuilder b = XContentFactory.jsonBuilder().startObject();
         for (Map.Entry<String, Object> e : info.entrySet()) {
             b.field(e.getKey(), e.getValue());

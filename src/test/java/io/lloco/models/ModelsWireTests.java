@@ -25,6 +25,7 @@ import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.test.OpenSearchTestCase;
 
 import io.lloco.common.LlocoException;
+import io.lloco.engine.MemoryStatus;
 import io.lloco.engine.ModelStatus;
 
 /** The models requests, responses and task status survive the transport wire; validation and the HTTP status. */
@@ -134,7 +135,15 @@ public class ModelsWireTests extends OpenSearchTestCase {
         return XContentHelper.convertToMap(json, true, XContentType.JSON).v2();
     }
 
-    private static Map<String, Object> memory() {
+    private static MemoryStatus memory() {
+        Map<String, MemoryStatus.Device> devices = new LinkedHashMap<>();
+        devices.put("cpu", new MemoryStatus.Device(1_073_741_824L, 1_000L, null, 1_073_740_824L));
+        devices.put("cuda:0", new MemoryStatus.Device(null, null, "no such device", 0L));
+        return new MemoryStatus("1gb", devices);
+    }
+
+    /** The memory section as the former map-building MemoryBudget.describe had it (MemoryStatusTests checks they agree). */
+    private static Map<String, Object> memoryMap() {
         Map<String, Object> cpu = new LinkedHashMap<>();
         cpu.put("limit_in_bytes", 1_073_741_824L);
         cpu.put("free_in_bytes", 1_000L);
@@ -193,7 +202,7 @@ public class ModelsWireTests extends OpenSearchTestCase {
             }
             body.put("models", maps);
             body.put("available", List.of("big", "m"));
-            body.put("memory", memory());
+            body.put("memory", memoryMap());
             ModelsNodeResponse r = new ModelsNodeResponse(
                 n,
                 new ModelsNodeResponse.Listing(
