@@ -6,7 +6,6 @@ package io.lloco.info;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
 
 import org.opensearch.action.support.nodes.BaseNodeResponse;
 import org.opensearch.cluster.node.DiscoveryNode;
@@ -18,6 +17,7 @@ import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
 
 import io.lloco.engine.AdapterSummary;
+import io.lloco.engine.EngineStatus;
 import io.lloco.engine.MemoryStatus;
 import io.lloco.engine.ModelSummary;
 
@@ -37,7 +37,7 @@ public class LlocoInfoNodeResponse extends BaseNodeResponse implements ToXConten
      * @param pluginName the plugin's name
      * @param pluginVersion the plugin's version
      * @param opensearchVersion the OpenSearch version it runs
-     * @param engine the engine's description ({@code EngineService#describe})
+     * @param engine the engine's description
      * @param models its loaded models
      * @param adapters the adapters held for them
      * @param memory its memory limit and reservations per device
@@ -50,7 +50,7 @@ public class LlocoInfoNodeResponse extends BaseNodeResponse implements ToXConten
         String pluginName,
         String pluginVersion,
         String opensearchVersion,
-        Map<String, Object> engine,
+        EngineStatus engine,
         List<ModelSummary> models,
         List<AdapterSummary> adapters,
         MemoryStatus memory) implements Writeable, ToXContentFragment {
@@ -64,7 +64,7 @@ public class LlocoInfoNodeResponse extends BaseNodeResponse implements ToXConten
                 in.readString(),
                 in.readOptionalString(),
                 in.readString(),
-                in.readMap(),
+                EngineStatus.readFrom(in),
                 in.readList(ModelSummary::readFrom),
                 in.readList(AdapterSummary::readFrom),
                 MemoryStatus.readFrom(in)
@@ -80,7 +80,7 @@ public class LlocoInfoNodeResponse extends BaseNodeResponse implements ToXConten
             out.writeString(pluginName);
             out.writeOptionalString(pluginVersion);
             out.writeString(opensearchVersion);
-            out.writeMap(engine);
+            engine.writeTo(out);
             out.writeList(models);
             out.writeList(adapters);
             memory.writeTo(out);
@@ -94,7 +94,7 @@ public class LlocoInfoNodeResponse extends BaseNodeResponse implements ToXConten
             b.field("lloco_role", llocoRole);
             b.startObject("plugin").field("name", pluginName).field("version", pluginVersion).endObject();
             b.field("opensearch_version", opensearchVersion);
-            b.field("engine", engine);
+            b.field("engine", engine, params);
             array(b, "models", models, params);
             array(b, "adapters", adapters, params);
             return b.field("memory", memory, params);

@@ -19,23 +19,60 @@ import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.test.OpenSearchTestCase;
 
 import io.lloco.engine.AdapterSummary;
+import io.lloco.engine.EngineStatus;
 import io.lloco.engine.MemoryStatus;
 import io.lloco.engine.ModelSummary;
 
 /** The info node response renders what the former info map rendered and survives the transport wire. */
 public class LlocoInfoWireTests extends OpenSearchTestCase {
 
-    private static Map<String, Object> engine() {
+    private static EngineStatus engine() {
+        return new EngineStatus(
+            "started",
+            null,
+            null,
+            "0.36.0",
+            null,
+            "bundled",
+            "/data/djl/pytorch",
+            "cpu",
+            List.of("cpu"),
+            "auto",
+            List.of("cpu"),
+            "auto",
+            "auto",
+            Map.of("cpu", "float32"),
+            2,
+            1,
+            "/data/djl",
+            new EngineStatus.SelfTest("matmul", "cpu", List.of(21f, 43f), true, null, 123L)
+        );
+    }
+
+    /** The engine section as the former map-building EngineService.describe had it (EngineStatusTests checks they agree). */
+    private static Map<String, Object> engineMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("status", "started");
         m.put("offline", true);
         m.put("djl_version", "0.36.0");
         m.put("pytorch_version", null);
+        m.put("libtorch_source", "bundled");
+        m.put("library_path", "/data/djl/pytorch");
+        m.put("flavor", "cpu");
         m.put("devices", List.of("cpu"));
+        m.put("device_setting", "auto");
+        m.put("compute_devices", List.of("cpu"));
+        m.put("dtype_setting", "auto");
+        m.put("weights_dtype_setting", "auto");
+        m.put("dtype", Map.of("cpu", "float32"));
         m.put("num_threads", 2);
+        m.put("num_interop_threads", 1);
+        m.put("cache_dir", "/data/djl");
         Map<String, Object> self = new LinkedHashMap<>();
-        self.put("ok", true);
+        self.put("op", "matmul");
+        self.put("device", "cpu");
         self.put("result", List.of(21f, 43f));
+        self.put("ok", true);
         self.put("micros", 123L);
         m.put("self_test", self);
         return m;
@@ -103,7 +140,7 @@ public class LlocoInfoWireTests extends OpenSearchTestCase {
         plugin.put("version", i.pluginVersion());
         info.put("plugin", plugin);
         info.put("opensearch_version", i.opensearchVersion());
-        info.put("engine", i.engine());
+        info.put("engine", engineMap());
         List<Map<String, Object>> models = new ArrayList<>();
         i.models().forEach(m -> models.add(oldModel(m)));
         info.put("models", models);
@@ -147,7 +184,7 @@ public class LlocoInfoWireTests extends OpenSearchTestCase {
                 memory()
             ),
             new LlocoInfoNodeResponse.Info(
-                "node-2", "n2", List.of(), false, "lloco", null, "3.6.0", Map.of("status", "disabled"), List.of(), List.of(), memory()
+                "node-2", "n2", List.of(), false, "lloco", null, "3.6.0", engine(), List.of(), List.of(), memory()
             )
         );
         for (LlocoInfoNodeResponse.Info info : cases) {
