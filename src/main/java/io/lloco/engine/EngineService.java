@@ -227,65 +227,69 @@ public class EngineService implements Placement {
         return computeDevices;
     }
 
-    /** A JSON-ready description of the engine, optionally with a tiny tensor operation run through it. */
-    public Map<String, Object> describe(boolean selfTest) {
-        Map<String, Object> m = new LinkedHashMap<>();
+    /** A description of the engine, optionally with a tiny tensor operation run through it. */
+    public EngineStatus describe(boolean selfTest) {
         DjlBootstrap.Status s = bootstrap.status();
+        String status;
+        String reason = null;
+        String error = null;
         if (settings.engineEnabled() == false) {
-            m.put("status", "disabled");
-            m.put("reason", "[" + LlocoSettings.ENGINE_ENABLED.getKey() + "] is false on this node");
+            status = "disabled";
+            reason = "[" + LlocoSettings.ENGINE_ENABLED.getKey() + "] is false on this node";
         } else if (s == null) {
-            m.put("status", "not_started");
+            status = "not_started";
         } else {
-            m.put("status", started() ? "started" : "failed");
-            if (failure() != null) {
-                m.put("error", failure());
-            }
+            status = started() ? "started" : "failed";
+            error = failure();
         }
-        m.put("offline", true);
-        m.put("djl_version", s == null ? null : s.djlVersion());
-        m.put("pytorch_version", s == null ? null : s.pytorchVersion());
-        m.put("libtorch_source", s == null ? null : s.source());
-        m.put("library_path", s == null ? null : s.libraryPath());
-        m.put("flavor", s == null ? null : s.flavor());
-        m.put("devices", s == null ? List.of() : s.devices().stream().map(EngineService::deviceName).toList());
-        m.put("device_setting", settings.device().toString());
-        m.put("compute_devices", computeDevices);
-        Map<String, Object> dtypes = new LinkedHashMap<>();
+        Map<String, String> dtypes = new LinkedHashMap<>();
         for (String d : computeDevices) {
             dtypes.put(d, ModelService.dtypeName(dtype(d)));
         }
-        m.put("dtype_setting", settings.dtype().id());
-        m.put("weights_dtype_setting", settings.weightsDtype().id());
-        m.put("dtype", dtypes);
-        m.put("num_threads", settings.engineNumThreads());
-        m.put("num_interop_threads", settings.engineNumInteropThreads());
-        m.put("cache_dir", cacheDir.toString());
-        if (selfTest && started()) {
-            m.put("self_test", selfTest());
-        }
-        return m;
+        return new EngineStatus(
+            status,
+            reason,
+            error,
+            s == null ? null : s.djlVersion(),
+            s == null ? null : s.pytorchVersion(),
+            s == null ? null : s.source(),
+            s == null ? null : s.libraryPath(),
+            s == null ? null : s.flavor(),
+            s == null ? List.of() : s.devices().stream().map(EngineService::deviceName).toList(),
+            settings.device().toString(),
+            computeDevices,
+            settings.dtype().id(),
+            settings.weightsDtype().id(),
+            dtypes,
+            settings.engineNumThreads(),
+            settings.engineNumInteropThreads(),
+            cacheDir.toString(),
+            selfTest && started() ? selfTest() : null
+        );
     }
 
     /** Runs [[1,2],[3,4]] x [1,10] through libtorch on the first compute device; expects [21, 43]. */
-    Map<String, Object> selfTest() {
-        Map<String, Object> r = new LinkedHashMap<>();
+    EngineStatus.SelfTest selfTest() {
+        String op = null;
+        String ran = null;
+        List<Float> result = null;
+        boolean ok;
+        String error = null;
         long t0 = System.nanoTime();
         String device = computeDevices.isEmpty() ? DeviceList.CPU : computeDevices.get(0);
         try (NDManager m = NDManager.newBaseManager(djlDevice(device))) {
             NDArray a = m.create(new float[]{1, 2, 3, 4}, new ai.djl.ndarray.types.Shape(2, 2));
             NDArray x = m.create(new float[]{1, 10}, new ai.djl.ndarray.types.Shape(2, 1));
             float[] y = a.matMul(x).toFloatArray();
-            r.put("op", "matmul [[1,2],[3,4]] x [1,10]");
-            r.put("device", device);
-            r.put("result", List.of(y[0], y[1]));
-            r.put("ok", y[0] == 21f && y[1] == 43f);
+            op = "matmul [[1,2],[3,4]] x [1,10]";
+            ran = device;
+            result = List.of(y[0], y[1]);
+            ok = y[0] == 21f && y[1] == 43f;
         } catch (Throwable t) {
-            r.put("ok", false);
-            r.put("error", t.toString());
+            ok = false;
+            error = t.toString();
         }
-        r.put("micros", (System.nanoTime() - t0) / 1000);
-        return r;
+        return new EngineStatus.SelfTest(op, ran, result, ok, error, (System.nanoTime() - t0) / 1000);
     }
 
     /** DJL device names as the {@code plugins.lloco.device} setting spells them: {@code cpu}, {@code cuda:0}. */

@@ -152,24 +152,22 @@ public class MemoryBudget {
         breaker.setLimitAndOverhead(sum, 0.0);
     }
 
-    /** Limit, reserved and free bytes per device, JSON-ready. */
-    public Map<String, Object> describe(List<String> devices) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("limit_setting", limit.get().toString());
-        Map<String, Object> per = new LinkedHashMap<>();
+    /** Limit, reserved and free bytes per device, in {@code devices} order. */
+    public MemoryStatus describe(List<String> devices) {
+        Map<String, MemoryStatus.Device> per = new LinkedHashMap<>();
         for (String d : devices) {
-            Map<String, Object> x = new LinkedHashMap<>();
+            Long limitBytes = null;
+            Long freeBytes = null;
+            String error = null;
             try {
-                x.put("limit_in_bytes", limit(d));
-                x.put("free_in_bytes", free(d));
+                limitBytes = limit(d);
+                freeBytes = free(d);
             } catch (RuntimeException e) {
-                x.put("error", e.getMessage());
+                error = e.getMessage();
             }
-            x.put("reserved_in_bytes", reserved(d));
-            per.put(d, x);
+            per.put(d, new MemoryStatus.Device(limitBytes, freeBytes, error, reserved(d)));
         }
-        m.put("devices", per);
-        return m;
+        return new MemoryStatus(limit.get().toString(), per);
     }
 
     /** Bytes held on one device; {@link #close()} gives them back (once). */

@@ -632,69 +632,54 @@ public class ModelService implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------------------
     // status
 
-    /** Every model this node has (loading, loaded, failed, or unloaded but still in use), JSON-ready, sorted by id. */
-    public List<Map<String, Object>> status() {
+    /** Every model this node has (loading, loaded, failed, or unloaded but still in use), sorted by id then state. */
+    public List<ModelStatus> status() {
         List<Entry> all;
         List<Entry> gone;
         synchronized (this) {
             all = new ArrayList<>(entries.values());
             gone = new ArrayList<>(draining);
         }
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<ModelStatus> out = new ArrayList<>();
         all.forEach(e -> out.add(describe(e, e.state.name().toLowerCase(Locale.ROOT))));
         gone.forEach(e -> out.add(describe(e, "unloading")));
-        out.sort(Comparator.comparing((Map<String, Object> m) -> (String) m.get("id")).thenComparing(m -> (String) m.get("state")));
+        out.sort(Comparator.comparing(ModelStatus::id).thenComparing(ModelStatus::state));
         return out;
     }
 
     /** The status of {@code id}'s entries (see {@link #status()}). */
-    public List<Map<String, Object>> status(String id) {
-        return status().stream().filter(m -> id.equals(m.get("id"))).toList();
+    public List<ModelStatus> status(String id) {
+        return status().stream().filter(m -> id.equals(m.id())).toList();
     }
 
     /** Loaded models, as the info API lists them. */
-    public List<Map<String, Object>> loadedSummary() {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (Map<String, Object> m : status()) {
-            if ("loaded".equals(m.get("state"))) {
-                Map<String, Object> s = new LinkedHashMap<>();
-                s.put("id", m.get("id"));
-                s.put("kind", "base");
-                s.put("path", m.get("path"));
-                s.put("parameters", m.get("parameters"));
-                s.put("bytes", m.get("weight_bytes"));
-                s.put("device", m.get("device"));
-                s.put("dtype", m.get("dtype"));
-                out.add(s);
+    public List<ModelSummary> loadedSummary() {
+        List<ModelSummary> out = new ArrayList<>();
+        for (ModelStatus m : status()) {
+            if ("loaded".equals(m.state())) {
+                out.add(new ModelSummary(m.id(), m.path(), m.parameters(), m.weightBytes(), m.device(), m.dtype()));
             }
         }
         return out;
     }
 
     /** Adapters of loaded models, as the info API lists them. */
-    public List<Map<String, Object>> adapterSummary() {
+    public List<AdapterSummary> adapterSummary() {
         List<LoadedModel> models = new ArrayList<>();
         synchronized (this) {
             entries.values().stream().filter(e -> e.state == State.LOADED).forEach(e -> models.add(e.model));
         }
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<AdapterSummary> out = new ArrayList<>();
         for (LoadedModel m : models) {
             for (AdapterInfo a : adapterCache.adapters(m)) {
-                Map<String, Object> s = new LinkedHashMap<>();
-                s.put("id", a.name());
-                s.put("kind", "lora");
-                s.put("model", m.info().id());
-                s.put("path", a.path());
-                s.put("parameters", a.parameters());
-                s.put("bytes", a.bytes());
-                out.add(s);
+                out.add(new AdapterSummary(a.name(), m.info().id(), a.path(), a.parameters(), a.bytes()));
             }
         }
         return out;
     }
 
     /** The node's memory limit and reservations per compute device (empty devices when the engine is down). */
-    public Map<String, Object> memory() {
+    public MemoryStatus memory() {
         List<String> devices;
         try {
             devices = placement.devices();
@@ -704,58 +689,61 @@ public class ModelService implements AutoCloseable {
         return memory.describe(devices);
     }
 
-    private Map<String, Object> describe(Entry e, String state) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", e.id);
-        m.put("state", state);
-        m.put("path", e.dir == null ? null : e.dir.toString());
+    private ModelStatus describe(Entry e, String state) {
+        String path = e.dir == null ? null : e.dir.toString();
         LoadedModel model = e.model;
         MemoryEstimate est = e.estimate;
+        Map<String, Object> progress = e.state == State.LOADING ? e.progress.toMap() : null;
+        Exception f = e.failure;
+        ModelStatus.Failure error = f != null && e.state == State.FAILED
+            ? new ModelStatus.Failure(ExceptionsHelper.status(f).getStatus(), f.getMessage())
+            : null;
         if (model != null) {
-            m.put("device", model.device());
-            m.put("dtype", model.dtype());
-            m.put("parameters", model.parameters());
-            m.put("fingerprint", model.info().fingerprint());
-            m.put("weight_bytes", model.weightBytes());
-            m.put("kv_cache_budget_bytes", est == null ? 0 : est.kvCacheBytes());
             long adapterBytes = 0;
-            List<Map<String, Object>> adapters = new ArrayList<>();
+            List<ModelStatus.AdapterStatus> adapters = new ArrayList<>();
             for (AdapterInfo a : adapterCache.adapters(model)) {
                 adapterBytes += a.bytes();
-                Map<String, Object> am = new LinkedHashMap<>();
-                am.put("name", a.name());
-                am.put("path", a.path());
-                am.put("parameters", a.parameters());
-                am.put("bytes", a.bytes());
-                adapters.add(am);
+                adapters.add(new ModelStatus.AdapterStatus(a.name(), a.path(), a.parameters(), a.bytes()));
             }
-            m.put("adapter_bytes", adapterBytes);
-            m.put("reserved_bytes", (est == null ? 0 : est.totalBytes()) + adapterBytes);
-            m.put("adapters", adapters);
-            m.put("users", model.users());
-            m.put("load_millis", e.loadMillis);
-        } else {
-            if (est != null) {
-                m.put("parameters", est.parameters());
-                m.put("weight_bytes", est.weightBytes());
-                m.put("kv_cache_budget_bytes", est.kvCacheBytes());
-            }
-            if (e.fingerprint != null) {
-                m.put("fingerprint", e.fingerprint);
-            }
+            return new ModelStatus(
+                e.id,
+                state,
+                path,
+                model.device(),
+                model.dtype(),
+                model.parameters(),
+                model.info().fingerprint(),
+                model.weightBytes(),
+                est == null ? 0 : est.kvCacheBytes(),
+                adapterBytes,
+                (est == null ? 0 : est.totalBytes()) + adapterBytes,
+                adapters,
+                model.users(),
+                e.loadMillis,
+                e.startedMillis,
+                progress,
+                error
+            );
         }
-        m.put("started_at_millis", e.startedMillis);
-        if (e.state == State.LOADING) {
-            m.put("progress", e.progress.toMap());
-        }
-        Exception f = e.failure;
-        if (f != null && e.state == State.FAILED) {
-            Map<String, Object> err = new LinkedHashMap<>();
-            err.put("status", ExceptionsHelper.status(f).getStatus());
-            err.put("reason", f.getMessage());
-            m.put("error", err);
-        }
-        return m;
+        return new ModelStatus(
+            e.id,
+            state,
+            path,
+            null,
+            null,
+            est == null ? null : est.parameters(),
+            e.fingerprint,
+            est == null ? null : est.weightBytes(),
+            est == null ? null : est.kvCacheBytes(),
+            null,
+            null,
+            null,
+            null,
+            null,
+            e.startedMillis,
+            progress,
+            error
+        );
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -5,9 +5,7 @@
 package io.lloco.info;
 
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.opensearch.Version;
 import org.opensearch.action.FailedNodeException;
@@ -83,20 +81,19 @@ public class LlocoInfoTransportAction extends TransportNodesAction<LlocoInfoRequ
     @Override
     protected LlocoInfoNodeResponse nodeOperation(LlocoInfoNodeRequest request) {
         DiscoveryNode node = clusterService.localNode();
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("name", node.getName());
-        info.put("node_id", node.getId());
-        info.put("roles", node.getRoles().stream().map(DiscoveryNodeRole::roleName).sorted().toList());
-        info.put("lloco_role", LlocoNodeRole.has(node));
-        Map<String, Object> plugin = new LinkedHashMap<>();
-        plugin.put("name", PluginInfo.NAME);
-        plugin.put("version", PluginInfo.version());
-        info.put("plugin", plugin);
-        info.put("opensearch_version", Version.CURRENT.toString());
-        info.put("engine", engine.describe(settings.infoSelfTest()));
-        info.put("models", models.loadedSummary());
-        info.put("adapters", models.adapterSummary());
-        info.put("memory", models.memory());
+        LlocoInfoNodeResponse.Info info = new LlocoInfoNodeResponse.Info(
+            node.getName(),
+            node.getId(),
+            node.getRoles().stream().map(DiscoveryNodeRole::roleName).sorted().toList(),
+            LlocoNodeRole.has(node),
+            PluginInfo.NAME,
+            PluginInfo.version(),
+            Version.CURRENT.toString(),
+            engine.describe(settings.infoSelfTest()),
+            models.loadedSummary(),
+            models.adapterSummary(),
+            models.memory()
+        );
         return new LlocoInfoNodeResponse(node, info);
     }
 }

@@ -4,9 +4,6 @@
  */
 package io.lloco.models;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Inject;
@@ -59,15 +56,15 @@ public class ModelsGetTransportAction extends ModelsNodesAction<ModelsGetRequest
     @Override
     protected ModelsNodeResponse nodeOperation(ModelsNodeRequest request) {
         String id = request.modelId();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("lloco_role", LlocoNodeRole.has(clusterService.localNode()));
-        body.put("engine", engine.started() ? "started" : "failed");
-        if (engine.started() == false) {
-            body.put("engine_error", engine.failure());
-        }
-        body.put("models", id == null ? models.status() : models.status(id));
-        body.put("available", models.knownModels());
-        body.put("memory", models.memory());
+        boolean started = engine.started();
+        ModelsNodeResponse.Listing body = new ModelsNodeResponse.Listing(
+            LlocoNodeRole.has(clusterService.localNode()),
+            started,
+            started ? null : engine.failure(),
+            id == null ? models.status() : models.status(id),
+            models.knownModels(),
+            models.memory()
+        );
         return new ModelsNodeResponse(clusterService.localNode(), body);
     }
 }

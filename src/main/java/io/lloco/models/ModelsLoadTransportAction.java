@@ -4,9 +4,6 @@
  */
 package io.lloco.models;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.cluster.service.ClusterService;
@@ -69,10 +66,7 @@ public class ModelsLoadTransportAction extends ModelsNodesAction<ModelsLoadReque
             t.track(progress);
         }
         loaded.actionGet();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("model", id);
-        body.put("result", "loaded");
-        body.put("models", models.status(id));
+        ModelsNodeResponse.Loaded body = new ModelsNodeResponse.Loaded(id, models.status(id));
         return new ModelsNodeResponse(clusterService.localNode(), body);
     }
 }

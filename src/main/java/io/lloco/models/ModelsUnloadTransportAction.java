@@ -4,9 +4,6 @@
  */
 package io.lloco.models;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Inject;
@@ -54,10 +51,7 @@ public class ModelsUnloadTransportAction extends ModelsNodesAction<ModelsUnloadR
     @Override
     protected ModelsNodeResponse nodeOperation(ModelsNodeRequest request) {
         ModelService.UnloadResult r = models.unload(request.modelId());
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("model", r.model());
-        body.put("result", r.result());
-        body.put("users", r.users());
+        ModelsNodeResponse.Unloaded body = new ModelsNodeResponse.Unloaded(r.model(), r.result(), r.users());
         return new ModelsNodeResponse(clusterService.localNode(), body);
     }
 }

@@ -39,23 +39,22 @@ public class EngineServiceTests extends OpenSearchTestCase {
             new LlocoSettings(Settings.EMPTY, null), new DjlBootstrap(Map.of()), cache, new ModelRegistry()
         );
         e.start();
-        Map<String, Object> d = e.describe(true);
-        assertEquals("started", d.get("status"));
-        assertEquals("2.7.1", d.get("pytorch_version"));
-        assertEquals(true, d.get("offline"));
-        @SuppressWarnings("unchecked")
-        Map<String, Object> t = (Map<String, Object>) d.get("self_test");
-        assertEquals(List.of(21f, 43f), t.get("result"));
-        assertEquals(true, t.get("ok"));
+        EngineStatus d = e.describe(true);
+        assertEquals("started", d.status());
+        assertEquals("2.7.1", d.pytorchVersion());
+        EngineStatus.SelfTest t = d.selfTest();
+        assertEquals(List.of(21f, 43f), t.result());
+        assertTrue(t.ok());
+        assertNull(t.error());
     }
 
     public void testDisabledEngineSaysWhichSetting() {
         LlocoSettings s = new LlocoSettings(Settings.builder().put("plugins.lloco.engine.enabled", false).build(), null);
         EngineService e = new EngineService(s, new DjlBootstrap(Map.of()), createTempDir(), new ModelRegistry());
         assertNull(e.start());
-        Map<String, Object> d = e.describe(true);
-        assertEquals("disabled", d.get("status"));
-        assertTrue(d.get("reason").toString().contains("plugins.lloco.engine.enabled"));
-        assertNull(d.get("self_test"));
+        EngineStatus d = e.describe(true);
+        assertEquals("disabled", d.status());
+        assertTrue(d.reason(), d.reason().contains("plugins.lloco.engine.enabled"));
+        assertNull(d.selfTest());
     }
 }

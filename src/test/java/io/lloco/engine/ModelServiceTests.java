@@ -192,10 +192,14 @@ public class ModelServiceTests extends OpenSearchTestCase {
             ms.whenLoaded("m", third);
             assertTrue(third.isDone());
             assertEquals(1, loads.get());
-            Map<String, Object> status = ms.status().get(0);
-            assertEquals("loaded", status.get("state"));
-            assertEquals("cpu", status.get("device"));
-            assertEquals(estimateBytes(smallConfig()), status.get("reserved_bytes"));
+            ModelStatus status = ms.status().get(0);
+            assertEquals("loaded", status.state());
+            assertEquals("cpu", status.device());
+            assertEquals(Long.valueOf(estimateBytes(smallConfig())), status.reservedBytes());
+            assertEquals(
+                List.of(new ModelSummary("m", status.path(), status.parameters(), status.weightBytes(), "cpu", status.dtype())),
+                ms.loadedSummary()
+            );
         }
         assertEquals("close frees everything", 0, memory.reserved("cpu"));
     }
@@ -217,7 +221,7 @@ public class ModelServiceTests extends OpenSearchTestCase {
             assertEquals(ModelService.State.NOT_LOADED, ms.state("m"));
             assertNull(ms.tryAcquire("m"));
             assertEquals("still accounted", estimateBytes(smallConfig()), memory.reserved("cpu"));
-            assertEquals("unloading", ms.status().get(0).get("state"));
+            assertEquals("unloading", ms.status().get(0).state());
             // while the running call keeps it alive the model still answers
             assertEquals(1, m.countTokens("x"));
             finish.countDown();
@@ -271,9 +275,9 @@ public class ModelServiceTests extends OpenSearchTestCase {
             assertEquals(0, loads.get());
             assertEquals(0, memory.reserved("cpu"));
             assertNull(ms.tryAcquire("big"));
-            Map<String, Object> status = ms.status("big").get(0);
-            assertEquals("failed", status.get("state"));
-            assertEquals(503, ((Map<?, ?>) status.get("error")).get("status"));
+            ModelStatus status = ms.status("big").get(0);
+            assertEquals("failed", status.state());
+            assertEquals(503, status.error().status());
         }
     }
 

@@ -4,6 +4,8 @@
  */
 package io.lloco.models;
 
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,11 +16,17 @@ import org.opensearch.cluster.ClusterName;
 import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.common.io.stream.BytesStreamOutput;
 import org.opensearch.common.xcontent.XContentFactory;
+import org.opensearch.common.xcontent.XContentHelper;
+import org.opensearch.common.xcontent.XContentType;
+import org.opensearch.core.common.bytes.BytesReference;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.xcontent.ToXContent;
+import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.test.OpenSearchTestCase;
 
 import io.lloco.common.LlocoException;
+import io.lloco.engine.MemoryStatus;
+import io.lloco.engine.ModelStatus;
 
 /** The models requests, responses and task status survive the transport wire; validation and the HTTP status. */
 public class ModelsWireTests extends OpenSearchTestCase {
@@ -71,7 +79,7 @@ public class ModelsWireTests extends OpenSearchTestCase {
     }
 
     public void testResponseRoundTripAndStatus() throws Exception {
-        ModelsNodeResponse ok = new ModelsNodeResponse(node("n1"), Map.of("model", "m", "result", "loaded"));
+        ModelsNodeResponse ok = new ModelsNodeResponse(node("n1"), new ModelsNodeResponse.Loaded("m", List.of()));
         FailedNodeException failed = new FailedNodeException(
             "n2",
             "Failed node [n2]",
@@ -82,7 +90,7 @@ public class ModelsWireTests extends OpenSearchTestCase {
         BytesStreamOutput out = new BytesStreamOutput();
         mixed.writeTo(out);
         ModelsResponse back = new ModelsResponse(out.bytes().streamInput());
-        assertEquals("loaded", back.getNodes().get(0).body().get("result"));
+        assertEquals(ok.body(), back.getNodes().get(0).body());
         assertEquals(1, back.failures().size());
 
         ModelsResponse allFailed = new ModelsResponse(new ClusterName("c"), List.of(), List.of(failed));
@@ -90,5 +98,140 @@ public class ModelsWireTests extends OpenSearchTestCase {
         String json = allFailed.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS).toString();
         assertTrue(json, json.contains("\"status\":404"));
         assertTrue(json, json.contains("unknown model [m]"));
+    }
+
+    private static ModelStatus loaded() {
+        return new ModelStatus(
+            "m",
+            "loaded",
+            "/config/lloco/models/m",
+            "cpu",
+            "bfloat16",
+            1_100_048_384L,
+            "sha256:abc",
+            2_200_096_768L,
+            45_088_768L,
+            12_615_680L,
+            2_412_615_680L,
+            List.of(new ModelStatus.AdapterStatus("qa", "/config/lloco/adapters/qa", 6_307_840L, 12_615_680L)),
+            1,
+            1234L,
+            1_700_000_000_000L,
+            null,
+            null
+        );
+    }
+
+    private static ModelStatus failed() {
+        return new ModelStatus(
+            "big", "failed", null, null, null, null, null, null, null, null, null, null, null, null, 9L, null,
+            new ModelStatus.Failure(503, "too big")
+        );
+    }
+
+    /** A model status as the former map-building code had it (ModelStatusTests checks the two render alike). */
+    private static Map<String, Object> asMap(ModelStatus s) throws IOException {
+        BytesReference json = BytesReference.bytes(s.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS));
+        return XContentHelper.convertToMap(json, true, XContentType.JSON).v2();
+    }
+
+    private static MemoryStatus memory() {
+        Map<String, MemoryStatus.Device> devices = new LinkedHashMap<>();
+        devices.put("cpu", new MemoryStatus.Device(1_073_741_824L, 1_000L, null, 1_073_740_824L));
+        devices.put("cuda:0", new MemoryStatus.Device(null, null, "no such device", 0L));
+        return new MemoryStatus("1gb", devices);
+    }
+
+    /** The memory section as the former map-building MemoryBudget.describe had it (MemoryStatusTests checks they agree). */
+    private static Map<String, Object> memoryMap() {
+        Map<String, Object> cpu = new LinkedHashMap<>();
+        cpu.put("limit_in_bytes", 1_073_741_824L);
+        cpu.put("free_in_bytes", 1_000L);
+        cpu.put("reserved_in_bytes", 1_073_740_824L);
+        Map<String, Object> gpu = new LinkedHashMap<>();
+        gpu.put("error", "no such device");
+        gpu.put("reserved_in_bytes", 0L);
+        Map<String, Object> devices = new LinkedHashMap<>();
+        devices.put("cpu", cpu);
+        devices.put("cuda:0", gpu);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("limit_setting", "1gb");
+        m.put("devices", devices);
+        return m;
+    }
+
+    /** The former node response rendering: the name, then each body entry. */
+    private static String oldJson(DiscoveryNode node, Map<String, Object> body) throws IOException {
+        XContentBuilder b = XContentFactory.jsonBuilder().startObject();
+        b.field("name", node.getName());
+        for (Map.Entry<String, Object> e : body.entrySet()) {
+            b.field(e.getKey(), e.getValue());
+        }
+        return b.endObject().toString();
+    }
+
+    private static String json(ModelsNodeResponse r) throws IOException {
+        XContentBuilder b = XContentFactory.jsonBuilder().startObject();
+        r.toXContent(b, ToXContent.EMPTY_PARAMS);
+        return b.endObject().toString();
+    }
+
+    private static ModelsNodeResponse roundTrip(ModelsNodeResponse r) throws IOException {
+        BytesStreamOutput out = new BytesStreamOutput();
+        r.writeTo(out);
+        ModelsNodeResponse back = new ModelsNodeResponse(out.bytes().streamInput());
+        assertEquals(r.body(), back.body());
+        assertEquals(r.getNode(), back.getNode());
+        return back;
+    }
+
+    public void testNodeBodiesRenderAsTheMapsDid() throws IOException {
+        DiscoveryNode n = node("n1");
+        List<ModelStatus> models = List.of(failed(), loaded());
+        List<Map<String, Object>> maps = new ArrayList<>();
+        for (ModelStatus s : models) {
+            maps.add(asMap(s));
+        }
+
+        for (boolean started : new boolean[]{true, false}) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("lloco_role", true);
+            body.put("engine", started ? "started" : "failed");
+            if (started == false) {
+                body.put("engine_error", "the lloco engine is disabled on this node");
+            }
+            body.put("models", maps);
+            body.put("available", List.of("big", "m"));
+            body.put("memory", memoryMap());
+            ModelsNodeResponse r = new ModelsNodeResponse(
+                n,
+                new ModelsNodeResponse.Listing(
+                    true,
+                    started,
+                    started ? null : "the lloco engine is disabled on this node",
+                    models,
+                    List.of("big", "m"),
+                    memory()
+                )
+            );
+            assertEquals(oldJson(n, body), json(r));
+            assertEquals(oldJson(n, body), json(roundTrip(r)));
+        }
+
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", "m");
+        body.put("result", "loaded");
+        body.put("models", List.of(maps.get(1)));
+        ModelsNodeResponse r = new ModelsNodeResponse(n, new ModelsNodeResponse.Loaded("m", List.of(loaded())));
+        assertEquals(oldJson(n, body), json(r));
+        assertEquals(oldJson(n, body), json(roundTrip(r)));
+
+        body = new LinkedHashMap<>();
+        body.put("model", "m");
+        body.put("result", "unloading");
+        body.put("users", 2);
+        r = new ModelsNodeResponse(n, new ModelsNodeResponse.Unloaded("m", "unloading", 2));
+        assertEquals(oldJson(n, body), json(r));
+        assertEquals(oldJson(n, body), json(roundTrip(r)));
     }
 }
