@@ -8,16 +8,17 @@ import static org.opensearch.rest.RestRequest.Method.POST;
 
 import java.util.List;
 
+import org.opensearch.action.ActionRequestValidationException;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.tasks.TaskId;
 import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.BytesRestResponse;
 import org.opensearch.rest.RestRequest;
 import org.opensearch.rest.action.RestStatusToXContentListener;
-import org.opensearch.tasks.LoggingTaskListener;
 import org.opensearch.tasks.Task;
 import org.opensearch.transport.client.node.NodeClient;
 
+import io.lloco.common.EarlyFailureListener;
 import io.lloco.common.LlocoPaths;
 import io.lloco.common.RestRequests;
 import io.lloco.common.TaskStartedResponse;
@@ -51,8 +52,19 @@ public class RestModelLoadAction extends BaseRestHandler {
         if (wait) {
             return channel -> client.execute(ModelsLoadAction.INSTANCE, load, new RestStatusToXContentListener<>(channel));
         }
+        // as OpenSearch's own background APIs (_reindex): a bad request is the answer, not a task that fails unseen
+        ActionRequestValidationException invalid = load.validate();
+        if (invalid != null) {
+            throw invalid;
+        }
         return channel -> {
-            Task task = client.executeLocally(ModelsLoadAction.INSTANCE, load, LoggingTaskListener.instance());
+            EarlyFailureListener<ModelsResponse> listener = new EarlyFailureListener<>("load of model [" + load.modelId() + "]");
+            Task task = client.executeLocally(ModelsLoadAction.INSTANCE, load, listener);
+            Exception failed = listener.started();
+            if (failed != null) {
+                channel.sendResponse(new BytesRestResponse(channel, failed));
+                return;
+            }
             TaskStartedResponse started = new TaskStartedResponse(new TaskId(client.getLocalNodeId(), task.getId()));
             channel.sendResponse(new BytesRestResponse(RestStatus.OK, started.toXContent(channel.newBuilder(), request)));
         };

@@ -226,6 +226,19 @@ public class ModelsApiIT extends LlocoIntegTestCase {
         e = expectThrows(ResponseException.class, () -> call("POST", "/_plugins/lloco/models/" + TEST_MODEL + "/_load?node=x", null));
         assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
         assertTrue(errorBody(e), errorBody(e).contains("unrecognized parameter: [node]"));
+        // in the background too, a bad request is the answer, not a task id whose failure nobody sees
+        e = expectThrows(
+            ResponseException.class,
+            () -> call("POST", "/_plugins/lloco/models/a..b/_load?wait_for_completion=false", null)
+        );
+        assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
+        assertTrue(errorBody(e), errorBody(e).contains("[model_id] = [a..b] must not be [.] or contain [..]"));
+        e = expectThrows(
+            ResponseException.class,
+            () -> call("POST", "/_plugins/lloco/models/" + TEST_MODEL + "/_load?wait_for_completion=false&nodes=nowhere", null)
+        );
+        assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
+        assertTrue(errorBody(e), errorBody(e).contains("no node matches [nodes] = [nowhere]"));
     }
 
     @SuppressWarnings("unchecked")
