@@ -43,10 +43,6 @@ import io.lloco.common.LlocoSettings;
  * {@code lloco} nodes), the update goes through and the same check happens when a question is answered. Index creation
  * is not checked (no documents yet). The settings are read as the update reads them ({@code lloco.adapter} is
  * {@code index.lloco.adapter}).
- *
- * <p>It also refuses (400) any settings update of {@code index.lloco.registry_revision} that is not the registry's own
- * ({@code AdapterStore.publishRevision}, marked by a thread-context header): setting it back to a value a node last read
- * at would make that node keep serving an adapter version the registry has replaced.
  */
 public class AdapterBindingFilter implements ActionFilter {
 
@@ -66,12 +62,6 @@ public class AdapterBindingFilter implements ActionFilter {
         this.store = s;
     }
 
-    /** Whether the request in this thread's context is the registry's own revision update ({@code AdapterStore.publishRevision}). */
-    private boolean fromRegistry() {
-        ThreadPool tp = threadPool;
-        return tp != null && "true".equals(tp.getThreadContext().getHeader(AdapterStore.REVISION_WRITER_HEADER));
-    }
-
     @Override
     public int order() {
         return 100; // after the security plugin's filter: only authorized updates are checked
@@ -89,18 +79,6 @@ public class AdapterBindingFilter implements ActionFilter {
         if (UpdateSettingsAction.NAME.equals(action) && request instanceof UpdateSettingsRequest u) {
             // as the update itself reads them: "lloco.adapter" is "index.lloco.adapter" (OpenSearch adds the prefix later)
             Settings updated = Settings.builder().put(u.settings()).normalizePrefix(IndexMetadata.INDEX_SETTING_PREFIX).build();
-            if (updated.keySet().contains(LlocoSettings.INDEX_REGISTRY_REVISION.getKey()) && fromRegistry() == false) {
-                listener.onFailure(
-                    new LlocoException(
-                        "["
-                            + LlocoSettings.INDEX_REGISTRY_REVISION.getKey()
-                            + "] is set only by the adapter registry (after every change made through /_plugins/lloco/adapters); "
-                            + "remove it from the settings update",
-                        RestStatus.BAD_REQUEST
-                    )
-                );
-                return;
-            }
             adapter = updated.get(LlocoSettings.INDEX_ADAPTER.getKey());
         }
         if (adapter == null || adapter.isEmpty() || adapter.equals("none") || store == null || AdapterName.problem(adapter) != null) {

@@ -85,14 +85,6 @@ public class AdapterStore {
 
     private static final Logger logger = LogManager.getLogger(AdapterStore.class);
 
-    /**
-     * Thread-context header the registry puts on its own update of {@link LlocoSettings#INDEX_REGISTRY_REVISION}, so that
-     * {@link AdapterBindingFilter} lets it through and refuses the same update from anyone else. Headers travel with
-     * the request to the cluster-manager node (where the filter runs again); a REST client cannot set it (OpenSearch
-     * copies only registered REST headers into the thread context, and this one is not registered).
-     */
-    static final String REVISION_WRITER_HEADER = "_lloco_registry_revision_writer";
-
     private final Client client;
     private final ThreadContext threadContext;
 
@@ -156,17 +148,16 @@ public class AdapterStore {
         RuntimeException failure = null;
         for (int attempt = 0; attempt < 2; attempt++) {
             try {
-                AcknowledgedResponse r = asNode(() -> {
-                    threadContext.putHeader(REVISION_WRITER_HEADER, "true"); // in the stashed context only
-                    return client.admin()
+                AcknowledgedResponse r = asNode(
+                    () -> client.admin()
                         .indices()
                         .updateSettings(
                             new UpdateSettingsRequest(INDEX).settings(
                                 Settings.builder().put(LlocoSettings.INDEX_REGISTRY_REVISION.getKey(), UUIDs.randomBase64UUID())
                             )
                         )
-                        .actionGet();
-                });
+                        .actionGet()
+                );
                 if (r.isAcknowledged()) {
                     return;
                 }

@@ -261,38 +261,6 @@ public class AdapterRegistryIT extends LlocoIntegTestCase {
         assertEquals("deleted", call("DELETE", A + "tiny", null).get("result"));
     }
 
-    /**
-     * Only the registry sets index.lloco.registry_revision: a user's update of it (which could set it back to a value a
-     * node last read at, so that the node keeps serving a replaced version) is a 400, while the registry's own update after
-     * every change still goes through (else registration and deletion would answer 503).
-     */
-    @SuppressWarnings("unchecked")
-    public void testTheRegistryRevisionIsSetOnlyByTheRegistry() throws Exception {
-        startCluster();
-        LlamaConfig c = Checkpoints.config(model());
-        assertEquals("created", call("PUT", A + "rev", upload(4, 5, TestAdapters.random(c, 4, 5, 0.5))).get("result"));
-        String key = "index.lloco.registry_revision";
-        String path = "/" + AdapterStore.INDEX + "/_settings";
-        Map<String, Object> settings = (Map<String, Object>) call("GET", path + "/" + key + "?flat_settings=true", null)
-            .get(AdapterStore.INDEX);
-        String revision = (String) ((Map<String, Object>) settings.get("settings")).get(key);
-        assertNotNull("the registration published a revision", revision);
-        for (String body : List.of(
-            "{\"index.lloco.registry_revision\":\"x\"}",
-            "{\"lloco.registry_revision\":\"x\"}",
-            "{\"index\":{\"lloco\":{\"registry_revision\":\"x\"}}}",
-            "{\"index.lloco.registry_revision\":null}"
-        )) {
-            assertBad(fails("PUT", path, body), "[" + key + "] is set only by the adapter registry");
-        }
-        settings = (Map<String, Object>) call("GET", path + "/" + key + "?flat_settings=true", null).get(AdapterStore.INDEX);
-        assertEquals(revision, ((Map<String, Object>) settings.get("settings")).get(key));
-        // the registry's own update still goes through
-        assertEquals("deleted", call("DELETE", A + "rev", null).get("result"));
-        settings = (Map<String, Object>) call("GET", path + "/" + key + "?flat_settings=true", null).get(AdapterStore.INDEX);
-        assertNotEquals(revision, ((Map<String, Object>) settings.get("settings")).get(key));
-    }
-
     public void testARestartedLlocoNodeStillAnswersWithTheBoundAdapter() throws Exception {
         startCluster();
         LlamaConfig c = Checkpoints.config(model());
