@@ -20,8 +20,8 @@ import org.opensearch.test.OpenSearchTestCase;
 
 import io.lloco.engine.AdapterSummary;
 import io.lloco.engine.EngineStatus;
-import io.lloco.engine.MemoryStatus;
 import io.lloco.engine.ModelSummary;
+import io.lloco.testing.MemoryFixtures;
 
 /** The info node response renders what the former info map rendered and survives the transport wire. */
 public class LlocoInfoWireTests extends OpenSearchTestCase {
@@ -78,31 +78,6 @@ public class LlocoInfoWireTests extends OpenSearchTestCase {
         return m;
     }
 
-    private static MemoryStatus memory() {
-        Map<String, MemoryStatus.Device> devices = new LinkedHashMap<>();
-        devices.put("cpu", new MemoryStatus.Device(1_073_741_824L, 1_000L, null, 1_073_740_824L));
-        devices.put("cuda:0", new MemoryStatus.Device(null, null, "no such device", 0L));
-        return new MemoryStatus("1gb", devices);
-    }
-
-    /** The memory section as the former map-building MemoryBudget.describe had it (MemoryStatusTests checks they agree). */
-    private static Map<String, Object> memoryMap() {
-        Map<String, Object> cpu = new LinkedHashMap<>();
-        cpu.put("limit_in_bytes", 1_073_741_824L);
-        cpu.put("free_in_bytes", 1_000L);
-        cpu.put("reserved_in_bytes", 1_073_740_824L);
-        Map<String, Object> gpu = new LinkedHashMap<>();
-        gpu.put("error", "no such device");
-        gpu.put("reserved_in_bytes", 0L);
-        Map<String, Object> devices = new LinkedHashMap<>();
-        devices.put("cpu", cpu);
-        devices.put("cuda:0", gpu);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("limit_setting", "1gb");
-        m.put("devices", devices);
-        return m;
-    }
-
     /** The former loadedSummary entry, verbatim but for reading the status map's values from arguments. */
     private static Map<String, Object> oldModel(ModelSummary m) {
         Map<String, Object> s = new LinkedHashMap<>();
@@ -147,7 +122,7 @@ public class LlocoInfoWireTests extends OpenSearchTestCase {
         List<Map<String, Object>> adapters = new ArrayList<>();
         i.adapters().forEach(a -> adapters.add(oldAdapter(a)));
         info.put("adapters", adapters);
-        info.put("memory", memoryMap());
+        info.put("memory", MemoryFixtures.memoryMap());
         XContentBuilder b = XContentFactory.jsonBuilder().startObject();
         for (Map.Entry<String, Object> e : info.entrySet()) {
             b.field(e.getKey(), e.getValue());
@@ -181,10 +156,10 @@ public class LlocoInfoWireTests extends OpenSearchTestCase {
                     new AdapterSummary("qa", "m", "/config/lloco/adapters/qa", 6_307_840L, 12_615_680L),
                     new AdapterSummary("own", "m", null, 1L, 2L)
                 ),
-                memory()
+                MemoryFixtures.memory()
             ),
             new LlocoInfoNodeResponse.Info(
-                "node-2", "n2", List.of(), false, "lloco", null, "3.6.0", engine(), List.of(), List.of(), memory()
+                "node-2", "n2", List.of(), false, "lloco", null, "3.6.0", engine(), List.of(), List.of(), MemoryFixtures.memory()
             )
         );
         for (LlocoInfoNodeResponse.Info info : cases) {

@@ -25,8 +25,8 @@ import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.test.OpenSearchTestCase;
 
 import io.lloco.common.LlocoException;
-import io.lloco.engine.MemoryStatus;
 import io.lloco.engine.ModelStatus;
+import io.lloco.testing.MemoryFixtures;
 
 /** The models requests, responses and task status survive the transport wire; validation and the HTTP status. */
 public class ModelsWireTests extends OpenSearchTestCase {
@@ -135,31 +135,6 @@ public class ModelsWireTests extends OpenSearchTestCase {
         return XContentHelper.convertToMap(json, true, XContentType.JSON).v2();
     }
 
-    private static MemoryStatus memory() {
-        Map<String, MemoryStatus.Device> devices = new LinkedHashMap<>();
-        devices.put("cpu", new MemoryStatus.Device(1_073_741_824L, 1_000L, null, 1_073_740_824L));
-        devices.put("cuda:0", new MemoryStatus.Device(null, null, "no such device", 0L));
-        return new MemoryStatus("1gb", devices);
-    }
-
-    /** The memory section as the former map-building MemoryBudget.describe had it (MemoryStatusTests checks they agree). */
-    private static Map<String, Object> memoryMap() {
-        Map<String, Object> cpu = new LinkedHashMap<>();
-        cpu.put("limit_in_bytes", 1_073_741_824L);
-        cpu.put("free_in_bytes", 1_000L);
-        cpu.put("reserved_in_bytes", 1_073_740_824L);
-        Map<String, Object> gpu = new LinkedHashMap<>();
-        gpu.put("error", "no such device");
-        gpu.put("reserved_in_bytes", 0L);
-        Map<String, Object> devices = new LinkedHashMap<>();
-        devices.put("cpu", cpu);
-        devices.put("cuda:0", gpu);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("limit_setting", "1gb");
-        m.put("devices", devices);
-        return m;
-    }
-
     /** The former node response rendering: the name, then each body entry. */
     private static String oldJson(DiscoveryNode node, Map<String, Object> body) throws IOException {
         XContentBuilder b = XContentFactory.jsonBuilder().startObject();
@@ -202,7 +177,7 @@ public class ModelsWireTests extends OpenSearchTestCase {
             }
             body.put("models", maps);
             body.put("available", List.of("big", "m"));
-            body.put("memory", memoryMap());
+            body.put("memory", MemoryFixtures.memoryMap());
             ModelsNodeResponse r = new ModelsNodeResponse(
                 n,
                 new ModelsNodeResponse.Listing(
@@ -211,7 +186,7 @@ public class ModelsWireTests extends OpenSearchTestCase {
                     started ? null : "the lloco engine is disabled on this node",
                     models,
                     List.of("big", "m"),
-                    memory()
+                    MemoryFixtures.memory()
                 )
             );
             assertEquals(oldJson(n, body), json(r));
