@@ -699,13 +699,11 @@ public class ModelService implements AutoCloseable {
             ? new ModelStatus.Failure(ExceptionsHelper.status(f).getStatus(), f.getMessage())
             : null;
         if (model != null) {
-            long adapterBytes = 0;
             List<ModelStatus.AdapterStatus> adapters = new ArrayList<>();
             for (AdapterInfo a : adapterCache.adapters(model)) {
-                adapterBytes += a.bytes();
                 adapters.add(new ModelStatus.AdapterStatus(a.name(), a.path(), a.parameters(), a.bytes()));
             }
-            return new ModelStatus(
+            return ModelStatus.inMemory(
                 e.id,
                 state,
                 path,
@@ -714,9 +712,7 @@ public class ModelService implements AutoCloseable {
                 model.parameters(),
                 model.info().fingerprint(),
                 model.weightBytes(),
-                est == null ? 0 : est.kvCacheBytes(),
-                adapterBytes,
-                (est == null ? 0 : est.totalBytes()) + adapterBytes,
+                est,
                 adapters,
                 model.users(),
                 e.loadMillis,
@@ -725,25 +721,7 @@ public class ModelService implements AutoCloseable {
                 error
             );
         }
-        return new ModelStatus(
-            e.id,
-            state,
-            path,
-            null,
-            null,
-            est == null ? null : est.parameters(),
-            e.fingerprint,
-            est == null ? null : est.weightBytes(),
-            est == null ? null : est.kvCacheBytes(),
-            null,
-            null,
-            null,
-            null,
-            null,
-            e.startedMillis,
-            progress,
-            error
-        );
+        return ModelStatus.notInMemory(e.id, state, path, est, e.fingerprint, e.startedMillis, progress, error);
     }
 
     // ---------------------------------------------------------------------------------------------------------------

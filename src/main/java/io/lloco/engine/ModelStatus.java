@@ -14,6 +14,8 @@ import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.xcontent.ToXContentObject;
 import org.opensearch.core.xcontent.XContentBuilder;
 
+import io.lloco.runtime.model.MemoryEstimate;
+
 /**
  * One model entry of a node, as the models API lists it: {@code {id, state, path, device, dtype, parameters,
  * fingerprint, weight_bytes, kv_cache_budget_bytes, adapter_bytes, reserved_bytes, adapters: [...], users,
@@ -58,6 +60,81 @@ public record ModelStatus(
     long startedAtMillis,
     Map<String, Object> progress,
     Failure error) implements Writeable, ToXContentObject {
+
+    /**
+     * A model in memory: {@code adapter_bytes} adds up its adapters, {@code reserved_bytes} is the estimate's total
+     * plus them; a model with no estimate counts 0 for the KV cache and the estimate.
+     */
+    static ModelStatus inMemory(
+        String id,
+        String state,
+        String path,
+        String device,
+        String dtype,
+        long parameters,
+        String fingerprint,
+        long weightBytes,
+        MemoryEstimate estimate,
+        List<AdapterStatus> adapters,
+        int users,
+        long loadMillis,
+        long startedAtMillis,
+        Map<String, Object> progress,
+        Failure error
+    ) {
+        long adapterBytes = adapters.stream().mapToLong(AdapterStatus::bytes).sum();
+        return new ModelStatus(
+            id,
+            state,
+            path,
+            device,
+            dtype,
+            parameters,
+            fingerprint,
+            weightBytes,
+            estimate == null ? 0 : estimate.kvCacheBytes(),
+            adapterBytes,
+            (estimate == null ? 0 : estimate.totalBytes()) + adapterBytes,
+            List.copyOf(adapters),
+            users,
+            loadMillis,
+            startedAtMillis,
+            progress,
+            error
+        );
+    }
+
+    /** A model not in memory (loading, failed): the estimate's sizes once there is one, the fingerprint once hashed. */
+    static ModelStatus notInMemory(
+        String id,
+        String state,
+        String path,
+        MemoryEstimate estimate,
+        String fingerprint,
+        long startedAtMillis,
+        Map<String, Object> progress,
+        Failure error
+    ) {
+        return new ModelStatus(
+            id,
+            state,
+            path,
+            null,
+            null,
+            estimate == null ? null : estimate.parameters(),
+            fingerprint,
+            estimate == null ? null : estimate.weightBytes(),
+            estimate == null ? null : estimate.kvCacheBytes(),
+            null,
+            null,
+            null,
+            null,
+            null,
+            startedAtMillis,
+            progress,
+            error
+        );
+    }
 
     /** Whether the model is in memory (loaded, or unloading under running calls): the fields it has follow. */
     public boolean inMemory() {

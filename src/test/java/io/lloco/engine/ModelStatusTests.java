@@ -20,6 +20,7 @@ import org.opensearch.test.OpenSearchTestCase;
 
 import io.lloco.common.LlocoException;
 import io.lloco.engine.ModelService.AdapterInfo;
+import io.lloco.runtime.model.MemoryEstimate;
 
 /**
  * {@link ModelStatus} renders exactly what the map-building {@code ModelService.describe} rendered (same keys, order,
@@ -105,22 +106,28 @@ public class ModelStatusTests extends OpenSearchTestCase {
         return m;
     }
 
-    /** The new ModelService.describe, over the same fields. */
+    /** The estimate as the runtime holds it (the scratch makes up the rest of its total). */
+    private static MemoryEstimate estimate(Estimate e) {
+        return e == null
+            ? null
+            : new MemoryEstimate(
+                e.parameters(), e.weightBytes(), e.kvCacheBytes(), 0, 2, 0, 0, e.totalBytes() - e.weightBytes() - e.kvCacheBytes()
+            );
+    }
+
+    /** ModelService.describe's call of the ModelStatus factories, over the same fields. */
     private static ModelStatus newDescribe(Entry e) {
         Map<String, Object> progress = "loading".equals(e.state) ? e.progress : null;
         ModelStatus.Failure error = e.failure != null && "failed".equals(e.state)
             ? new ModelStatus.Failure(ExceptionsHelper.status(e.failure).getStatus(), e.failure.getMessage())
             : null;
         Model model = e.model;
-        Estimate est = e.est;
         if (model != null) {
-            long adapterBytes = 0;
             List<ModelStatus.AdapterStatus> adapters = new ArrayList<>();
             for (AdapterInfo a : e.adapters) {
-                adapterBytes += a.bytes();
                 adapters.add(new ModelStatus.AdapterStatus(a.name(), a.path(), a.parameters(), a.bytes()));
             }
-            return new ModelStatus(
+            return ModelStatus.inMemory(
                 e.id,
                 e.state,
                 e.dir,
@@ -129,9 +136,7 @@ public class ModelStatusTests extends OpenSearchTestCase {
                 model.parameters(),
                 model.fingerprint(),
                 model.weightBytes(),
-                est == null ? 0 : est.kvCacheBytes(),
-                adapterBytes,
-                (est == null ? 0 : est.totalBytes()) + adapterBytes,
+                estimate(e.est),
                 adapters,
                 model.users(),
                 e.loadMillis,
@@ -140,25 +145,7 @@ public class ModelStatusTests extends OpenSearchTestCase {
                 error
             );
         }
-        return new ModelStatus(
-            e.id,
-            e.state,
-            e.dir,
-            null,
-            null,
-            est == null ? null : est.parameters(),
-            e.fingerprint,
-            est == null ? null : est.weightBytes(),
-            est == null ? null : est.kvCacheBytes(),
-            null,
-            null,
-            null,
-            null,
-            null,
-            e.startedMillis,
-            progress,
-            error
-        );
+        return ModelStatus.notInMemory(e.id, e.state, e.dir, estimate(e.est), e.fingerprint, e.startedMillis, progress, error);
     }
 
     private static Map<String, Object> progress() {
